@@ -1,0 +1,5 @@
+"""`python -m hhsync` runs the command line."""
+
+from hhsync.cli import main
+
+main()

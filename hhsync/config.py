@@ -1,0 +1,434 @@
+"""Settings: the only module that reads the environment and configuration files.
+
+Precedence, highest first: ``HHSYNC_*`` environment variables (nested keys joined by ``__``,
+e.g. ``HHSYNC_DATABASE__URL``), then the TOML file (``config/hhsync.toml``, or the path in
+``HHSYNC_CONFIG``), then the defaults below. Every secret can also come from a file: the
+``*_file`` key (``HHSYNC_HH__CLIENT_SECRET_FILE``) or a systemd credential of the same name in
+``$CREDENTIALS_DIRECTORY`` (``LoadCredential=hh_client_secret:...``).
+
+A wrong or missing setting raises :class:`ConfigError` with one line per problem naming the key and
+the variable that sets it, so start-up fails with a sentence rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
+
+from hhsync.errors import ConfigError
+
+ENV_PREFIX = "HHSYNC_"
+ENV_NESTED_DELIMITER = "__"
+DEFAULT_CONFIG_PATH = Path("config/hhsync.toml")
+SECRET_MASK = "********"  # noqa: S105 - the mask shown instead of a secret
+
+# Secrets that may come from files: (section, key) -> systemd credential name.
+SECRET_FILE_KEYS: dict[tuple[str, str], str] = {
+    ("hh", "client_secret"): "hh_client_secret",
+    ("bitrix", "client_secret"): "bitrix_client_secret",
+    ("security", "token_key"): "token_key",
+    ("security", "state_signing_key"): "state_signing_key",
+}
+
+
+# The environment the next Settings() reads: load_settings() sets it so that tests and
+# `config check` can pass an explicit mapping without touching the process environment.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("hhsync_environ", default=None)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """Environment-variable source reading an explicit mapping instead of ``os.environ``."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        if environ is None:
+            return super()._load_env_vars()
+        return parse_env_vars(
+            environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
+class LogFormat(StrEnum):
+    """How log lines are rendered: ``auto`` picks console on a TTY and JSON lines otherwise."""
+
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class DatabaseSettings(_Section):
+    """Where hhsync keeps its state."""
+
+    url: str | None = None
+    """SQLAlchemy URL. PostgreSQL (``postgresql://user@host/db``) in production; unset means
+    the embedded SQLite file ``<state_dir>/hhsync.sqlite3``, so a first run needs nothing."""
+    pool_size: int = Field(default=10, ge=1, le=200)
+    """Connections kept open per process; each pass borrows one, bounding concurrent passes."""
+    pool_max_overflow: int = Field(default=0, ge=0, le=200)
+    """Extra short-lived connections beyond ``pool_size`` (0: the pool is a hard bound)."""
+    pool_timeout_s: float = Field(default=30.0, gt=0)
+    """Seconds to wait for a free connection before a pass fails with a clear error."""
+    echo_sql: bool = False
+    """Log every SQL statement (debugging only: statements carry encrypted tokens)."""
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        scheme = value.split("://", 1)[0]
+        if "://" not in value or scheme.split("+", 1)[0] not in {
+            "postgresql",
+            "postgres",
+            "sqlite",
+        }:
+            raise ValueError(
+                "must be a postgresql://user@host:port/db or sqlite:///path URL, got "
+                f"{_mask_url(value)!r}"
+            )
+        return value
+
+
+class HhSettings(_Section):
+    """The hh.ru application registered at dev.hh.ru."""
+
+    client_id: str = ""
+    """Client ID of the hh.ru application (not secret)."""
+    client_secret: SecretStr | None = None
+    """Client secret of the hh.ru application."""
+    client_secret_file: Path | None = None
+    """File holding the client secret (alternative to ``client_secret``)."""
+    api_url: AnyHttpUrl = AnyHttpUrl("https://api.hh.ru")
+    """Base URL of the hh.ru API (the sandbox's URL in the demo and tests)."""
+    oauth_url: AnyHttpUrl = AnyHttpUrl("https://hh.ru")
+    """Base URL of hh.ru's authorization page (``/oauth/authorize``)."""
+    user_agent_contact: str = "admin@example.com"
+    """Contact put in the required User-Agent: ``hhsync/<version> (<contact>)``."""
+    requests_per_s: float = Field(default=10.0, gt=0, le=100)
+    """Process-wide hh.ru request budget in requests per second (hh.ru limits per client IP)."""
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    """Timeout of one hh.ru HTTP request, in seconds."""
+    max_connections: int = Field(default=10, ge=1, le=100)
+    """Concurrent connections to hh.ru per process."""
+    resume_pdf_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Largest resume PDF accepted, in bytes."""
+
+    @field_validator("user_agent_contact")
+    @classmethod
+    def _contact_present(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name a contact (an e-mail): hh.ru requires it in User-Agent")
+        return value.strip()
+
+
+class BitrixSettings(_Section):
+    """The Bitrix24 application (local or Market app) that portals install."""
+
+    client_id: str = ""
+    """Application client ID (``client_id`` from the Bitrix24 developer resources)."""
+    client_secret: SecretStr | None = None
+    """Application client secret."""
+    client_secret_file: Path | None = None
+    """File holding the client secret (alternative to ``client_secret``)."""
+    oauth_url: AnyHttpUrl = AnyHttpUrl("https://oauth.bitrix.info")
+    """Base URL of the Bitrix24 OAuth server that refreshes tokens."""
+    request_timeout_s: float = Field(default=30.0, gt=0)
+    """Timeout of one Bitrix24 HTTP request, in seconds."""
+    max_connections_per_portal: int = Field(default=4, ge=1, le=50)
+    """Concurrent connections to one portal."""
+    requests_per_s: float = Field(default=2.0, gt=0, le=50)
+    """Leaky-bucket drain rate per portal (2 on ordinary plans, 5 on Enterprise)."""
+    burst: int = Field(default=50, ge=1, le=1000)
+    """Leaky-bucket size per portal (50 on ordinary plans, 250 on Enterprise)."""
+
+
+class SecuritySettings(_Section):
+    """Keys protecting tokens at rest and signed OAuth state."""
+
+    token_key: SecretStr | None = None
+    """Fernet key(s) encrypting tokens at rest, comma-separated: the first encrypts, all decrypt
+    (key rotation). Generate with ``hhsync config gen-key``. With the embedded SQLite database
+    and no key, one is created in ``<state_dir>/token.key``."""
+    token_key_file: Path | None = None
+    """File holding ``token_key``."""
+    state_signing_key: SecretStr | None = None
+    """Key signing the hh.ru OAuth ``state`` (portal-bound, expiring); defaults to one derived from
+    ``token_key``."""
+    state_signing_key_file: Path | None = None
+    """File holding ``state_signing_key``."""
+
+
+class WebSettings(_Section):
+    """The embedded HTTP handler (OAuth callbacks and the settings page)."""
+
+    host: str = "127.0.0.1"
+    """Address to listen on (put a TLS-terminating proxy in front in production)."""
+    port: int = Field(default=8080, ge=1, le=65535)
+    """Port to listen on."""
+    public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
+    """URL at which Bitrix24 and hh.ru reach the handler (used in redirect URIs)."""
+
+
+class SyncSettings(_Section):
+    """How often and how hard hhsync polls."""
+
+    poll_interval_s: float = Field(default=60.0, ge=1, le=86400)
+    """Seconds between two passes of one portal (portals may override it)."""
+    reconcile_period_s: float = Field(default=6 * 3600.0, ge=60)
+    """A vacancy is re-read in full at least this often even when its counters did not change."""
+    max_concurrent_passes: int = Field(default=4, ge=1, le=200)
+    """Passes running at once in one process."""
+    lease_ttl_s: float = Field(default=120.0, ge=5)
+    """A lease expires this long after its last heartbeat (a dead instance's portals move)."""
+    retry_base_s: float = Field(default=60.0, gt=0)
+    """First delay before retrying a response that failed to sync; doubles per attempt."""
+    retry_max_s: float = Field(default=6 * 3600.0, gt=0)
+    """Longest delay between two retries of one response."""
+    graceful_stop_s: float = Field(default=30.0, gt=0)
+    """On SIGTERM, how long running passes may take to finish their current batch."""
+
+
+class LogSettings(_Section):
+    """Logging."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    """Lowest level written."""
+    format: LogFormat = LogFormat.AUTO
+    """``json`` lines, readable ``console`` lines, or ``auto`` (console on a TTY)."""
+
+
+class Settings(BaseSettings):
+    """Everything hhsync can be told, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        extra="forbid",
+        validate_default=True,
+        case_sensitive=False,
+    )
+
+    state_dir: Path = Path("var")
+    """Directory for the embedded database, the generated demo key and other local state."""
+    database: DatabaseSettings = DatabaseSettings()
+    hh: HhSettings = HhSettings()
+    bitrix: BitrixSettings = BitrixSettings()
+    security: SecuritySettings = SecuritySettings()
+    web: WebSettings = WebSettings()
+    sync: SyncSettings = SyncSettings()
+    log: LogSettings = LogSettings()
+
+    @model_validator(mode="after")
+    def _production_needs_a_key(self) -> Settings:
+        if (
+            self.database.url
+            and self.database.url.startswith("postgres")
+            and (self.security.token_key is None)
+        ):
+            raise ValueError(
+                "security.token_key is required with a PostgreSQL database "
+                "(set HHSYNC_SECURITY__TOKEN_KEY or HHSYNC_SECURITY__TOKEN_KEY_FILE; "
+                "generate one with `hhsync config gen-key`)"
+            )
+        if self.sync.retry_max_s < self.sync.retry_base_s:
+            raise ValueError("sync.retry_max_s must not be smaller than sync.retry_base_s")
+        return self
+
+    @property
+    def embedded_database(self) -> bool:
+        """True when no database URL is set and the local SQLite file is used."""
+        return self.database.url is None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file and secret files are merged before validation by load_settings(), which
+        # passes them as init arguments; environment variables win over both.
+        return (_MappingEnvSource(settings_cls), init_settings)
+
+
+def load_settings(
+    config_path: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Build the validated settings from the TOML file, secret files and ``HHSYNC_*`` variables.
+
+    Args:
+        config_path: explicit file; else ``HHSYNC_CONFIG`` or ``config/hhsync.toml`` if present.
+        environ: the environment to read (defaults to ``os.environ``; tests pass their own).
+
+    Raises:
+        ConfigError: naming every wrong or missing key, one per line.
+    """
+    env = dict(os.environ if environ is None else environ)
+    explicit = config_path or (Path(env["HHSYNC_CONFIG"]) if env.get("HHSYNC_CONFIG") else None)
+    path = explicit or DEFAULT_CONFIG_PATH
+    file_values: dict[str, Any] = {}
+    if path.exists():
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"{path}: not valid TOML: {exc}"]) from exc
+        except OSError as exc:
+            raise ConfigError([f"{path}: cannot be read: {exc.strerror}"]) from exc
+    elif explicit is not None:
+        raise ConfigError([f"{path}: configuration file not found (HHSYNC_CONFIG / --config)"])
+
+    problems: list[str] = _unknown_variables(env)
+    _merge_secret_files(file_values, env, problems)
+    try:
+        settings = _build(file_values, env)
+    except ValidationError as exc:
+        raise ConfigError(problems + _describe(exc, path)) from exc
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _build(file_values: dict[str, Any], env: dict[str, str]) -> Settings:
+    token = _ENVIRON.set({k: v for k, v in env.items() if k.upper() != "HHSYNC_CONFIG"})
+    try:
+        return Settings(**file_values)
+    finally:
+        _ENVIRON.reset(token)
+
+
+# Variables with our prefix that are not settings: the config path and the test harness's own.
+_NON_SETTING_VARIABLES = ("HHSYNC_CONFIG", "HHSYNC_TEST_")
+
+
+def _unknown_variables(env: Mapping[str, str]) -> list[str]:
+    """Name every ``HHSYNC_*`` variable that sets nothing: a typo must not pass silently."""
+    problems = []
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper.startswith(_NON_SETTING_VARIABLES):
+            continue
+        path = upper[len(ENV_PREFIX) :].lower().split(ENV_NESTED_DELIMITER)
+        if path[-1].endswith("_file") and (*path[:-1], path[-1][:-5]) in SECRET_FILE_KEYS:
+            continue
+        if not _is_setting(path):
+            problems.append(f"{name}: unknown setting variable; check the spelling")
+    return problems
+
+
+def _is_setting(path: list[str]) -> bool:
+    fields = Settings.model_fields
+    if len(path) == 1:
+        return path[0] in fields and not _is_section(path[0])
+    if len(path) == 2 and path[0] in fields and _is_section(path[0]):
+        annotation = fields[path[0]].annotation
+        return isinstance(annotation, type) and path[1] in annotation.model_fields
+    return False
+
+
+def _is_section(name: str) -> bool:
+    annotation = Settings.model_fields[name].annotation
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _merge_secret_files(values: dict[str, Any], env: dict[str, str], problems: list[str]) -> None:
+    """Resolve ``*_file`` keys, ``*_FILE`` variables and systemd credentials into secret values."""
+    cred_dir = env.get("CREDENTIALS_DIRECTORY")
+    for (section, key), credential in SECRET_FILE_KEYS.items():
+        sect = values.setdefault(section, {})
+        if not isinstance(sect, dict):
+            continue  # reported by validation as a wrong type
+        env_file_var = f"{ENV_PREFIX}{section.upper()}{ENV_NESTED_DELIMITER}{key.upper()}_FILE"
+        file_key = f"{key}_file"
+        source: str | None = None
+        file_path: Path | None = None
+        if env.get(env_file_var):
+            file_path, source = Path(env[env_file_var]), env_file_var
+        elif sect.get(file_key):
+            file_path, source = Path(str(sect[file_key])), f"{section}.{file_key}"
+        elif cred_dir and (Path(cred_dir) / credential).is_file():
+            file_path, source = Path(cred_dir) / credential, f"systemd credential {credential}"
+        sect.pop(file_key, None)
+        if file_path is None:
+            continue
+        try:
+            secret = file_path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            problems.append(
+                f"{section}.{key}: secret file {file_path} from {source} cannot be read: "
+                f"{exc.strerror or exc}"
+            )
+            continue
+        if not secret:
+            problems.append(f"{section}.{key}: secret file {file_path} from {source} is empty")
+            continue
+        sect[key] = secret
+        sect[file_key] = str(file_path)
+
+
+def _describe(exc: ValidationError, path: Path) -> list[str]:
+    """Turn pydantic's report into one line per problem naming the key and its variable."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        key = ".".join(loc)
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not loc:
+            lines.append(message)
+            continue
+        var = ENV_PREFIX + ENV_NESTED_DELIMITER.join(part.upper() for part in loc)
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{key}: unknown setting (in {path} or {var}); check the spelling")
+        else:
+            lines.append(f"{key}: {message} (set in {path} or {var})")
+    return lines
+
+
+def _mask_url(url: str) -> str:
+    """Hide the password of a URL like ``postgresql://user:pw@host/db``."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        creds = creds.split(":", 1)[0] + ":" + SECRET_MASK
+    return f"{scheme}://{creds}@{host}"
+
+
+def masked(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data with every secret hidden (for ``config check``)."""
+    data = settings.model_dump(mode="json")
+    for section, key in SECRET_FILE_KEYS:
+        value = getattr(getattr(settings, section), key)
+        data[section][key] = None if value is None else SECRET_MASK
+    if data["database"]["url"]:
+        data["database"]["url"] = _mask_url(data["database"]["url"])
+    return data

@@ -1,0 +1,1 @@
+"""Persistence: tables, sessions, migrations and the tenant-scoped functions that use them."""

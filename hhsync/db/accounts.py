@@ -1,0 +1,85 @@
+"""hh.ru accounts linked to a portal. Every function takes the portal id and never crosses it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.tables import AccountStatus, HhAccount
+from hhsync.db.tokens import TokenPair
+
+
+@dataclass(frozen=True)
+class AccountLink:
+    """Who logged in on hh.ru (from ``/me``) and the tokens the login gave."""
+
+    hh_employer_id: str
+    hh_manager_id: str
+    employer_name: str
+    manager_name: str
+    is_admin: bool
+    tokens: TokenPair
+
+
+async def link_account(
+    session: AsyncSession, cipher: TokenCipher, portal_id: int, link: AccountLink, now: datetime
+) -> HhAccount:
+    """Link an hh.ru manager to the portal, or renew the link (a re-login after revocation)."""
+    result = await session.exec(
+        select(HhAccount).where(
+            col(HhAccount.portal_id) == portal_id,
+            col(HhAccount.hh_manager_id) == link.hh_manager_id,
+        )
+    )
+    account = result.first()
+    if account is None:
+        account = HhAccount(
+            portal_id=portal_id,
+            hh_employer_id=link.hh_employer_id,
+            hh_manager_id=link.hh_manager_id,
+            access_token_enc="",
+            refresh_token_enc="",
+            access_expires_at=link.tokens.access_expires_at,
+            created_at=now,
+            updated_at=now,
+        )
+    account.hh_employer_id = link.hh_employer_id
+    account.employer_name = link.employer_name
+    account.manager_name = link.manager_name
+    account.is_admin = link.is_admin
+    account.access_token_enc = cipher.encrypt(link.tokens.access_token)
+    account.refresh_token_enc = cipher.encrypt(link.tokens.refresh_token)
+    account.access_expires_at = link.tokens.access_expires_at
+    account.token_version += 1
+    account.status = AccountStatus.ACTIVE
+    account.status_reason = None
+    account.updated_at = now
+    session.add(account)
+    await session.flush()
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession, portal_id: int, status: AccountStatus | None = None
+) -> list[HhAccount]:
+    """The portal's hh.ru accounts (optionally only those in one status)."""
+    query = (
+        select(HhAccount).where(col(HhAccount.portal_id) == portal_id).order_by(col(HhAccount.id))
+    )
+    if status is not None:
+        query = query.where(col(HhAccount.status) == status)
+    return list((await session.exec(query)).all())
+
+
+async def get_account(session: AsyncSession, portal_id: int, account_id: int) -> HhAccount | None:
+    """One account of this portal; None when it does not exist *or belongs to another portal*."""
+    result = await session.exec(
+        select(HhAccount).where(
+            col(HhAccount.id) == account_id, col(HhAccount.portal_id) == portal_id
+        )
+    )
+    return result.first()

@@ -1,0 +1,147 @@
+"""Portals (tenants) and their settings: install, look-up and the settings the HR team saves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.tables import Portal, PortalSettings, PortalStatus
+
+
+@dataclass(frozen=True)
+class PortalInstall:
+    """What a portal sends when the app is installed (or reinstalled)."""
+
+    member_id: str
+    domain: str
+    client_endpoint: str
+    server_endpoint: str
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    application_token: str | None = None
+    lang: str = "ru"
+
+    def __repr__(self) -> str:
+        return f"PortalInstall(member_id={self.member_id!r}, domain={self.domain!r})"
+
+
+async def install_portal(
+    session: AsyncSession, cipher: TokenCipher, install: PortalInstall, now: datetime
+) -> Portal:
+    """Create the portal, or refresh its endpoints and tokens on reinstall (same member_id)."""
+    portal = await get_portal_by_member_id(session, install.member_id)
+    if portal is None:
+        portal = Portal(
+            member_id=install.member_id,
+            domain=install.domain,
+            client_endpoint=install.client_endpoint,
+            server_endpoint=install.server_endpoint,
+            access_token_enc="",
+            refresh_token_enc="",
+            access_expires_at=install.access_expires_at,
+            installed_at=now,
+            updated_at=now,
+        )
+    portal.domain = install.domain
+    portal.client_endpoint = install.client_endpoint
+    portal.server_endpoint = install.server_endpoint
+    portal.access_token_enc = cipher.encrypt(install.access_token)
+    portal.refresh_token_enc = cipher.encrypt(install.refresh_token)
+    portal.application_token_enc = (
+        cipher.encrypt(install.application_token) if install.application_token else None
+    )
+    portal.access_expires_at = install.access_expires_at
+    portal.token_version += 1
+    portal.lang = install.lang
+    portal.status = PortalStatus.ACTIVE
+    portal.status_reason = None
+    portal.updated_at = now
+    session.add(portal)
+    await session.flush()
+    return portal
+
+
+async def get_portal(session: AsyncSession, portal_id: int) -> Portal | None:
+    """The portal with this id."""
+    return await session.get(Portal, portal_id)
+
+
+async def get_portal_by_member_id(session: AsyncSession, member_id: str) -> Portal | None:
+    """The portal Bitrix24 identifies by ``member_id``."""
+    result = await session.exec(select(Portal).where(col(Portal.member_id) == member_id))
+    return result.first()
+
+
+async def list_portals(session: AsyncSession, status: PortalStatus | None = None) -> list[Portal]:
+    """Every portal (optionally only those in one status), oldest first."""
+    query = select(Portal).order_by(col(Portal.id))
+    if status is not None:
+        query = query.where(col(Portal.status) == status)
+    return list((await session.exec(query)).all())
+
+
+async def set_portal_status(
+    session: AsyncSession, portal_id: int, status: PortalStatus, reason: str | None, now: datetime
+) -> Portal | None:
+    """Pause, resume or park a portal; returns None when there is no such portal."""
+    portal = await session.get(Portal, portal_id)
+    if portal is None:
+        return None
+    portal.status = status
+    portal.status_reason = reason
+    portal.updated_at = now
+    session.add(portal)
+    await session.flush()
+    return portal
+
+
+async def get_settings(session: AsyncSession, portal_id: int) -> PortalSettings | None:
+    """The portal's saved settings, None until the HR team first saves them."""
+    return await session.get(PortalSettings, portal_id)
+
+
+SETTINGS_FIELDS = frozenset(
+    {
+        "entity_type",
+        "responsible_user_id",
+        "category_id",
+        "source_id",
+        "stage_mode",
+        "stage_map",
+        "import_archived",
+        "link_contacts",
+        "routing_rules",
+    }
+)
+
+
+async def save_settings(
+    session: AsyncSession, portal_id: int, changes: dict[str, Any], now: datetime
+) -> tuple[PortalSettings, bool]:
+    """Save settings for one portal; returns them and whether this was the first save.
+
+    The first save is what starts the initial import, so the caller needs to know.
+    """
+    unknown = set(changes) - SETTINGS_FIELDS
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    current = await session.get(PortalSettings, portal_id)
+    first = current is None or current.configured_at is None
+    if current is None:
+        current = PortalSettings(portal_id=portal_id, updated_at=now)
+    merged = current.model_dump() | changes
+    validated = PortalSettings.model_validate(merged)
+    for key in SETTINGS_FIELDS:
+        setattr(current, key, getattr(validated, key))
+    if first:
+        current.configured_at = now
+    current.updated_at = now
+    session.add(current)
+    await session.flush()
+    return current, first

@@ -1,0 +1,321 @@
+"""SQLModel tables: what hhsync remembers between passes.
+
+Every tenant-owned row carries ``portal_id`` and every uniqueness rule includes it, so no query can
+reach another portal's rows by a bare hh.ru or CRM id. Column names carry their units (``_at`` is a
+timezone-aware UTC instant, ``_s`` seconds, ``_enc`` Fernet ciphertext). Changes to this module
+need an alembic migration (``tests/migration`` fails otherwise).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from hhsync.clock import utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way in and out, also on SQLite (which stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: hhsync stores UTC instants only")
+        return utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _checked(column: str, enum: type[StrEnum]) -> CheckConstraint:
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
+
+
+class PortalStatus(StrEnum):
+    """Whether a portal is polled."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"  # an operator paused it
+    NEEDS_REAUTH = "needs_reauth"  # Bitrix24 tokens cannot be refreshed
+    UNINSTALLED = "uninstalled"  # the app was removed from the portal
+
+
+class AccountStatus(StrEnum):
+    """Whether an hh.ru account is polled."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    NEEDS_REAUTH = "needs_reauth"  # token revoked, password changed, access withdrawn
+
+
+class EntityType(StrEnum):
+    """The CRM entity a negotiation becomes."""
+
+    LEAD = "lead"
+    DEAL = "deal"
+
+
+class StageMode(StrEnum):
+    """Simple: one stage for responses, one for invitations. Extended: one per employer state."""
+
+    SIMPLE = "simple"
+    EXTENDED = "extended"
+
+
+class NegotiationKind(StrEnum):
+    """hh.ru's two ways a negotiation starts."""
+
+    RESPONSE = "response"  # the applicant responded to a vacancy
+    INVITATION = "invitation"  # the employer invited the applicant
+
+
+class SyncStatus(StrEnum):
+    """Where a negotiation stands on its way to the CRM."""
+
+    PENDING = "pending"  # seen on hh.ru, not yet in the CRM
+    IN_FLIGHT = "in_flight"  # a create was sent and its outcome is not yet recorded: adopt first
+    SYNCED = "synced"  # the CRM entity exists and reflects the last hh.ru state we saw
+    FAILED = "failed"  # the last attempt failed; last_error says why, next_retry_at says when
+
+
+class RunStatus(StrEnum):
+    """Outcome of one sync pass."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"  # some negotiations failed; they are kept for retry
+    FAILED = "failed"
+
+
+class Portal(SQLModel, table=True):
+    """A Bitrix24 portal that installed the app: one tenant."""
+
+    __tablename__ = "portal"
+    __table_args__ = (_checked("status", PortalStatus),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: str = Field(max_length=64, unique=True)
+    """Bitrix24's stable portal identifier (``member_id`` of the install request)."""
+    domain: str = Field(max_length=255, index=True)
+    client_endpoint: str = Field(max_length=512)
+    """REST base, e.g. ``https://example.bitrix24.ru/rest/``."""
+    server_endpoint: str = Field(max_length=512)
+    """OAuth server that refreshes this portal's tokens."""
+    access_token_enc: str
+    refresh_token_enc: str
+    application_token_enc: str | None = None
+    """Token Bitrix24 sends with events (e.g. ONAPPUNINSTALL) to prove they are genuine."""
+    access_expires_at: datetime = Field(sa_type=UTCDateTime)
+    token_version: int = 0
+    """Bumped on every refresh: writers compare-and-swap on it so a lost race never loses a pair."""
+    status: str = Field(default=PortalStatus.ACTIVE, max_length=16)
+    status_reason: str | None = None
+    lang: str = Field(default="ru", max_length=8)
+    poll_interval_s: float | None = None
+    """Overrides ``sync.poll_interval_s`` for this portal."""
+    next_pass_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    installed_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class HhAccount(SQLModel, table=True):
+    """An hh.ru employer manager linked to a portal through hh.ru OAuth."""
+
+    __tablename__ = "hh_account"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "hh_manager_id", name="hh_account_portal_manager_key"),
+        _checked("status", AccountStatus),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE", index=True)
+    hh_employer_id: str = Field(max_length=32)
+    hh_manager_id: str = Field(max_length=32)
+    employer_name: str = Field(default="", max_length=512)
+    manager_name: str = Field(default="", max_length=512)
+    is_admin: bool = False
+    """An admin manager sees every vacancy of the employer; others see only their own."""
+    access_token_enc: str
+    refresh_token_enc: str
+    access_expires_at: datetime = Field(sa_type=UTCDateTime)
+    token_version: int = 0
+    status: str = Field(default=AccountStatus.ACTIVE, max_length=16)
+    status_reason: str | None = None
+    contacts_paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Set when hh.ru answers ``view_limit_exceeded``: resume contacts wait until then."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PortalSettings(SQLModel, table=True):
+    """What the HR team chose on the settings page."""
+
+    __tablename__ = "portal_settings"
+    __table_args__ = (
+        _checked("entity_type", EntityType),
+        _checked("stage_mode", StageMode),
+    )
+
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE", primary_key=True)
+    entity_type: str = Field(default=EntityType.LEAD, max_length=8)
+    responsible_user_id: int | None = None
+    """Bitrix24 user id put in ASSIGNED_BY_ID."""
+    category_id: int | None = None
+    """Deal pipeline (CATEGORY_ID); None is the default pipeline."""
+    source_id: str | None = Field(default=None, max_length=64)
+    stage_mode: str = Field(default=StageMode.SIMPLE, max_length=8)
+    stage_map: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    """hh.ru kind (simple) or employer state (extended) -> lead STATUS_ID / deal STAGE_ID."""
+    import_archived: bool = False
+    """Initial import also reads archived vacancies."""
+    link_contacts: bool = False
+    """Link an applicant's entities to one CRM contact found by phone or e-mail."""
+    routing_rules: list[Any] = Field(default_factory=list, sa_type=JSONType)
+    configured_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """First save of the settings; the initial import starts then."""
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Vacancy(SQLModel, table=True):
+    """A vacancy we poll, with the counters and watermark that let idle passes stay cheap."""
+
+    __tablename__ = "vacancy"
+    __table_args__ = (UniqueConstraint("portal_id", "hh_vacancy_id", name="vacancy_portal_hh_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE", index=True)
+    hh_account_id: int = Field(foreign_key="hh_account.id", ondelete="CASCADE", index=True)
+    hh_vacancy_id: str = Field(max_length=32)
+    name: str = Field(default="", max_length=1024)
+    area_name: str = Field(default="", max_length=255)
+    archived: bool = False
+    internship: bool = False
+    counters: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    """Last seen hh.ru ``counters``; a change means the negotiations must be read."""
+    watermark_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Newest negotiation ``updated_at`` fully processed (inclusive cursor)."""
+    watermark_ids: list[Any] = Field(default_factory=list, sa_type=JSONType)
+    """Negotiation ids seen at exactly ``watermark_at`` (the boundary)."""
+    last_full_read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Negotiation(SQLModel, table=True):
+    """One hh.ru response or invitation and the CRM entity it became."""
+
+    __tablename__ = "negotiation"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "hh_negotiation_id", name="negotiation_portal_hh_key"),
+        Index("negotiation_due_idx", "portal_id", "sync_status", "next_retry_at"),
+        _checked("kind", NegotiationKind),
+        _checked("sync_status", SyncStatus),
+        CheckConstraint(
+            "crm_entity_type IS NULL OR crm_entity_type IN ('lead', 'deal')",
+            name="crm_entity_type_valid",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE")
+    hh_account_id: int = Field(foreign_key="hh_account.id", ondelete="CASCADE", index=True)
+    vacancy_id: int = Field(foreign_key="vacancy.id", ondelete="CASCADE", index=True)
+    hh_negotiation_id: str = Field(max_length=32)
+    hh_resume_id: str | None = Field(default=None, max_length=64)
+    resume_deleted: bool = False
+    """hh.ru shows ``resume: null``: the entity is marked «резюме удалено» instead of retried."""
+    kind: str = Field(max_length=16)
+    employer_state: str = Field(max_length=64)
+    hh_created_at: datetime = Field(sa_type=UTCDateTime)
+    hh_updated_at: datetime = Field(sa_type=UTCDateTime)
+    crm_entity_type: str | None = Field(default=None, max_length=8)
+    crm_entity_id: int | None = None
+    crm_activity_id: int | None = None
+    crm_contact_id: int | None = None
+    crm_stage_set: str | None = Field(default=None, max_length=64)
+    """The stage hhsync last set; if the CRM shows another, a person moved it and wins."""
+    hh_status_set: str | None = Field(default=None, max_length=64)
+    """The employer state last written to UF_CRM_HH_STATUS."""
+    sync_status: str = Field(default=SyncStatus.PENDING, max_length=16)
+    attempts: int = 0
+    last_error: str | None = None
+    next_retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SyncRun(SQLModel, table=True):
+    """Figures of one pass over one portal, for `hhsync status`, metrics and benchmarks."""
+
+    __tablename__ = "sync_run"
+    __table_args__ = (
+        Index("sync_run_portal_started_idx", "portal_id", "started_at"),
+        _checked("status", RunStatus),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE")
+    instance_id: str = Field(max_length=128)
+    forced: bool = False
+    status: str = Field(default=RunStatus.RUNNING, max_length=16)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hh_requests: int = 0
+    bitrix_requests: int = 0
+    bitrix_commands: int = 0
+    vacancies_read: int = 0
+    negotiations_seen: int = 0
+    entities_created: int = 0
+    entities_updated: int = 0
+    negotiations_failed: int = 0
+    error: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """What happened to a negotiation (or portal), written in the transaction that caused it."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("audit_event_portal_at_idx", "portal_id", "at"),
+        Index("audit_event_negotiation_idx", "negotiation_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE")
+    negotiation_id: int | None = Field(
+        default=None, foreign_key="negotiation.id", ondelete="CASCADE"
+    )
+    sync_run_id: int | None = Field(default=None, foreign_key="sync_run.id", ondelete="SET NULL")
+    at: datetime = Field(sa_type=UTCDateTime)
+    event: str = Field(max_length=64)
+    """Stable event name, e.g. ``entity.created``, ``stage.kept_manual``, ``sync.failed``."""
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class PortalLease(SQLModel, table=True):
+    """Which daemon instance owns a portal's passes right now (one owner per portal)."""
+
+    __tablename__ = "portal_lease"
+
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE", primary_key=True)
+    owner: str = Field(max_length=128)
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -1,0 +1,133 @@
+"""Token rows of portals and hh.ru accounts: decrypted on read, compare-and-swap on refresh.
+
+hh.ru refresh tokens work once: if two workers refreshed the same account at once, one pair would
+be lost. Writers therefore name the ``token_version`` they read; a write against a newer version
+fails (returns False) and the caller reloads instead of overwriting the winner's pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.tables import AccountStatus, HhAccount, Portal, PortalStatus
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """Plaintext tokens as the API clients need them; never logged, never stored as is."""
+
+    access_token: str
+    refresh_token: str
+    access_expires_at: datetime
+    version: int = 0
+
+    def __repr__(self) -> str:
+        expires = self.access_expires_at.isoformat()
+        return f"TokenPair(access_expires_at={expires}, version={self.version})"
+
+
+def read_portal_tokens(portal: Portal, cipher: TokenCipher) -> TokenPair:
+    """The portal's Bitrix24 tokens in plaintext."""
+    return TokenPair(
+        cipher.decrypt(portal.access_token_enc),
+        cipher.decrypt(portal.refresh_token_enc),
+        portal.access_expires_at,
+        portal.token_version,
+    )
+
+
+def read_account_tokens(account: HhAccount, cipher: TokenCipher) -> TokenPair:
+    """The hh.ru account's tokens in plaintext."""
+    return TokenPair(
+        cipher.decrypt(account.access_token_enc),
+        cipher.decrypt(account.refresh_token_enc),
+        account.access_expires_at,
+        account.token_version,
+    )
+
+
+async def swap_portal_tokens(
+    session: AsyncSession,
+    cipher: TokenCipher,
+    *,
+    portal_id: int,
+    expected_version: int,
+    new: TokenPair,
+    now: datetime,
+) -> bool:
+    """Store a refreshed Bitrix24 pair if nobody else did since ``expected_version`` was read."""
+    result = await session.exec(
+        update(Portal)
+        .where(col(Portal.id) == portal_id, col(Portal.token_version) == expected_version)
+        .values(
+            access_token_enc=cipher.encrypt(new.access_token),
+            refresh_token_enc=cipher.encrypt(new.refresh_token),
+            access_expires_at=new.access_expires_at,
+            token_version=expected_version + 1,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def swap_account_tokens(
+    session: AsyncSession,
+    cipher: TokenCipher,
+    *,
+    portal_id: int,
+    account_id: int,
+    expected_version: int,
+    new: TokenPair,
+    now: datetime,
+) -> bool:
+    """Store a refreshed hh.ru pair if nobody else did since ``expected_version`` was read.
+
+    Scoped by portal as well as account id, so a caller holding one tenant's context cannot write
+    another tenant's tokens even with a wrong id.
+    """
+    result = await session.exec(
+        update(HhAccount)
+        .where(
+            col(HhAccount.id) == account_id,
+            col(HhAccount.portal_id) == portal_id,
+            col(HhAccount.token_version) == expected_version,
+        )
+        .values(
+            access_token_enc=cipher.encrypt(new.access_token),
+            refresh_token_enc=cipher.encrypt(new.refresh_token),
+            access_expires_at=new.access_expires_at,
+            token_version=expected_version + 1,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def mark_account_needs_reauth(
+    session: AsyncSession, *, portal_id: int, account_id: int, reason: str, now: datetime
+) -> bool:
+    """Stop polling an account whose tokens hh.ru revoked; the settings page asks to log in."""
+    result = await session.exec(
+        update(HhAccount)
+        .where(col(HhAccount.id) == account_id, col(HhAccount.portal_id) == portal_id)
+        .values(status=AccountStatus.NEEDS_REAUTH, status_reason=reason, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def mark_portal_needs_reauth(
+    session: AsyncSession, *, portal_id: int, reason: str, now: datetime
+) -> bool:
+    """Stop polling a portal whose Bitrix24 tokens cannot be refreshed."""
+    result = await session.exec(
+        update(Portal)
+        .where(col(Portal.id) == portal_id)
+        .values(status=PortalStatus.NEEDS_REAUTH, status_reason=reason, updated_at=now)
+    )
+    return bool(result.rowcount)

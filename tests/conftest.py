@@ -1,0 +1,118 @@
+"""Shared fixtures: real PostgreSQL databases cloned from a migrated template, and ciphers.
+
+The server comes from ``HHSYNC_TEST_DATABASE_URL`` (``.ci/run`` points it at a throwaway database;
+the default is the local trust-auth server). Each test that asks for ``database`` gets its own
+database cloned from a template migrated once per session, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.migrate import upgrade
+from hhsync.db.session import Database
+
+DEFAULT_TEST_DB = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin_url() -> str:
+    return os.environ.get("HHSYNC_TEST_DATABASE_URL", DEFAULT_TEST_DB)
+
+
+def _with_db(url: str, name: str, driver: str = "postgresql") -> str:
+    return make_url(url).set(drivername=driver, database=name).render_as_string(hide_password=False)
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def create_database(name: str, template: str | None = None) -> None:
+    """CREATE DATABASE through the admin connection (autocommit: not allowed in a transaction)."""
+    with psycopg.connect(_libpq(_admin_url()), autocommit=True) as conn:
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template:
+            query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        conn.execute(query)
+
+
+def drop_database(name: str) -> None:
+    """DROP DATABASE, closing stray connections first."""
+    with psycopg.connect(_libpq(_admin_url()), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    """URL of the PostgreSQL server tests run on; fails with a clear reason when unreachable."""
+    url = _admin_url()
+    try:
+        with psycopg.connect(_libpq(url), connect_timeout=5):
+            pass
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL at {make_url(url).render_as_string()} is unreachable ({exc}); start it "
+            "(scripts/ensure_postgres.sh) or set HHSYNC_TEST_DATABASE_URL",
+            pytrace=False,
+        )
+    return url
+
+
+@pytest.fixture
+def fresh_db_name(pg_admin_url: str) -> Iterator[str]:
+    """An empty database, dropped afterwards."""
+    name = f"hhsync_t_{uuid.uuid4().hex[:12]}"
+    create_database(name)
+    try:
+        yield name
+    finally:
+        drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg_admin_url: str) -> Iterator[str]:
+    """A database migrated to head once per session, used as the template of per-test databases."""
+    name = f"hhsync_tpl_{uuid.uuid4().hex[:12]}"
+    create_database(name)
+    try:
+        upgrade(_with_db(pg_admin_url, name, "postgresql+psycopg"))
+        yield name
+    finally:
+        drop_database(name)
+
+
+@pytest.fixture
+def db_url(migrated_template: str, pg_admin_url: str) -> Iterator[str]:
+    """Async URL of a per-test database at schema head."""
+    name = f"hhsync_t_{uuid.uuid4().hex[:12]}"
+    create_database(name, template=migrated_template)
+    try:
+        yield _with_db(pg_admin_url, name, "postgresql+psycopg")
+    finally:
+        drop_database(name)
+
+
+@pytest.fixture
+async def database(db_url: str) -> AsyncIterator[Database]:
+    """A connected Database on a per-test PostgreSQL database at schema head."""
+    db = Database(db_url, pool_size=4)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def cipher() -> TokenCipher:
+    """A cipher with a fresh key."""
+    return TokenCipher(TokenCipher.generate_key())
