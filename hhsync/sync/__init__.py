@@ -1,0 +1,1 @@
+"""The sync: pure planning (snapshot → actions) and the engine that applies the plan."""

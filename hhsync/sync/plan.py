@@ -1,0 +1,197 @@
+"""The planner: hh.ru's side + our stored side + settings → the actions of one pass. Pure.
+
+No I/O and no clock: ``now`` is an argument. Every branch below names the case it covers. The plan
+never deletes anything (hh.ru lists are partial by design: paging stops at watermarks and only
+changed vacancies are read), so a negotiation missing from the snapshot is simply left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from hhsync.db.tables import NegotiationKind, SyncStatus
+from hhsync.sync.actions import Action, Anomaly, CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.routing import stage_for, state_has_own_stage
+from hhsync.sync.snapshot import (
+    PlanSettings,
+    RemoteNegotiation,
+    RemoteSnapshot,
+    StoredNegotiation,
+    StoredState,
+)
+
+# A fully read vacancy that suddenly shows nothing while we stored at least this many negotiations
+# of it looks like an hh.ru or access problem, not like reality (vdirsyncer's empty-side guard).
+SUSPICIOUS_EMPTY_MIN = 5
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered actions of a pass and what the planner refused to act on."""
+
+    actions: tuple[Action, ...]
+    anomalies: tuple[Anomaly, ...] = ()
+    skipped_reason: str | None = None
+
+
+def plan(
+    remote: RemoteSnapshot,
+    stored: StoredState,
+    settings: PlanSettings,
+    now: datetime,
+    *,
+    force: bool = False,
+) -> Plan:
+    """Decide what this pass does. ``force`` (an operator's resync) lifts the emptiness guard."""
+    if not settings.configured:
+        # Case: the app is installed but the HR team has not saved settings: import nothing yet.
+        return Plan((), skipped_reason="settings not saved yet")
+
+    anomalies = () if force else tuple(_suspicious_empty_vacancies(remote, stored))
+    blocked = {a.vacancy_hh_id for a in anomalies}
+    latest = _latest_by_id(n for n in remote.negotiations if n.vacancy_hh_id not in blocked)
+
+    creates: list[CreateEntity] = []
+    updates: list[Action] = []
+    for hh_id, negotiation in latest.items():
+        known = stored.negotiations.get(hh_id)
+        if known is None:
+            # Case: a negotiation we have never seen: create its entity.
+            creates.append(_create(negotiation, settings, adopt_first=False))
+        elif not known.has_entity:
+            creates.extend(_retry_create(known, negotiation, settings, now))
+        else:
+            updates.extend(_follow_changes(known, negotiation, settings, now))
+
+    # Stored negotiations hh.ru did not list this pass still get their due retries.
+    for hh_id, known in stored.negotiations.items():
+        if hh_id in latest or known.vacancy_hh_id in blocked:
+            continue
+        if not known.has_entity:
+            creates.extend(_retry_create(known, None, settings, now))
+
+    creates.sort(key=lambda a: (_created_order(a, latest, stored), a.hh_id))
+    return Plan((*creates, *updates), anomalies)
+
+
+def _retry_create(
+    known: StoredNegotiation,
+    negotiation: RemoteNegotiation | None,
+    settings: PlanSettings,
+    now: datetime,
+) -> list[CreateEntity]:
+    source = negotiation or _as_remote(known)
+    if known.sync_status == SyncStatus.IN_FLIGHT:
+        # Case: a create was sent but its outcome never recorded (crash, timeout, 5xx after
+        # send): adopt an existing entity by ORIGIN_ID before creating one.
+        return [_create(source, settings, adopt_first=True)]
+    if _due(known, now):
+        # Case: pending or failed without an entity and its retry time has come: create again;
+        # a failed create may have reached the CRM, so adopt first as well.
+        adopt = known.sync_status == SyncStatus.FAILED or known.attempts > 0
+        return [_create(source, settings, adopt_first=adopt)]
+    # Case: failed recently; wait for next_retry_at.
+    return []
+
+
+def _follow_changes(
+    known: StoredNegotiation,
+    negotiation: RemoteNegotiation,
+    settings: PlanSettings,
+    now: datetime,
+) -> list[Action]:
+    entity_type, entity_id = known.crm_entity_type, known.crm_entity_id
+    if entity_type is None or entity_id is None:
+        return []  # unreachable: the caller checked has_entity; kept for the type checker
+    if known.sync_status == SyncStatus.FAILED and not _due(known, now):
+        # Case: an update failed recently; wait for next_retry_at before touching it again.
+        return []
+    actions: list[Action] = []
+    if negotiation.employer_state != known.hh_status_set:
+        # Case: the employer state changed on hh.ru (or its last write failed): update the
+        # status field, and in extended mode move the stage mapped to the new state.
+        actions.append(
+            UpdateHhStatus(known.hh_id, entity_type, entity_id, negotiation.employer_state)
+        )
+        if state_has_own_stage(settings, negotiation.employer_state):
+            stage = stage_for(settings, negotiation.kind, negotiation.employer_state)
+            if stage is not None and stage != known.crm_stage_set:
+                actions.append(
+                    MoveStage(known.hh_id, entity_type, entity_id, stage, known.crm_stage_set)
+                )
+    if negotiation.resume_id != known.resume_id:
+        # Case: hh.ru now shows another resume, or none (deleted): update the resume fields.
+        actions.append(Relink(known.hh_id, entity_type, entity_id, negotiation.resume_id))
+    # Case: nothing changed: no action.
+    return actions
+
+
+def _create(
+    negotiation: RemoteNegotiation, settings: PlanSettings, *, adopt_first: bool
+) -> CreateEntity:
+    return CreateEntity(
+        hh_id=negotiation.hh_id,
+        vacancy_hh_id=negotiation.vacancy_hh_id,
+        kind=negotiation.kind,
+        employer_state=negotiation.employer_state,
+        entity_type=settings.entity_type,
+        stage=stage_for(settings, negotiation.kind, negotiation.employer_state),
+        resume_id=negotiation.resume_id,
+        adopt_first=adopt_first,
+    )
+
+
+def _due(known: StoredNegotiation, now: datetime) -> bool:
+    return known.next_retry_at is None or known.next_retry_at <= now
+
+
+def _latest_by_id(negotiations: Iterable[RemoteNegotiation]) -> dict[str, RemoteNegotiation]:
+    """One view per negotiation: a negotiation that moved between collections while we paged is
+    listed twice; the later ``updated_at`` is the truth."""
+    latest: dict[str, RemoteNegotiation] = {}
+    for negotiation in negotiations:
+        seen = latest.get(negotiation.hh_id)
+        if seen is None or negotiation.updated_at > seen.updated_at:
+            latest[negotiation.hh_id] = negotiation
+    return latest
+
+
+def _suspicious_empty_vacancies(remote: RemoteSnapshot, stored: StoredState) -> Iterable[Anomaly]:
+    listed = {n.vacancy_hh_id for n in remote.negotiations}
+    stored_per_vacancy: dict[str, int] = {}
+    for known in stored.negotiations.values():
+        stored_per_vacancy[known.vacancy_hh_id] = stored_per_vacancy.get(known.vacancy_hh_id, 0) + 1
+    for vacancy in sorted(remote.fully_read_vacancies - listed):
+        count = stored_per_vacancy.get(vacancy, 0)
+        if count >= SUSPICIOUS_EMPTY_MIN:
+            yield Anomaly(
+                vacancy,
+                f"hh.ru lists no negotiations for a vacancy with {count} stored ones; "
+                "nothing is changed for it until a forced resync confirms",
+            )
+
+
+def _created_order(
+    action: CreateEntity,
+    latest: dict[str, RemoteNegotiation],
+    stored: StoredState,
+) -> datetime:
+    """Oldest responses first, so the CRM fills in the order applicants responded."""
+    remote = latest.get(action.hh_id)
+    if remote is not None:
+        return remote.created_at
+    return stored.negotiations[action.hh_id].hh_updated_at
+
+
+def _as_remote(known: StoredNegotiation) -> RemoteNegotiation:
+    return RemoteNegotiation(
+        hh_id=known.hh_id,
+        vacancy_hh_id=known.vacancy_hh_id,
+        kind=NegotiationKind(known.kind),
+        employer_state=known.employer_state,
+        created_at=known.hh_updated_at,
+        updated_at=known.hh_updated_at,
+        resume_id=known.resume_id,
+    )

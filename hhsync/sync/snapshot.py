@@ -1,0 +1,79 @@
+"""What the planner sees: plain values of hh.ru's side, our stored side and the portal's settings.
+
+The engine builds these from API payloads and database rows; the planner never touches either,
+so every decision can be tested with literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
+
+
+@dataclass(frozen=True)
+class RemoteNegotiation:
+    """One negotiation as hh.ru lists it now."""
+
+    hh_id: str
+    vacancy_hh_id: str
+    kind: NegotiationKind
+    employer_state: str
+    created_at: datetime
+    updated_at: datetime
+    resume_id: str | None
+    """None when hh.ru shows ``resume: null`` (the applicant deleted or hid the resume)."""
+
+
+@dataclass(frozen=True)
+class RemoteSnapshot:
+    """hh.ru's side of one pass: the negotiations read, and which vacancies were read in full."""
+
+    negotiations: tuple[RemoteNegotiation, ...] = ()
+    fully_read_vacancies: frozenset[str] = frozenset()
+    """Vacancies whose every collection was listed to the end this pass (emptiness guard input)."""
+
+
+@dataclass(frozen=True)
+class StoredNegotiation:
+    """What we remember of a negotiation and the CRM entity it became."""
+
+    hh_id: str
+    vacancy_hh_id: str
+    kind: NegotiationKind
+    employer_state: str
+    hh_updated_at: datetime
+    resume_id: str | None
+    sync_status: SyncStatus
+    crm_entity_type: EntityType | None = None
+    crm_entity_id: int | None = None
+    crm_stage_set: str | None = None
+    hh_status_set: str | None = None
+    attempts: int = 0
+    next_retry_at: datetime | None = None
+
+    @property
+    def has_entity(self) -> bool:
+        """Whether a CRM entity is known for this negotiation."""
+        return self.crm_entity_id is not None and self.crm_entity_type is not None
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """Our side: the portal's stored negotiations by hh.ru id, and per-vacancy counts."""
+
+    negotiations: Mapping[str, StoredNegotiation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """The part of the portal's settings that decides what the plan does."""
+
+    configured: bool
+    """False until the HR team first saves the settings: nothing is imported before that."""
+    entity_type: EntityType = EntityType.LEAD
+    stage_mode: StageMode = StageMode.SIMPLE
+    stage_map: Mapping[str, str] = field(default_factory=dict)
+    """Simple mode: ``response``/``invitation`` → stage; extended: employer state → stage."""

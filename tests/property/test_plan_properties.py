@@ -1,0 +1,189 @@
+"""Properties of the planner over generated situations.
+
+Applying a plan (every action succeeding) and planning again yields nothing; no plan ever holds two
+creates for one negotiation; whatever is stored without an entity and due is always retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
+from hhsync.sync.actions import Action, CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.plan import plan
+from hhsync.sync.snapshot import (
+    PlanSettings,
+    RemoteNegotiation,
+    RemoteSnapshot,
+    StoredNegotiation,
+    StoredState,
+)
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+STATES = [
+    "response",
+    "consider",
+    "phone_interview",
+    "interview",
+    "offer",
+    "hired",
+    "discard_by_employer",
+]
+IDS = [str(1000 + i) for i in range(12)]
+VACANCIES = ["501", "502", "503"]
+
+times = st.integers(min_value=0, max_value=10_000).map(lambda m: NOW - timedelta(minutes=m))
+
+
+@st.composite
+def remotes(draw: st.DrawFn) -> RemoteNegotiation:
+    hh_id = draw(st.sampled_from(IDS))
+    created = draw(times)
+    return RemoteNegotiation(
+        hh_id=hh_id,
+        vacancy_hh_id=VACANCIES[int(hh_id) % 3],
+        kind=draw(st.sampled_from(list(NegotiationKind))),
+        employer_state=draw(st.sampled_from(STATES)),
+        created_at=created,
+        updated_at=created + timedelta(minutes=draw(st.integers(0, 500))),
+        resume_id=draw(st.sampled_from([None, f"r{hh_id}", f"r{hh_id}-new"])),
+    )
+
+
+@st.composite
+def storeds(draw: st.DrawFn, hh_id: str) -> StoredNegotiation:
+    has_entity = draw(st.booleans())
+    status = (
+        draw(st.sampled_from([SyncStatus.SYNCED, SyncStatus.FAILED]))
+        if has_entity
+        else draw(st.sampled_from([SyncStatus.PENDING, SyncStatus.IN_FLIGHT, SyncStatus.FAILED]))
+    )
+    return StoredNegotiation(
+        hh_id=hh_id,
+        vacancy_hh_id=VACANCIES[int(hh_id) % 3],
+        kind=draw(st.sampled_from(list(NegotiationKind))),
+        employer_state=draw(st.sampled_from(STATES)),
+        hh_updated_at=draw(times),
+        resume_id=draw(st.sampled_from([None, f"r{hh_id}"])),
+        sync_status=status,
+        crm_entity_type=draw(st.sampled_from(list(EntityType))) if has_entity else None,
+        crm_entity_id=int(hh_id) if has_entity else None,
+        crm_stage_set=draw(st.sampled_from([None, "NEW", "C3:EXECUTING"])) if has_entity else None,
+        hh_status_set=draw(st.sampled_from(STATES)) if has_entity else None,
+        attempts=draw(st.integers(0, 5)),
+        next_retry_at=draw(st.one_of(st.none(), times, times.map(lambda t: t + timedelta(days=8)))),
+    )
+
+
+@st.composite
+def stored_states(draw: st.DrawFn) -> StoredState:
+    chosen = draw(st.sets(st.sampled_from(IDS), max_size=len(IDS)))
+    return StoredState({hh_id: draw(storeds(hh_id)) for hh_id in chosen})
+
+
+plan_settings = st.builds(
+    PlanSettings,
+    configured=st.just(True),
+    entity_type=st.sampled_from(list(EntityType)),
+    stage_mode=st.sampled_from(list(StageMode)),
+    stage_map=st.dictionaries(
+        st.sampled_from([*STATES, "invitation"]), st.sampled_from(["NEW", "C3:EXECUTING", "LOSE"])
+    ),
+)
+
+
+def apply_success(
+    stored: StoredState, remote: RemoteSnapshot, actions: tuple[Action, ...]
+) -> StoredState:
+    """What the engine records when every action succeeds (plus what it saw on hh.ru)."""
+    latest: dict[str, RemoteNegotiation] = {}
+    for n in remote.negotiations:
+        if n.hh_id not in latest or n.updated_at > latest[n.hh_id].updated_at:
+            latest[n.hh_id] = n
+    rows = dict(stored.negotiations)
+    for action in actions:
+        if isinstance(action, CreateEntity):
+            seen = latest.get(action.hh_id)
+            rows[action.hh_id] = StoredNegotiation(
+                hh_id=action.hh_id,
+                vacancy_hh_id=action.vacancy_hh_id,
+                kind=action.kind,
+                employer_state=action.employer_state,
+                hh_updated_at=seen.updated_at if seen else NOW,
+                resume_id=action.resume_id,
+                sync_status=SyncStatus.SYNCED,
+                crm_entity_type=action.entity_type,
+                crm_entity_id=int(action.hh_id),
+                crm_stage_set=action.stage,
+                hh_status_set=action.employer_state,
+            )
+        elif isinstance(action, UpdateHhStatus):
+            row = rows[action.hh_id]
+            rows[action.hh_id] = replace(
+                row,
+                hh_status_set=action.employer_state,
+                employer_state=action.employer_state,
+                sync_status=SyncStatus.SYNCED,
+                next_retry_at=None,
+            )
+        elif isinstance(action, MoveStage):
+            rows[action.hh_id] = replace(rows[action.hh_id], crm_stage_set=action.stage)
+        elif isinstance(action, Relink):
+            rows[action.hh_id] = replace(
+                rows[action.hh_id],
+                resume_id=action.resume_id,
+                sync_status=SyncStatus.SYNCED,
+                next_retry_at=None,
+            )
+    return StoredState(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    negotiations=st.lists(remotes(), max_size=20),
+    stored=stored_states(),
+    portal=plan_settings,
+)
+def test_planning_after_applying_the_plan_yields_nothing(
+    negotiations: list[RemoteNegotiation], stored: StoredState, portal: PlanSettings
+) -> None:
+    remote = RemoteSnapshot(tuple(negotiations))
+    first = plan(remote, stored, portal, NOW)
+    after = apply_success(stored, remote, first.actions)
+    second = plan(remote, after, portal, NOW)
+    # Failed rows that are not yet due stay untouched by design; everything else is settled.
+    assert second.actions == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    negotiations=st.lists(remotes(), max_size=30),
+    stored=stored_states(),
+    portal=plan_settings,
+)
+def test_never_two_creates_for_one_negotiation_nor_a_create_for_a_known_entity(
+    negotiations: list[RemoteNegotiation], stored: StoredState, portal: PlanSettings
+) -> None:
+    actions = plan(RemoteSnapshot(tuple(negotiations)), stored, portal, NOW).actions
+    created = [a.hh_id for a in actions if isinstance(a, CreateEntity)]
+    assert len(created) == len(set(created))
+    for hh_id in created:
+        known = stored.negotiations.get(hh_id)
+        assert known is None or not known.has_entity
+
+
+@settings(max_examples=200, deadline=None)
+@given(stored=stored_states(), portal=plan_settings)
+def test_every_due_negotiation_without_entity_is_retried(
+    stored: StoredState, portal: PlanSettings
+) -> None:
+    actions = plan(RemoteSnapshot(), stored, portal, NOW).actions
+    created = {a.hh_id for a in actions if isinstance(a, CreateEntity)}
+    for hh_id, known in stored.negotiations.items():
+        due = known.next_retry_at is None or known.next_retry_at <= NOW
+        if not known.has_entity and (due or known.sync_status == SyncStatus.IN_FLIGHT):
+            assert hh_id in created

@@ -1,0 +1,244 @@
+"""The planner, case by case: each row is one situation and the actions it must produce."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
+from hhsync.sync.actions import CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.plan import SUSPICIOUS_EMPTY_MIN, plan
+from hhsync.sync.snapshot import (
+    PlanSettings,
+    RemoteNegotiation,
+    RemoteSnapshot,
+    StoredNegotiation,
+    StoredState,
+)
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+SIMPLE = PlanSettings(configured=True, stage_map={"response": "NEW", "invitation": "IN_PROCESS"})
+EXTENDED = PlanSettings(
+    configured=True,
+    entity_type=EntityType.DEAL,
+    stage_mode=StageMode.EXTENDED,
+    stage_map={
+        "response": "C3:NEW",
+        "invitation": "C3:PREPARATION",
+        "interview": "C3:EXECUTING",
+        "discard_by_employer": "C3:LOSE",
+    },
+)
+
+
+def remote(
+    hh_id: str = "1001",
+    state: str = "response",
+    *,
+    kind: NegotiationKind = NegotiationKind.RESPONSE,
+    vacancy: str = "501",
+    resume: str | None = "r-1001",
+    created: datetime = T0,
+    updated: datetime | None = None,
+) -> RemoteNegotiation:
+    return RemoteNegotiation(hh_id, vacancy, kind, state, created, updated or created, resume)
+
+
+def stored(
+    hh_id: str = "1001",
+    state: str = "response",
+    *,
+    status: SyncStatus = SyncStatus.SYNCED,
+    entity: int | None = 77,
+    stage: str | None = "NEW",
+    hh_status: str | None = None,
+    resume: str | None = "r-1001",
+    attempts: int = 0,
+    retry_at: datetime | None = None,
+    vacancy: str = "501",
+    entity_type: EntityType = EntityType.LEAD,
+) -> StoredNegotiation:
+    return StoredNegotiation(
+        hh_id=hh_id,
+        vacancy_hh_id=vacancy,
+        kind=NegotiationKind.RESPONSE,
+        employer_state=state,
+        hh_updated_at=T0,
+        resume_id=resume,
+        sync_status=status,
+        crm_entity_type=entity_type if entity is not None else None,
+        crm_entity_id=entity,
+        crm_stage_set=stage if entity is not None else None,
+        hh_status_set=(hh_status or state) if entity is not None else None,
+        attempts=attempts,
+        next_retry_at=retry_at,
+    )
+
+
+def snapshot(*negotiations: RemoteNegotiation, full: tuple[str, ...] = ()) -> RemoteSnapshot:
+    return RemoteSnapshot(tuple(negotiations), frozenset(full))
+
+
+def state(*negotiations: StoredNegotiation) -> StoredState:
+    return StoredState({n.hh_id: n for n in negotiations})
+
+
+def test_nothing_is_imported_before_settings_are_saved() -> None:
+    result = plan(snapshot(remote()), state(), PlanSettings(configured=False), NOW)
+    assert result.actions == ()
+    assert result.skipped_reason == "settings not saved yet"
+
+
+@pytest.mark.parametrize(
+    ("negotiation", "settings", "expected_stage", "expected_type"),
+    [
+        (remote(), SIMPLE, "NEW", EntityType.LEAD),
+        (
+            remote(kind=NegotiationKind.INVITATION, state="invitation"),
+            SIMPLE,
+            "IN_PROCESS",
+            EntityType.LEAD,
+        ),
+        (remote(state="interview"), EXTENDED, "C3:EXECUTING", EntityType.DEAL),
+        (remote(state="consider"), EXTENDED, "C3:NEW", EntityType.DEAL),  # unmapped state → kind's
+        (remote(), PlanSettings(configured=True), None, EntityType.LEAD),  # no map → CRM default
+    ],
+)
+def test_new_negotiation_creates_one_entity_in_the_mapped_stage(
+    negotiation: RemoteNegotiation,
+    settings: PlanSettings,
+    expected_stage: str | None,
+    expected_type: EntityType,
+) -> None:
+    (action,) = plan(snapshot(negotiation), state(), settings, NOW).actions
+    assert isinstance(action, CreateEntity)
+    assert action.stage == expected_stage
+    assert action.entity_type == expected_type
+    assert action.employer_state == negotiation.employer_state
+    assert not action.adopt_first
+
+
+def test_deleted_resume_still_creates_an_entity() -> None:
+    (action,) = plan(snapshot(remote(resume=None)), state(), SIMPLE, NOW).actions
+    assert isinstance(action, CreateEntity)
+    assert action.resume_id is None
+
+
+def test_a_negotiation_listed_twice_is_created_once_with_its_latest_state() -> None:
+    early = remote(state="response", updated=T0)
+    moved = remote(state="consider", updated=T0 + timedelta(minutes=3))
+    actions = plan(snapshot(moved, early), state(), SIMPLE, NOW).actions
+    assert len(actions) == 1
+    assert isinstance(actions[0], CreateEntity)
+    assert actions[0].employer_state == "consider"
+
+
+def test_creates_come_oldest_first_then_updates() -> None:
+    newer = remote("2", created=T0 + timedelta(hours=2))
+    older = remote("1", created=T0)
+    changed = remote("3", state="interview")
+    actions = plan(snapshot(newer, changed, older), state(stored("3")), SIMPLE, NOW).actions
+    assert [type(a).__name__ for a in actions] == ["CreateEntity", "CreateEntity", "UpdateHhStatus"]
+    assert [a.hh_id for a in actions] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("known", "expected"),
+    [
+        # in flight: adopt-then-create, whatever the retry time says
+        (stored(status=SyncStatus.IN_FLIGHT, entity=None, retry_at=NOW + timedelta(hours=1)), True),
+        # failed, due: create again, adopting first (the failed call may have reached the CRM)
+        (stored(status=SyncStatus.FAILED, entity=None, attempts=2, retry_at=NOW), True),
+        # pending, never attempted: plain create
+        (stored(status=SyncStatus.PENDING, entity=None), False),
+    ],
+)
+def test_unfinished_creates_are_retried(known: StoredNegotiation, expected: bool) -> None:
+    (action,) = plan(snapshot(remote()), state(known), SIMPLE, NOW).actions
+    assert isinstance(action, CreateEntity)
+    assert action.adopt_first is expected
+
+
+def test_failed_create_waits_for_its_retry_time() -> None:
+    known = stored(
+        status=SyncStatus.FAILED, entity=None, attempts=1, retry_at=NOW + timedelta(seconds=1)
+    )
+    assert plan(snapshot(remote()), state(known), SIMPLE, NOW).actions == ()
+
+
+def test_stored_but_unlisted_pending_negotiation_is_still_retried() -> None:
+    known = stored(
+        "9", status=SyncStatus.FAILED, entity=None, attempts=3, retry_at=NOW - timedelta(1)
+    )
+    (action,) = plan(snapshot(), state(known), SIMPLE, NOW).actions
+    assert isinstance(action, CreateEntity)
+    assert action.hh_id == "9"
+    assert action.adopt_first
+
+
+def test_unchanged_synced_negotiation_needs_nothing() -> None:
+    assert plan(snapshot(remote()), state(stored()), SIMPLE, NOW).actions == ()
+
+
+def test_state_change_in_simple_mode_updates_only_the_status_field() -> None:
+    actions = plan(snapshot(remote(state="interview")), state(stored()), SIMPLE, NOW).actions
+    assert actions == (UpdateHhStatus("1001", EntityType.LEAD, 77, "interview"),)
+
+
+def test_state_change_in_extended_mode_also_moves_the_stage_from_the_one_we_set() -> None:
+    known = stored(stage="C3:NEW", entity_type=EntityType.DEAL)
+    actions = plan(snapshot(remote(state="interview")), state(known), EXTENDED, NOW).actions
+    assert actions == (
+        UpdateHhStatus("1001", EntityType.DEAL, 77, "interview"),
+        MoveStage("1001", EntityType.DEAL, 77, "C3:EXECUTING", expected_stage="C3:NEW"),
+    )
+
+
+def test_extended_mode_does_not_move_for_an_unmapped_state() -> None:
+    known = stored(stage="C3:NEW", entity_type=EntityType.DEAL)
+    actions = plan(snapshot(remote(state="consider")), state(known), EXTENDED, NOW).actions
+    assert actions == (UpdateHhStatus("1001", EntityType.DEAL, 77, "consider"),)
+
+
+def test_failed_update_is_retried_only_when_due() -> None:
+    waiting = stored(hh_status="response", status=SyncStatus.FAILED, retry_at=NOW + timedelta(1))
+    due = replace(waiting, next_retry_at=NOW)
+    changed = snapshot(remote(state="offer"))
+    assert plan(changed, state(waiting), SIMPLE, NOW).actions == ()
+    assert plan(changed, state(due), SIMPLE, NOW).actions == (
+        UpdateHhStatus("1001", EntityType.LEAD, 77, "offer"),
+    )
+
+
+def test_resume_deleted_after_import_relinks() -> None:
+    actions = plan(snapshot(remote(resume=None)), state(stored()), SIMPLE, NOW).actions
+    assert actions == (Relink("1001", EntityType.LEAD, 77, None),)
+
+
+def test_suspiciously_empty_vacancy_is_reported_and_left_alone() -> None:
+    many = [
+        stored(str(i), status=SyncStatus.FAILED, entity=None, retry_at=NOW - timedelta(1))
+        for i in range(SUSPICIOUS_EMPTY_MIN)
+    ]
+    result = plan(snapshot(full=("501",)), state(*many), SIMPLE, NOW)
+    assert result.actions == ()
+    (anomaly,) = result.anomalies
+    assert anomaly.vacancy_hh_id == "501"
+    assert f"{SUSPICIOUS_EMPTY_MIN} stored" in anomaly.reason
+    forced = plan(snapshot(full=("501",)), state(*many), SIMPLE, NOW, force=True)
+    assert forced.anomalies == ()
+    assert len(forced.actions) == SUSPICIOUS_EMPTY_MIN
+
+
+def test_few_stored_negotiations_do_not_trigger_the_guard() -> None:
+    known = stored(status=SyncStatus.PENDING, entity=None)
+    result = plan(snapshot(full=("501",)), state(known), SIMPLE, NOW)
+    assert result.anomalies == ()
+    assert len(result.actions) == 1
+
+
+def test_plan_never_deletes_unlisted_synced_negotiations() -> None:
+    assert plan(snapshot(), state(stored("1"), stored("2")), SIMPLE, NOW).actions == ()
