@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hhsync.db.tables import AuditEvent, Negotiation, SyncStatus, Vacancy
+from hhsync.db.tables import (
+    AuditEvent,
+    EntityType,
+    Negotiation,
+    NegotiationKind,
+    SyncStatus,
+    Vacancy,
+)
+from hhsync.sync.snapshot import RemoteNegotiation, StoredNegotiation, StoredState
 
 
 async def get_vacancy(session: AsyncSession, portal_id: int, hh_vacancy_id: str) -> Vacancy | None:
@@ -97,3 +109,293 @@ async def audit_trail(
         query = query.where(col(AuditEvent.negotiation_id) == negotiation_id)
     query = query.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)
     return list((await session.exec(query)).all())
+
+
+# --- what the sync engine reads and writes -------------------------------------------------------
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT with ON CONFLICT support (PostgreSQL in production, SQLite embedded)."""
+    if session.bind.dialect.name == "postgresql":
+        return pg_insert
+    return sqlite_insert
+
+
+async def upsert_vacancy(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_account_id: int,
+    remote: VacancyRow,
+    now: datetime,
+) -> Vacancy:
+    """Remember a vacancy as hh.ru lists it now (name, archive flag); counters move separately."""
+    vacancy = await get_vacancy(session, portal_id, remote.hh_vacancy_id)
+    if vacancy is None:
+        vacancy = Vacancy(
+            portal_id=portal_id,
+            hh_account_id=hh_account_id,
+            hh_vacancy_id=remote.hh_vacancy_id,
+            created_at=now,
+            updated_at=now,
+        )
+    vacancy.name = remote.name
+    vacancy.area_name = remote.area_name
+    vacancy.archived = remote.archived
+    vacancy.internship = remote.internship
+    vacancy.updated_at = now
+    session.add(vacancy)
+    await session.flush()
+    return vacancy
+
+
+@dataclass(frozen=True)
+class VacancyRow:
+    """A vacancy's listing fields, as the engine takes them from hh.ru."""
+
+    hh_vacancy_id: str
+    name: str
+    area_name: str = ""
+    archived: bool = False
+    internship: bool = False
+
+
+async def remember_negotiations(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_account_id: int,
+    vacancy_id: int,
+    seen: Iterable[RemoteNegotiation],
+    now: datetime,
+) -> int:
+    """Store every negotiation seen on hh.ru *before* acting on it, so none can be lost.
+
+    New ones are inserted as pending; known ones get the latest hh.ru state. Returns how many rows
+    were new. Rows of other portals are never touched: the conflict target includes portal_id.
+    """
+    rows = [
+        {
+            "portal_id": portal_id,
+            "hh_account_id": hh_account_id,
+            "vacancy_id": vacancy_id,
+            "hh_negotiation_id": n.hh_id,
+            "hh_resume_id": n.resume_id,
+            "resume_deleted": n.resume_id is None,
+            "kind": n.kind.value,
+            "employer_state": n.employer_state,
+            "hh_created_at": n.created_at,
+            "hh_updated_at": n.updated_at,
+            "sync_status": SyncStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in seen
+    ]
+    if not rows:
+        return 0
+    before = await session.exec(select(func.count()).where(col(Negotiation.portal_id) == portal_id))
+    count_before = before.one()
+    insert = _insert_for(session)
+    for chunk_start in range(0, len(rows), 500):
+        statement = insert(Negotiation).values(rows[chunk_start : chunk_start + 500])
+        statement = statement.on_conflict_do_update(
+            index_elements=["portal_id", "hh_negotiation_id"],
+            set_={
+                "employer_state": statement.excluded.employer_state,
+                "hh_updated_at": statement.excluded.hh_updated_at,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        await session.exec(statement)
+    after = await session.exec(select(func.count()).where(col(Negotiation.portal_id) == portal_id))
+    return int(after.one() - count_before)
+
+
+async def load_stored_state(
+    session: AsyncSession, portal_id: int, hh_vacancy_ids: Collection[str] | None = None
+) -> StoredState:
+    """What the planner needs: the negotiations of these vacancies (all when None) plus every
+    unfinished one of the portal (pending, in flight or failed), wherever it belongs."""
+    query = (
+        select(Negotiation, Vacancy.hh_vacancy_id)
+        .join(Vacancy, col(Vacancy.id) == col(Negotiation.vacancy_id))
+        .where(col(Negotiation.portal_id) == portal_id)
+    )
+    if hh_vacancy_ids is not None:
+        query = query.where(
+            or_(
+                col(Vacancy.hh_vacancy_id).in_(list(hh_vacancy_ids)),
+                col(Negotiation.sync_status) != SyncStatus.SYNCED,
+            )
+        )
+    stored: dict[str, StoredNegotiation] = {}
+    for row, hh_vacancy_id in (await session.exec(query)).all():
+        stored[row.hh_negotiation_id] = StoredNegotiation(
+            hh_id=row.hh_negotiation_id,
+            vacancy_hh_id=hh_vacancy_id,
+            kind=NegotiationKind(row.kind),
+            employer_state=row.employer_state,
+            hh_updated_at=row.hh_updated_at,
+            resume_id=row.hh_resume_id,
+            sync_status=SyncStatus(row.sync_status),
+            crm_entity_type=EntityType(row.crm_entity_type) if row.crm_entity_type else None,
+            crm_entity_id=row.crm_entity_id,
+            crm_stage_set=row.crm_stage_set,
+            hh_status_set=row.hh_status_set,
+            attempts=row.attempts,
+            next_retry_at=row.next_retry_at,
+        )
+    return StoredState(stored)
+
+
+async def _negotiation_for_update(
+    session: AsyncSession, portal_id: int, hh_negotiation_id: str
+) -> Negotiation:
+    row = await get_negotiation(session, portal_id, hh_negotiation_id)
+    if row is None:
+        raise LookupError(f"negotiation {hh_negotiation_id} is not stored for portal {portal_id}")
+    return row
+
+
+async def mark_in_flight(
+    session: AsyncSession, *, portal_id: int, hh_negotiation_id: str, now: datetime
+) -> None:
+    """Committed before a create is sent: after a crash the next pass adopts, never duplicates."""
+    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
+    row.sync_status = SyncStatus.IN_FLIGHT
+    row.attempts += 1
+    row.updated_at = now
+    session.add(row)
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class CreatedEntity:
+    """What Bitrix24 answered for a create (or what an adoption found)."""
+
+    entity_type: EntityType
+    entity_id: int
+    stage: str | None
+    hh_status: str
+    activity_id: int | None = None
+    contact_id: int | None = None
+    adopted: bool = False
+
+
+async def record_created(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_negotiation_id: str,
+    created: CreatedEntity,
+    now: datetime,
+    sync_run_id: int | None = None,
+) -> None:
+    """The entity exists: link it, clear the error, write the audit line, in one transaction."""
+    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
+    row.crm_entity_type = created.entity_type
+    row.crm_entity_id = created.entity_id
+    row.crm_activity_id = created.activity_id
+    row.crm_contact_id = created.contact_id
+    row.crm_stage_set = created.stage
+    row.hh_status_set = created.hh_status
+    row.sync_status = SyncStatus.SYNCED
+    row.last_error = None
+    row.next_retry_at = None
+    row.synced_at = now
+    row.updated_at = now
+    session.add(row)
+    await add_audit(
+        session,
+        portal_id=portal_id,
+        negotiation_id=row.id,
+        sync_run_id=sync_run_id,
+        event="entity.adopted" if created.adopted else "entity.created",
+        now=now,
+        detail={
+            "entity_type": created.entity_type.value,
+            "entity_id": created.entity_id,
+            "activity_id": created.activity_id,
+            "stage": created.stage,
+        },
+    )
+
+
+async def record_updated(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_negotiation_id: str,
+    hh_status: str,
+    stage: str | None,
+    stage_kept_manual: bool,
+    resume_id: str | None,
+    now: datetime,
+    sync_run_id: int | None = None,
+) -> None:
+    """The entity follows hh.ru again; a stage a person set by hand is recorded as kept."""
+    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
+    changes: dict[str, Any] = {"hh_status": {"from": row.hh_status_set, "to": hh_status}}
+    row.hh_status_set = hh_status
+    if stage is not None and not stage_kept_manual:
+        changes["stage"] = {"from": row.crm_stage_set, "to": stage}
+        row.crm_stage_set = stage
+    if resume_id != row.hh_resume_id:
+        changes["resume"] = {"from": row.hh_resume_id, "to": resume_id}
+        row.hh_resume_id = resume_id
+        row.resume_deleted = resume_id is None
+    row.sync_status = SyncStatus.SYNCED
+    row.last_error = None
+    row.next_retry_at = None
+    row.synced_at = now
+    row.updated_at = now
+    session.add(row)
+    await add_audit(
+        session,
+        portal_id=portal_id,
+        negotiation_id=row.id,
+        sync_run_id=sync_run_id,
+        event="entity.updated",
+        now=now,
+        detail=changes,
+    )
+    if stage_kept_manual:
+        await add_audit(
+            session,
+            portal_id=portal_id,
+            negotiation_id=row.id,
+            sync_run_id=sync_run_id,
+            event="stage.kept_manual",
+            now=now,
+            detail={"wanted": stage, "last_set_by_hhsync": row.crm_stage_set},
+        )
+
+
+async def record_failed(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_negotiation_id: str,
+    error: str,
+    retry_at: datetime,
+    now: datetime,
+    sync_run_id: int | None = None,
+) -> None:
+    """Keep the response with its reason and when to try again: never dropped."""
+    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
+    row.sync_status = SyncStatus.FAILED
+    row.last_error = error[:2000]
+    row.next_retry_at = retry_at
+    row.updated_at = now
+    session.add(row)
+    await add_audit(
+        session,
+        portal_id=portal_id,
+        negotiation_id=row.id,
+        sync_run_id=sync_run_id,
+        event="sync.failed",
+        now=now,
+        detail={"error": error[:500], "attempts": row.attempts, "retry_at": retry_at.isoformat()},
+    )
