@@ -14,7 +14,7 @@ def retry_delay_s(attempts: int, base_s: float, max_s: float, key: str) -> float
     """
     if attempts < 1:
         return 0.0
-    raw = min(max_s, base_s * 2 ** min(attempts - 1, 30))
+    raw = min(max_s, base_s * float(2 ** min(attempts - 1, 30)))
     digest = hashlib.sha256(key.encode("utf-8")).digest()
     spread = (int.from_bytes(digest[:4], "big") / 0xFFFFFFFF - 0.5) * 0.4  # -0.2 .. +0.2
     return min(max_s, raw * (1 + spread))
