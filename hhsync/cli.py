@@ -198,6 +198,46 @@ def demo() -> None:
     _not_implemented("hhsync demo")
 
 
+@app.command("sandbox")
+def sandbox(
+    which: Annotated[str, typer.Argument(help="hh, bitrix or all.")] = "all",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    hh_port: Annotated[int, typer.Option(help="Port of the hh.ru sandbox.")] = 8701,
+    bitrix_port: Annotated[int, typer.Option(help="Port of the Bitrix24 sandbox.")] = 8702,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 1,
+    speed: Annotated[
+        float, typer.Option(help="Time scale: every rate and expiry runs this much faster.")
+    ] = 1.0,
+) -> None:
+    """Serve the strict hh.ru and/or Bitrix24 sandboxes over HTTP until Ctrl-C."""
+    import asyncio
+
+    from hhsync.sandbox.serve import SandboxOptions, Which, serve_forever, servers
+
+    settings = _settings()
+    try:
+        chosen = Which(which)
+    except ValueError:
+        _fail(f"sandbox: unknown {which!r}; choose hh, bitrix or all", EXIT_CONFIG)
+    if speed <= 0:
+        _fail("sandbox: --speed must be positive", EXIT_CONFIG)
+    options = SandboxOptions(
+        host=host,
+        hh_port=hh_port,
+        bitrix_port=bitrix_port,
+        seed=seed,
+        speed=speed,
+        app_url=str(settings.web.public_url).rstrip("/") + "/b24/app",
+    )
+    running = servers(chosen, options)
+    for url, _ in running:
+        typer.echo(url)
+    try:
+        asyncio.run(serve_forever(running))
+    except KeyboardInterrupt:
+        typer.echo("sandboxes stopped")
+
+
 @app.command("status")
 def status() -> None:
     """Per portal: accounts, last pass, lag, pending and failed responses."""

@@ -65,3 +65,21 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+class ShiftedClock(SystemClock):
+    """The real clock moved forward on demand: real monotonic time keeps rate limits working
+    while ``advance`` makes retry times, expiries and reconcile periods come due in tests."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """Real UTC time plus the offset."""
+        return super().now() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move wall time forward."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        self._offset += timedelta(seconds=seconds)

@@ -163,7 +163,7 @@ class BitrixSettings(_Section):
     """Timeout of one Bitrix24 HTTP request, in seconds."""
     max_connections_per_portal: int = Field(default=4, ge=1, le=50)
     """Concurrent connections to one portal."""
-    requests_per_s: float = Field(default=2.0, gt=0, le=50)
+    requests_per_s: float = Field(default=2.0, gt=0, le=1000)
     """Leaky-bucket drain rate per portal (2 on ordinary plans, 5 on Enterprise)."""
     burst: int = Field(default=50, ge=1, le=1000)
     """Leaky-bucket size per portal (50 on ordinary plans, 250 on Enterprise)."""

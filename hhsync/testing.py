@@ -25,7 +25,13 @@ def serve(app: Any, host: str = "127.0.0.1", port: int | None = None) -> Iterato
     """Run ``app`` with uvicorn in a background thread; yields its base URL, stops it on exit."""
     chosen = port or free_port(host)
     config = uvicorn.Config(
-        app, host=host, port=chosen, log_level="warning", lifespan="on", access_log=False
+        app,
+        host=host,
+        port=chosen,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        log_config=None,  # leave the process's logging alone (tests assert on it)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn:{chosen}", daemon=True)

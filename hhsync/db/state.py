@@ -214,15 +214,20 @@ async def remember_negotiations(
 
 
 async def load_stored_state(
-    session: AsyncSession, portal_id: int, hh_vacancy_ids: Collection[str] | None = None
+    session: AsyncSession,
+    portal_id: int,
+    hh_vacancy_ids: Collection[str] | None = None,
+    hh_account_id: int | None = None,
 ) -> StoredState:
     """What the planner needs: the negotiations of these vacancies (all when None) plus every
-    unfinished one of the portal (pending, in flight or failed), wherever it belongs."""
+    unfinished one (pending, in flight or failed), optionally of one hh.ru account only."""
     query = (
         select(Negotiation, Vacancy.hh_vacancy_id)
         .join(Vacancy, col(Vacancy.id) == col(Negotiation.vacancy_id))
         .where(col(Negotiation.portal_id) == portal_id)
     )
+    if hh_account_id is not None:
+        query = query.where(col(Negotiation.hh_account_id) == hh_account_id)
     if hh_vacancy_ids is not None:
         query = query.where(
             or_(
@@ -385,6 +390,8 @@ async def record_failed(
 ) -> None:
     """Keep the response with its reason and when to try again: never dropped."""
     row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
+    if row.sync_status != SyncStatus.IN_FLIGHT:
+        row.attempts += 1  # a send counts its attempt when it goes in flight; others count here
     row.sync_status = SyncStatus.FAILED
     row.last_error = error[:2000]
     row.next_retry_at = retry_at
@@ -399,3 +406,67 @@ async def record_failed(
         now=now,
         detail={"error": error[:500], "attempts": row.attempts, "retry_at": retry_at.isoformat()},
     )
+
+
+async def record_vacancy_read(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_vacancy_id: str,
+    counters: dict[str, Any],
+    complete: bool,
+    now: datetime,
+) -> None:
+    """Store the counters a pass acted on; a complete read also restarts the reconcile clock."""
+    vacancy = await get_vacancy(session, portal_id, hh_vacancy_id)
+    if vacancy is None:
+        raise LookupError(f"vacancy {hh_vacancy_id} is not stored for portal {portal_id}")
+    vacancy.counters = counters
+    if complete:
+        vacancy.last_full_read_at = now
+    vacancy.updated_at = now
+    session.add(vacancy)
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class LinkedEntity:
+    """A CRM entity hhsync created for one of the portal's negotiations."""
+
+    hh_negotiation_id: str
+    hh_resume_id: str
+    entity_type: EntityType
+    entity_id: int
+    vacancy_name: str
+
+
+async def entities_by_resume(
+    session: AsyncSession, portal_id: int, resume_ids: Collection[str]
+) -> dict[str, list[LinkedEntity]]:
+    """The portal's entities per resume id: an applicant's other responses, newest first."""
+    if not resume_ids:
+        return {}
+    query = (
+        select(Negotiation, Vacancy.name)
+        .join(Vacancy, col(Vacancy.id) == col(Negotiation.vacancy_id))
+        .where(
+            col(Negotiation.portal_id) == portal_id,
+            col(Negotiation.hh_resume_id).in_(list(resume_ids)),
+            col(Negotiation.crm_entity_id).is_not(None),
+        )
+        .order_by(col(Negotiation.hh_created_at).desc())
+    )
+    found: dict[str, list[LinkedEntity]] = {}
+    for row, vacancy_name in (await session.exec(query)).all():
+        if row.hh_resume_id is None or row.crm_entity_id is None or row.crm_entity_type is None:
+            continue
+        found.setdefault(row.hh_resume_id, []).append(
+            LinkedEntity(
+                row.hh_negotiation_id,
+                row.hh_resume_id,
+                EntityType(row.crm_entity_type),
+                row.crm_entity_id,
+                vacancy_name,
+            )
+        )
+    return found

@@ -1,0 +1,250 @@
+"""Bitrix24 failures, classified by what the caller must do next.
+
+Bitrix24 answers errors as ``{"error": code, "error_description": text}``. The code decides, not the
+HTTP status: QUERY_LIMIT_EXCEEDED moved from 429 to 503 over the years, OPERATION_TIME_LIMIT is 429,
+and legacy CRM methods send ``"error": ""`` with the meaning only in the text (bitrix_api.md §3.3,
+§16.1). :func:`classify` turns one error body into one exception of the tree below; every class
+subclasses a marker of :mod:`hhsync.errors` so the engine does not need to know Bitrix24.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from hhsync.errors import Fatal, HhsyncError, NeedsReauth, Retriable, Skippable
+
+
+class BitrixError(HhsyncError):
+    """Root of Bitrix24 failures; carries the portal's code, text, HTTP status and method."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        description: str = "",
+        status: int | None = None,
+        method: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.description = description
+        self.status = status
+        self.method = method
+
+
+class QueryLimitExceeded(BitrixError, Retriable):
+    """The portal's leaky bucket overflowed (HTTP 503); the call did not run, retrying is safe."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = 1.0, **kw: Any) -> None:
+        BitrixError.__init__(self, message, **kw)
+        self.retry_after_s = retry_after_s
+
+
+class OperationTimeLimit(BitrixError, Retriable):
+    """The method used up its operating-time budget (HTTP 429); other methods still work."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = 60.0, **kw: Any) -> None:
+        BitrixError.__init__(self, message, **kw)
+        self.retry_after_s = retry_after_s
+
+
+class ServerError(BitrixError, Retriable):
+    """The portal failed (5xx, HTML error page, connection trouble); it may work later."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, **kw: Any) -> None:
+        BitrixError.__init__(self, message, **kw)
+        self.retry_after_s = retry_after_s
+
+
+class OutcomeUnknown(BitrixError, Retriable):
+    """A non-idempotent call may have reached the portal but no answer came back.
+
+    Never retried by the client: the caller must look the entity up (ORIGINATOR_ID + ORIGIN_ID) and
+    adopt it before creating it again (bitrix_api.md §13).
+    """
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, **kw: Any) -> None:
+        BitrixError.__init__(self, message, **kw)
+        self.retry_after_s = retry_after_s
+
+
+class ExpiredToken(BitrixError, NeedsReauth):
+    """The access token is past its hour; the auth flow refreshes it and callers rarely see this."""
+
+
+class TokenRejected(BitrixError, NeedsReauth):
+    """The token (or refresh token) is invalid or revoked: open or install the app again."""
+
+
+class PortalUnavailable(BitrixError, NeedsReauth):
+    """The portal is gone for this app: uninstalled, deleted, unpaid or moved; stop polling it."""
+
+
+class PortalMoved(PortalUnavailable):
+    """The portal answered with a redirect: its domain changed (``location`` is the new address)."""
+
+    def __init__(self, message: str, *, location: str = "", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.location = location
+
+
+class PermissionDenied(BitrixError, NeedsReauth):
+    """The app or its user lacks a scope or right; an administrator has to grant it."""
+
+
+class RecordRejected(BitrixError, Skippable):
+    """The portal refused this one record (required field, invalid value, layout too big...).
+
+    ``fields`` names the required fields the portal reported missing, when it said so.
+    """
+
+    def __init__(self, message: str, *, fields: tuple[str, ...] = (), **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.fields = fields
+
+
+class NotFound(RecordRejected):
+    """The record (or the owner of an activity/comment) does not exist on the portal."""
+
+
+class ProtocolError(BitrixError, Fatal):
+    """hhsync sent something Bitrix24 cannot take (unknown method, oversized batch): a bug."""
+
+
+class UnexpectedResponse(BitrixError, Retriable):
+    """A 2xx answer that is not the documented JSON envelope (garbage, truncated body)."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, **kw: Any) -> None:
+        BitrixError.__init__(self, message, **kw)
+        self.retry_after_s = retry_after_s
+
+
+# Codes compared upper-cased: Bitrix24 mixes `expired_token` and `QUERY_LIMIT_EXCEEDED`.
+_TOKEN_REJECTED: Final = frozenset(
+    {
+        "INVALID_TOKEN",
+        "NO_AUTH_FOUND",
+        "INVALID_GRANT",
+        "AUTHORIZATION_ERROR",
+        "INVALID_REQUEST",
+        "METHOD_CONFIRM_WAITING",
+    }
+)
+_PORTAL_GONE: Final = frozenset(
+    {
+        "ERROR_OAUTH",
+        "APPLICATION_NOT_FOUND",
+        "PAYMENT_REQUIRED",
+        "PORTAL_DELETED",
+        "NOT_INSTALLED",
+        "WRONG_CLIENT",
+        "INVALID_CLIENT",
+        "ERROR_MANIFEST_IS_NOT_AVAILABLE",
+    }
+)
+_PERMISSION: Final = frozenset(
+    {
+        "INSUFFICIENT_SCOPE",
+        "INVALID_SCOPE",
+        "WRONG_AUTH_TYPE",
+        "ERROR_WRONG_CONTEXT",
+        "USER_ACCESS_ERROR",
+        "INVALID_CREDENTIALS",
+        "ACCESS_DENIED",
+    }
+)
+_PROTOCOL: Final = frozenset(
+    {"ERROR_METHOD_NOT_FOUND", "ERROR_BATCH_LENGTH_EXCEEDED", "ERROR_BATCH_METHOD_NOT_ALLOWED"}
+)
+_SERVER: Final = frozenset({"INTERNAL_SERVER_ERROR", "ERROR_UNEXPECTED_ANSWER"})
+_NOT_FOUND: Final = frozenset({"NOT_FOUND", "OWNER_NOT_FOUND"})
+_REQUIRED_FIELD: Final = re.compile(r"required field '([^']+)' is missing", re.IGNORECASE)
+_TAGS: Final = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def portal_message(code: str, description: str) -> str:
+    """The portal's own words, tidied: ``<br />`` separators become ``; `` (§7.5)."""
+    parts = [p.strip() for p in _TAGS.split(description) if p.strip()]
+    text = "; ".join(parts)
+    if code and code not in text:
+        text = f"{code}: {text}" if text else code
+    return text or "no description"
+
+
+def classify(
+    status: int | None, body: Any, *, method: str = "", retry_after_s: float | None = None
+) -> BitrixError:
+    """One exception for one error answer (``body`` is the parsed JSON, or None if it was not JSON).
+
+    The ``error`` code decides; the HTTP status only fills in when there is no code.
+    """
+    code = ""
+    description = ""
+    if isinstance(body, dict):
+        code = str(body.get("error") or "")
+        description = str(body.get("error_description") or "")
+    key = code.upper()
+    text = portal_message(code, description)
+    where = f"Bitrix24 {method}" if method else "Bitrix24"
+    kw: dict[str, Any] = {
+        "code": code,
+        "description": description,
+        "status": status,
+        "method": method,
+    }
+    if key == "QUERY_LIMIT_EXCEEDED":
+        return QueryLimitExceeded(
+            f"{where}: request rate limit exceeded ({text}); slowing down",
+            retry_after_s=retry_after_s or 1.0,
+            **kw,
+        )
+    if key == "OVERLOAD_LIMIT":
+        # Set by Bitrix24 support by hand: back off for long.
+        return QueryLimitExceeded(
+            f"{where}: portal blocked by overload limit ({text})",
+            retry_after_s=retry_after_s or 600.0,
+            **kw,
+        )
+    if key == "OPERATION_TIME_LIMIT":
+        return OperationTimeLimit(
+            f"{where}: the method's operating-time budget is used up ({text})",
+            retry_after_s=retry_after_s or 60.0,
+            **kw,
+        )
+    if key == "EXPIRED_TOKEN":
+        return ExpiredToken(f"{where}: access token expired ({text})", **kw)
+    if key in _TOKEN_REJECTED:
+        return TokenRejected(
+            f"{where}: token rejected ({text}); open the app in the portal again to re-authorise",
+            **kw,
+        )
+    if key in _PORTAL_GONE:
+        return PortalUnavailable(
+            f"{where}: portal unavailable to hhsync ({text}); the app is uninstalled, unpaid or "
+            "the portal was deleted (or the client id/secret is wrong)",
+            **kw,
+        )
+    if key in _PERMISSION:
+        return PermissionDenied(
+            f"{where}: permission denied ({text}); an administrator must grant the app the "
+            "needed scope/rights (reinstall with scopes crm, user)",
+            **kw,
+        )
+    if key in _PROTOCOL:
+        return ProtocolError(f"{where}: request refused as malformed ({text})", **kw)
+    if key in _SERVER or (status is not None and status >= 500):
+        return ServerError(
+            f"{where}: server error ({text}, HTTP {status})", retry_after_s=retry_after_s, **kw
+        )
+    if key in _NOT_FOUND or description.strip().rstrip(".").lower() == "not found":
+        return NotFound(f"{where}: not found ({text})", **kw)
+    if status is not None and status in (301, 302, 303, 307, 308):
+        return PortalMoved(f"{where}: portal redirected (HTTP {status}); its domain changed", **kw)
+    if status == 401:
+        return TokenRejected(f"{where}: unauthorised ({text})", **kw)
+    if not isinstance(body, dict) and status is not None and 200 <= status < 300:
+        return UnexpectedResponse(f"{where}: answer is not the JSON envelope", **kw)
+    fields = tuple(_REQUIRED_FIELD.findall(description))
+    return RecordRejected(f"{where} rejected the record: {text}", fields=fields, **kw)

@@ -1,0 +1,71 @@
+"""Settings of the Bitrix24 sandbox; every limit and lifetime is in *sandbox* seconds.
+
+Sandbox time runs ``speed`` times faster than the wall clock (:class:`ScaledClock`), so with
+``speed=20`` a 2 req/s bucket drains 40 req/s of wall time and an access token lives 3 minutes:
+every ratio between limits stays the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hhsync.clock import Clock
+
+# Method time each call books against the operating-time budget (sandbox seconds). Writes are
+# slower than reads on real portals (the docs' crm.lead.add example took 3.3 s of processing).
+DEFAULT_METHOD_COSTS: dict[str, float] = {
+    "crm.lead.add": 0.3,
+    "crm.deal.add": 0.3,
+    "crm.lead.update": 0.15,
+    "crm.deal.update": 0.15,
+    "crm.activity.configurable.add": 0.15,
+    "crm.timeline.comment.add": 0.1,
+    "crm.lead.userfield.add": 1.0,
+    "crm.deal.userfield.add": 1.0,
+}
+
+
+@dataclass
+class BitrixSandboxConfig:
+    """Everything the Bitrix24 sandbox can be told; defaults match a standard cloud plan."""
+
+    seed: int = 1
+    """Seed of every random choice (tokens, ids of portals, fault rates)."""
+    speed: float = 1.0
+    """Time scale: sandbox seconds per wall-clock second."""
+    base_clock: Clock | None = None
+    """Clock under the time scale (tests pass a FrozenClock and advance it)."""
+    drain_per_s: float = 2.0
+    """Leaky bucket drain, requests per sandbox second (Enterprise: 5)."""
+    burst: float = 50.0
+    """Leaky bucket capacity, requests (Enterprise: 250)."""
+    count_rejected_requests: bool = True
+    """Whether a request refused with QUERY_LIMIT_EXCEEDED still fills the bucket."""
+    operating_limit_s: float = 480.0
+    """Method time allowed per method in a sliding 10 minutes."""
+    default_method_cost_s: float = 0.05
+    """Method time of a call not listed in ``method_costs``."""
+    method_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_METHOD_COSTS))
+    """Method time per method name."""
+    access_token_lifetime_s: float = 3600.0
+    """Access token lifetime (1 hour on Bitrix24)."""
+    refresh_token_lifetime_s: float = 28 * 86400.0
+    """Refresh token lifetime: 28 days, the stricter of the documented values (180 days)."""
+    client_id: str = "hhsync-demo-b24"
+    """The application's client_id the OAuth endpoint accepts."""
+    client_secret: str = "hhsync-demo-b24-secret"  # noqa: S105 - the demo app's public secret
+    """The application's client_secret."""
+    app_scope: str = "crm,user,placement"
+    """Scopes granted to the application's tokens."""
+    app_url: str = "http://127.0.0.1:8080/b24/app"
+    """The hhsync handler the portal opens in its iframe (POST with AUTH_ID…)."""
+    public_url: str | None = None
+    """Base URL the sandbox tells clients (client_endpoint…); None = the request's own base."""
+    demo_portals: tuple[str, ...] = ("demo.bitrix24.ru",)
+    """Portals created (and the app installed on them) at start-up."""
+    utc_offset_h: float = 3.0
+    """Portal time zone offset used in every date it prints (Moscow)."""
+    lang: str = "ru"
+    """Portal language."""
+    max_batch_commands: int = 50
+    """Commands allowed in one ``batch``."""

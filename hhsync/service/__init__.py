@@ -1,0 +1,1 @@
+"""The daemon as a service: lifecycle, scheduling and the service manager's notifications."""

@@ -1,0 +1,236 @@
+"""Process-wide resources of the sync (HTTP pools, budgets, limiters) and per-tenant clients.
+
+One :class:`SyncContext` per process: one bounded ``httpx.AsyncClient`` per service, the hh.ru
+request budget shared by every account, and one Bitrix24 limiter per portal. It builds the client
+of an account or portal with a token-persist callback that commits a refreshed pair *before* the
+client uses it (hh.ru refresh tokens work once), compare-and-swapping on the stored version.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+from pydantic import SecretStr
+
+from hhsync.bitrix.auth import OAuthApp, PortalTokens
+from hhsync.bitrix.client import BitrixClient, make_http_client, portal_client
+from hhsync.bitrix.limiter import BitrixLimits, LimiterRegistry
+from hhsync.clock import Clock, SystemClock
+from hhsync.config import Settings
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.session import Database
+from hhsync.db.tables import HhAccount, Portal
+from hhsync.db.tokens import (
+    TokenPair,
+    read_account_tokens,
+    read_portal_tokens,
+    swap_account_tokens,
+    swap_portal_tokens,
+)
+from hhsync.errors import Fatal
+from hhsync.hh.auth import HhAuth
+from hhsync.hh.auth import TokenPair as HhTokenPair
+from hhsync.hh.budget import Priority, RequestBudget
+from hhsync.hh.client import HhClient, new_http_client, user_agent
+
+# Bitrix24 access tokens live one hour (bitrix_api.md §2.3); the refresh answer's expiry is not
+# passed through the client, so the stored expiry is this long after the refresh.
+BITRIX_ACCESS_LIFETIME = timedelta(hours=1)
+
+
+class TokenRaceLost(Fatal):
+    """Another worker stored a newer token pair first; this pass must stop and reload."""
+
+
+@dataclass
+class RequestCounts:
+    """Requests sent during one pass (counted by HTTP hooks inside the pass's task context)."""
+
+    hh: int = 0
+    bitrix: int = 0
+
+
+_COUNTS: ContextVar[RequestCounts | None] = ContextVar("hhsync_request_counts", default=None)
+
+
+def start_counting() -> RequestCounts:
+    """Count the requests the current task (a pass) sends from now on."""
+    counts = RequestCounts()
+    _COUNTS.set(counts)
+    return counts
+
+
+async def _count_hh(_: httpx.Request) -> None:
+    counts = _COUNTS.get()
+    if counts is not None:
+        counts.hh += 1
+
+
+async def _count_bitrix(_: httpx.Request) -> None:
+    counts = _COUNTS.get()
+    if counts is not None:
+        counts.bitrix += 1
+
+
+def default_instance_id() -> str:
+    """``host:pid``: names the lease owner and the sync runs of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class SyncContext:
+    """Everything a pass needs besides the portal id."""
+
+    settings: Settings
+    database: Database
+    cipher: TokenCipher
+    clock: Clock
+    hh_http: httpx.AsyncClient
+    budget: RequestBudget
+    bitrix_http: httpx.AsyncClient
+    limiters: LimiterRegistry
+    instance_id: str
+    prepared_portals: set[tuple[int, str]] = field(default_factory=set)
+    """(portal, entity type) whose user fields were checked by this process."""
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        database: Database,
+        cipher: TokenCipher,
+        *,
+        clock: Clock | None = None,
+        instance_id: str | None = None,
+    ) -> SyncContext:
+        """Open the process's HTTP pools and budgets from the settings."""
+        clock = clock or SystemClock()
+        hh_http = new_http_client(
+            base_url=str(settings.hh.api_url).rstrip("/"),
+            user_agent=user_agent(settings.hh.user_agent_contact),
+            timeout_s=settings.hh.request_timeout_s,
+            max_connections=settings.hh.max_connections,
+        )
+        hh_http.event_hooks["request"].append(_count_hh)
+        bitrix_http = make_http_client(
+            timeout_s=settings.bitrix.request_timeout_s,
+            max_connections=settings.bitrix.max_connections_per_portal
+            * settings.sync.max_concurrent_passes,
+        )
+        bitrix_http.event_hooks["request"].append(_count_bitrix)
+        limits = BitrixLimits(
+            requests_per_s=settings.bitrix.requests_per_s, burst=settings.bitrix.burst
+        )
+        return cls(
+            settings=settings,
+            database=database,
+            cipher=cipher,
+            clock=clock,
+            hh_http=hh_http,
+            budget=RequestBudget(settings.hh.requests_per_s, clock=clock),
+            bitrix_http=bitrix_http,
+            limiters=LimiterRegistry(limits, clock=clock),
+            instance_id=instance_id or default_instance_id(),
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP pools."""
+        await self.hh_http.aclose()
+        await self.bitrix_http.aclose()
+
+    @property
+    def hh_token_url(self) -> str:
+        """hh.ru's token endpoint (``POST /token`` on the API host)."""
+        return str(self.settings.hh.api_url).rstrip("/") + "/token"
+
+    def hh_client(self, account: HhAccount, priority: Priority = Priority.INCREMENTAL) -> HhClient:
+        """The account's hh.ru client; refreshed tokens are committed before they are used."""
+        if account.id is None:
+            raise ValueError("the account must be stored before it is polled")
+        stored = read_account_tokens(account, self.cipher)
+        version = [stored.version]
+        portal_id, account_id = account.portal_id, account.id
+
+        async def persist(new: HhTokenPair) -> None:
+            expires = new.expires_at or self.clock.now() + timedelta(days=14)
+            pair = TokenPair(new.access_token, new.refresh_token, expires)
+            async with self.database.session() as session:
+                swapped = await swap_account_tokens(
+                    session,
+                    self.cipher,
+                    portal_id=portal_id,
+                    account_id=account_id,
+                    expected_version=version[0],
+                    new=pair,
+                    now=self.clock.now(),
+                )
+            if not swapped:
+                raise TokenRaceLost(
+                    f"hh.ru account {account_id}: another worker refreshed the tokens first"
+                )
+            version[0] += 1
+
+        auth = HhAuth(
+            HhTokenPair(stored.access_token, stored.refresh_token, stored.access_expires_at),
+            token_url=self.hh_token_url,
+            user_agent=user_agent(self.settings.hh.user_agent_contact),
+            persist=persist,
+            clock=self.clock,
+        )
+        return HhClient(
+            self.hh_http,
+            auth=auth,
+            budget=self.budget,
+            account_key=f"{portal_id}:{account_id}",
+            priority=priority,
+        )
+
+    def bitrix_client(self, portal: Portal) -> BitrixClient:
+        """The portal's Bitrix24 client, sharing the portal's limiter with every other task."""
+        if portal.id is None:
+            raise ValueError("the portal must be stored before it is synced")
+        stored = read_portal_tokens(portal, self.cipher)
+        version = [stored.version]
+        portal_id = portal.id
+        secret = self.settings.bitrix.client_secret or SecretStr("")
+
+        async def persist(new: PortalTokens) -> None:
+            pair = TokenPair(
+                new.access_token.get_secret_value(),
+                new.refresh_token.get_secret_value(),
+                self.clock.now() + BITRIX_ACCESS_LIFETIME,
+            )
+            async with self.database.session() as session:
+                swapped = await swap_portal_tokens(
+                    session,
+                    self.cipher,
+                    portal_id=portal_id,
+                    expected_version=version[0],
+                    new=pair,
+                    now=self.clock.now(),
+                )
+            if not swapped:
+                raise TokenRaceLost(
+                    f"portal {portal_id}: another worker refreshed the tokens first"
+                )
+            version[0] += 1
+
+        app = OAuthApp(
+            client_id=self.settings.bitrix.client_id,
+            client_secret=secret,
+            token_url=OAuthApp.token_url_from_server_endpoint(portal.server_endpoint),
+        )
+        tokens = PortalTokens(
+            SecretStr(stored.access_token),
+            SecretStr(stored.refresh_token),
+            portal.client_endpoint,
+            portal.member_id,
+        )
+        return portal_client(
+            self.bitrix_http, tokens, app, persist, self.limiters.for_portal(portal.member_id)
+        )

@@ -1,0 +1,305 @@
+"""One sync pass for one portal: the only place where hh.ru, Bitrix24 and the database meet.
+
+For each active hh.ru account of the portal: read vacancies and the negotiations of changed ones
+(stored before anything else), plan against the stored state, then apply the plan to Bitrix24 and
+record each outcome. One bad response never stops a pass; a revoked hh.ru account is parked and the
+others go on; a portal whose Bitrix24 tokens are dead is parked as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hhsync.bitrix.client import BitrixClient
+from hhsync.bitrix.errors import BitrixError
+from hhsync.db import accounts, portals, state
+from hhsync.db.tables import (
+    AccountStatus,
+    EntityType,
+    HhAccount,
+    Portal,
+    PortalSettings,
+    PortalStatus,
+    RunStatus,
+    StageMode,
+    SyncRun,
+)
+from hhsync.db.tokens import mark_account_needs_reauth, mark_portal_needs_reauth
+from hhsync.errors import NeedsReauth
+from hhsync.hh.budget import Priority
+from hhsync.hh.errors import HhError
+from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logger
+from hhsync.sync.actions import Anomaly, CreateEntity
+from hhsync.sync.context import SyncContext, start_counting
+from hhsync.sync.plan import Plan, plan
+from hhsync.sync.reading import read_account
+from hhsync.sync.snapshot import PlanSettings
+from hhsync.sync.userfields import ensure_user_fields
+from hhsync.sync.writing import Update, WriteFigures, Writer, entity_kind
+
+log = get_logger(__name__)
+
+
+@dataclass
+class PassReport:
+    """Figures of one pass (also stored as its sync_run row)."""
+
+    portal_id: int
+    status: RunStatus = RunStatus.OK
+    skipped: str | None = None
+    run_id: int | None = None
+    vacancies_read: int = 0
+    negotiations_seen: int = 0
+    hh_requests: int = 0
+    bitrix_requests: int = 0
+    writes: WriteFigures = field(default_factory=WriteFigures)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    planned: list[Plan] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def plan_settings(prefs: PortalSettings | None) -> PlanSettings:
+    """The planner's view of the saved settings (not configured until the first save)."""
+    if prefs is None or prefs.configured_at is None:
+        return PlanSettings(configured=False)
+    return PlanSettings(
+        configured=True,
+        entity_type=EntityType(prefs.entity_type),
+        stage_mode=StageMode(prefs.stage_mode),
+        stage_map={str(k): str(v) for k, v in prefs.stage_map.items()},
+    )
+
+
+async def run_pass(
+    ctx: SyncContext,
+    portal_id: int,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    only_vacancies: list[str] | None = None,
+    backfill: bool = False,
+) -> PassReport:
+    """Sync one portal once. ``dry_run`` plans (and reads hh.ru) but writes nothing to Bitrix24."""
+    counts = start_counting()
+    now = ctx.clock.now()
+    report = PassReport(portal_id)
+    async with ctx.database.session() as session:
+        portal = await portals.get_portal(session, portal_id)
+        if portal is None:
+            report.skipped = "no such portal"
+            return report
+        if portal.status != PortalStatus.ACTIVE:
+            report.skipped = f"portal is {portal.status}: {portal.status_reason or ''}".strip()
+            return report
+        prefs = await portals.get_settings(session, portal_id)
+        linked = await accounts.list_accounts(session, portal_id, AccountStatus.ACTIVE)
+        run = SyncRun(
+            portal_id=portal_id, instance_id=ctx.instance_id, forced=force, started_at=now
+        )
+        if not dry_run:
+            session.add(run)
+            await session.flush()
+            report.run_id = run.id
+    settings = plan_settings(prefs)
+    with bound(portal=portal_id, pass_id=report.run_id):
+        log.info(EVENT_PASS_STARTED, accounts=len(linked), forced=force, dry_run=dry_run)
+        if prefs is None or not settings.configured:
+            report.skipped = "settings not saved yet"
+        elif not linked:
+            report.skipped = "no active hh.ru account"
+        else:
+            await _sync_accounts(
+                ctx,
+                portal,
+                prefs,
+                settings,
+                linked,
+                report,
+                now,
+                force=force,
+                dry_run=dry_run,
+                only_vacancies=only_vacancies,
+                backfill=backfill,
+            )
+        report.hh_requests, report.bitrix_requests = counts.hh, counts.bitrix
+        if report.writes.failed or report.errors:
+            report.status = RunStatus.PARTIAL
+        if not dry_run:
+            await _finish_run(ctx, report)
+        log.info(
+            EVENT_PASS_FINISHED,
+            status=report.status.value,
+            skipped=report.skipped,
+            vacancies_read=report.vacancies_read,
+            negotiations_seen=report.negotiations_seen,
+            created=report.writes.created,
+            adopted=report.writes.adopted,
+            updated=report.writes.updated,
+            failed=report.writes.failed,
+            hh_requests=report.hh_requests,
+            bitrix_requests=report.bitrix_requests,
+        )
+    return report
+
+
+async def _sync_accounts(
+    ctx: SyncContext,
+    portal: Portal,
+    prefs: PortalSettings,
+    settings: PlanSettings,
+    linked: list[HhAccount],
+    report: PassReport,
+    now: datetime,
+    *,
+    force: bool,
+    dry_run: bool,
+    only_vacancies: list[str] | None,
+    backfill: bool,
+) -> None:
+    if portal.id is None:
+        raise ValueError("the portal must be stored")
+    bitrix = ctx.bitrix_client(portal)
+    try:
+        key = (portal.id, settings.entity_type.value)
+        if not dry_run and key not in ctx.prepared_portals:
+            await ensure_user_fields(bitrix, entity_kind(settings.entity_type))
+            ctx.prepared_portals.add(key)
+        for account in linked:
+            with bound(account=account.id):
+                await _sync_account(
+                    ctx,
+                    portal.id,
+                    bitrix,
+                    account,
+                    prefs,
+                    settings,
+                    report,
+                    now,
+                    force=force,
+                    dry_run=dry_run,
+                    only_vacancies=only_vacancies,
+                    backfill=backfill,
+                )
+    except (BitrixError, NeedsReauth) as exc:
+        if not isinstance(exc, NeedsReauth):
+            report.status = RunStatus.FAILED
+            report.errors.append(f"Bitrix24: {exc}")
+            log.warning("sync.portal_error", error=str(exc))
+            return
+        report.status = RunStatus.FAILED
+        report.errors.append(f"Bitrix24 needs re-authorisation: {exc}")
+        async with ctx.database.session() as session:
+            await mark_portal_needs_reauth(session, portal_id=portal.id, reason=str(exc), now=now)
+        log.warning("sync.portal_parked", reason=str(exc))
+
+
+async def _sync_account(
+    ctx: SyncContext,
+    portal_id: int,
+    bitrix: BitrixClient,
+    account: HhAccount,
+    prefs: PortalSettings,
+    settings: PlanSettings,
+    report: PassReport,
+    now: datetime,
+    *,
+    force: bool,
+    dry_run: bool,
+    only_vacancies: list[str] | None,
+    backfill: bool,
+) -> None:
+    if account.id is None:
+        raise ValueError("the account must be stored")
+    hh = ctx.hh_client(account, Priority.BACKFILL if backfill else Priority.INCREMENTAL)
+    try:
+        reading = await read_account(
+            ctx.database,
+            hh,
+            account,
+            include_archived=prefs.import_archived,
+            reconcile_s=ctx.settings.sync.reconcile_period_s,
+            now=now,
+            force=force,
+            only_vacancies=only_vacancies,
+        )
+    except HhError as exc:
+        if isinstance(exc, NeedsReauth):
+            async with ctx.database.session() as session:
+                await mark_account_needs_reauth(
+                    session, portal_id=portal_id, account_id=account.id, reason=str(exc), now=now
+                )
+            report.errors.append(f"hh.ru account {account.id} needs a new login: {exc}")
+            log.warning("sync.account_parked", reason=str(exc))
+            return
+        report.errors.append(f"hh.ru account {account.id}: {exc}")
+        log.warning("sync.account_error", error=str(exc))
+        return
+    report.vacancies_read += reading.vacancies_read
+    report.negotiations_seen += len(reading.snapshot.negotiations)
+    async with ctx.database.session() as session:
+        stored = await state.load_stored_state(
+            session,
+            portal_id,
+            reading.snapshot.fully_read_vacancies
+            | {n.vacancy_hh_id for n in reading.snapshot.negotiations},
+            hh_account_id=account.id,
+        )
+    the_plan = plan(reading.snapshot, stored, settings, now, force=force)
+    report.planned.append(the_plan)
+    report.anomalies.extend(the_plan.anomalies)
+    for anomaly in the_plan.anomalies:
+        log.warning("sync.anomaly", vacancy=anomaly.vacancy_hh_id, reason=anomaly.reason)
+    if dry_run or not the_plan.actions:
+        return
+    writer = Writer(
+        database=ctx.database,
+        bitrix=bitrix,
+        hh=hh,
+        portal_id=portal_id,
+        prefs=prefs,
+        vacancies=reading.vacancies,
+        listed=reading.negotiations,
+        now=now,
+        retry_base_s=ctx.settings.sync.retry_base_s,
+        retry_max_s=ctx.settings.sync.retry_max_s,
+        pdf_max_bytes=ctx.settings.hh.resume_pdf_max_bytes,
+        run_id=report.run_id,
+        figures=report.writes,
+    )
+    creates = [a for a in the_plan.actions if isinstance(a, CreateEntity)]
+    updates: list[Update] = [a for a in the_plan.actions if not isinstance(a, CreateEntity)]
+    try:
+        await writer.create_all(creates)
+        await writer.update_all(updates)
+    except HhError as exc:
+        if not isinstance(exc, NeedsReauth):
+            raise
+        async with ctx.database.session() as session:
+            await mark_account_needs_reauth(
+                session, portal_id=portal_id, account_id=account.id, reason=str(exc), now=now
+            )
+        report.errors.append(f"hh.ru account {account.id} needs a new login: {exc}")
+
+
+async def _finish_run(ctx: SyncContext, report: PassReport) -> None:
+    if report.run_id is None:
+        return
+    async with ctx.database.session() as session:
+        run = await session.get(SyncRun, report.run_id)
+        if run is None:
+            return
+        run.status = report.status
+        run.finished_at = ctx.clock.now()
+        run.hh_requests = report.hh_requests
+        run.bitrix_requests = report.bitrix_requests
+        run.bitrix_commands = report.writes.commands
+        run.vacancies_read = report.vacancies_read
+        run.negotiations_seen = report.negotiations_seen
+        run.entities_created = report.writes.created + report.writes.adopted
+        run.entities_updated = report.writes.updated
+        run.negotiations_failed = report.writes.failed
+        run.error = "; ".join([*report.errors, *(a.reason for a in report.anomalies)])[:2000] or (
+            report.skipped
+        )
+        session.add(run)

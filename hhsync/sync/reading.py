@@ -1,0 +1,150 @@
+"""hh.ru's side of a pass: vacancies, the changed ones' negotiations, stored before anything else.
+
+Every negotiation listed is written to the database (pending if new) in the transaction that also
+stores the counters the pass acted on, so a response seen once can never be lost: if the pass dies
+afterwards, the stored row is retried from the database alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hhsync.db import state
+from hhsync.db.session import Database
+from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
+from hhsync.hh.client import HhClient
+from hhsync.hh.models import Negotiation
+from hhsync.hh.models import Vacancy as HhVacancy
+from hhsync.sync.changes import VacancySeen, vacancies_to_read
+from hhsync.sync.snapshot import RemoteNegotiation, RemoteSnapshot
+
+INTERNSHIP_MARKERS = ("стаж", "intern", "практик")
+
+
+@dataclass
+class AccountReading:
+    """What one account's pass read from hh.ru."""
+
+    snapshot: RemoteSnapshot
+    vacancies: dict[str, Vacancy]
+    """Stored vacancy rows by hh.ru id (every listed vacancy, read further or not)."""
+    negotiations: dict[str, Negotiation] = field(default_factory=dict)
+    """The listed payloads by negotiation id (their short resume carries the contacts URL)."""
+    vacancies_read: int = 0
+    truncated: list[str] = field(default_factory=list)
+
+
+def kind_of(negotiation: Negotiation) -> NegotiationKind:
+    """Invitations are the employer's; hh.ru marks them in the applicant or employer state."""
+    employer_state = negotiation.employer_state.id if negotiation.employer_state else ""
+    if negotiation.state.id == "invitation" or employer_state == "invitation":
+        return NegotiationKind.INVITATION
+    return NegotiationKind.RESPONSE
+
+
+def to_remote(negotiation: Negotiation, vacancy_hh_id: str) -> RemoteNegotiation:
+    """The planner's view of a listed negotiation."""
+    employer_state = negotiation.employer_state.id if negotiation.employer_state else "response"
+    return RemoteNegotiation(
+        hh_id=negotiation.id,
+        vacancy_hh_id=vacancy_hh_id,
+        kind=kind_of(negotiation),
+        employer_state=employer_state,
+        created_at=negotiation.created_at,
+        updated_at=negotiation.updated_at,
+        resume_id=negotiation.resume.id if negotiation.resume else None,
+    )
+
+
+def _counters(vacancy: HhVacancy) -> dict[str, int | None]:
+    return vacancy.counters.model_dump() if vacancy.counters else {}
+
+
+def _is_internship(vacancy: HhVacancy) -> bool:
+    name = vacancy.name.lower()
+    return any(marker in name for marker in INTERNSHIP_MARKERS)
+
+
+async def read_account(
+    database: Database,
+    hh: HhClient,
+    account: HhAccount,
+    *,
+    include_archived: bool,
+    reconcile_s: float,
+    now: datetime,
+    force: bool = False,
+    only_vacancies: Sequence[str] | None = None,
+) -> AccountReading:
+    """List the account's vacancies, then the negotiations of those that changed; store them."""
+    if account.id is None:
+        raise ValueError("account must be stored")
+    listed = await hh.active_vacancies(account.hh_employer_id, all_accessible=True)
+    if include_archived:
+        listed += await hh.archived_vacancies(account.hh_employer_id)
+    if only_vacancies is not None:
+        listed = [v for v in listed if v.id in set(only_vacancies)]
+    rows: dict[str, Vacancy] = {}
+    seen: list[VacancySeen] = []
+    async with database.session() as session:
+        for vacancy in listed:
+            stored = await state.get_vacancy(session, account.portal_id, vacancy.id)
+            seen.append(
+                VacancySeen(
+                    vacancy.id,
+                    _counters(vacancy),
+                    stored.counters if stored else None,
+                    stored.last_full_read_at if stored else None,
+                )
+            )
+            rows[vacancy.id] = await state.upsert_vacancy(
+                session,
+                portal_id=account.portal_id,
+                hh_account_id=account.id,
+                remote=state.VacancyRow(
+                    vacancy.id,
+                    vacancy.name,
+                    vacancy.area.name if vacancy.area else "",
+                    vacancy.archived,
+                    _is_internship(vacancy),
+                ),
+                now=now,
+            )
+    by_id = {v.id: v for v in listed}
+    reading = AccountReading(RemoteSnapshot(), rows)
+    remotes: list[RemoteNegotiation] = []
+    complete: set[str] = set()
+    for vacancy_id in vacancies_to_read(seen, now, reconcile_s, force=force):
+        listing = await hh.vacancy_negotiations(vacancy_id)
+        batch = [to_remote(n, vacancy_id) for n in listing.negotiations]
+        reading.negotiations.update({n.id: n for n in listing.negotiations})
+        vacancy_row = rows[vacancy_id]
+        if vacancy_row.id is None:
+            raise ValueError("vacancy must be stored")
+        async with database.session() as session:
+            await state.remember_negotiations(
+                session,
+                portal_id=account.portal_id,
+                hh_account_id=account.id,
+                vacancy_id=vacancy_row.id,
+                seen=batch,
+                now=now,
+            )
+            await state.record_vacancy_read(
+                session,
+                portal_id=account.portal_id,
+                hh_vacancy_id=vacancy_id,
+                counters=_counters(by_id[vacancy_id]),
+                complete=not listing.truncated_collections,
+                now=now,
+            )
+        remotes.extend(batch)
+        reading.vacancies_read += 1
+        if listing.truncated_collections:
+            reading.truncated.append(vacancy_id)
+        else:
+            complete.add(vacancy_id)
+    reading.snapshot = RemoteSnapshot(tuple(remotes), frozenset(complete))
+    return reading

@@ -1,0 +1,443 @@
+"""Bitrix24's side of a pass: enrich new negotiations, create entities in batches, follow changes.
+
+Exactly once: before a batch of creates is sent, its negotiations are committed as *in flight*.
+If the answer never arrives (timeout, crash, 5xx after the write), they stay in flight and the next
+pass looks each one up by ORIGINATOR_ID/ORIGIN_ID and adopts what it finds before creating
+anything. Every outcome is recorded with the audit line in the transaction that advances the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from hhsync.bitrix import commands as cmd
+from hhsync.bitrix.batch import Command, CommandFailed, CommandResult, result_ref
+from hhsync.bitrix.client import BitrixClient
+from hhsync.bitrix.commands import EntityKind
+from hhsync.bitrix.errors import BitrixError, OutcomeUnknown
+from hhsync.db import state
+from hhsync.db.session import Database
+from hhsync.db.tables import EntityType, PortalSettings, SyncStatus, Vacancy
+from hhsync.errors import NeedsReauth, Retriable
+from hhsync.hh.client import HhClient
+from hhsync.hh.errors import (
+    Forbidden,
+    HhError,
+    InvalidPayload,
+    NotFound,
+    ResumePdfTooLarge,
+    ViewLimitExceeded,
+)
+from hhsync.hh.models import Negotiation, Resume
+from hhsync.log import get_logger
+from hhsync.sync import activity, mapping
+from hhsync.sync.actions import CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.backoff import next_retry_at
+
+log = get_logger(__name__)
+
+Update = UpdateHhStatus | MoveStage | Relink
+
+
+def entity_kind(entity_type: EntityType) -> EntityKind:
+    """Our entity type as the Bitrix24 client names it."""
+    return "deal" if entity_type == EntityType.DEAL else "lead"
+
+
+# Three commands per negotiation (contact, entity, activity) fit 16 negotiations in a 50-command
+# batch; leads need two, but one size keeps batches of similar body size (PDFs travel inside).
+CREATES_PER_BATCH: Final = 16
+VIEW_LIMIT_PAUSE: Final = timedelta(hours=1)
+
+
+@dataclass
+class WriteFigures:
+    """What the Bitrix24 side did in one pass."""
+
+    created: int = 0
+    adopted: int = 0
+    updated: int = 0
+    failed: int = 0
+    outcome_unknown: int = 0
+    commands: int = 0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A create that is ready to send: the action, its fields and its activity layout."""
+
+    action: CreateEntity
+    draft: mapping.CrmDraft
+    layout: dict[str, Any]
+
+
+@dataclass
+class Writer:
+    """Applies one account's planned actions to one portal."""
+
+    database: Database
+    bitrix: BitrixClient
+    hh: HhClient
+    portal_id: int
+    prefs: PortalSettings
+    vacancies: dict[str, Vacancy]
+    listed: dict[str, Negotiation]
+    now: datetime
+    retry_base_s: float
+    retry_max_s: float
+    pdf_max_bytes: int
+    run_id: int | None = None
+    figures: WriteFigures = field(default_factory=WriteFigures)
+    contacts_paused: bool = False
+
+    # --- creates ---------------------------------------------------------------------------
+
+    async def create_all(self, creates: Sequence[CreateEntity]) -> None:
+        """Create entities (adopting earlier ones first where an outcome was unknown)."""
+        for start in range(0, len(creates), CREATES_PER_BATCH):
+            chunk = creates[start : start + CREATES_PER_BATCH]
+            ready: list[Prepared] = []
+            for action in chunk:
+                if action.adopt_first and await self._adopt(action):
+                    continue
+                prepared = await self._prepare(action)
+                if prepared is not None:
+                    ready.append(prepared)
+            if ready:
+                await self._send_creates(ready)
+
+    async def _adopt(self, action: CreateEntity) -> bool:
+        kind = entity_kind(action.entity_type)
+        found = await self.bitrix.find_by_origin(kind, mapping.ORIGINATOR_ID, action.hh_id)
+        self.figures.commands += 1
+        if not found:
+            return False
+        async with self.database.session() as session:
+            await state.record_created(
+                session,
+                portal_id=self.portal_id,
+                hh_negotiation_id=action.hh_id,
+                created=state.CreatedEntity(
+                    action.entity_type,
+                    min(found),
+                    action.stage,
+                    action.employer_state,
+                    adopted=True,
+                ),
+                now=self.now,
+                sync_run_id=self.run_id,
+            )
+        self.figures.adopted += 1
+        return True
+
+    async def _prepare(self, action: CreateEntity) -> Prepared | None:
+        """Fetch the resume (with contacts) and PDF, map the fields; record a failure instead."""
+        vacancy = self.vacancies.get(action.vacancy_hh_id)
+        try:
+            negotiation = self.listed.get(action.hh_id) or await self.hh.negotiation(action.hh_id)
+            resume, pdf = await self._resume_and_pdf(negotiation, vacancy)
+            view = mapping.NegotiationView(
+                action.hh_id,
+                action.kind,
+                action.employer_state,
+                negotiation.created_at,
+                negotiation.employer_state.name if negotiation.employer_state else None,
+            )
+            vacancy_view = mapping.VacancyView(
+                action.vacancy_hh_id,
+                vacancy.name if vacancy else "",
+                vacancy.area_name if vacancy else None,
+            )
+            resume_id = negotiation.resume.id if negotiation.resume else None
+            draft = mapping.build_draft(
+                view,
+                vacancy_view,
+                resume if resume is not None else negotiation.resume,
+                resume_id,
+                mapping.EntityChoices(
+                    action.entity_type,
+                    stage=action.stage,
+                    category_id=self.prefs.category_id,
+                    source_id=self.prefs.source_id,
+                    responsible_user_id=self.prefs.responsible_user_id,
+                ),
+                pdf,
+            )
+            others = await self._others(resume_id, action.hh_id)
+            layout = activity.build_layout(
+                kind=action.kind,
+                vacancy_name=draft.fields[mapping.UF_VACANCY],
+                status_label=draft.fields[mapping.UF_STATUS],
+                applicant=draft.applicant,
+                others=others,
+            )
+        except ViewLimitExceeded as exc:
+            self.contacts_paused = True
+            await self._failed(
+                action.hh_id,
+                f"hh.ru daily resume-view limit reached: {exc}",
+                retry_at=self.now + VIEW_LIMIT_PAUSE,
+            )
+            return None
+        except (HhError, mapping.MappingError) as exc:
+            if isinstance(exc, NeedsReauth):
+                raise
+            await self._failed(action.hh_id, f"{type(exc).__name__}: {exc}")
+            return None
+        return Prepared(action, draft, layout)
+
+    async def _resume_and_pdf(
+        self, negotiation: Negotiation, vacancy: Vacancy | None
+    ) -> tuple[Resume | None, mapping.ResumePdf | None]:
+        short = negotiation.resume
+        if short is None:
+            return None, None  # deleted or hidden: the entity says «резюме удалено»
+        if self.contacts_paused:
+            raise ViewLimitExceeded("contacts paused earlier in this pass")
+        try:
+            resume = await self.hh.resume(short.url)
+        except NotFound:
+            return None, None
+        pdf = None
+        pdf_url = resume.pdf_url or short.pdf_url
+        # hh.ru serves the PDF only while the vacancy is active: fetch it now or never.
+        if pdf_url and not (vacancy and vacancy.archived):
+            try:
+                content = await self.hh.resume_pdf(pdf_url, max_bytes=self.pdf_max_bytes)
+                pdf = mapping.ResumePdf(f"resume-{resume.id}.pdf", content)
+            except (NotFound, Forbidden, ResumePdfTooLarge, InvalidPayload) as exc:
+                log.info("sync.pdf_skipped", negotiation=negotiation.id, reason=str(exc))
+        return resume, pdf
+
+    async def _others(self, resume_id: str | None, hh_id: str) -> list[activity.OtherEntity]:
+        if resume_id is None:
+            return []
+        async with self.database.session() as session:
+            found = await state.entities_by_resume(session, self.portal_id, [resume_id])
+        return [
+            activity.OtherEntity(e.entity_type, e.entity_id, e.vacancy_name)
+            for e in found.get(resume_id, [])
+            if e.hh_negotiation_id != hh_id
+        ]
+
+    async def _send_creates(self, ready: list[Prepared]) -> None:
+        commands: dict[str, Command] = {}
+        for index, item in enumerate(ready):
+            kind = entity_kind(item.action.entity_type)
+            fields = dict(item.draft.fields)
+            if item.draft.contact_fields is not None:
+                commands[f"c{index}"] = Command(
+                    "crm.contact.add",
+                    {"fields": item.draft.contact_fields, "params": {"REGISTER_SONET_EVENT": "N"}},
+                )
+                fields["CONTACT_IDS"] = [result_ref(f"c{index}")]
+            commands[f"e{index}"] = cmd.entity_add(kind, fields)
+            commands[f"a{index}"] = cmd.activity_configurable_add(
+                kind,
+                result_ref(f"e{index}"),
+                item.layout,
+                activity.activity_fields(item.action.hh_id, self.prefs.responsible_user_id),
+            )
+        async with self.database.session() as session:
+            for item in ready:
+                await state.mark_in_flight(
+                    session,
+                    portal_id=self.portal_id,
+                    hh_negotiation_id=item.action.hh_id,
+                    now=self.now,
+                )
+        self.figures.commands += len(commands)
+        try:
+            result = await self.bitrix.batch(commands)
+        except OutcomeUnknown as exc:
+            # The portal may have written some of them: leave them in flight to be adopted.
+            self.figures.outcome_unknown += len(ready)
+            log.warning("sync.outcome_unknown", count=len(ready), reason=str(exc))
+            return
+        except Retriable as exc:
+            for item in ready:  # refused before execution (rate or time limit): retry soon
+                await self._failed(item.action.hh_id, f"{type(exc).__name__}: {exc}")
+            return
+        async with self.database.session() as session:
+            for index, item in enumerate(ready):
+                entity = result[f"e{index}"]
+                if isinstance(entity, CommandResult):
+                    made = result[f"a{index}"]
+                    contact = result.outcomes.get(f"c{index}")
+                    await state.record_created(
+                        session,
+                        portal_id=self.portal_id,
+                        hh_negotiation_id=item.action.hh_id,
+                        created=state.CreatedEntity(
+                            item.action.entity_type,
+                            cmd.parse_int(entity.result),
+                            item.action.stage,
+                            item.action.employer_state,
+                            activity_id=cmd.parse_int(made.result)
+                            if isinstance(made, CommandResult)
+                            else None,
+                            contact_id=cmd.parse_int(contact.result)
+                            if isinstance(contact, CommandResult)
+                            else None,
+                        ),
+                        now=self.now,
+                        sync_run_id=self.run_id,
+                    )
+                    self.figures.created += 1
+                    if isinstance(made, CommandFailed):
+                        log.warning(
+                            "sync.activity_failed",
+                            negotiation=item.action.hh_id,
+                            reason=str(made.error),
+                        )
+                else:
+                    reason = _reason(entity, result.outcomes.get(f"c{index}"))
+                    await self._failed(item.action.hh_id, reason, session=session)
+
+    # --- updates ---------------------------------------------------------------------------
+
+    async def update_all(self, actions: Sequence[Update]) -> None:
+        """Follow hh.ru state changes: status field, stage (unless a person moved it), resume."""
+        by_id: dict[str, list[Update]] = {}
+        for action in actions:
+            by_id.setdefault(action.hh_id, []).append(action)
+        if not by_id:
+            return
+        current = await self._current_stages(
+            [a for group in by_id.values() for a in group if isinstance(a, MoveStage)]
+        )
+        commands: dict[str, Command] = {}
+        meta: dict[str, tuple[str, str, str | None, bool, str | None]] = {}
+        for index, (hh_id, group) in enumerate(by_id.items()):
+            fields, status, stage, kept, resume_id = self._update_fields(group, current)
+            first = group[0]
+            key = f"u{index}"
+            commands[key] = cmd.entity_update(
+                entity_kind(first.entity_type), first.entity_id, fields
+            )
+            meta[key] = (hh_id, status, stage, kept, resume_id)
+        for start in range(0, len(commands), 50):
+            keys = list(commands)[start : start + 50]
+            chunk = {k: commands[k] for k in keys}
+            self.figures.commands += len(chunk)
+            result = await self.bitrix.batch(chunk)
+            async with self.database.session() as session:
+                for key in keys:
+                    hh_id, status, stage, kept, resume_id = meta[key]
+                    outcome = result[key]
+                    if isinstance(outcome, CommandResult):
+                        await state.record_updated(
+                            session,
+                            portal_id=self.portal_id,
+                            hh_negotiation_id=hh_id,
+                            hh_status=status,
+                            stage=stage,
+                            stage_kept_manual=kept,
+                            resume_id=resume_id,
+                            now=self.now,
+                            sync_run_id=self.run_id,
+                        )
+                        self.figures.updated += 1
+                    else:
+                        await self._failed(hh_id, _reason(outcome, None), session=session)
+
+    def _update_fields(
+        self, group: list[Update], current: dict[str, str | None]
+    ) -> tuple[dict[str, Any], str, str | None, bool, str | None]:
+        fields: dict[str, Any] = {}
+        status = ""
+        stage: str | None = None
+        kept = False
+        resume_id: str | None = None
+        relinked = False
+        for action in group:
+            if isinstance(action, UpdateHhStatus):
+                listed = self.listed.get(action.hh_id)
+                hh_name = listed.employer_state.name if listed and listed.employer_state else None
+                fields[mapping.UF_STATUS] = mapping.state_label(action.employer_state, hh_name)
+                status = action.employer_state
+            elif isinstance(action, MoveStage):
+                stage = action.stage
+                if current.get(action.hh_id) == action.expected_stage:
+                    key = "STATUS_ID" if action.entity_type == EntityType.LEAD else "STAGE_ID"
+                    fields[key] = action.stage
+                else:
+                    kept = True  # a person moved it by hand: the person wins
+            elif isinstance(action, Relink):
+                relinked = True
+                resume_id = action.resume_id
+                fields[mapping.UF_RESUME_URL] = (
+                    f"https://hh.ru/resume/{action.resume_id}" if action.resume_id else ""
+                )
+        if not relinked:
+            listed = self.listed.get(group[0].hh_id)
+            resume_id = listed.resume.id if listed and listed.resume else None
+        if not status:
+            listed = self.listed.get(group[0].hh_id)
+            status = listed.employer_state.id if listed and listed.employer_state else ""
+        return fields, status, stage, kept, resume_id
+
+    async def _current_stages(self, moves: list[MoveStage]) -> dict[str, str | None]:
+        if not moves:
+            return {}
+        commands = {
+            f"g{i}": cmd.entity_get(entity_kind(m.entity_type), m.entity_id)
+            for i, m in enumerate(moves)
+        }
+        current: dict[str, str | None] = {}
+        for start in range(0, len(moves), 50):
+            keys = list(commands)[start : start + 50]
+            self.figures.commands += len(keys)
+            result = await self.bitrix.batch({k: commands[k] for k in keys})
+            for key in keys:
+                move = moves[int(key[1:])]
+                outcome = result[key]
+                if isinstance(outcome, CommandResult) and isinstance(outcome.result, dict):
+                    field_name = "STATUS_ID" if move.entity_type == EntityType.LEAD else "STAGE_ID"
+                    current[move.hh_id] = outcome.result.get(field_name)
+        return current
+
+    # --- failures --------------------------------------------------------------------------
+
+    async def _failed(
+        self, hh_id: str, reason: str, *, retry_at: datetime | None = None, session: Any = None
+    ) -> None:
+        async def record(active: Any) -> None:
+            row = await state.get_negotiation(active, self.portal_id, hh_id)
+            attempts = 1
+            if row is not None:
+                in_flight = row.sync_status == SyncStatus.IN_FLIGHT
+                attempts = max(1, row.attempts if in_flight else row.attempts + 1)
+            when = retry_at or next_retry_at(
+                attempts, self.now, self.retry_base_s, self.retry_max_s, hh_id
+            )
+            await state.record_failed(
+                active,
+                portal_id=self.portal_id,
+                hh_negotiation_id=hh_id,
+                error=reason,
+                retry_at=when,
+                now=self.now,
+                sync_run_id=self.run_id,
+            )
+
+        self.figures.failed += 1
+        log.info("sync.negotiation_failed", negotiation=hh_id, reason=reason)
+        if session is not None:
+            await record(session)
+            return
+        async with self.database.session() as fresh:
+            await record(fresh)
+
+
+def _reason(entity: object, contact: object) -> str:
+    """The portal's own words for a refused create (what the HR admin must fix)."""
+    for outcome in (contact, entity):
+        if isinstance(outcome, CommandFailed):
+            error = outcome.error
+            text = str(error) if isinstance(error, BitrixError) else repr(error)
+            return f"{outcome.method}: {text}"
+    return "not executed: an earlier command of its group failed"

@@ -1,0 +1,1 @@
+"""The embedded HTTP handler: probes, metrics and (later) the Bitrix24 and hh.ru pages."""

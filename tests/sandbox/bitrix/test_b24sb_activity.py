@@ -1,0 +1,157 @@
+"""Configurable activities (layout validation, 20-block limit), to-dos, timeline comments."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from b24_sandbox_testkit import PortalHandle, example
+
+from hhsync.sandbox.bitrix_envelope import RestError
+from hhsync.sandbox.bitrix_layout import validate_layout
+
+LAYOUT: dict[str, Any] = example("crm.activity.configurable.layout.request-example.json")
+
+
+def layout_with_blocks(count: int) -> dict[str, Any]:
+    layout = copy.deepcopy(LAYOUT)
+    layout["body"]["blocks"] = {
+        f"other{i}": {"type": "text", "properties": {"value": f"#{i}"}} for i in range(count)
+    }
+    return layout
+
+
+def error_of(layout: Any) -> str:
+    with pytest.raises(RestError) as caught:
+        validate_layout(layout)
+    return caught.value.code
+
+
+def test_documented_layout_is_valid() -> None:
+    validate_layout(LAYOUT)
+    validate_layout(layout_with_blocks(20))
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (lambda lay: lay.clear(), "ERROR_EMPTY_LAYOUT"),
+        (
+            lambda lay: lay["body"].update(blocks=layout_with_blocks(21)["body"]["blocks"]),
+            "TOO_MANY_ITEMS",
+        ),
+        (lambda lay: lay["body"].update(blocks={}), "FIELD_IS_REQUIRED"),
+        (lambda lay: lay["header"]["tags"]["status2"].update(type="lavender"), "ENUM_FIELD"),
+        (
+            lambda lay: lay["header"]["tags"].update(
+                a={"title": "a", "type": "success"}, b={"title": "b", "type": "success"}
+            ),
+            "TOO_MANY_ITEMS",
+        ),
+        (lambda lay: lay["header"].update(subtitle="x"), "FIELD_IS_REDUNDANT"),
+        (
+            lambda lay: lay["body"]["blocks"].update(
+                {"ключ": {"type": "text", "properties": {"value": "x"}}}
+            ),
+            "KEY_CONTAIN_WRONG_SYMBOLS",
+        ),
+        (lambda lay: lay.pop("icon"), "FIELD_IS_REQUIRED"),
+        (lambda lay: lay["footer"]["buttons"]["startCall"].update(type="danger"), "ENUM_FIELD"),
+        (lambda lay: lay["body"]["blocks"]["client"].update(type="table"), "ENUM_FIELD"),
+    ],
+)
+def test_invalid_layouts_get_the_documented_codes(change: Any, code: str) -> None:
+    layout = copy.deepcopy(LAYOUT)
+    change(layout)
+    assert error_of(layout) == code
+
+
+async def test_21_blocks_fail_over_http_and_create_nothing(portal: PortalHandle) -> None:
+    lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "x"}})
+    refused = await portal.call(
+        "crm.activity.configurable.add",
+        {"ownerTypeId": 1, "ownerId": lead_id, "layout": layout_with_blocks(21)},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "TOO_MANY_ITEMS"
+    assert "may contain no more than 20 values" in refused.json()["error_description"]
+    assert portal.sandbox.portals[portal.domain].activities == {}
+    ok = await portal.call(
+        "crm.activity.configurable.add",
+        {
+            "ownerTypeId": 1,
+            "ownerId": lead_id,
+            "layout": layout_with_blocks(20),
+            "fields": {"originatorId": "hhsync", "originId": "n1"},
+        },
+    )
+    activity_id = ok.json()["result"]["activity"]["id"]
+    listed = await portal.ok(
+        "crm.activity.list",
+        {
+            "filter": {
+                "OWNER_TYPE_ID": 1,
+                "OWNER_ID": lead_id,
+                "PROVIDER_ID": "CONFIGURABLE_REST_APP",
+            }
+        },
+    )
+    assert [(a["ID"], a["ORIGIN_ID"]) for a in listed] == [(str(activity_id), "n1")]
+
+
+async def test_activity_needs_an_existing_owner(portal: PortalHandle) -> None:
+    response = await portal.call(
+        "crm.activity.configurable.add", {"ownerTypeId": 2, "ownerId": 77, "layout": LAYOUT}
+    )
+    assert response.json() == example("crm.activity.configurable.add.error.json")
+    assert response.status_code == 400
+
+
+async def test_configurable_update_replaces_the_layout(portal: PortalHandle) -> None:
+    lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "x"}})
+    added = await portal.ok(
+        "crm.activity.configurable.add", {"ownerTypeId": 1, "ownerId": lead_id, "layout": LAYOUT}
+    )
+    await portal.ok(
+        "crm.activity.configurable.update",
+        {"id": added["activity"]["id"], "layout": layout_with_blocks(3)},
+    )
+    got = await portal.ok("crm.activity.configurable.get", {"id": added["activity"]["id"]})
+    assert len(got["activity"]["layout"]["body"]["blocks"]) == 3
+
+
+async def test_todo_requires_a_valid_deadline(portal: PortalHandle) -> None:
+    lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "x"}})
+    missing = await portal.call("crm.activity.todo.add", {"ownerTypeId": 1, "ownerId": lead_id})
+    assert missing.status_code == 400
+    bad = await portal.call(
+        "crm.activity.todo.add", {"ownerTypeId": 1, "ownerId": lead_id, "deadline": "tomorrow"}
+    )
+    assert bad.json()["error"] == "WRONG_DATETIME_FORMAT"
+
+
+async def test_timeline_comment_needs_lowercase_fields_and_type(portal: PortalHandle) -> None:
+    lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "x"}})
+    upper = await portal.call(
+        "crm.timeline.comment.add",
+        {"FIELDS": {"ENTITY_ID": lead_id, "ENTITY_TYPE": "lead", "COMMENT": "hi"}},
+    )
+    assert upper.status_code == 400
+    wrong_type = await portal.call(
+        "crm.timeline.comment.add",
+        {"fields": {"ENTITY_ID": lead_id, "ENTITY_TYPE": "LEAD", "COMMENT": "hi"}},
+    )
+    assert wrong_type.json()["error"] == "OWNER_NOT_FOUND"
+    empty = await portal.call(
+        "crm.timeline.comment.add",
+        {"fields": {"ENTITY_ID": lead_id, "ENTITY_TYPE": "lead", "COMMENT": " "}},
+    )
+    assert empty.json()["error"] == "INVALID_ARG_VALUE"
+    assert isinstance(
+        await portal.ok(
+            "crm.timeline.comment.add",
+            {"fields": {"ENTITY_ID": lead_id, "ENTITY_TYPE": "lead", "COMMENT": "hi"}},
+        ),
+        int,
+    )
