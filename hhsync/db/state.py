@@ -251,6 +251,7 @@ async def load_stored_state(
             hh_status_set=row.hh_status_set,
             attempts=row.attempts,
             next_retry_at=row.next_retry_at,
+            has_activity=row.crm_activity_id is not None or row.crm_entity_id is None,
         )
     return StoredState(stored)
 
@@ -287,6 +288,9 @@ class CreatedEntity:
     activity_id: int | None = None
     contact_id: int | None = None
     adopted: bool = False
+    activity_error: str | None = None
+    """Why the activity was refused; the entity is kept and the activity retried later."""
+    retry_at: datetime | None = None
 
 
 async def record_created(
@@ -309,6 +313,10 @@ async def record_created(
     row.sync_status = SyncStatus.SYNCED
     row.last_error = None
     row.next_retry_at = None
+    if created.activity_error is not None:
+        row.sync_status = SyncStatus.FAILED
+        row.last_error = f"activity not added: {created.activity_error}"[:2000]
+        row.next_retry_at = created.retry_at or now
     row.synced_at = now
     row.updated_at = now
     session.add(row)
@@ -470,3 +478,32 @@ async def entities_by_resume(
             )
         )
     return found
+
+
+async def record_activity_added(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_negotiation_id: str,
+    activity_id: int,
+    now: datetime,
+    sync_run_id: int | None = None,
+) -> None:
+    """The missing timeline activity is there now: the negotiation is fully synced."""
+    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
+    row.crm_activity_id = activity_id
+    row.sync_status = SyncStatus.SYNCED
+    row.last_error = None
+    row.next_retry_at = None
+    row.synced_at = now
+    row.updated_at = now
+    session.add(row)
+    await add_audit(
+        session,
+        portal_id=portal_id,
+        negotiation_id=row.id,
+        sync_run_id=sync_run_id,
+        event="activity.added",
+        now=now,
+        detail={"activity_id": activity_id},
+    )

@@ -59,7 +59,19 @@ class Relink:
     resume_id: str | None
 
 
-Action = CreateEntity | UpdateHhStatus | MoveStage | Relink
+@dataclass(frozen=True)
+class AddActivity:
+    """The entity exists but its timeline activity was refused or lost: add it again."""
+
+    hh_id: str
+    vacancy_hh_id: str
+    kind: NegotiationKind
+    employer_state: str
+    entity_type: EntityType
+    entity_id: int
+
+
+Action = CreateEntity | UpdateHhStatus | MoveStage | Relink | AddActivity
 
 
 @dataclass(frozen=True)

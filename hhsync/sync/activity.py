@@ -83,7 +83,9 @@ def build_layout(
     if applicant.contacts_hidden:
         blocks["contacts"] = _text("Соискатель скрыл контакты")
     if others:
-        blocks["others"] = _titled("Другие отклики", _others_line(others))
+        # withTitle holds only text, link or deadline blocks: the line of links stands on its own
+        blocks["others_title"] = _text("Другие отклики этого соискателя:", bold=True)
+        blocks["others"] = _others_line(others)
     layout: dict[str, Any] = {
         "icon": {"code": ICON_CODE},
         "header": {
@@ -142,8 +144,6 @@ def count_blocks(layout: dict[str, Any]) -> tuple[int, int]:
     """(top-level blocks, largest nested line): both must stay within Bitrix24's limit of 20."""
     blocks = layout["body"]["blocks"]
     nested = [
-        len(b["properties"]["block"]["properties"]["blocks"])
-        for b in blocks.values()
-        if b["type"] == "withTitle" and b["properties"]["block"]["type"] == "lineOfBlocks"
+        len(b["properties"]["blocks"]) for b in blocks.values() if b["type"] == "lineOfBlocks"
     ]
     return len(blocks), max(nested, default=0)

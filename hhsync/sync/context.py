@@ -124,7 +124,10 @@ class SyncContext:
         )
         bitrix_http.event_hooks["request"].append(_count_bitrix)
         limits = BitrixLimits(
-            requests_per_s=settings.bitrix.requests_per_s, burst=settings.bitrix.burst
+            requests_per_s=settings.bitrix.requests_per_s,
+            burst=settings.bitrix.burst,
+            # in-flight requests are what can overflow the portal's bucket beyond ours
+            max_in_flight=settings.bitrix.max_connections_per_portal,
         )
         return cls(
             settings=settings,

@@ -30,7 +30,7 @@ from hhsync.errors import NeedsReauth
 from hhsync.hh.budget import Priority
 from hhsync.hh.errors import HhError
 from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logger
-from hhsync.sync.actions import Anomaly, CreateEntity
+from hhsync.sync.actions import AddActivity, Anomaly, CreateEntity
 from hhsync.sync.context import SyncContext, start_counting
 from hhsync.sync.plan import Plan, plan
 from hhsync.sync.reading import read_account
@@ -268,10 +268,14 @@ async def _sync_account(
         figures=report.writes,
     )
     creates = [a for a in the_plan.actions if isinstance(a, CreateEntity)]
-    updates: list[Update] = [a for a in the_plan.actions if not isinstance(a, CreateEntity)]
+    activities = [a for a in the_plan.actions if isinstance(a, AddActivity)]
+    updates: list[Update] = [
+        a for a in the_plan.actions if not isinstance(a, CreateEntity | AddActivity)
+    ]
     try:
         await writer.create_all(creates)
         await writer.update_all(updates)
+        await writer.add_activities(activities)
     except HhError as exc:
         if not isinstance(exc, NeedsReauth):
             raise

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hhsync.db.tables import NegotiationKind, SyncStatus
-from hhsync.sync.actions import Action, Anomaly, CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.actions import (
+    Action,
+    AddActivity,
+    Anomaly,
+    CreateEntity,
+    MoveStage,
+    Relink,
+    UpdateHhStatus,
+)
 from hhsync.sync.routing import stage_for, state_has_own_stage
 from hhsync.sync.snapshot import (
     PlanSettings,
@@ -71,6 +79,9 @@ def plan(
             continue
         if not known.has_entity:
             creates.extend(_retry_create(known, None, settings, now))
+        elif not known.has_activity and _due(known, now):
+            # Case: an entity whose activity was refused, on a vacancy not read this pass.
+            updates.append(_add_activity(known, known.kind, known.employer_state))
 
     creates.sort(key=lambda a: (_created_order(a, latest, stored), a.hh_id))
     return Plan((*creates, *updates), anomalies)
@@ -121,11 +132,29 @@ def _follow_changes(
                 actions.append(
                     MoveStage(known.hh_id, entity_type, entity_id, stage, known.crm_stage_set)
                 )
+    if not known.has_activity:
+        # Case: the entity exists but its activity was refused (or lost): add it again.
+        actions.append(_add_activity(known, negotiation.kind, negotiation.employer_state))
     if negotiation.resume_id != known.resume_id:
         # Case: hh.ru now shows another resume, or none (deleted): update the resume fields.
         actions.append(Relink(known.hh_id, entity_type, entity_id, negotiation.resume_id))
     # Case: nothing changed: no action.
     return actions
+
+
+def _add_activity(
+    known: StoredNegotiation, kind: NegotiationKind, employer_state: str
+) -> AddActivity:
+    if known.crm_entity_type is None or known.crm_entity_id is None:
+        raise ValueError("an activity needs an entity")
+    return AddActivity(
+        known.hh_id,
+        known.vacancy_hh_id,
+        kind,
+        employer_state,
+        known.crm_entity_type,
+        known.crm_entity_id,
+    )
 
 
 def _create(

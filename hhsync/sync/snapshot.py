@@ -53,6 +53,8 @@ class StoredNegotiation:
     hh_status_set: str | None = None
     attempts: int = 0
     next_retry_at: datetime | None = None
+    has_activity: bool = True
+    """False when the entity exists but its timeline activity was not added."""
 
     @property
     def has_entity(self) -> bool:

@@ -34,7 +34,7 @@ from hhsync.hh.errors import (
 from hhsync.hh.models import Negotiation, Resume
 from hhsync.log import get_logger
 from hhsync.sync import activity, mapping
-from hhsync.sync.actions import CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.actions import AddActivity, CreateEntity, MoveStage, Relink, UpdateHhStatus
 from hhsync.sync.backoff import next_retry_at
 
 log = get_logger(__name__)
@@ -135,10 +135,24 @@ class Writer:
 
     async def _prepare(self, action: CreateEntity) -> Prepared | None:
         """Fetch the resume (with contacts) and PDF, map the fields; record a failure instead."""
+        built = await self._build(action, action.entity_type, action.stage, with_pdf=True)
+        if built is None:
+            return None
+        return Prepared(action, *built)
+
+    async def _build(
+        self,
+        action: CreateEntity | AddActivity,
+        entity_type: EntityType,
+        stage: str | None,
+        *,
+        with_pdf: bool,
+    ) -> tuple[mapping.CrmDraft, dict[str, Any]] | None:
+        """Fields and activity layout of a negotiation, or None after recording why not."""
         vacancy = self.vacancies.get(action.vacancy_hh_id)
         try:
             negotiation = self.listed.get(action.hh_id) or await self.hh.negotiation(action.hh_id)
-            resume, pdf = await self._resume_and_pdf(negotiation, vacancy)
+            resume, pdf = await self._resume_and_pdf(negotiation, vacancy, with_pdf=with_pdf)
             view = mapping.NegotiationView(
                 action.hh_id,
                 action.kind,
@@ -158,8 +172,8 @@ class Writer:
                 resume if resume is not None else negotiation.resume,
                 resume_id,
                 mapping.EntityChoices(
-                    action.entity_type,
-                    stage=action.stage,
+                    entity_type,
+                    stage=stage,
                     category_id=self.prefs.category_id,
                     source_id=self.prefs.source_id,
                     responsible_user_id=self.prefs.responsible_user_id,
@@ -187,10 +201,45 @@ class Writer:
                 raise
             await self._failed(action.hh_id, f"{type(exc).__name__}: {exc}")
             return None
-        return Prepared(action, draft, layout)
+        return draft, layout
+
+    async def add_activities(self, actions: Sequence[AddActivity]) -> None:
+        """Add the timeline activities that were refused or lost when their entity was created."""
+        ready: list[tuple[AddActivity, dict[str, Any]]] = []
+        for action in actions:
+            built = await self._build(action, action.entity_type, None, with_pdf=False)
+            if built is not None:
+                ready.append((action, built[1]))
+        for start in range(0, len(ready), 50):
+            chunk = ready[start : start + 50]
+            commands = {
+                f"a{i}": cmd.activity_configurable_add(
+                    entity_kind(action.entity_type),
+                    action.entity_id,
+                    layout,
+                    activity.activity_fields(action.hh_id, self.prefs.responsible_user_id),
+                )
+                for i, (action, layout) in enumerate(chunk)
+            }
+            self.figures.commands += len(commands)
+            result = await self.bitrix.batch(commands)
+            async with self.database.session() as session:
+                for i, (action, _) in enumerate(chunk):
+                    outcome = result[f"a{i}"]
+                    if isinstance(outcome, CommandResult):
+                        await state.record_activity_added(
+                            session,
+                            portal_id=self.portal_id,
+                            hh_negotiation_id=action.hh_id,
+                            activity_id=cmd.parse_int(outcome.result),
+                            now=self.now,
+                            sync_run_id=self.run_id,
+                        )
+                    else:
+                        await self._failed(action.hh_id, _reason(outcome, None), session=session)
 
     async def _resume_and_pdf(
-        self, negotiation: Negotiation, vacancy: Vacancy | None
+        self, negotiation: Negotiation, vacancy: Vacancy | None, *, with_pdf: bool
     ) -> tuple[Resume | None, mapping.ResumePdf | None]:
         short = negotiation.resume
         if short is None:
@@ -204,7 +253,7 @@ class Writer:
         pdf = None
         pdf_url = resume.pdf_url or short.pdf_url
         # hh.ru serves the PDF only while the vacancy is active: fetch it now or never.
-        if pdf_url and not (vacancy and vacancy.archived):
+        if with_pdf and pdf_url and not (vacancy and vacancy.archived):
             try:
                 content = await self.hh.resume_pdf(pdf_url, max_bytes=self.pdf_max_bytes)
                 pdf = mapping.ResumePdf(f"resume-{resume.id}.pdf", content)
@@ -267,6 +316,9 @@ class Writer:
                 if isinstance(entity, CommandResult):
                     made = result[f"a{index}"]
                     contact = result.outcomes.get(f"c{index}")
+                    activity_error = (
+                        None if isinstance(made, CommandResult) else _reason(made, None)
+                    )
                     await state.record_created(
                         session,
                         portal_id=self.portal_id,
@@ -282,16 +334,21 @@ class Writer:
                             contact_id=cmd.parse_int(contact.result)
                             if isinstance(contact, CommandResult)
                             else None,
+                            activity_error=activity_error,
+                            retry_at=next_retry_at(
+                                1, self.now, self.retry_base_s, self.retry_max_s, item.action.hh_id
+                            ),
                         ),
                         now=self.now,
                         sync_run_id=self.run_id,
                     )
                     self.figures.created += 1
-                    if isinstance(made, CommandFailed):
+                    if activity_error is not None:
+                        self.figures.failed += 1
                         log.warning(
                             "sync.activity_failed",
                             negotiation=item.action.hh_id,
-                            reason=str(made.error),
+                            reason=activity_error,
                         )
                 else:
                     reason = _reason(entity, result.outcomes.get(f"c{index}"))

@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
-from hhsync.sync.actions import Action, CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.actions import (
+    Action,
+    AddActivity,
+    CreateEntity,
+    MoveStage,
+    Relink,
+    UpdateHhStatus,
+)
 from hhsync.sync.plan import plan
 from hhsync.sync.snapshot import (
     PlanSettings,
@@ -76,6 +83,7 @@ def storeds(draw: st.DrawFn, hh_id: str) -> StoredNegotiation:
         hh_status_set=draw(st.sampled_from(STATES)) if has_entity else None,
         attempts=draw(st.integers(0, 5)),
         next_retry_at=draw(st.one_of(st.none(), times, times.map(lambda t: t + timedelta(days=8)))),
+        has_activity=draw(st.booleans()) if has_entity else True,
     )
 
 
@@ -132,6 +140,13 @@ def apply_success(
             )
         elif isinstance(action, MoveStage):
             rows[action.hh_id] = replace(rows[action.hh_id], crm_stage_set=action.stage)
+        elif isinstance(action, AddActivity):
+            rows[action.hh_id] = replace(
+                rows[action.hh_id],
+                has_activity=True,
+                sync_status=SyncStatus.SYNCED,
+                next_retry_at=None,
+            )
         elif isinstance(action, Relink):
             rows[action.hh_id] = replace(
                 rows[action.hh_id],

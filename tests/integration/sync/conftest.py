@@ -65,19 +65,23 @@ class World:
 
 
 @pytest.fixture
-def sandboxes() -> Iterator[tuple[str, str]]:
-    hh_app = create_hh(
-        HhSandboxConfig(
-            seed=7,
-            employers=1,
-            managers_per_employer=2,
-            vacancies_per_employer=3,
-            archived_vacancies_per_employer=1,
-            applicants=40,
-            negotiations_per_vacancy=8,
-            rate_limit_per_s=0,
-        )
+def hh_sandbox_config() -> HhSandboxConfig:
+    """A small employer; modules that need another world override this fixture."""
+    return HhSandboxConfig(
+        seed=7,
+        employers=1,
+        managers_per_employer=2,
+        vacancies_per_employer=3,
+        archived_vacancies_per_employer=1,
+        applicants=40,
+        negotiations_per_vacancy=8,
+        rate_limit_per_s=0,
     )
+
+
+@pytest.fixture
+def sandboxes(hh_sandbox_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
+    hh_app = create_hh(hh_sandbox_config)
     bitrix_app = create_bitrix(BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=()))
     with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
         yield hh_url, bitrix_url

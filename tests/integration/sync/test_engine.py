@@ -159,3 +159,30 @@ async def test_deleted_resume_becomes_a_marked_entity(world: World) -> None:
     lead = next(x for x in world.entities("lead") if x["ORIGIN_ID"] == str(added["id"]))
     assert lead["NAME"] == "Резюме удалено"
     assert "Резюме удалено" in lead["TITLE"]
+
+
+async def test_an_entity_whose_activity_was_not_added_gets_it_on_a_later_pass(world: World) -> None:
+    await run_pass(world.ctx, world.portal_id)
+    activities_before = len(world.entities("activity"))
+    lead = world.entities("lead")[0]
+    async with world.ctx.database.session() as session:
+        # As recorded when Bitrix24 created the lead but refused its activity.
+        row = await state.get_negotiation(session, world.portal_id, lead["ORIGIN_ID"])
+        assert row is not None
+        row.crm_activity_id = None
+        row.sync_status = SyncStatus.FAILED
+        row.last_error = "activity not added: crm.activity.configurable.add: refused"
+        row.next_retry_at = world.clock.now()
+        session.add(row)
+    report = await run_pass(world.ctx, world.portal_id)
+    assert report.writes.created == 0
+    activities = world.entities("activity")
+    assert len(activities) == activities_before + 1
+    assert str(activities[-1]["OWNER_ID"]) == str(lead["ID"])
+    async with world.ctx.database.session() as session:
+        row = await state.get_negotiation(session, world.portal_id, lead["ORIGIN_ID"])
+        assert row is not None
+        assert row.sync_status == SyncStatus.SYNCED
+        assert row.crm_activity_id is not None
+        trail = [e.event for e in await state.audit_trail(session, world.portal_id, row.id)]
+    assert "activity.added" in trail

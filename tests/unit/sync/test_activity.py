@@ -109,3 +109,20 @@ def test_activity_fields_carry_the_negotiation_for_adoption() -> None:
     assert fields["originId"] == "1843757424"
     assert fields["responsibleId"] == 7
     assert "responsibleId" not in activity_fields("1", None)
+
+
+def test_blocks_use_only_the_documented_nesting() -> None:
+    others = [OtherEntity(EntityType.DEAL, i, "V") for i in range(30)]
+    layout = build_layout(
+        kind=NegotiationKind.RESPONSE,
+        vacancy_name="V",
+        status_label="Отклик",
+        applicant=APPLICANT,
+        others=others,
+    )
+    for block in layout["body"]["blocks"].values():
+        if block["type"] == "withTitle":  # withTitle holds text, link or deadline only
+            assert block["properties"]["block"]["type"] in {"text", "link", "deadline"}
+        if block["type"] == "lineOfBlocks":
+            inner = block["properties"]["blocks"].values()
+            assert {b["type"] for b in inner} <= {"text", "link", "deadline"}

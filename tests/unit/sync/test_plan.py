@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
-from hhsync.sync.actions import CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.actions import AddActivity, CreateEntity, MoveStage, Relink, UpdateHhStatus
 from hhsync.sync.plan import SUSPICIOUS_EMPTY_MIN, plan
 from hhsync.sync.snapshot import (
     PlanSettings,
@@ -242,3 +242,18 @@ def test_few_stored_negotiations_do_not_trigger_the_guard() -> None:
 
 def test_plan_never_deletes_unlisted_synced_negotiations() -> None:
     assert plan(snapshot(), state(stored("1"), stored("2")), SIMPLE, NOW).actions == ()
+
+
+def test_entity_without_its_activity_gets_it_added_when_due() -> None:
+    missing = replace(
+        stored(), has_activity=False, sync_status=SyncStatus.FAILED, next_retry_at=NOW
+    )
+    assert plan(snapshot(remote()), state(missing), SIMPLE, NOW).actions == (
+        AddActivity("1001", "501", NegotiationKind.RESPONSE, "response", EntityType.LEAD, 77),
+    )
+    # also when its vacancy was not read this pass
+    assert plan(snapshot(), state(missing), SIMPLE, NOW).actions == (
+        AddActivity("1001", "501", NegotiationKind.RESPONSE, "response", EntityType.LEAD, 77),
+    )
+    waiting = replace(missing, next_retry_at=NOW + timedelta(minutes=5))
+    assert plan(snapshot(), state(waiting), SIMPLE, NOW).actions == ()
