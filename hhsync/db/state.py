@@ -507,3 +507,40 @@ async def record_activity_added(
         now=now,
         detail={"activity_id": activity_id},
     )
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """The initial import's counters as the settings page and `hhsync status` show them."""
+
+    loaded: int
+    """Responses and invitations read from hh.ru and stored («Откликов загружено»)."""
+    imported: int
+    """Of those, with a CRM entity («Лидов/Сделок импортировано»)."""
+    failed: int
+    pending: int
+
+    def labels(self, entity_type: EntityType) -> dict[str, int]:
+        """The counters under their Russian labels."""
+        entities = "Лидов" if entity_type == EntityType.LEAD else "Сделок"
+        return {
+            "Откликов загружено": self.loaded,
+            f"{entities} импортировано": self.imported,
+            "Ожидают повтора": self.failed,
+            "В очереди": self.pending,
+        }
+
+
+async def import_progress(session: AsyncSession, portal_id: int) -> ImportProgress:
+    """How far the portal's import has come, counted from the stored negotiations."""
+    imported_query = select(func.count()).where(
+        col(Negotiation.portal_id) == portal_id, col(Negotiation.crm_entity_id).is_not(None)
+    )
+    imported = int((await session.exec(imported_query)).one())
+    counts = await count_by_status(session, portal_id)
+    return ImportProgress(
+        loaded=sum(counts.values()),
+        imported=imported,
+        failed=counts[SyncStatus.FAILED],
+        pending=counts[SyncStatus.PENDING] + counts[SyncStatus.IN_FLIGHT],
+    )

@@ -41,6 +41,9 @@ from hhsync.hh.client import HhClient, new_http_client, user_agent
 # Bitrix24 access tokens live one hour (bitrix_api.md §2.3); the refresh answer's expiry is not
 # passed through the client, so the stored expiry is this long after the refresh.
 BITRIX_ACCESS_LIFETIME = timedelta(hours=1)
+# hh.ru counts requests in a sliding one-second window: pacing at exactly the limit turns network
+# jitter into 429s (and a whole-process pause), so the budget runs slightly below it.
+HH_BUDGET_HEADROOM = 0.95
 
 
 class TokenRaceLost(Fatal):
@@ -135,7 +138,7 @@ class SyncContext:
             cipher=cipher,
             clock=clock,
             hh_http=hh_http,
-            budget=RequestBudget(settings.hh.requests_per_s, clock=clock),
+            budget=RequestBudget(settings.hh.requests_per_s * HH_BUDGET_HEADROOM, clock=clock),
             bitrix_http=bitrix_http,
             limiters=LimiterRegistry(limits, clock=clock),
             instance_id=instance_id or default_instance_id(),

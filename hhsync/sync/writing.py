@@ -8,6 +8,7 @@ anything. Every outcome is recorded with the audit line in the transaction that 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -51,6 +52,8 @@ def entity_kind(entity_type: EntityType) -> EntityKind:
 # batch; leads need two, but one size keeps batches of similar body size (PDFs travel inside).
 CREATES_PER_BATCH: Final = 16
 VIEW_LIMIT_PAUSE: Final = timedelta(hours=1)
+# hh.ru requests of one account in flight at once while enriching (the budget sets the rate).
+ENRICH_CONCURRENCY: Final = 2
 
 
 @dataclass
@@ -96,18 +99,36 @@ class Writer:
     # --- creates ---------------------------------------------------------------------------
 
     async def create_all(self, creates: Sequence[CreateEntity]) -> None:
-        """Create entities (adopting earlier ones first where an outcome was unknown)."""
-        for start in range(0, len(creates), CREATES_PER_BATCH):
-            chunk = creates[start : start + CREATES_PER_BATCH]
-            ready: list[Prepared] = []
-            for action in chunk:
+        """Create entities (adopting earlier ones first where an outcome was unknown).
+
+        hh.ru enrichment of the next batch overlaps with sending the current one to Bitrix24, and
+        runs a few requests at once; the process-wide hh.ru budget still sets the pace.
+        """
+        sending: asyncio.Task[None] | None = None
+        try:
+            for start in range(0, len(creates), CREATES_PER_BATCH):
+                ready = await self._prepare_chunk(creates[start : start + CREATES_PER_BATCH])
+                if sending is not None:
+                    await sending
+                    sending = None
+                if ready:
+                    sending = asyncio.create_task(self._send_creates(ready), name="b24-creates")
+        finally:
+            if sending is not None:
+                await sending  # its outcomes must be recorded whatever stopped the preparation
+
+    async def _prepare_chunk(self, chunk: Sequence[CreateEntity]) -> list[Prepared]:
+        gate = asyncio.Semaphore(ENRICH_CONCURRENCY)
+
+        async def one(action: CreateEntity) -> Prepared | None:
+            async with gate:
                 if action.adopt_first and await self._adopt(action):
-                    continue
-                prepared = await self._prepare(action)
-                if prepared is not None:
-                    ready.append(prepared)
-            if ready:
-                await self._send_creates(ready)
+                    return None
+                return await self._prepare(action)
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(action)) for action in chunk]
+        return [p for p in (task.result() for task in tasks) if p is not None]
 
     async def _adopt(self, action: CreateEntity) -> bool:
         kind = entity_kind(action.entity_type)

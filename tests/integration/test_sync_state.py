@@ -216,3 +216,41 @@ async def test_outcomes_cannot_touch_another_portal(
                 now=NOW,
             )
         assert (await state.load_stored_state(session, portal_b)).negotiations == {}
+
+
+async def test_import_progress_counts_loaded_and_imported(
+    database: Database, cipher: TokenCipher
+) -> None:
+    portal_id, account_id, vacancy_id = await portal_with_vacancy(database, cipher, "alpha")
+    async with database.session() as session:
+        await state.remember_negotiations(
+            session,
+            portal_id=portal_id,
+            hh_account_id=account_id,
+            vacancy_id=vacancy_id,
+            seen=[seen("1"), seen("2"), seen("3")],
+            now=NOW,
+        )
+        await state.record_created(
+            session,
+            portal_id=portal_id,
+            hh_negotiation_id="1",
+            created=state.CreatedEntity(EntityType.DEAL, 9, None, "response"),
+            now=NOW,
+        )
+        await state.record_failed(
+            session,
+            portal_id=portal_id,
+            hh_negotiation_id="2",
+            error="x",
+            retry_at=NOW,
+            now=NOW,
+        )
+        progress = await state.import_progress(session, portal_id)
+    assert progress == state.ImportProgress(loaded=3, imported=1, failed=1, pending=1)
+    assert progress.labels(EntityType.DEAL) == {
+        "Откликов загружено": 3,
+        "Сделок импортировано": 1,
+        "Ожидают повтора": 1,
+        "В очереди": 1,
+    }

@@ -1,0 +1,219 @@
+"""Benchmark: initial-import throughput and idle-pass cost against the limits in DESIGN.md.
+
+Runs the real engine against both sandboxes over HTTP and a fresh PostgreSQL database. Sandbox time
+runs ``--speed`` times faster than the wall clock and every rate hhsync is configured with is scaled
+by the same factor, so each limit keeps its ratio and the figures are in sandbox seconds.
+
+Prints, for the import: responses/s achieved, the bound min(hh.ru bound, Bitrix24 bound) computed
+from the configured limits, and their ratio (goal >= 0.90); for the idle pass: hh.ru requests vs
+ceil(V/50)+1 and Bitrix24 requests vs 0.
+
+    .venv/bin/python scripts/bench_sync.py [--responses 500] [--vacancies 20] [--speed 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import time
+import uuid
+from datetime import timedelta
+
+import httpx
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from hhsync.clock import SystemClock
+from hhsync.config import load_settings
+from hhsync.db import accounts, migrate, portals
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.session import Database
+from hhsync.db.tokens import TokenPair
+from hhsync.log import configure
+from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix_app import create_app as create_bitrix
+from hhsync.sandbox.bitrix_config import DEFAULT_METHOD_COSTS
+from hhsync.sandbox.hh_app import HhSandboxConfig
+from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.sync.context import SyncContext
+from hhsync.sync.engine import run_pass
+from hhsync.testing import serve
+
+HH_RATE = 10.0  # requests/s per client IP (DESIGN.md)
+B24_RATE, B24_BURST = 2.0, 50  # leaky bucket of an ordinary plan
+B24_OPERATING_S, B24_WINDOW_S = 480.0, 600.0
+HH_REQUESTS_PER_RESPONSE = 2  # resume with contacts + PDF
+CREATES_PER_BATCH = 16
+
+
+def admin_url() -> str:
+    """The PostgreSQL server to create the benchmark database on."""
+    return os.environ.get(
+        "HHSYNC_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def bitrix_bound(responses: int) -> float:
+    """Responses/s the portal allows: bucket (one batch per 16 creates) and operating time.
+
+    Operating time is a per-method budget per 10 minutes; it binds only once an import needs more
+    method time than one window grants.
+    """
+    bucket = B24_RATE * CREATES_PER_BATCH
+    add_cost = DEFAULT_METHOD_COSTS.get("crm.lead.add", 0.05)
+    if responses * add_cost <= B24_OPERATING_S:
+        return bucket
+    return min(bucket, B24_OPERATING_S / B24_WINDOW_S / add_cost)
+
+
+async def bench(responses: int, vacancies: int, speed: float) -> None:
+    per_vacancy = math.ceil(responses / vacancies)
+    hh_app = create_hh(
+        HhSandboxConfig(
+            seed=5,
+            speed=speed,
+            employers=1,
+            managers_per_employer=1,
+            vacancies_per_employer=vacancies,
+            archived_vacancies_per_employer=0,
+            applicants=per_vacancy + 20,
+            negotiations_per_vacancy=per_vacancy,
+            resume_views_per_day=100_000,
+        )
+    )
+    bitrix_app = create_bitrix(BitrixSandboxConfig(seed=5, speed=speed, demo_portals=()))
+    name = f"hhsync_bench_{uuid.uuid4().hex[:10]}"
+    base = make_url(admin_url())
+    with psycopg.connect(
+        base.set(drivername="postgresql").render_as_string(False), autocommit=True
+    ) as c:
+        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    db_url = base.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
+    try:
+        migrate.upgrade(db_url)
+        with serve(hh_app) as hh_url, serve(bitrix_app) as b24_url:
+            await _run(hh_url, b24_url, db_url, speed, vacancies)
+    finally:
+        with psycopg.connect(
+            base.set(drivername="postgresql").render_as_string(False), autocommit=True
+        ) as c:
+            c.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+async def _run(hh_url: str, b24_url: str, db_url: str, speed: float, vacancies: int) -> None:
+    key = TokenCipher.generate_key()
+    settings = load_settings(
+        environ={
+            "HHSYNC_DATABASE__URL": db_url,
+            "HHSYNC_SECURITY__TOKEN_KEY": key,
+            "HHSYNC_HH__API_URL": hh_url,
+            "HHSYNC_HH__USER_AGENT_CONTACT": "bench@hhsync.invalid",
+            "HHSYNC_HH__REQUESTS_PER_S": str(HH_RATE * speed),
+            "HHSYNC_BITRIX__CLIENT_ID": "hhsync-demo-b24",
+            "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
+            "HHSYNC_BITRIX__REQUESTS_PER_S": str(B24_RATE * speed),
+            "HHSYNC_LOG__LEVEL": "warning",
+        }
+    )
+    configure("warning")
+    cipher = TokenCipher(key)
+    database = Database.from_settings(settings)
+    async with httpx.AsyncClient(headers={"User-Agent": "hhsync-bench"}, timeout=30) as http:
+        world = (await http.get(f"{hh_url}/_sandbox/state")).json()
+        employer = world["employers"][0]
+        manager = employer["managers"][0]
+        answer = await http.post(f"{hh_url}/_sandbox/tokens", json={"manager_id": manager["id"]})
+        tokens = answer.json()
+        answer = await http.post(
+            f"{b24_url}/_sandbox/portals", json={"domain": "bench.bitrix24.ru"}
+        )
+        install = answer.json()
+        expected = sum(v["negotiations"] for v in world["vacancies"] if not v["archived"])
+    now = SystemClock().now()
+    async with database.session() as session:
+        portal = await portals.install_portal(
+            session,
+            cipher,
+            portals.PortalInstall(
+                install["member_id"],
+                install["domain"],
+                install["client_endpoint"],
+                install["server_endpoint"],
+                install["access_token"],
+                install["refresh_token"],
+                now + timedelta(hours=1),
+            ),
+            now,
+        )
+        if portal.id is None:
+            raise RuntimeError("portal was not stored")
+        await accounts.link_account(
+            session,
+            cipher,
+            portal.id,
+            accounts.AccountLink(
+                employer["id"],
+                manager["id"],
+                "",
+                "",
+                True,
+                TokenPair(
+                    tokens["access_token"], tokens["refresh_token"], now + timedelta(days=14)
+                ),
+            ),
+            now,
+        )
+        await portals.save_settings(session, portal.id, {"stage_map": {"response": "NEW"}}, now)
+    ctx = SyncContext.create(settings, database, cipher, instance_id="bench")
+    try:
+        started = time.monotonic()
+        imported = await run_pass(ctx, portal.id)
+        wall = time.monotonic() - started
+        idle = await run_pass(ctx, portal.id)
+    finally:
+        await ctx.aclose()
+        await database.dispose()
+    created = imported.writes.created
+    sandbox_s = wall * speed
+    achieved = created / sandbox_s
+    hh_bound = HH_RATE / HH_REQUESTS_PER_RESPONSE
+    bound = min(hh_bound, bitrix_bound(created))
+    idle_limit = math.ceil(vacancies / 50) + 1
+    print(
+        f"import: {created}/{expected} responses in {wall:.1f} s wall = {sandbox_s:.0f} sandbox s "
+        f"(speed {speed:g})"
+    )
+    b24_bound = bitrix_bound(created)
+    per_response_hh = imported.hh_requests / max(created, 1)
+    per_response_b24 = imported.writes.commands / max(created, 1)
+    print(
+        f"import: {achieved:.2f} responses/s vs bound {bound:.2f}/s (hh.ru {hh_bound:.2f}, "
+        f"Bitrix24 {b24_bound:.2f}) -> ratio {achieved / bound:.2f} (goal >= 0.90)"
+    )
+    print(
+        f"import: hh.ru requests {imported.hh_requests} ({per_response_hh:.2f} per response), "
+        f"Bitrix24 requests {imported.bitrix_requests}, commands {imported.writes.commands} "
+        f"({per_response_b24:.2f} per response)"
+    )
+    print(
+        f"idle pass: hh.ru requests {idle.hh_requests} vs limit {idle_limit} -> ratio "
+        f"{idle.hh_requests / idle_limit:.2f}; Bitrix24 requests {idle.bitrix_requests} vs 0"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=500)
+    parser.add_argument("--vacancies", type=int, default=20)
+    parser.add_argument("--speed", type=float, default=5.0)
+    args = parser.parse_args()
+    asyncio.run(bench(args.responses, args.vacancies, args.speed))
+
+
+if __name__ == "__main__":
+    main()
