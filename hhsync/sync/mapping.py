@@ -138,8 +138,11 @@ class CrmDraft:
     entity_type: EntityType
     fields: dict[str, Any]
     contact_fields: dict[str, Any] | None
+    """The contact a deal needs (None for a lead)."""
     applicant: Applicant
     notes: tuple[str, ...] = field(default=())
+    linkable_contact: dict[str, Any] = field(default_factory=dict)
+    """The applicant as a contact, for linking leads too when the portal asks for it."""
 
 
 def clean_text(value: str | None, limit: int) -> str:
@@ -247,29 +250,35 @@ def build_draft(
             "fileData": [pdf.filename, base64.b64encode(pdf.content).decode("ascii")]
         }
     person = _person_fields(applicant)
+    contact = {**person, "ORIGINATOR_ID": ORIGINATOR_ID, "ORIGIN_ID": negotiation.hh_id}
+    if applicant.city:
+        contact["ADDRESS_CITY"] = applicant.city
+    if choices.source_id:
+        contact["SOURCE_ID"] = choices.source_id
+    if choices.responsible_user_id is not None:
+        contact["ASSIGNED_BY_ID"] = choices.responsible_user_id
     if choices.entity_type == EntityType.LEAD:
         fields.update(person)
         if applicant.city:
             fields["ADDRESS_CITY"] = applicant.city
         if choices.stage:
             fields["STATUS_ID"] = choices.stage
-        contact = None
     else:
         if choices.category_id is not None:
             fields["CATEGORY_ID"] = choices.category_id
         if choices.stage:
             fields["STAGE_ID"] = choices.stage
-        contact = {**person, "ORIGINATOR_ID": ORIGINATOR_ID, "ORIGIN_ID": negotiation.hh_id}
-        if applicant.city:
-            contact["ADDRESS_CITY"] = applicant.city
-        if choices.source_id:
-            contact["SOURCE_ID"] = choices.source_id
-        if choices.responsible_user_id is not None:
-            contact["ASSIGNED_BY_ID"] = choices.responsible_user_id
     notes = []
     if applicant.contacts_hidden:
         notes.append("contacts hidden by the applicant or not yet available")
-    return CrmDraft(choices.entity_type, fields, contact, applicant, tuple(notes))
+    return CrmDraft(
+        choices.entity_type,
+        fields,
+        contact if choices.entity_type == EntityType.DEAL else None,
+        applicant,
+        tuple(notes),
+        contact,
+    )
 
 
 def _person_fields(applicant: Applicant) -> dict[str, Any]:

@@ -293,17 +293,53 @@ class Writer:
             if e.hh_negotiation_id != hh_id
         ]
 
+    async def _contact_for(
+        self, draft: mapping.CrmDraft, made_in_batch: dict[str, str]
+    ) -> int | str | None:
+        """An existing contact with the applicant's phone or e-mail (``link_contacts``), or the
+        ``$result`` of one created earlier in this batch for the same applicant."""
+        keys = [*(p for p, _ in draft.applicant.phones), *draft.applicant.emails]
+        for key in keys:
+            if key.lower() in made_in_batch:
+                return made_in_batch[key.lower()]
+        found: list[int] = []
+        phones = [p for p, _ in draft.applicant.phones][: cmd.MAX_DUPLICATE_VALUES]
+        emails = list(draft.applicant.emails)[: cmd.MAX_DUPLICATE_VALUES]
+        if phones:
+            found += (await self.bitrix.duplicates_by_comm("PHONE", phones, "CONTACT")).CONTACT
+        if emails and not found:
+            found += (await self.bitrix.duplicates_by_comm("EMAIL", emails, "CONTACT")).CONTACT
+        self.figures.commands += bool(phones) + bool(emails and not found)
+        return min(found) if found else None
+
     async def _send_creates(self, ready: list[Prepared]) -> None:
         commands: dict[str, Command] = {}
+        made_in_batch: dict[str, str] = {}
         for index, item in enumerate(ready):
             kind = entity_kind(item.action.entity_type)
             fields = dict(item.draft.fields)
-            if item.draft.contact_fields is not None:
+            wants_contact = item.draft.contact_fields is not None or self.prefs.link_contacts
+            contact: int | str | None = None
+            if self.prefs.link_contacts:
+                contact = await self._contact_for(item.draft, made_in_batch)
+            if wants_contact and contact is None:
                 commands[f"c{index}"] = Command(
                     "crm.contact.add",
-                    {"fields": item.draft.contact_fields, "params": {"REGISTER_SONET_EVENT": "N"}},
+                    {
+                        "fields": item.draft.contact_fields or item.draft.linkable_contact,
+                        "params": {"REGISTER_SONET_EVENT": "N"},
+                    },
                 )
-                fields["CONTACT_IDS"] = [result_ref(f"c{index}")]
+                contact = result_ref(f"c{index}")
+                for phone, _ in item.draft.applicant.phones:
+                    made_in_batch[phone.lower()] = contact
+                for email in item.draft.applicant.emails:
+                    made_in_batch[email.lower()] = contact
+            if contact is not None:
+                if item.action.entity_type == EntityType.DEAL:
+                    fields["CONTACT_IDS"] = [contact]
+                else:
+                    fields["CONTACT_ID"] = contact
             commands[f"e{index}"] = cmd.entity_add(kind, fields)
             commands[f"a{index}"] = cmd.activity_configurable_add(
                 kind,
@@ -336,7 +372,7 @@ class Writer:
                 entity = result[f"e{index}"]
                 if isinstance(entity, CommandResult):
                     made = result[f"a{index}"]
-                    contact = result.outcomes.get(f"c{index}")
+                    added_contact = result.outcomes.get(f"c{index}")
                     activity_error = (
                         None if isinstance(made, CommandResult) else _reason(made, None)
                     )
@@ -352,8 +388,8 @@ class Writer:
                             activity_id=cmd.parse_int(made.result)
                             if isinstance(made, CommandResult)
                             else None,
-                            contact_id=cmd.parse_int(contact.result)
-                            if isinstance(contact, CommandResult)
+                            contact_id=cmd.parse_int(added_contact.result)
+                            if isinstance(added_contact, CommandResult)
                             else None,
                             activity_error=activity_error,
                             retry_at=next_retry_at(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from hhsync.db import accounts, state
-from hhsync.db.tables import AccountStatus, RunStatus, SyncStatus
+from hhsync.db import accounts, portals, state
+from hhsync.db.tables import AccountStatus, RunStatus, SyncStatus, Vacancy
 from hhsync.sync.engine import run_pass
 from tests.integration.sync.conftest import World
 
@@ -186,3 +186,53 @@ async def test_an_entity_whose_activity_was_not_added_gets_it_on_a_later_pass(wo
         assert row.crm_activity_id is not None
         trail = [e.event for e in await state.audit_trail(session, world.portal_id, row.id)]
     assert "activity.added" in trail
+
+
+async def save(world: World, changes: dict[str, object]) -> None:
+    async with world.ctx.database.session() as session:
+        await portals.save_settings(session, world.portal_id, changes, world.clock.now())
+
+
+async def test_deal_mode_puts_the_applicant_on_a_linked_contact(world: World) -> None:
+    await save(world, {"entity_type": "deal", "stage_map": {"response": "NEW"}})
+    expected = world.hh_negotiations()
+    report = await run_pass(world.ctx, world.portal_id)
+    assert report.status == RunStatus.OK, report.errors
+    deals = world.entities("deal")
+    assert len(deals) == expected
+    contacts = {c["ID"]: c for c in world.entities("contact")}
+    assert len(contacts) == expected  # one contact per response unless linking is asked for
+    for deal in deals:
+        assert str(deal["CONTACT_ID"]) in contacts
+        assert "NAME" not in deal or not deal["NAME"]
+
+
+async def test_link_contacts_reuses_one_contact_per_applicant(world: World) -> None:
+    await save(world, {"link_contacts": True})
+    await run_pass(world.ctx, world.portal_id)
+    first = world.entities("lead")[0]
+    contact_id = first["CONTACT_ID"]
+    assert contact_id
+    # the same applicant responds to another vacancy
+    lead_row = next(x for x in world.entities("lead") if x["ORIGIN_ID"] == first["ORIGIN_ID"])
+    async with world.ctx.database.session() as session:
+        row = await state.get_negotiation(session, world.portal_id, lead_row["ORIGIN_ID"])
+        assert row is not None
+        vacancy = await session.get(Vacancy, row.vacancy_id)
+    assert vacancy is not None
+    other = next(
+        v["id"]
+        for v in world.hh_admin("GET", "/_sandbox/state")["vacancies"]
+        if v["employer_id"] == world.employer_id
+        and not v["archived"]
+        and str(v["id"]) != vacancy.hh_vacancy_id
+    )
+    contacts_before = len(world.entities("contact"))
+    added = world.hh_admin(
+        "POST", "/_sandbox/negotiations", vacancy_id=other, resume_id=row.hh_resume_id
+    )
+    await run_pass(world.ctx, world.portal_id)
+    new_lead = next(x for x in world.entities("lead") if x["ORIGIN_ID"] == str(added["id"]))
+    if first.get("PHONE") or first.get("EMAIL"):
+        assert new_lead["CONTACT_ID"] == contact_id
+        assert len(world.entities("contact")) == contacts_before
