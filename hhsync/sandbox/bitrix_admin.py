@@ -192,7 +192,7 @@ async def portal_entities(request: Request) -> Any:
     sandbox, portal = _sandbox(request), _portal(request)
     kind = request.path_params["kind"]
     ctx = admin_context(sandbox, portal)
-    if kind in {"lead", "deal", "leads", "deals"}:
+    if kind in {"lead", "deal", "contact", "leads", "deals", "contacts"}:
         entity_kind = kind.rstrip("s")
         return [render(ctx, e) for e in portal.entities[entity_kind].values()]
     if kind in {"activity", "activities"}:
@@ -273,8 +273,8 @@ async def set_plan(request: Request) -> Any:
 
 def _required_target(portal: Portal, body: dict[str, Any]) -> tuple[str, str, str]:
     kind = str(body.get("entity", "lead")).lower()
-    if kind not in {"lead", "deal"}:
-        raise AdminError("entity must be 'lead' or 'deal'")
+    if kind not in {"lead", "deal", "contact"}:
+        raise AdminError("entity must be 'lead', 'deal' or 'contact'")
     name = str(body.get("field", "")).upper()
     if not name:
         raise AdminError("field is required")

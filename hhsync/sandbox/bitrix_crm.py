@@ -16,7 +16,13 @@ from typing import Any
 
 from hhsync.sandbox.bitrix_context import CallContext, Handler, KindOperation, MethodRegistry
 from hhsync.sandbox.bitrix_envelope import MethodResult, RestError, iso, legacy_error
-from hhsync.sandbox.bitrix_fields import FIELDS_BY_KIND, MULTIFIELDS, VALUE_TYPES, spec_map
+from hhsync.sandbox.bitrix_fields import (
+    FIELDS_BY_KIND,
+    MULTIFIELDS,
+    PERSON_KINDS,
+    VALUE_TYPES,
+    spec_map,
+)
 from hhsync.sandbox.bitrix_filter import matches, paginate, parse_filter, sort_rows
 from hhsync.sandbox.bitrix_params import as_int, flag, lower_keys
 from hhsync.sandbox.bitrix_store import CrmEntity, MultiValue, Portal
@@ -75,6 +81,26 @@ def _defaults(ctx: CallContext, kind: str, entity_id: int) -> dict[str, Any]:
         for spec in FIELDS_BY_KIND[kind]
         if spec.type != "crm_multifield" and spec.name != "CONTACT_IDS"
     }
+    if kind == "contact":
+        fields.update(
+            {
+                "ID": str(entity_id),
+                "TYPE_ID": "CLIENT",
+                "OPENED": "Y",
+                "EXPORT": "Y",
+                "HAS_PHONE": "N",
+                "HAS_EMAIL": "N",
+                "HAS_IMOL": "N",
+                "ASSIGNED_BY_ID": user,
+                "CREATED_BY_ID": user,
+                "MODIFY_BY_ID": user,
+                "DATE_CREATE": stamp,
+                "DATE_MODIFY": stamp,
+                "LAST_ACTIVITY_BY": user,
+                "LAST_ACTIVITY_TIME": stamp,
+            }
+        )
+        return fields
     title_word = (
         {"lead": "Лид", "deal": "Сделка"}
         if ctx.portal.lang == "ru"
@@ -225,8 +251,11 @@ def _apply(
     userfields = {u.field_name: u for u in portal.userfields_of(kind)}
     for name, value in fields.items():
         # field names are case-sensitive: a lowercase ``title`` is an unknown field, ignored
-        if name in MULTIFIELDS and kind == "lead":
+        if name in MULTIFIELDS and kind in PERSON_KINDS:
             _write_multifields(ctx, entity, name, value)
+            continue
+        if name in {"CONTACT_ID", "CONTACT_IDS"} and kind != "contact":
+            _link_contacts(ctx, entity, name, value)
             continue
         if name in userfields:
             write_uf_value(ctx, entity, userfields[name], value)
@@ -240,9 +269,12 @@ def _apply(
             entity.fields["MOVED_TIME"] = ctx.stamp()
             entity.fields["MOVED_BY_ID"] = str(ctx.user.id)
         entity.fields[name] = text
-    if kind == "lead":
+    if kind in PERSON_KINDS:
         entity.fields["HAS_PHONE"] = "Y" if any(m.type_id == "PHONE" for m in entity.multi) else "N"
         entity.fields["HAS_EMAIL"] = "Y" if any(m.type_id == "EMAIL" for m in entity.multi) else "N"
+    if kind == "contact":
+        return
+    if kind == "lead":
         entity.fields["STATUS_SEMANTIC_ID"] = _semantic(
             portal, "STATUS", entity.fields["STATUS_ID"] or "NEW"
         )
@@ -251,6 +283,31 @@ def _apply(
             portal, _stage_entity(portal, category), entity.fields["STAGE_ID"] or ""
         )
         entity.fields["CLOSED"] = "N" if entity.fields["STAGE_SEMANTIC_ID"] == "P" else "Y"
+
+
+def _link_contacts(ctx: CallContext, entity: CrmEntity, name: str, value: Any) -> None:
+    """``CONTACT_IDS`` (replaced wholesale, §7.1) or the deprecated single ``CONTACT_ID``.
+
+    Stricter than documented: an id of no existing contact is refused instead of dropped.
+    """
+    raw = (
+        value
+        if isinstance(value, list)
+        else list(value.values())
+        if isinstance(value, dict)
+        else [value]
+    )
+    ids: list[int] = []
+    for item in raw:
+        if item in (None, "", 0, "0"):
+            continue
+        contact_id = as_int(item)
+        if contact_id is None or contact_id not in ctx.portal.entities["contact"]:
+            raise legacy_error(f"Contact with ID '{item}' is not found.")
+        if contact_id not in ids:
+            ids.append(contact_id)
+    entity.contact_ids = ids
+    entity.fields["CONTACT_ID"] = str(ids[0]) if ids else None
 
 
 def _is_empty(value: Any) -> bool:
@@ -264,7 +321,8 @@ def _check_required(portal: Portal, kind: str, entity: CrmEntity) -> None:
     public reports, one line per field, each ending in ``<br />``.
     """
     missing: list[str] = []
-    stage = entity.fields.get("STATUS_ID" if kind == "lead" else "STAGE_ID") or ""
+    stage_field = {"lead": "STATUS_ID", "deal": "STAGE_ID"}.get(kind)
+    stage = (entity.fields.get(stage_field) if stage_field else None) or ""
     wanted = {**portal.required[kind], **portal.stage_required[kind].get(stage, {})}
     for name, label in wanted.items():
         if name in MULTIFIELDS:
@@ -313,13 +371,15 @@ def _find(ctx: CallContext, kind: str, params: dict[str, Any]) -> CrmEntity:
 
 
 def _snapshot(entity: CrmEntity) -> CrmEntity:
-    return CrmEntity(
+    copy = CrmEntity(
         entity.kind,
         entity.id,
         dict(entity.fields),
         [MultiValue(m.id, m.type_id, m.value_type, m.value) for m in entity.multi],
         dict(entity.uf),
     )
+    copy.contact_ids = list(entity.contact_ids)
+    return copy
 
 
 def add(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
@@ -332,7 +392,7 @@ def add(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
     entity_id = portal.next_id(kind)
     draft.id = entity_id
     draft.fields["ID"] = str(entity_id)
-    if not draft.fields.get("TITLE"):
+    if kind != "contact" and not draft.fields.get("TITLE"):
         draft.fields["TITLE"] = _defaults(ctx, kind, entity_id)["TITLE"]
     commit_files(portal, draft)
     portal.entities[kind][entity_id] = draft
@@ -352,6 +412,7 @@ def update(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
     draft.fields["MODIFY_BY_ID"] = str(ctx.user.id)
     commit_files(ctx.portal, draft)
     entity.fields, entity.multi, entity.uf = draft.fields, draft.multi, draft.uf
+    entity.contact_ids = draft.contact_ids
     return MethodResult(True)
 
 
@@ -381,7 +442,7 @@ def render(ctx: CallContext, entity: CrmEntity, select: list[str] | None = None)
             if u.field_name in names or ("UF_*" in names and not u.multiple)
         ]
     row: dict[str, Any] = {name: entity.fields[name] for name in wanted_std}
-    if kind == "lead":
+    if kind in PERSON_KINDS:
         for type_id in wanted_multi:
             values = [m for m in entity.multi if m.type_id == type_id]
             if values:
@@ -479,7 +540,7 @@ def _bind(operation: KindOperation, kind: str) -> Handler:
 
 
 def register(registry: MethodRegistry) -> None:
-    """Add the lead and deal methods."""
+    """Add the lead, deal and contact methods."""
     operations = {
         "add": add,
         "update": update,
@@ -488,7 +549,7 @@ def register(registry: MethodRegistry) -> None:
         "delete": delete,
         "fields": fields,
     }
-    for kind in ("lead", "deal"):
+    for kind in ("lead", "deal", "contact"):
         for name, operation in operations.items():
             registry.add(
                 f"crm.{kind}.{name}",

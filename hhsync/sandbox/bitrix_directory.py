@@ -271,11 +271,11 @@ def _digits(value: str) -> str:
 
 
 def duplicate_findbycomm(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    """``crm.duplicate.findbycomm``: lead ids by phone/e-mail; ``[]`` when nothing matches.
+    """``crm.duplicate.findbycomm``: lead/contact ids by phone or e-mail; ``[]`` when none match.
 
     Normalisation is not documented (bitrix_api.md §17). We compare phones by their digits only
     (``+7 999`` and ``8 999`` do *not* match: the stricter choice) and e-mails case-insensitively.
-    Only leads carry multifields in this sandbox, so only ``LEAD`` can appear.
+    Leads and contacts carry multifields here; companies are not modelled.
     """
     lowered = lower_keys(params)
     comm_type = str(lowered.get("type") or "").upper()
@@ -297,19 +297,26 @@ def duplicate_findbycomm(ctx: CallContext, params: dict[str, Any]) -> MethodResu
             400,
         )
     entity_type = str(lowered.get("entity_type") or "").upper()
-    if entity_type and entity_type != "LEAD":
-        return MethodResult([])
+    kinds = {"LEAD": "lead", "CONTACT": "contact"}
+    if entity_type and entity_type not in kinds:
+        return MethodResult([])  # companies are not modelled: nothing can match
 
     def norm(text: str) -> str:
         return _digits(text) if comm_type == "PHONE" else text.strip().lower()
 
     wanted = {norm(str(v)) for v in values} - {""}
-    ids = [
-        lead.id
-        for lead in ctx.portal.entities["lead"].values()
-        if any(m.type_id == comm_type and norm(m.value) in wanted for m in lead.multi)
-    ]
-    return MethodResult({"LEAD": ids[:20]} if ids else [])
+    found: dict[str, list[int]] = {}
+    for key, kind in kinds.items():
+        if entity_type and key != entity_type:
+            continue
+        ids = [
+            entity.id
+            for entity in ctx.portal.entities[kind].values()
+            if any(m.type_id == comm_type and norm(m.value) in wanted for m in entity.multi)
+        ]
+        if ids:
+            found[key] = ids[:20]
+    return MethodResult(found if found else [])
 
 
 def register(registry: MethodRegistry) -> None:

@@ -1,4 +1,4 @@
-"""Standard field tables of legacy leads and deals, as ``crm.lead.fields``/``crm.deal.fields`` show.
+"""Standard field tables of legacy leads, deals and contacts, as ``crm.*.fields`` show them.
 
 Order, types, read-only flags and titles follow the documented examples so that ``*.fields`` and
 ``*.get`` have the same keys in the same order as a real portal.
@@ -194,7 +194,65 @@ DEAL_FIELDS: tuple[FieldSpec, ...] = (
     _f("LAST_ACTIVITY_BY", "user", "LAST_ACTIVITY_BY", ro=True),
 )
 
-FIELDS_BY_KIND: dict[str, tuple[FieldSpec, ...]] = {"lead": LEAD_FIELDS, "deal": DEAL_FIELDS}
+CONTACT_FIELDS: tuple[FieldSpec, ...] = (
+    _f("ID", "integer", "ID", ro=True),
+    _f("HONORIFIC", "crm_status", "Salutation", status="HONORIFIC"),
+    _f("NAME", "string", "First name"),
+    _f("SECOND_NAME", "string", "Second name"),
+    _f("LAST_NAME", "string", "Last name"),
+    _f("PHOTO", "file", "Photo"),
+    _f("BIRTHDATE", "date", "Date of birth"),
+    _f("TYPE_ID", "crm_status", "Contact type", status="CONTACT_TYPE"),
+    _f("SOURCE_ID", "crm_status", "Source", status="SOURCE"),
+    _f("SOURCE_DESCRIPTION", "string", "Source information"),
+    _f("POST", "string", "Position"),
+    _f("ADDRESS", "string", "Address"),
+    _f("ADDRESS_2", "string", "Address (line 2)"),
+    _f("ADDRESS_CITY", "string", "City"),
+    _f("ADDRESS_POSTAL_CODE", "string", "Zip"),
+    _f("ADDRESS_REGION", "string", "Region"),
+    _f("ADDRESS_PROVINCE", "string", "State / Province"),
+    _f("ADDRESS_COUNTRY", "string", "Country"),
+    _f("ADDRESS_COUNTRY_CODE", "string", "Country Code"),
+    _f("ADDRESS_LOC_ADDR_ID", "integer", "Location address ID"),
+    _f("COMMENTS", "string", "Comment"),
+    _f("OPENED", "char", "Available to everyone"),
+    _f("EXPORT", "char", "Included in export"),
+    _f("HAS_PHONE", "char", "Has phone", ro=True),
+    _f("HAS_EMAIL", "char", "Has email", ro=True),
+    _f("HAS_IMOL", "char", "Has Open Channel", ro=True),
+    _f("ASSIGNED_BY_ID", "user", "Responsible person"),
+    _f("CREATED_BY_ID", "user", "Created by", ro=True),
+    _f("MODIFY_BY_ID", "user", "Modified by", ro=True),
+    _f("DATE_CREATE", "datetime", "Created on", ro=True),
+    _f("DATE_MODIFY", "datetime", "Modified on", ro=True),
+    _f("COMPANY_ID", "crm_company", "Company", deprecated=True),
+    _f("COMPANY_IDS", "crm_company", "COMPANY_IDS", multi=True),
+    _f("LEAD_ID", "crm_lead", "Lead", ro=True),
+    _f("ORIGINATOR_ID", "string", "External source"),
+    _f("ORIGIN_ID", "string", "Item ID in data source"),
+    _f("ORIGIN_VERSION", "string", "Original version"),
+    _f("UTM_SOURCE", "string", "Ad system"),
+    _f("UTM_MEDIUM", "string", "Medium"),
+    _f("UTM_CAMPAIGN", "string", "Ad campaign UTM"),
+    _f("UTM_CONTENT", "string", "Campaign contents"),
+    _f("UTM_TERM", "string", "Campaign search term"),
+    _f("LAST_ACTIVITY_TIME", "datetime", "LAST_ACTIVITY_TIME", ro=True),
+    _f("LAST_ACTIVITY_BY", "user", "LAST_ACTIVITY_BY", ro=True),
+    _f("PHONE", "crm_multifield", "Phone", multi=True),
+    _f("EMAIL", "crm_multifield", "E-mail", multi=True),
+    _f("WEB", "crm_multifield", "Website", multi=True),
+    _f("IM", "crm_multifield", "Messenger", multi=True),
+    _f("LINK", "crm_multifield", "LINK", multi=True),
+)
+
+FIELDS_BY_KIND: dict[str, tuple[FieldSpec, ...]] = {
+    "lead": LEAD_FIELDS,
+    "deal": DEAL_FIELDS,
+    "contact": CONTACT_FIELDS,
+}
+# Kinds that carry phones, e-mails and other multifields themselves (deals link a contact).
+PERSON_KINDS = frozenset({"lead", "contact"})
 
 
 def spec_map(kind: str) -> dict[str, FieldSpec]:

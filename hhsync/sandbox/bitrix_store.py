@@ -90,8 +90,8 @@ class UserField:
 
     @property
     def kind(self) -> str:
-        """``lead`` or ``deal``."""
-        return "lead" if self.entity_id == "CRM_LEAD" else "deal"
+        """``lead``, ``deal`` or ``contact``."""
+        return ENTITY_KINDS[self.entity_id]
 
 
 @dataclass
@@ -106,13 +106,15 @@ class MultiValue:
 
 @dataclass
 class CrmEntity:
-    """A lead or a deal: standard fields as PHP stores them (strings or None), UF values, rows."""
+    """A lead, deal or contact: standard fields as PHP stores them, UF values, rows."""
 
     kind: str
     id: int
     fields: dict[str, Any]
     multi: list[MultiValue] = field(default_factory=list)
     uf: dict[str, Any] = field(default_factory=dict)
+    contact_ids: list[int] = field(default_factory=list)
+    """Contacts a lead or deal is linked to (``CONTACT_IDS``; ``CONTACT_ID`` is the first)."""
 
 
 @dataclass
@@ -173,7 +175,9 @@ class RequestRecord:
     commands: list[str] = field(default_factory=list)
 
 
-OWNER_TYPES = {1: "lead", 2: "deal"}
+OWNER_TYPES = {1: "lead", 2: "deal", 3: "contact"}
+ENTITY_IDS = {"lead": "CRM_LEAD", "deal": "CRM_DEAL", "contact": "CRM_CONTACT"}
+ENTITY_KINDS = {entity_id: kind for kind, entity_id in ENTITY_IDS.items()}
 
 
 @dataclass
@@ -194,7 +198,7 @@ class Portal:
     categories: dict[int, Category] = field(default_factory=dict)
     userfields: dict[str, UserField] = field(default_factory=dict)
     entities: dict[str, dict[int, CrmEntity]] = field(
-        default_factory=lambda: {"lead": {}, "deal": {}}
+        default_factory=lambda: {"lead": {}, "deal": {}, "contact": {}}
     )
     files: dict[int, StoredFile] = field(default_factory=dict)
     activities: dict[int, Activity] = field(default_factory=dict)
@@ -202,10 +206,12 @@ class Portal:
     placements: list[dict[str, Any]] = field(default_factory=list)
     event_handlers: list[dict[str, Any]] = field(default_factory=list)
     # field name -> label used in the "required field is missing" message, per entity kind
-    required: dict[str, dict[str, str]] = field(default_factory=lambda: {"lead": {}, "deal": {}})
+    required: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {"lead": {}, "deal": {}, "contact": {}}
+    )
     # kind -> status/stage id -> field name -> label: required only while in that stage
     stage_required: dict[str, dict[str, dict[str, str]]] = field(
-        default_factory=lambda: {"lead": {}, "deal": {}}
+        default_factory=lambda: {"lead": {}, "deal": {}, "contact": {}}
     )
     buckets: dict[str, LeakyBucket] = field(default_factory=dict)
     operating: OperatingBudget = field(default_factory=OperatingBudget)
@@ -219,6 +225,7 @@ class Portal:
         start = {
             "lead": 1,
             "deal": 1,
+            "contact": 1,
             "activity": 1001,
             "file": 5001,
             "multifield": 101,
@@ -246,8 +253,8 @@ class Portal:
         return sorted((s for s in self.statuses if s.entity_id == entity_id), key=lambda s: s.sort)
 
     def userfields_of(self, kind: str) -> list[UserField]:
-        """User fields of leads or deals, by SORT then ID."""
-        entity_id = "CRM_LEAD" if kind == "lead" else "CRM_DEAL"
+        """User fields of leads, deals or contacts, by SORT then ID."""
+        entity_id = ENTITY_IDS[kind]
         return sorted(
             (u for u in self.userfields.values() if u.entity_id == entity_id),
             key=lambda u: (u.sort, u.id),
@@ -263,6 +270,7 @@ class Portal:
         return {
             "leads": len(self.entities["lead"]),
             "deals": len(self.entities["deal"]),
+            "contacts": len(self.entities["contact"]),
             "activities": len(self.activities),
             "comments": len(self.comments),
             "files": len(self.files),

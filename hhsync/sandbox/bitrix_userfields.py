@@ -19,7 +19,7 @@ from hhsync.sandbox.bitrix_context import CallContext, Handler, KindOperation, M
 from hhsync.sandbox.bitrix_envelope import MethodResult, RestError, iso, legacy_error
 from hhsync.sandbox.bitrix_filter import matches, paginate, parse_filter, sort_rows
 from hhsync.sandbox.bitrix_params import as_int, flag, lower_keys
-from hhsync.sandbox.bitrix_store import CrmEntity, Portal, StoredFile, UserField
+from hhsync.sandbox.bitrix_store import ENTITY_IDS, CrmEntity, Portal, StoredFile, UserField
 
 USER_TYPES = frozenset(
     {
@@ -127,7 +127,7 @@ def add_userfield(ctx: CallContext, kind: str, params: dict[str, Any]) -> Method
         settings.update(fields["SETTINGS"])
     uf = UserField(
         id=ctx.portal.next_id("userfield"),
-        entity_id="CRM_LEAD" if kind == "lead" else "CRM_DEAL",
+        entity_id=ENTITY_IDS[kind],
         field_name=name,
         user_type_id=user_type,
         label=label,
@@ -377,7 +377,7 @@ def _bind(operation: KindOperation, kind: str) -> Handler:
 def register(registry: MethodRegistry) -> None:
     """Add the user-field methods of leads and deals."""
     operations = {"add": add_userfield, "list": list_userfields, "get": get_userfield}
-    for kind in ("lead", "deal"):
+    for kind in ("lead", "deal", "contact"):
         for name, operation in operations.items():
             registry.add(
                 f"crm.{kind}.userfield.{name}",

@@ -58,6 +58,10 @@ async def test_fields_lists_exactly_the_documented_fields(portal: PortalHandle, 
 
 
 async def test_deal_add_get_list_match_the_documented_examples(portal: PortalHandle) -> None:
+    # The documented request links contact 84 of the docs' portal; ours must exist first,
+    # since the sandbox refuses links to contacts that do not exist.
+    contact = await portal.call("crm.contact.add", {"fields": {"NAME": "Иван"}})
+    assert contact.json()["result"] > 0
     add = await portal.call(
         "crm.deal.add",
         {
@@ -66,7 +70,7 @@ async def test_deal_add_get_list_match_the_documented_examples(portal: PortalHan
                 "COMMENTS": "[B]Example comment[/B]",
                 "PROBABILITY": 99,
                 "COMPANY_ID": 9,
-                "CONTACT_ID": 84,
+                "CONTACT_ID": contact.json()["result"],
                 "ADDITIONAL_INFO": "info",
                 "SOURCE_ID": "CALLBACK",
                 "SOURCE_DESCRIPTION": "more",
