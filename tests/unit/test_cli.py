@@ -109,3 +109,58 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
 def test_groups_show_help(tmp_path: Path, argv: list[str]) -> None:
     result = hhsync(*argv, cwd=tmp_path)
     assert "Usage" in result.stdout + result.stderr
+
+
+def test_sandbox_command_serves_both_sandboxes(tmp_path: Path) -> None:
+    import time
+
+    import httpx
+
+    from hhsync.testing import free_port
+
+    hh_port, b24_port = free_port(), free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HHSYNC_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hhsync",
+            "sandbox",
+            "all",
+            "--hh-port",
+            str(hh_port),
+            "--bitrix-port",
+            str(b24_port),
+        ],
+        cwd=tmp_path,
+        env=base,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                hh = httpx.get(
+                    f"http://127.0.0.1:{hh_port}/_sandbox/state", headers={"User-Agent": "tests"}
+                )
+                b24 = httpx.get(f"http://127.0.0.1:{b24_port}/_sandbox/portals")
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    pytest.fail("sandboxes did not start")
+                time.sleep(0.2)
+        assert hh.status_code == 200
+        assert hh.json()["employers"]
+        assert b24.json()[0]["domain"] == "demo.bitrix24.ru"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_sandbox_command_refuses_an_unknown_name(tmp_path: Path) -> None:
+    result = hhsync("sandbox", "github", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "choose hh, bitrix or all" in result.stderr
