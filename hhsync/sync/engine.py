@@ -109,19 +109,10 @@ async def run_pass(
         elif not linked:
             report.skipped = "no active hh.ru account"
         else:
-            await _sync_accounts(
-                ctx,
-                portal,
-                prefs,
-                settings,
-                linked,
-                report,
-                now,
-                force=force,
-                dry_run=dry_run,
-                only_vacancies=only_vacancies,
-                backfill=backfill,
+            scope = _Pass(
+                ctx, prefs, settings, report, now, force, dry_run, only_vacancies, backfill
             )
+            await _sync_accounts(scope, portal, linked)
         report.hh_requests, report.bitrix_requests = counts.hh, counts.bitrix
         if report.writes.failed or report.errors:
             report.status = RunStatus.PARTIAL
@@ -143,94 +134,79 @@ async def run_pass(
     return report
 
 
-async def _sync_accounts(
-    ctx: SyncContext,
-    portal: Portal,
-    prefs: PortalSettings,
-    settings: PlanSettings,
-    linked: list[HhAccount],
-    report: PassReport,
-    now: datetime,
-    *,
-    force: bool,
-    dry_run: bool,
-    only_vacancies: list[str] | None,
-    backfill: bool,
-) -> None:
+@dataclass
+class _Pass:
+    """What every step of one pass shares."""
+
+    ctx: SyncContext
+    prefs: PortalSettings
+    settings: PlanSettings
+    report: PassReport
+    now: datetime
+    force: bool
+    dry_run: bool
+    only_vacancies: list[str] | None
+    backfill: bool
+
+
+async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) -> None:
     if portal.id is None:
         raise ValueError("the portal must be stored")
+    ctx, report = scope.ctx, scope.report
     bitrix = ctx.bitrix_client(portal)
     try:
-        key = (portal.id, settings.entity_type.value)
-        if not dry_run and key not in ctx.prepared_portals:
-            await ensure_user_fields(bitrix, entity_kind(settings.entity_type))
+        key = (portal.id, scope.settings.entity_type.value)
+        if not scope.dry_run and key not in ctx.prepared_portals:
+            await ensure_user_fields(bitrix, entity_kind(scope.settings.entity_type))
             ctx.prepared_portals.add(key)
         for account in linked:
             with bound(account=account.id):
-                await _sync_account(
-                    ctx,
-                    portal.id,
-                    bitrix,
-                    account,
-                    prefs,
-                    settings,
-                    report,
-                    now,
-                    force=force,
-                    dry_run=dry_run,
-                    only_vacancies=only_vacancies,
-                    backfill=backfill,
-                )
-    except (BitrixError, NeedsReauth) as exc:
-        if not isinstance(exc, NeedsReauth):
-            report.status = RunStatus.FAILED
-            report.errors.append(f"Bitrix24: {exc}")
-            log.warning("sync.portal_error", error=str(exc))
-            return
+                await _sync_account(scope, portal.id, bitrix, account)
+    except NeedsReauth as exc:
         report.status = RunStatus.FAILED
         report.errors.append(f"Bitrix24 needs re-authorisation: {exc}")
         async with ctx.database.session() as session:
-            await mark_portal_needs_reauth(session, portal_id=portal.id, reason=str(exc), now=now)
+            await mark_portal_needs_reauth(
+                session, portal_id=portal.id, reason=str(exc), now=scope.now
+            )
         log.warning("sync.portal_parked", reason=str(exc))
+    except BitrixError as exc:
+        report.status = RunStatus.FAILED
+        report.errors.append(f"Bitrix24: {exc}")
+        log.warning("sync.portal_error", error=str(exc))
+
+
+async def _park_account(scope: _Pass, portal_id: int, account_id: int, exc: Exception) -> None:
+    """A revoked hh.ru login stops this account's polling; the other accounts go on."""
+    async with scope.ctx.database.session() as session:
+        await mark_account_needs_reauth(
+            session, portal_id=portal_id, account_id=account_id, reason=str(exc), now=scope.now
+        )
+    scope.report.errors.append(f"hh.ru account {account_id} needs a new login: {exc}")
+    log.warning("sync.account_parked", reason=str(exc))
 
 
 async def _sync_account(
-    ctx: SyncContext,
-    portal_id: int,
-    bitrix: BitrixClient,
-    account: HhAccount,
-    prefs: PortalSettings,
-    settings: PlanSettings,
-    report: PassReport,
-    now: datetime,
-    *,
-    force: bool,
-    dry_run: bool,
-    only_vacancies: list[str] | None,
-    backfill: bool,
+    scope: _Pass, portal_id: int, bitrix: BitrixClient, account: HhAccount
 ) -> None:
     if account.id is None:
         raise ValueError("the account must be stored")
-    hh = ctx.hh_client(account, Priority.BACKFILL if backfill else Priority.INCREMENTAL)
+    ctx, report = scope.ctx, scope.report
+    hh = ctx.hh_client(account, Priority.BACKFILL if scope.backfill else Priority.INCREMENTAL)
     try:
         reading = await read_account(
             ctx.database,
             hh,
             account,
-            include_archived=prefs.import_archived,
+            include_archived=scope.prefs.import_archived,
             reconcile_s=ctx.settings.sync.reconcile_period_s,
-            now=now,
-            force=force,
-            only_vacancies=only_vacancies,
+            now=scope.now,
+            force=scope.force,
+            only_vacancies=scope.only_vacancies,
         )
     except HhError as exc:
         if isinstance(exc, NeedsReauth):
-            async with ctx.database.session() as session:
-                await mark_account_needs_reauth(
-                    session, portal_id=portal_id, account_id=account.id, reason=str(exc), now=now
-                )
-            report.errors.append(f"hh.ru account {account.id} needs a new login: {exc}")
-            log.warning("sync.account_parked", reason=str(exc))
+            await _park_account(scope, portal_id, account.id, exc)
             return
         report.errors.append(f"hh.ru account {account.id}: {exc}")
         log.warning("sync.account_error", error=str(exc))
@@ -245,22 +221,22 @@ async def _sync_account(
             | {n.vacancy_hh_id for n in reading.snapshot.negotiations},
             hh_account_id=account.id,
         )
-    the_plan = plan(reading.snapshot, stored, settings, now, force=force)
+    the_plan = plan(reading.snapshot, stored, scope.settings, scope.now, force=scope.force)
     report.planned.append(the_plan)
     report.anomalies.extend(the_plan.anomalies)
     for anomaly in the_plan.anomalies:
         log.warning("sync.anomaly", vacancy=anomaly.vacancy_hh_id, reason=anomaly.reason)
-    if dry_run or not the_plan.actions:
+    if scope.dry_run or not the_plan.actions:
         return
     writer = Writer(
         database=ctx.database,
         bitrix=bitrix,
         hh=hh,
         portal_id=portal_id,
-        prefs=prefs,
+        prefs=scope.prefs,
         vacancies=reading.vacancies,
         listed=reading.negotiations,
-        now=now,
+        now=scope.now,
         retry_base_s=ctx.settings.sync.retry_base_s,
         retry_max_s=ctx.settings.sync.retry_max_s,
         pdf_max_bytes=ctx.settings.hh.resume_pdf_max_bytes,
@@ -279,11 +255,7 @@ async def _sync_account(
     except HhError as exc:
         if not isinstance(exc, NeedsReauth):
             raise
-        async with ctx.database.session() as session:
-            await mark_account_needs_reauth(
-                session, portal_id=portal_id, account_id=account.id, reason=str(exc), now=now
-            )
-        report.errors.append(f"hh.ru account {account.id} needs a new login: {exc}")
+        await _park_account(scope, portal_id, account.id, exc)
 
 
 async def _finish_run(ctx: SyncContext, report: PassReport) -> None:
