@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -181,21 +181,91 @@ def db_current() -> None:
         raise typer.Exit(EXIT_FAILURE)
 
 
-# --- filled in by later issues ------------------------------------------------------------------
+# --- the daemon ---------------------------------------------------------------------------------
+
+
+def _prepare_schema(settings: Settings) -> None:
+    """The embedded store migrates itself; PostgreSQL must already be at head (hhsync-migrate)."""
+    from hhsync.db import migrate
+
+    url = migrate.url_for(settings)
+    try:
+        if settings.embedded_database:
+            migrate.upgrade(url)
+            return
+        current = migrate.current_revision(url)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    if current != migrate.head_revision():
+        _fail(
+            f"the schema is at {current or 'nothing'}, this version needs "
+            f"{migrate.head_revision()}: run `hhsync db upgrade`"
+        )
 
 
 @app.command("run")
 def run() -> None:
-    """Run the daemon: scheduler, sync passes and the web handler."""
-    _settings()
-    _not_implemented("hhsync run")
+    """Run the daemon: scheduler, sync passes and the web handler, until SIGTERM or Ctrl-C."""
+    # Settings (and so logging) first: modules bind their loggers when they are imported.
+    settings = _settings()
+    import asyncio
+    import os
+
+    from hhsync.db.crypto import cipher_from_settings
+    from hhsync.db.session import Database
+    from hhsync.service.notify import notifier_from_environ
+    from hhsync.service.runner import Runner, check_pool
+
+    check_pool(settings)
+    _prepare_schema(settings)
+    notifier = notifier_from_environ(os.environ, os.getpid())
+
+    async def daemon() -> None:
+        database = Database.from_settings(settings)
+        try:
+            runner = Runner(settings, database, cipher_from_settings(settings), notifier=notifier)
+            await runner.run()
+        finally:
+            await database.dispose()
+
+    asyncio.run(daemon())
 
 
 @app.command("demo")
-def demo() -> None:
+def demo(
+    duration: Annotated[
+        float | None,
+        typer.Option("--duration", help="Stop after this many seconds (default: until Ctrl-C)."),
+    ] = None,
+    hh_port: Annotated[int, typer.Option(help="hh.ru sandbox port (0: any free port).")] = 0,
+    bitrix_port: Annotated[int, typer.Option(help="Bitrix24 sandbox port (0: any free port).")] = 0,
+    web_port: Annotated[int, typer.Option(help="hhsync web port (0: any free port).")] = 0,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 10.0,
+) -> None:
     """Run the daemon on the hh.ru and Bitrix24 sandboxes with embedded defaults."""
-    _settings()
-    _not_implemented("hhsync demo")
+    settings = _settings()  # first: modules bind their loggers when they are imported
+    import asyncio
+    import signal
+
+    from hhsync.service.demo import DemoOptions, run_demo
+
+    options = DemoOptions(
+        hh_port=hh_port,
+        bitrix_port=bitrix_port,
+        web_port=web_port,
+        poll_interval_s=poll_interval,
+        duration_s=duration,
+    )
+
+    async def demo_loop() -> str:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        counts = await run_demo(settings, options, stop, typer.echo)
+        return counts.line()
+
+    typer.echo(f"demo stopped: {asyncio.run(demo_loop())}")
 
 
 @app.command("sandbox")
@@ -238,39 +308,338 @@ def sandbox(
         typer.echo("sandboxes stopped")
 
 
+# --- operator commands ----------------------------------------------------------------------
+
+
+def _open(settings: Settings) -> Any:
+    """The database and cipher of the configured store (the caller disposes the database)."""
+    from hhsync.db.crypto import cipher_from_settings
+    from hhsync.db.session import Database
+
+    return Database.from_settings(settings), cipher_from_settings(settings)
+
+
+def _now() -> Any:
+    from hhsync.clock import SystemClock
+
+    return SystemClock().now()
+
+
+def _emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    """A rich table on a terminal, tab-separated lines otherwise (for grep and cut)."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+        return
+    typer.echo("\t".join(columns))
+    for row in rows:
+        typer.echo("\t".join(row))
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"
+
+
+def _views(settings: Settings, portal_id: int | None = None) -> list[Any]:
+    import asyncio
+
+    from hhsync.service.status import portal_views
+
+    async def main() -> list[Any]:
+        database, _ = _open(settings)
+        try:
+            return await portal_views(database, _now(), portal_id)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DatabaseError as exc:
+        _fail(str(exc))
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+PortalOption = Annotated[int, typer.Option("--portal", "-p", help="Portal id.")]
+
+
 @app.command("status")
-def status() -> None:
-    """Per portal: accounts, last pass, lag, pending and failed responses."""
-    _settings()
-    _not_implemented("hhsync status")
-
-
-@app.command("resync")
-def resync() -> None:
-    """Force a pass that re-reads hh.ru instead of trusting counters and watermarks."""
-    _settings()
-    _not_implemented("hhsync resync")
-
-
-@app.command("retry-failed")
-def retry_failed() -> None:
-    """Retry a portal's failed responses now."""
-    _settings()
-    _not_implemented("hhsync retry-failed")
-
-
-@app.command("doctor")
-def doctor() -> None:
-    """Check database, migrations, config, reachability, token states and clock."""
-    _settings()
-    _not_implemented("hhsync doctor")
+def status(as_json: JsonOption = False) -> None:
+    """Per portal: accounts, last pass, pending and failed responses, newest errors."""
+    views = _views(_settings())
+    if as_json:
+        _emit_json([v.as_json() for v in views])
+        return
+    rows = []
+    for v in views:
+        linked = ", ".join(f"{a.id}:{a.manager} ({a.status})" for a in v.accounts) or "-"
+        rows.append(
+            [
+                str(v.id),
+                v.domain,
+                v.status,
+                linked,
+                f"{_when(v.last_pass_at)} {v.last_pass_status or ''}".strip(),
+                str(v.counts["pending"] + v.counts["in_flight"]),
+                str(v.counts["failed"]),
+                str(v.counts["synced"]),
+                "; ".join(v.last_errors or ([v.last_pass_error] if v.last_pass_error else [])),
+            ]
+        )
+    _table(
+        "hhsync status",
+        [
+            "id",
+            "domain",
+            "status",
+            "accounts",
+            "last pass",
+            "pending",
+            "failed",
+            "synced",
+            "errors",
+        ],
+        rows,
+    )
+    if not views:
+        typer.echo("no portals yet: install the app on a Bitrix24 portal (or run `hhsync demo`)")
 
 
 @portals_app.command("list")
-def portals_list() -> None:
+def portals_list(as_json: JsonOption = False) -> None:
     """List portals."""
-    _settings()
-    _not_implemented("hhsync portals list")
+    views = _views(_settings())
+    if as_json:
+        _emit_json([v.as_json() for v in views])
+        return
+    _table(
+        "portals",
+        ["id", "domain", "status", "accounts", "next pass", "leased by"],
+        [
+            [
+                str(v.id),
+                v.domain,
+                v.status,
+                str(len(v.accounts)),
+                _when(v.next_pass_at),
+                v.leased_by or "-",
+            ]
+            for v in views
+        ],
+    )
+
+
+@portals_app.command("show")
+def portals_show(
+    portal_id: Annotated[int, typer.Argument(help="Portal id.")], as_json: JsonOption = False
+) -> None:
+    """Everything about one portal."""
+    views = _views(_settings(), portal_id)
+    if not views:
+        _fail(f"no portal {portal_id}")
+    view = views[0]
+    if as_json:
+        _emit_json(view.as_json())
+        return
+    data = view.as_json()
+    for key in ("accounts", "counts", "last_errors"):
+        data.pop(key)
+    for key, value in data.items():
+        typer.echo(f"{key}: {value if value is not None else '-'}")
+    typer.echo("counts: " + ", ".join(f"{k}={n}" for k, n in view.counts.items()))
+    for account in view.accounts:
+        typer.echo(
+            f"account {account.id}: {account.manager} @ {account.employer} — {account.status}"
+            + (f" ({account.reason})" if account.reason else "")
+        )
+    for error in view.last_errors:
+        typer.echo(f"error: {error}")
+
+
+def _set_paused(portal_id: int, paused: bool) -> None:
+    import asyncio
+
+    from hhsync.service.operator import NoSuchPortal, set_paused
+
+    settings = _settings()
+
+    async def main() -> None:
+        database, _ = _open(settings)
+        try:
+            await set_paused(database, portal_id, paused, _now())
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(main())
+    except NoSuchPortal:
+        _fail(f"no portal {portal_id}")
+    except DatabaseError as exc:
+        _fail(str(exc))
+    typer.echo(f"portal {portal_id} {'paused' if paused else 'resumed (due now)'}")
+
+
+@portals_app.command("pause")
+def portals_pause(portal_id: Annotated[int, typer.Argument(help="Portal id.")]) -> None:
+    """Stop polling a portal until it is resumed."""
+    _set_paused(portal_id, True)
+
+
+@portals_app.command("resume")
+def portals_resume(portal_id: Annotated[int, typer.Argument(help="Portal id.")]) -> None:
+    """Poll a paused portal again, starting now."""
+    _set_paused(portal_id, False)
+
+
+def _pass_now(
+    settings: Settings,
+    portal_id: int,
+    *,
+    force: bool,
+    dry_run: bool = False,
+    vacancies: list[str] | None = None,
+    before: Any = None,
+) -> Any:
+    """Run one pass in this process; ``before(database)`` runs first in the same loop."""
+    import asyncio
+
+    from hhsync.service.operator import NoSuchPortal, PortalBusy, one_pass
+
+    async def main() -> Any:
+        database, cipher = _open(settings)
+        try:
+            if before is not None:
+                await before(database)
+            return await one_pass(
+                settings,
+                database,
+                cipher,
+                portal_id,
+                force=force,
+                dry_run=dry_run,
+                only_vacancies=vacancies,
+            )
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except NoSuchPortal:
+        _fail(f"no portal {portal_id}")
+    except PortalBusy as exc:
+        _fail(str(exc))
+    except DatabaseError as exc:
+        _fail(str(exc))
+
+
+def _say_report(report: Any, as_json: bool) -> None:
+    figures = {
+        "portal": report.portal_id,
+        "status": report.status.value,
+        "skipped": report.skipped,
+        "vacancies_read": report.vacancies_read,
+        "negotiations_seen": report.negotiations_seen,
+        "created": report.writes.created,
+        "adopted": report.writes.adopted,
+        "updated": report.writes.updated,
+        "failed": report.writes.failed,
+        "errors": report.errors,
+    }
+    if as_json:
+        _emit_json(figures)
+        return
+    typer.echo(", ".join(f"{k}={v}" for k, v in figures.items() if v not in (None, [])))
+
+
+def _action_line(action: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {"action": type(action).__name__, **{k: str(v) for k, v in asdict(action).items()}}
+
+
+@app.command("resync")
+def resync(
+    portal: PortalOption,
+    vacancy: Annotated[
+        list[str] | None, typer.Option("--vacancy", "-v", help="Only this hh.ru vacancy id.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the planned actions; write nothing to the CRM.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Force a pass that re-reads hh.ru instead of trusting counters and watermarks."""
+    report = _pass_now(_settings(), portal, force=True, dry_run=dry_run, vacancies=vacancy)
+    if dry_run:
+        actions = [_action_line(a) for p in report.planned for a in p.actions]
+        anomalies = [a.reason for p in report.planned for a in p.anomalies]
+        if as_json:
+            _emit_json({"actions": actions, "anomalies": anomalies, "skipped": report.skipped})
+            return
+        for line in actions:
+            typer.echo(" ".join(f"{k}={v}" for k, v in line.items()))
+        typer.echo(
+            f"dry run: {len(actions)} actions planned, nothing written to Bitrix24"
+            + (f" ({report.skipped})" if report.skipped else "")
+        )
+        return
+    _say_report(report, as_json)
+    if report.errors:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+@app.command("retry-failed")
+def retry_failed(portal: PortalOption, as_json: JsonOption = False) -> None:
+    """Retry a portal's failed responses now."""
+    from hhsync.service.operator import mark_failed_due
+
+    due: list[int] = []
+
+    async def before(database: Any) -> None:
+        due.append(await mark_failed_due(database, portal, _now()))
+
+    report = _pass_now(_settings(), portal, force=False, before=before)
+    if not as_json:
+        typer.echo(f"{due[0]} failed responses made due")
+    _say_report(report, as_json)
+
+
+@app.command("doctor")
+def doctor(as_json: JsonOption = False) -> None:
+    """Check database, migrations, config, reachability, token states and clock."""
+    import asyncio
+
+    from hhsync.clock import SystemClock
+    from hhsync.db.session import Database
+    from hhsync.service.doctor import diagnose
+
+    settings = _settings()
+
+    async def main() -> list[Any]:
+        database = Database.from_settings(settings)
+        try:
+            return await diagnose(settings, database, SystemClock())
+        finally:
+            await database.dispose()
+
+    checks = asyncio.run(main())
+    if as_json:
+        _emit_json([{"check": c.name, "ok": c.ok, "reason": c.reason} for c in checks])
+    else:
+        for check in checks:
+            typer.echo(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.reason}")
+    if not all(check.ok for check in checks):
+        raise typer.Exit(EXIT_FAILURE)
 
 
 def main() -> None:

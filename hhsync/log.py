@@ -105,8 +105,8 @@ def configure(
     root.handlers[:] = [handler]
     root.setLevel(numeric_level)
     # httpx logs full request URLs at INFO, and Bitrix24 URLs carry `auth=` tokens; alembic's
-    # INFO lines are internals (we log our own db.migrated event).
-    for noisy in ("httpx", "httpcore", "alembic"):
+    # INFO lines are internals (we log our own db.migrated event); APScheduler logs every tick.
+    for noisy in ("httpx", "httpcore", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(numeric_level, logging.WARNING))
 
 

@@ -8,6 +8,7 @@ others go on; a portal whose Bitrix24 tokens are dead is parked as a whole.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -112,7 +113,16 @@ async def run_pass(
             scope = _Pass(
                 ctx, prefs, settings, report, now, force, dry_run, only_vacancies, backfill
             )
-            await _sync_accounts(scope, portal, linked)
+            try:
+                await _sync_accounts(scope, portal, linked)
+            except asyncio.CancelledError:
+                # Stopped (graceful-stop timeout, lost lease): outcomes so far are committed;
+                # close the run row so `hhsync status` does not show it running forever.
+                report.status = RunStatus.FAILED
+                report.errors.append("pass cancelled before it finished")
+                if not dry_run:
+                    await asyncio.shield(_finish_run(ctx, report))
+                raise
         report.hh_requests, report.bitrix_requests = counts.hh, counts.bitrix
         if report.writes.failed or report.errors:
             report.status = RunStatus.PARTIAL

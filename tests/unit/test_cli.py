@@ -63,12 +63,6 @@ def test_config_error_is_one_line_per_problem_and_exit_2(tmp_path: Path) -> None
     assert "HHSYNC_WEB__PORT" in result.stderr
 
 
-def test_placeholders_say_not_implemented_and_fail(tmp_path: Path) -> None:
-    result = hhsync("status", cwd=tmp_path)
-    assert result.returncode == 1
-    assert "not implemented yet" in result.stderr
-
-
 def test_db_upgrade_creates_the_schema_on_postgres(
     tmp_path: Path, pg_admin_url: str, fresh_db_name: str
 ) -> None:

@@ -1,0 +1,338 @@
+"""``hhsync demo``: the real daemon on both sandboxes, with responses arriving while you watch.
+
+Everything runs in one process: the hh.ru and Bitrix24 sandboxes (uvicorn, same event loop), a
+fresh embedded SQLite database under ``<state_dir>/demo`` (the sandboxes forget everything on
+exit, so the database starts afresh too), one demo portal with the app installed, the hh.ru
+sandbox's admin manager linked, lead mode with responses → NEW and invitations → IN_PROCESS. A
+feeder adds a response every few seconds and now and then moves an earlier one to another employer
+state; a reporter prints one line of counts. The daemon is :class:`~hhsync.service.runner.Runner`
+itself, not a stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+import uvicorn
+from pydantic import AnyHttpUrl, SecretStr
+
+from hhsync.clock import SystemClock
+from hhsync.config import Settings
+from hhsync.db import accounts, migrate, portals, state
+from hhsync.db.crypto import TokenCipher, cipher_from_settings
+from hhsync.db.session import EMBEDDED_DB_NAME, Database
+from hhsync.db.tokens import TokenPair
+from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix_app import create_app as create_bitrix
+from hhsync.sandbox.hh_app import HhSandboxConfig
+from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.service.runner import Runner
+from hhsync.service.web_server import EmbeddedServer, bind
+
+DEMO_DOMAIN: Final = "demo.bitrix24.ru"
+DEMO_INSTANCE: Final = "demo"
+# The sandbox's documented demo application (public, not secret).
+DEMO_B24_CLIENT_ID: Final = "hhsync-demo-b24"
+DEMO_B24_CLIENT_SECRET: Final = "hhsync-demo-b24-secret"  # noqa: S105 - public demo credential
+STATE_CHANGES: Final = ("consider", "phone_interview", "interview", "offer")
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What the operator may choose; port 0 means any free port."""
+
+    host: str = "127.0.0.1"
+    hh_port: int = 0
+    bitrix_port: int = 0
+    web_port: int = 0
+    poll_interval_s: float = 10.0
+    new_response_every_s: float = 3.0
+    duration_s: float | None = None
+    seed: int = 1
+
+
+@dataclass
+class DemoCounts:
+    """The live line: hh.ru's side against the CRM's."""
+
+    hh_negotiations: int = 0
+    crm_leads: int = 0
+    failed: int = 0
+
+    def line(self) -> str:
+        """One line for the terminal."""
+        return (
+            f"hh.ru negotiations: {self.hh_negotiations:4d} | CRM leads: {self.crm_leads:4d} | "
+            f"failed: {self.failed}"
+        )
+
+
+def demo_settings(base: Settings, options: DemoOptions, hh_url: str, web_port: int) -> Settings:
+    """The operator's settings, redirected to the sandboxes and the demo's embedded database."""
+    return base.model_copy(
+        update={
+            "state_dir": base.state_dir / "demo",
+            "database": base.database.model_copy(update={"url": None}),
+            "security": base.security.model_copy(update={"token_key": None}),
+            "hh": base.hh.model_copy(
+                update={"api_url": AnyHttpUrl(hh_url), "user_agent_contact": "demo@hhsync.invalid"}
+            ),
+            "bitrix": base.bitrix.model_copy(
+                update={
+                    "client_id": DEMO_B24_CLIENT_ID,
+                    "client_secret": SecretStr(DEMO_B24_CLIENT_SECRET),
+                }
+            ),
+            "web": base.web.model_copy(update={"host": options.host, "port": web_port}),
+            "sync": base.sync.model_copy(update={"poll_interval_s": options.poll_interval_s}),
+        }
+    )
+
+
+async def run_demo(
+    base: Settings, options: DemoOptions, stop: asyncio.Event, say: Callable[[str], None]
+) -> DemoCounts:
+    """Run until ``stop`` is set or ``options.duration_s`` passes; returns the final counts."""
+    hh_app = create_hh(HhSandboxConfig(seed=options.seed, employers=1, vacancies_per_employer=4))
+    bitrix_app = create_bitrix(BitrixSandboxConfig(seed=options.seed, demo_portals=()))
+    sandboxes = [
+        _Served(hh_app, bind(options.host, options.hh_port)),
+        _Served(bitrix_app, bind(options.host, options.bitrix_port)),
+    ]
+    web_sock = bind(options.host, options.web_port)
+    web_port = web_sock.getsockname()[1]
+    web_sock.close()  # the runner binds it again; a race for it here would fail loudly there
+    hh_url, bitrix_url = sandboxes[0].url, sandboxes[1].url
+    settings = demo_settings(base, options, hh_url, web_port)
+    _fresh_database(settings)
+    database = Database.from_settings(settings)
+    http = httpx.AsyncClient(headers={"User-Agent": "hhsync-demo"}, timeout=30)
+    try:
+        for served in sandboxes:
+            await served.start()
+        employer_id = await _install(
+            http, hh_url, bitrix_url, database, cipher_from_settings(settings)
+        )
+        runner = Runner(
+            settings, database, cipher_from_settings(settings), instance_id=DEMO_INSTANCE
+        )
+        daemon = asyncio.create_task(runner.run(stop, handle_signals=False), name="daemon")
+        await _started(runner, daemon)
+        say(f"Bitrix24 CRM (sandbox): {bitrix_url}/_sandbox/portal/{DEMO_DOMAIN}/crm")
+        say(f"hh.ru sandbox state:    {hh_url}/_sandbox/state")
+        say(f"hhsync metrics:         {runner.web_url}/metrics")
+        say("A new response arrives every few seconds; Ctrl-C stops the demo.")
+        side = [
+            asyncio.create_task(_feed(http, hh_url, employer_id, options, stop), name="feed"),
+            asyncio.create_task(
+                _report(http, hh_url, bitrix_url, employer_id, database, stop, say),
+                name="report",
+            ),
+        ]
+        if options.duration_s is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), options.duration_s)
+        else:
+            await stop.wait()
+        stop.set()
+        await asyncio.gather(*side)
+        await daemon
+        return await _counts(http, hh_url, bitrix_url, employer_id, database)
+    finally:
+        await http.aclose()
+        await database.dispose()
+        for served in sandboxes:
+            await served.stop()
+
+
+class _Served:
+    """A sandbox app served in this event loop."""
+
+    def __init__(self, app: Any, sock: Any) -> None:
+        self._sock = sock
+        self.url = "http://{}:{}".format(*sock.getsockname()[:2])
+        self._server = EmbeddedServer(
+            uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve([self._sock]), name=self.url)
+        while not self._server.started:
+            if self._task.done():
+                await self._task
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task
+        self._sock.close()
+
+
+def _fresh_database(settings: Settings) -> None:
+    """The sandboxes start empty every time, so the demo database does too."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{settings.state_dir / EMBEDDED_DB_NAME}{suffix}").unlink(missing_ok=True)
+    migrate.upgrade(migrate.url_for(settings))
+
+
+async def _started(runner: Runner, daemon: asyncio.Task[None]) -> None:
+    waiter = asyncio.create_task(runner.started.wait())
+    done, _ = await asyncio.wait([waiter, daemon], return_when=asyncio.FIRST_COMPLETED)
+    if daemon in done:
+        waiter.cancel()
+        await daemon  # raises why it could not start
+        raise RuntimeError("the daemon stopped during start-up")
+
+
+async def _install(
+    http: httpx.AsyncClient, hh_url: str, bitrix_url: str, database: Database, cipher: TokenCipher
+) -> str:
+    """The demo portal, the hh.ru admin manager linked to it, and saved settings."""
+    world = (await http.get(f"{hh_url}/_sandbox/state")).json()
+    employer = world["employers"][0]
+    manager = next(m for m in employer["managers"] if m["is_admin"])
+    hh_tokens = (
+        await http.post(f"{hh_url}/_sandbox/tokens", json={"manager_id": manager["id"]})
+    ).json()
+    install = (
+        await http.post(f"{bitrix_url}/_sandbox/portals", json={"domain": DEMO_DOMAIN})
+    ).json()
+    now = SystemClock().now()
+    async with database.session() as session:
+        portal = await portals.install_portal(
+            session,
+            cipher,
+            portals.PortalInstall(
+                member_id=install["member_id"],
+                domain=install["domain"],
+                client_endpoint=install["client_endpoint"],
+                server_endpoint=install["server_endpoint"],
+                access_token=install["access_token"],
+                refresh_token=install["refresh_token"],
+                access_expires_at=now + timedelta(seconds=install["expires_in"]),
+                application_token=install["application_token"],
+            ),
+            now,
+        )
+        if portal.id is None:
+            raise RuntimeError("the demo portal was not stored")
+        await accounts.link_account(
+            session,
+            cipher,
+            portal.id,
+            accounts.AccountLink(
+                employer["id"],
+                manager["id"],
+                employer["name"],
+                manager["name"],
+                True,
+                TokenPair(
+                    hh_tokens["access_token"],
+                    hh_tokens["refresh_token"],
+                    now + timedelta(seconds=hh_tokens["expires_in"]),
+                ),
+            ),
+            now,
+        )
+        await portals.save_settings(
+            session,
+            portal.id,
+            {
+                "entity_type": "lead",
+                "stage_map": {"response": "NEW", "invitation": "IN_PROCESS"},
+                "responsible_user_id": 1,
+            },
+            now,
+        )
+    return str(employer["id"])
+
+
+def _open_vacancies(world: dict[str, Any], employer_id: str) -> list[dict[str, Any]]:
+    return [v for v in world["vacancies"] if v["employer_id"] == employer_id and not v["archived"]]
+
+
+async def _feed(
+    http: httpx.AsyncClient,
+    hh_url: str,
+    employer_id: str,
+    options: DemoOptions,
+    stop: asyncio.Event,
+) -> None:
+    """New responses on hh.ru (one invitation in five), and every fourth time a state change."""
+    rng = random.Random(options.seed)  # noqa: S311 - demo traffic, not security
+    added: list[str] = []
+    while not await _stopped(stop, options.new_response_every_s):
+        try:
+            world = (await http.get(f"{hh_url}/_sandbox/state")).json()
+            vacancies = _open_vacancies(world, employer_id)
+            if not vacancies:
+                continue
+            kind = "invitation" if rng.random() < 0.2 else "response"
+            answer = await http.post(
+                f"{hh_url}/_sandbox/negotiations",
+                json={"vacancy_id": rng.choice(vacancies)["id"], "kind": kind},
+            )
+            added.append(str(answer.json()["id"]))
+            if len(added) % 4 == 0:
+                await http.post(
+                    f"{hh_url}/_sandbox/negotiations/{rng.choice(added)}/state",
+                    json={"employer_state": rng.choice(STATE_CHANGES)},
+                )
+        except httpx.HTTPError:
+            continue  # the sandbox is stopping with us
+
+
+async def _counts(
+    http: httpx.AsyncClient, hh_url: str, bitrix_url: str, employer_id: str, database: Database
+) -> DemoCounts:
+    world = (await http.get(f"{hh_url}/_sandbox/state")).json()
+    summary = (await http.get(f"{bitrix_url}/_sandbox/portals/{DEMO_DOMAIN}")).json()
+    failed = 0
+    async with database.session() as session:
+        for portal in await portals.list_portals(session):
+            if portal.id is not None:
+                failed += (await state.count_by_status(session, portal.id))["failed"]
+    return DemoCounts(
+        hh_negotiations=sum(v["negotiations"] for v in _open_vacancies(world, employer_id)),
+        crm_leads=summary["counts"]["leads"],
+        failed=failed,
+    )
+
+
+async def _report(
+    http: httpx.AsyncClient,
+    hh_url: str,
+    bitrix_url: str,
+    employer_id: str,
+    database: Database,
+    stop: asyncio.Event,
+    say: Callable[[str], None],
+) -> None:
+    """Print the counts whenever they change (checked every two seconds)."""
+    last = ""
+    while not await _stopped(stop, 2.0):
+        try:
+            line = (await _counts(http, hh_url, bitrix_url, employer_id, database)).line()
+        except httpx.HTTPError:
+            continue
+        if line != last:
+            say(line)
+            last = line
+
+
+async def _stopped(stop: asyncio.Event, wait_s: float) -> bool:
+    """Wait up to ``wait_s``; True once the demo is stopping."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), wait_s)
+    return stop.is_set()

@@ -1,0 +1,189 @@
+"""``hhsync doctor``: every check an operator would do by hand before blaming hhsync.
+
+Each check answers OK or FAIL with one sentence saying why (and what to do); one failing check
+never stops the others. Network checks use a short timeout and count any HTTP answer as
+"reachable": a 401 from an API root proves the network path, which is all this asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+import httpx
+from sqlalchemy import text
+
+from hhsync.clock import Clock
+from hhsync.config import Settings
+from hhsync.db import accounts, migrate, portals, sql
+from hhsync.db.crypto import cipher_from_settings
+from hhsync.db.session import Database
+from hhsync.db.tables import AccountStatus, PortalStatus
+from hhsync.db.tokens import read_account_tokens, read_portal_tokens
+from hhsync.errors import HhsyncError
+from hhsync.hh.client import user_agent
+
+NETWORK_TIMEOUT_S: Final = 5.0
+MAX_CLOCK_SKEW_S: Final = 60.0
+"""hh.ru and Bitrix24 tokens carry expiry instants: a clock off by minutes refreshes wrongly."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check."""
+
+    name: str
+    ok: bool
+    reason: str
+
+
+@dataclass
+class _Doctor:
+    settings: Settings
+    database: Database
+    clock: Clock
+    checks: list[Check]
+    server_date: datetime | None = None
+
+    def add(self, name: str, ok: bool, reason: str) -> None:
+        self.checks.append(Check(name, ok, reason))
+
+
+async def diagnose(settings: Settings, database: Database, clock: Clock) -> list[Check]:
+    """Run every check; the configuration is valid already (it loaded)."""
+    doctor = _Doctor(settings, database, clock, [Check("config", True, "settings are valid")])
+    steps: list[Callable[[_Doctor], Awaitable[None]]] = [
+        _database,
+        _schema,
+        _token_key,
+        _token_states,
+        _hh_reachable,
+        _portals_reachable,
+        _clock,
+    ]
+    for step in steps:
+        await step(doctor)
+    return doctor.checks
+
+
+async def _database(d: _Doctor) -> None:
+    try:
+        async with d.database.session() as session:
+            await (await session.connection()).execute(text(sql.SELECT_ONE))
+    except (HhsyncError, OSError) as exc:
+        d.add("database", False, str(exc))
+        return
+    d.add("database", True, "reachable")
+
+
+async def _schema(d: _Doctor) -> None:
+    try:
+        current = migrate.current_revision(migrate.url_for(d.settings))
+    except HhsyncError as exc:
+        d.add("schema", False, str(exc))
+        return
+    head = migrate.head_revision()
+    if current == head:
+        d.add("schema", True, f"at head ({head})")
+    else:
+        d.add("schema", False, f"at {current or 'nothing'}, need {head}: run `hhsync db upgrade`")
+
+
+async def _token_key(d: _Doctor) -> None:
+    try:
+        cipher = cipher_from_settings(d.settings)
+        if cipher.decrypt(cipher.encrypt("doctor")) != "doctor":
+            raise HhsyncError("the key does not round-trip")
+        async with d.database.session() as session:
+            for portal in await portals.list_portals(session):
+                read_portal_tokens(portal, cipher)
+                for account in await accounts.list_accounts(session, portal.id or 0):
+                    read_account_tokens(account, cipher)
+    except HhsyncError as exc:
+        d.add("token key", False, str(exc))
+        return
+    d.add("token key", True, "encrypts, and decrypts every stored token")
+
+
+async def _token_states(d: _Doctor) -> None:
+    problems: list[str] = []
+    count = 0
+    try:
+        async with d.database.session() as session:
+            for portal in await portals.list_portals(session):
+                count += 1
+                if portal.status == PortalStatus.NEEDS_REAUTH:
+                    problems.append(f"portal {portal.id} ({portal.domain}) needs re-install")
+                for account in await accounts.list_accounts(session, portal.id or 0):
+                    if account.status == AccountStatus.NEEDS_REAUTH:
+                        problems.append(
+                            f"hh.ru account {account.id} of portal {portal.id} needs a new login"
+                            f" ({account.status_reason or 'token revoked'})"
+                        )
+    except HhsyncError as exc:
+        d.add("token states", False, str(exc))
+        return
+    if problems:
+        d.add("token states", False, "; ".join(problems))
+    else:
+        d.add("token states", True, f"{count} portals, no token needs a person")
+
+
+async def _reach(url: str, agent: str) -> httpx.Response:
+    async with httpx.AsyncClient(
+        timeout=NETWORK_TIMEOUT_S, headers={"User-Agent": agent}
+    ) as client:
+        return await client.get(url)
+
+
+async def _hh_reachable(d: _Doctor) -> None:
+    url = str(d.settings.hh.api_url).rstrip("/") + "/"
+    try:
+        response = await _reach(url, user_agent(d.settings.hh.user_agent_contact))
+    except httpx.HTTPError as exc:
+        d.add("hh.ru", False, f"{url} unreachable within {NETWORK_TIMEOUT_S:g} s: {exc!r}")
+        return
+    date = response.headers.get("date")
+    if date:
+        try:
+            d.server_date = parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            d.server_date = None
+    d.add("hh.ru", True, f"{url} answered HTTP {response.status_code}")
+
+
+async def _portals_reachable(d: _Doctor) -> None:
+    try:
+        async with d.database.session() as session:
+            listed = await portals.list_portals(session)
+    except HhsyncError as exc:
+        d.add("portals", False, str(exc))
+        return
+    for portal in listed:
+        name = f"portal {portal.id} ({portal.domain})"
+        if portal.status != PortalStatus.ACTIVE:
+            d.add(name, True, f"not polled ({portal.status}); skipped")
+            continue
+        try:
+            response = await _reach(portal.client_endpoint, "hhsync-doctor")
+        except httpx.HTTPError as exc:
+            d.add(name, False, f"{portal.client_endpoint} unreachable: {exc!r}")
+            continue
+        d.add(name, True, f"{portal.client_endpoint} answered HTTP {response.status_code}")
+
+
+async def _clock(d: _Doctor) -> None:
+    now = d.clock.now()
+    if d.server_date is None:
+        d.add("clock", now.tzinfo is not None, f"local UTC {now.isoformat()} (no server date)")
+        return
+    skew_s = abs((now - d.server_date).total_seconds())
+    d.add(
+        "clock",
+        skew_s <= MAX_CLOCK_SKEW_S,
+        f"{skew_s:.0f} s from hh.ru's clock (at most {MAX_CLOCK_SKEW_S:g} s allowed; "
+        "run NTP if more)",
+    )

@@ -1,0 +1,280 @@
+"""Which portal runs when: an APScheduler tick claims due portals and runs one pass per lease.
+
+Two jobs on an ``AsyncIOScheduler`` (APScheduler 3), both ``max_instances=1`` and ``coalesce=True``
+so a slow database never stacks ticks, with jitter so that instances started together do not hit
+PostgreSQL in lock-step (Home Assistant's coordinator does the same):
+
+* the *claim tick* leases at most as many due portals as there are free pass slots
+  (``sync.max_concurrent_passes``) and starts each pass as a named task;
+* the *heartbeat* renews this instance's leases every ``lease_ttl_s / 3``; a pass whose lease was
+  lost (it expired, maybe to another instance) is cancelled before it writes more.
+
+A finished pass gives its portal back with ``next_pass_at = now + poll interval`` (the portal's own
+``poll_interval_s`` or ``sync.poll_interval_s``). PostgreSQL is the coordination engine (DESIGN.md
+invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Final
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from hhsync.db import leases
+from hhsync.db.tables import Portal, RunStatus
+from hhsync.log import bound, get_logger
+from hhsync.metrics import Metrics
+from hhsync.sync.context import SyncContext
+from hhsync.sync.engine import PassReport, run_pass
+
+EVENT_CLAIMED: Final = "scheduler.claimed"
+EVENT_PASS_CRASHED: Final = "scheduler.pass_crashed"  # noqa: S105 - an event name
+EVENT_LEASE_LOST: Final = "scheduler.lease_lost"
+EVENT_RELEASE_FAILED: Final = "scheduler.release_failed"
+EVENT_TICK_FAILED: Final = "scheduler.tick_failed"
+EVENT_HEARTBEAT_FAILED: Final = "scheduler.heartbeat_failed"
+
+CLAIM_JOB: Final = "claim-due-portals"
+HEARTBEAT_JOB: Final = "lease-heartbeat"
+
+log = get_logger(__name__)
+
+
+def tick_interval_s(poll_interval_s: float) -> float:
+    """How often to look for due portals: often enough that a portal waits at most a few seconds
+    past its ``next_pass_at``, rarely enough that an idle fleet costs PostgreSQL nothing."""
+    return max(0.5, min(5.0, poll_interval_s / 4))
+
+
+@dataclass
+class Slot:
+    """A portal this instance holds a lease on, and the task running its pass."""
+
+    portal_id: int
+    task: asyncio.Task[None]
+    lost: bool = False
+
+
+@dataclass
+class PassTally:
+    """What this scheduler did, for the daemon's status line and for tests."""
+
+    passes: int = 0
+    by_portal: dict[int, int] = field(default_factory=dict)
+    last_reports: dict[int, PassReport] = field(default_factory=dict)
+
+
+class PassScheduler:
+    """Claims due portals, runs their passes within the concurrency bound, keeps the leases."""
+
+    def __init__(
+        self,
+        ctx: SyncContext,
+        metrics: Metrics,
+        *,
+        tick_s: float | None = None,
+    ) -> None:
+        self._ctx = ctx
+        self._metrics = metrics
+        sync = ctx.settings.sync
+        self._max_passes = sync.max_concurrent_passes
+        self._slots_free = asyncio.Semaphore(self._max_passes)
+        self._ttl_s = sync.lease_ttl_s
+        self._tick_s = tick_s if tick_s is not None else tick_interval_s(sync.poll_interval_s)
+        self._slots: dict[int, Slot] = {}
+        self._claiming = False
+        self._tick_lock = asyncio.Lock()
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self.tally = PassTally()
+
+    @property
+    def owner(self) -> str:
+        """The lease owner name: this process's instance id."""
+        return self._ctx.instance_id
+
+    @property
+    def running(self) -> list[int]:
+        """Portals whose pass runs now."""
+        return sorted(self._slots)
+
+    def start(self) -> None:
+        """Add the two jobs and start claiming (needs a running event loop)."""
+        # APScheduler logs every run of every job at INFO: a line per tick is noise, not events.
+        apscheduler_log = logging.getLogger("apscheduler")
+        apscheduler_log.setLevel(max(logging.getLogger().level, logging.WARNING))
+        common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "trigger": "interval"}
+        self._scheduler.add_job(
+            self.tick,
+            id=CLAIM_JOB,
+            seconds=self._tick_s,
+            jitter=self._tick_s / 5,
+            misfire_grace_time=max(1, int(self._tick_s * 2)),
+            next_run_time=self._ctx.clock.now(),
+            **common,
+        )
+        heartbeat_s = self._ttl_s / 3
+        self._scheduler.add_job(
+            self.heartbeat,
+            id=HEARTBEAT_JOB,
+            seconds=heartbeat_s,
+            jitter=heartbeat_s / 10,
+            misfire_grace_time=max(1, int(heartbeat_s)),
+            **common,
+        )
+        self._claiming = True
+        self._scheduler.start()
+
+    async def stop_claiming(self) -> None:
+        """Take no new portals; running passes go on (and are still heartbeated).
+
+        Returns after a tick already under way has finished, so every pass it started is known
+        to :meth:`wait_passes` and no lease is taken after this.
+        """
+        self._claiming = False
+        if self._scheduler.get_job(CLAIM_JOB) is not None:
+            self._scheduler.remove_job(CLAIM_JOB)
+        async with self._tick_lock:
+            pass
+
+    def shutdown(self) -> None:
+        """Stop both jobs (the heartbeat too): call once the passes are over."""
+        self._claiming = False
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    async def tick(self) -> list[int]:
+        """Claim as many due portals as there are free slots and start their passes."""
+        async with self._tick_lock:
+            return await self._claim()
+
+    async def _claim(self) -> list[int]:
+        if not self._claiming:
+            return []
+        free = self._max_passes - len(self._slots)
+        if free <= 0:
+            return []
+        now = self._ctx.clock.now()
+        try:
+            async with self._ctx.database.session() as session:
+                claimed = await leases.claim_due_portals(
+                    session, self.owner, now, self._ttl_s, free
+                )
+        except Exception as exc:  # noqa: BLE001 - a tick must survive a database hiccup
+            log.warning(EVENT_TICK_FAILED, error=str(exc))
+            return []
+        if claimed:
+            log.info(EVENT_CLAIMED, portals=claimed, owner=self.owner)
+        for portal_id in claimed:
+            task = asyncio.create_task(self._pass(portal_id), name=f"pass:portal-{portal_id}")
+            self._slots[portal_id] = Slot(portal_id, task)
+        return claimed
+
+    async def heartbeat(self) -> list[int]:
+        """Renew the leases of running passes; cancel those whose lease was lost."""
+        held = list(self._slots)
+        if not held:
+            await self._export_leases()
+            return []
+        now = self._ctx.clock.now()
+        try:
+            async with self._ctx.database.session() as session:
+                kept = set(await leases.heartbeat(session, self.owner, held, now, self._ttl_s))
+        except Exception as exc:  # noqa: BLE001 - the next beat retries; the TTL has slack
+            log.warning(EVENT_HEARTBEAT_FAILED, error=str(exc))
+            return []
+        for portal_id in held:
+            slot = self._slots.get(portal_id)
+            if portal_id not in kept and slot is not None and not slot.task.done():
+                log.warning(EVENT_LEASE_LOST, portal=portal_id, owner=self.owner)
+                slot.lost = True
+                slot.task.cancel()
+        await self._export_leases()
+        return sorted(kept)
+
+    async def wait_passes(self, timeout_s: float) -> None:
+        """Let running passes finish for up to ``timeout_s``, then cancel the rest and wait."""
+        tasks = [slot.task for slot in self._slots.values()]
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+    async def release_all(self) -> None:
+        """Give back every lease still held (after cancelled passes), due again right away."""
+        for portal_id in list(self._slots):
+            slot = self._slots.pop(portal_id)
+            if not slot.lost:
+                await self._release(portal_id, timedelta(0))
+
+    async def _pass(self, portal_id: int) -> None:
+        started = self._ctx.clock.monotonic()
+        outcome = RunStatus.FAILED.value
+        cancelled = False
+        try:
+            async with self._slots_free:
+                with bound(portal=portal_id):
+                    report = await run_pass(self._ctx, portal_id)
+            outcome = report.status.value
+            self._count(report)
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
+        except Exception as exc:  # one portal's crash must not stop the daemon
+            log.exception(EVENT_PASS_CRASHED, portal=portal_id, error=str(exc))
+        finally:
+            slot = self._slots.get(portal_id)
+            if cancelled:
+                # A lost lease frees its slot now; a stop's cancellation leaves the slot for
+                # release_all(), which gives the lease back.
+                if slot is not None and slot.lost:
+                    del self._slots[portal_id]
+            else:
+                self._metrics.pass_finished(outcome, self._ctx.clock.monotonic() - started)
+                self._slots.pop(portal_id, None)
+                if slot is not None and not slot.lost:
+                    # Shielded: a stop arriving now must not leave the lease dangling.
+                    await asyncio.shield(self._release(portal_id, None))
+
+    def _count(self, report: PassReport) -> None:
+        self.tally.passes += 1
+        self.tally.by_portal[report.portal_id] = self.tally.by_portal.get(report.portal_id, 0) + 1
+        self.tally.last_reports[report.portal_id] = report
+        synced = report.writes.created + report.writes.adopted
+        if synced:
+            self._metrics.response_synced(synced)
+        for _ in range(report.writes.failed):
+            self._metrics.response_failed("write_failed")
+
+    async def _release(self, portal_id: int, delay: timedelta | None) -> None:
+        now = self._ctx.clock.now()
+        try:
+            async with self._ctx.database.session() as session:
+                if delay is None:
+                    portal = await session.get(Portal, portal_id)
+                    interval = (
+                        portal.poll_interval_s
+                        if portal is not None and portal.poll_interval_s
+                        else self._ctx.settings.sync.poll_interval_s
+                    )
+                    delay = timedelta(seconds=interval)
+                await leases.release(session, self.owner, portal_id, now + delay, now)
+        except Exception as exc:  # noqa: BLE001 - the lease then simply expires after its TTL
+            log.warning(EVENT_RELEASE_FAILED, portal=portal_id, error=str(exc))
+
+    async def _export_leases(self) -> None:
+        try:
+            async with self._ctx.database.session() as session:
+                live = await leases.lease_holders(session, self._ctx.clock.now())
+        except Exception:  # noqa: BLE001 - metrics are best effort
+            return
+        by_owner: dict[str, int] = {}
+        for lease in live:
+            by_owner[lease.owner] = by_owner.get(lease.owner, 0) + 1
+        self._metrics.set_lease_holders(by_owner)

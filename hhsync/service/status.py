@@ -1,0 +1,123 @@
+"""What ``hhsync status`` and ``hhsync portals list|show`` report: one overview per portal.
+
+Read-only and scoped by portal like every other query; the CLI only formats what this returns
+(as a table on a terminal, or JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hhsync.db import accounts, leases, portals, state
+from hhsync.db.session import Database
+from hhsync.db.tables import Negotiation, Portal, SyncRun, SyncStatus
+
+LAST_ERRORS = 3
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An hh.ru account linked to the portal."""
+
+    id: int
+    manager: str
+    employer: str
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class PortalView:
+    """One portal as the operator sees it."""
+
+    id: int
+    domain: str
+    status: str
+    reason: str | None
+    poll_interval_s: float | None
+    next_pass_at: datetime | None
+    leased_by: str | None
+    accounts: list[AccountView]
+    last_pass_at: datetime | None
+    last_pass_status: str | None
+    last_pass_error: str | None
+    counts: dict[str, int]
+    last_errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain data with ISO instants."""
+        data = asdict(self)
+        for key in ("next_pass_at", "last_pass_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value is not None else None
+        return data
+
+
+async def portal_views(
+    database: Database, now: datetime, portal_id: int | None = None
+) -> list[PortalView]:
+    """Every portal (or one), with accounts, last pass, counts and the newest errors."""
+    async with database.session() as session:
+        if portal_id is None:
+            chosen = await portals.list_portals(session)
+        else:
+            one = await portals.get_portal(session, portal_id)
+            chosen = [one] if one is not None else []
+        holders = {
+            lease.portal_id: lease.owner for lease in await leases.lease_holders(session, now)
+        }
+        return [await _view(session, portal, holders.get(portal.id or 0)) for portal in chosen]
+
+
+async def _view(session: AsyncSession, portal: Portal, leased_by: str | None) -> PortalView:
+    if portal.id is None:
+        raise ValueError("a stored portal has an id")
+    linked = await accounts.list_accounts(session, portal.id)
+    last = (
+        await session.exec(
+            select(SyncRun)
+            .where(col(SyncRun.portal_id) == portal.id)
+            .order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
+            .limit(1)
+        )
+    ).first()
+    errors = (
+        await session.exec(
+            select(Negotiation.hh_negotiation_id, Negotiation.last_error)
+            .where(
+                col(Negotiation.portal_id) == portal.id,
+                col(Negotiation.sync_status) == SyncStatus.FAILED,
+            )
+            .order_by(col(Negotiation.updated_at).desc())
+            .limit(LAST_ERRORS)
+        )
+    ).all()
+    return PortalView(
+        id=portal.id,
+        domain=portal.domain,
+        status=portal.status,
+        reason=portal.status_reason,
+        poll_interval_s=portal.poll_interval_s,
+        next_pass_at=portal.next_pass_at,
+        leased_by=leased_by,
+        accounts=[
+            AccountView(
+                id=a.id or 0,
+                manager=a.manager_name or a.hh_manager_id,
+                employer=a.employer_name or a.hh_employer_id,
+                status=a.status,
+                reason=a.status_reason,
+            )
+            for a in linked
+        ],
+        last_pass_at=(last.finished_at or last.started_at) if last else None,
+        last_pass_status=last.status if last else None,
+        last_pass_error=last.error if last else None,
+        counts=await state.count_by_status(session, portal.id),
+        last_errors=[f"{hh_id}: {error}" for hh_id, error in errors],
+    )

@@ -1,0 +1,101 @@
+"""The operator commands as a user runs them: real `hhsync` processes, a real PostgreSQL
+database, both sandboxes over HTTP (status, portals, resync --dry-run, retry-failed, doctor)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from hhsync.testing import free_port
+from tests.acceptance.conftest import World, daemon_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def hhsync(world: World, db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hhsync", *args],
+        env=daemon_env(world, db_url, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def as_json(result: subprocess.CompletedProcess[str]) -> Any:
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def test_operator_commands_against_a_real_portal(world: World, db_url: str) -> None:
+    portal = str(world.portal_id)
+    expected = world.hh_negotiations()
+
+    # resync --dry-run: the whole import is planned, nothing reaches the CRM.
+    planned = as_json(hhsync(world, db_url, "resync", "--portal", portal, "--dry-run", "--json"))
+    creates = [a for a in planned["actions"] if a["action"] == "CreateEntity"]
+    assert len(creates) == expected
+    assert world.entities("lead") == []
+
+    # A required CRM field makes every create fail: the responses are kept as failed.
+    world.bitrix_admin(
+        "POST", f"/_sandbox/portals/{world.domain}/required", entity="lead", field="POST"
+    )
+    failing = as_json(hhsync(world, db_url, "resync", "--portal", portal, "--json"))
+    assert failing["failed"] == expected
+    status = as_json(hhsync(world, db_url, "status", "--json"))
+    assert [p["domain"] for p in status] == [world.domain]
+    assert status[0]["counts"]["failed"] == expected
+    assert status[0]["last_errors"]
+    assert status[0]["accounts"][0]["status"] == "active"
+
+    # retry-failed once the field is optional again: everything arrives, once.
+    world.bitrix_admin(
+        "DELETE", f"/_sandbox/portals/{world.domain}/required", entity="lead", field="POST"
+    )
+    retried = hhsync(world, db_url, "retry-failed", "--portal", portal)
+    assert retried.returncode == 0, retried.stderr[-2000:]
+    assert f"{expected} failed responses made due" in retried.stdout
+    assert len(world.entities("lead")) == expected
+    shown = as_json(hhsync(world, db_url, "portals", "show", portal, "--json"))
+    assert shown["counts"]["synced"] == expected
+    assert shown["counts"]["failed"] == 0
+    assert shown["last_pass_status"] == "ok"
+
+    # pause / resume, seen by `portals list`.
+    assert hhsync(world, db_url, "portals", "pause", portal).returncode == 0
+    listed = as_json(hhsync(world, db_url, "portals", "list", "--json"))
+    assert listed[0]["status"] == "paused"
+    assert hhsync(world, db_url, "portals", "resume", portal).returncode == 0
+    table = hhsync(world, db_url, "portals", "list")
+    assert table.returncode == 0
+    assert f"{portal}\t{world.domain}\tactive" in table.stdout
+
+    # doctor: all green here; an unreachable hh.ru is a FAIL with a reason and exit 1.
+    healthy = hhsync(world, db_url, "doctor")
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr[-2000:]
+    assert "FAIL" not in healthy.stdout
+    for name in ("database", "schema", "token key", "hh.ru", "clock", f"portal {portal}"):
+        assert f"OK   {name}" in healthy.stdout
+    dead_hh = f"http://127.0.0.1:{free_port()}"
+    broken = hhsync(world, db_url, "doctor", HHSYNC_HH__API_URL=dead_hh)
+    assert broken.returncode == 1
+    assert "FAIL hh.ru" in broken.stdout
+
+
+def test_run_refuses_a_pool_smaller_than_its_passes(world: World, db_url: str) -> None:
+    result = hhsync(
+        world,
+        db_url,
+        "run",
+        HHSYNC_DATABASE__POOL_SIZE="3",
+        HHSYNC_SYNC__MAX_CONCURRENT_PASSES="4",
+    )
+    assert result.returncode == 2
+    assert "database.pool_size" in result.stderr
+    assert "HHSYNC_DATABASE__POOL_SIZE=6" in result.stderr
