@@ -167,7 +167,8 @@ async def check(args: argparse.Namespace) -> int:
                     "HHSYNC_LOG__FORMAT": "json",
                 }
             )
-            logs = Path(tmp)
+            logs = Path(args.logs or tmp)
+            logs.mkdir(parents=True, exist_ok=True)
             alpha, beta = daemon(env, "alpha", logs), daemon(env, "beta", logs)
             await asyncio.sleep(args.kill_after)
             killed_at = SystemClock().now()
@@ -238,6 +239,7 @@ def main() -> None:
     parser.add_argument("--ttl", type=float, default=10.0)
     parser.add_argument("--kill-after", type=float, default=30.0)
     parser.add_argument("--after-kill", type=float, default=30.0)
+    parser.add_argument("--logs", help="keep the daemons' logs in this directory")
     started = time.monotonic()
     code = asyncio.run(check(parser.parse_args()))
     print(f"took {time.monotonic() - started:.0f} s")
