@@ -88,6 +88,7 @@ class PassScheduler:
         self._slots: dict[int, Slot] = {}
         self._claiming = False
         self._tick_lock = asyncio.Lock()
+        self._refills: set[asyncio.Task[list[int]]] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self.tally = PassTally()
 
@@ -241,6 +242,16 @@ class PassScheduler:
                 if slot is not None and not slot.lost:
                     # Shielded: a stop arriving now must not leave the lease dangling.
                     await asyncio.shield(self._release(portal_id, None))
+                self._refill()
+
+    def _refill(self) -> None:
+        """A slot came free: claim at once instead of idling until the next tick (a backlog of
+        due portals would otherwise wait up to a whole tick per slot)."""
+        if not self._claiming:
+            return
+        task = asyncio.create_task(self.tick(), name="claim:refill")
+        self._refills.add(task)
+        task.add_done_callback(self._refills.discard)
 
     def _count(self, report: PassReport) -> None:
         self.tally.passes += 1
