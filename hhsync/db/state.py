@@ -544,3 +544,13 @@ async def import_progress(session: AsyncSession, portal_id: int) -> ImportProgre
         failed=counts[SyncStatus.FAILED],
         pending=counts[SyncStatus.PENDING] + counts[SyncStatus.IN_FLIGHT],
     )
+
+
+async def unfinished_by_portal(session: AsyncSession) -> dict[int, int]:
+    """Negotiations not yet in the CRM (pending, in flight or failed) per portal, for metrics."""
+    query = (
+        select(Negotiation.portal_id, func.count())
+        .where(col(Negotiation.sync_status) != SyncStatus.SYNCED)
+        .group_by(col(Negotiation.portal_id))
+    )
+    return {portal_id: int(count) for portal_id, count in (await session.exec(query)).all()}

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from hhsync.db import leases
+from hhsync.db import leases, state
 from hhsync.db.tables import Portal, RunStatus
 from hhsync.log import bound, get_logger
 from hhsync.metrics import Metrics
@@ -283,8 +283,10 @@ class PassScheduler:
         try:
             async with self._ctx.database.session() as session:
                 live = await leases.lease_holders(session, self._ctx.clock.now())
+                pending = await state.unfinished_by_portal(session)
         except Exception:  # noqa: BLE001 - metrics are best effort
             return
+        self._metrics.set_pending_responses(pending)
         by_owner: dict[str, int] = {}
         for lease in live:
             by_owner[lease.owner] = by_owner.get(lease.owner, 0) + 1

@@ -254,3 +254,35 @@ async def test_import_progress_counts_loaded_and_imported(
         "Ожидают повтора": 1,
         "В очереди": 1,
     }
+
+
+async def test_unfinished_counts_per_portal_feed_the_pending_gauge(
+    database: Database, cipher: TokenCipher
+) -> None:
+    alpha, account_a, vacancy_a = await portal_with_vacancy(database, cipher, "alpha")
+    beta, account_b, vacancy_b = await portal_with_vacancy(database, cipher, "beta")
+    async with database.session() as session:
+        await state.remember_negotiations(
+            session,
+            portal_id=alpha,
+            hh_account_id=account_a,
+            vacancy_id=vacancy_a,
+            seen=[seen("1"), seen("2")],
+            now=NOW,
+        )
+        await state.remember_negotiations(
+            session,
+            portal_id=beta,
+            hh_account_id=account_b,
+            vacancy_id=vacancy_b,
+            seen=[seen("1")],
+            now=NOW,
+        )
+        await state.record_created(
+            session,
+            portal_id=alpha,
+            hh_negotiation_id="1",
+            created=state.CreatedEntity(EntityType.LEAD, 5, None, "response"),
+            now=NOW,
+        )
+        assert await state.unfinished_by_portal(session) == {alpha: 1, beta: 1}
