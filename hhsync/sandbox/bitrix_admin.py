@@ -10,7 +10,7 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
   portal in one step: tokens, ``client_endpoint``, ``server_endpoint``, ``token_url``, the iframe
   form/query and the ONAPPINSTALL form; ``GET /_sandbox/portals`` lists them.
 * ``GET P`` summary (counts, plan, bucket levels, method time used, required fields, users);
-  ``GET P/entities/{leads|deals|activities|comments|userfields|files}``.
+  ``GET P/entities/{leads|deals|contacts|activities|comments|userfields|files}``.
 * ``POST P/tokens {user_id}`` a token pair for a user; ``POST P/code {user_id}`` an auth code.
 * ``POST P/plan {plan | drain_per_s, burst, operating_limit_s, method_costs}``.
 * ``POST|DELETE P/required {entity, field, label?, stage?}``.
@@ -188,13 +188,18 @@ async def portal_summary(request: Request) -> Any:
 
 
 async def portal_entities(request: Request) -> Any:
-    """GET /_sandbox/portals/{domain}/entities/{kind}: every lead/deal/activity/… as JSON."""
+    """GET /_sandbox/portals/{domain}/entities/{kind}: CRM entities, activities… as JSON."""
     sandbox, portal = _sandbox(request), _portal(request)
     kind = request.path_params["kind"]
     ctx = admin_context(sandbox, portal)
     if kind in {"lead", "deal", "contact", "leads", "deals", "contacts"}:
         entity_kind = kind.rstrip("s")
-        return [render(ctx, e) for e in portal.entities[entity_kind].values()]
+        rows = [render(ctx, e) for e in portal.entities[entity_kind].values()]
+        if entity_kind != "contact":
+            # REST ``get`` shows only the first contact (CONTACT_ID); the admin view shows them all
+            for row, e in zip(rows, portal.entities[entity_kind].values(), strict=True):
+                row["CONTACT_IDS"] = list(e.contact_ids)
+        return rows
     if kind in {"activity", "activities"}:
         return [
             activity_row(a) | {"LAYOUT": a.layout, "FIELDS": a.fields}

@@ -1,11 +1,13 @@
-"""Legacy ``crm.lead.*`` / ``crm.deal.*``: add, update, get, list, delete, fields.
+"""Legacy ``crm.lead.*``, ``crm.deal.*``, ``crm.contact.*``: add, update, get, list, delete, fields.
 
 Faithful quirks (bitrix_api.md §7, §15.9-12): numbers come back as strings, ``*.add`` returns an
 int and ``*.update`` ``true``; unknown and read-only fields are silently ignored; multifields get
 row ids and are absent from ``get`` when empty; ``crm.deal.update`` silently keeps the pipeline;
 required fields configured on the portal (standard or UF) make add/update fail with
 ``"error": ""`` and one ``The required field '…' is missing.<br />`` line per field, creating
-nothing.
+nothing. Contacts use the same code: they carry multifields like leads, have no title or stage,
+and a missing one is ``Contact is not found`` (the documented ``crm.contact.update`` error).
+Links between contacts and leads/deals are in :mod:`hhsync.sandbox.bitrix_links`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from hhsync.sandbox.bitrix_fields import (
     spec_map,
 )
 from hhsync.sandbox.bitrix_filter import matches, paginate, parse_filter, sort_rows
+from hhsync.sandbox.bitrix_links import LINK_FIELDS, unlink_contact, write_link
 from hhsync.sandbox.bitrix_params import as_int, flag, lower_keys
 from hhsync.sandbox.bitrix_store import CrmEntity, MultiValue, Portal
 from hhsync.sandbox.bitrix_userfields import commit_files, read_uf_value, write_uf_value
@@ -79,7 +82,8 @@ def _defaults(ctx: CallContext, kind: str, entity_id: int) -> dict[str, Any]:
     fields: dict[str, Any] = {
         spec.name: None
         for spec in FIELDS_BY_KIND[kind]
-        if spec.type != "crm_multifield" and spec.name != "CONTACT_IDS"
+        # list-valued links are kept apart (``entity.contact_ids``) and not returned by ``get``
+        if spec.type != "crm_multifield" and spec.name not in {"CONTACT_IDS", "COMPANY_IDS"}
     }
     if kind == "contact":
         fields.update(
@@ -254,14 +258,14 @@ def _apply(
         if name in MULTIFIELDS and kind in PERSON_KINDS:
             _write_multifields(ctx, entity, name, value)
             continue
-        if name in {"CONTACT_ID", "CONTACT_IDS"} and kind != "contact":
-            _link_contacts(ctx, entity, name, value)
+        if name in LINK_FIELDS and name in specs:
+            write_link(portal, entity, name, value)
             continue
         if name in userfields:
             write_uf_value(ctx, entity, userfields[name], value)
             continue
         spec = specs.get(name)
-        if spec is None or spec.read_only or name in {"CATEGORY_ID", "CONTACT_IDS"}:
+        if spec is None or spec.read_only or name == "CATEGORY_ID":
             continue  # unknown, read-only and (on update) pipeline changes are silently ignored
         text = _scalar(name, value)
         _validate_references(ctx, kind, name, text, category)
@@ -283,31 +287,6 @@ def _apply(
             portal, _stage_entity(portal, category), entity.fields["STAGE_ID"] or ""
         )
         entity.fields["CLOSED"] = "N" if entity.fields["STAGE_SEMANTIC_ID"] == "P" else "Y"
-
-
-def _link_contacts(ctx: CallContext, entity: CrmEntity, name: str, value: Any) -> None:
-    """``CONTACT_IDS`` (replaced wholesale, §7.1) or the deprecated single ``CONTACT_ID``.
-
-    Stricter than documented: an id of no existing contact is refused instead of dropped.
-    """
-    raw = (
-        value
-        if isinstance(value, list)
-        else list(value.values())
-        if isinstance(value, dict)
-        else [value]
-    )
-    ids: list[int] = []
-    for item in raw:
-        if item in (None, "", 0, "0"):
-            continue
-        contact_id = as_int(item)
-        if contact_id is None or contact_id not in ctx.portal.entities["contact"]:
-            raise legacy_error(f"Contact with ID '{item}' is not found.")
-        if contact_id not in ids:
-            ids.append(contact_id)
-    entity.contact_ids = ids
-    entity.fields["CONTACT_ID"] = str(ids[0]) if ids else None
 
 
 def _is_empty(value: Any) -> bool:
@@ -354,6 +333,9 @@ def _entity_id(params: dict[str, Any]) -> int:
     return entity_id
 
 
+_NOT_FOUND = {"contact": "Contact is not found"}  # crm.contact.update.error.not-found.json
+
+
 def visible(ctx: CallContext, entity: CrmEntity) -> bool:
     """Whether the token's user may read ``entity`` (managers may be limited to their own)."""
     if ctx.user.admin or not ctx.portal.managers_see_own_only:
@@ -364,7 +346,7 @@ def visible(ctx: CallContext, entity: CrmEntity) -> bool:
 def _find(ctx: CallContext, kind: str, params: dict[str, Any]) -> CrmEntity:
     entity = ctx.portal.entities[kind].get(_entity_id(params))
     if entity is None:
-        raise legacy_error("Not found")
+        raise legacy_error(_NOT_FOUND.get(kind, "Not found"))
     if not visible(ctx, entity):
         raise legacy_error("Access denied.")
     return entity
@@ -392,7 +374,7 @@ def add(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
     entity_id = portal.next_id(kind)
     draft.id = entity_id
     draft.fields["ID"] = str(entity_id)
-    if kind != "contact" and not draft.fields.get("TITLE"):
+    if kind != "contact" and not fields.get("TITLE"):  # the draft's default says "#0"
         draft.fields["TITLE"] = _defaults(ctx, kind, entity_id)["TITLE"]
     commit_files(portal, draft)
     portal.entities[kind][entity_id] = draft
@@ -420,6 +402,8 @@ def delete(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
     """``crm.{kind}.delete``: removes the entity; returns true."""
     entity = _find(ctx, kind, params)
     del ctx.portal.entities[kind][entity.id]
+    if kind == "contact":
+        unlink_contact(ctx.portal, entity.id)
     return MethodResult(True)
 
 

@@ -316,6 +316,8 @@ def duplicate_findbycomm(ctx: CallContext, params: dict[str, Any]) -> MethodResu
         ]
         if ids:
             found[key] = ids[:20]
+        if len(ids) >= 20:
+            break  # a full type hides the later ones (order LEAD, CONTACT; §11)
     return MethodResult(found if found else [])
 
 

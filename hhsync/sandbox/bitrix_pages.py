@@ -2,9 +2,10 @@
 
 The host page does what a portal does when a user opens an application: it renders an iframe and
 POSTs ``AUTH_ID``, ``REFRESH_ID``, ``member_id``, ``PLACEMENT``… into it, with ``DOMAIN``,
-``PROTOCOL``, ``LANG`` and ``APP_SID`` in the query string of ``app_url``. The CRM view lists leads
-and deals with their fields, files and timeline. Everything shown is escaped: applicant names and
-texts come from hh.ru and are hostile input.
+``PROTOCOL``, ``LANG`` and ``APP_SID`` in the query string of ``app_url``. The CRM view lists leads,
+deals (with the name, phones and e-mails of their linked contacts) and contacts with their fields,
+files and timeline. Everything shown is escaped: applicant names and texts come from hh.ru and
+are hostile input.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hhsync.sandbox.bitrix_crm import render
 from hhsync.sandbox.bitrix_http import base_url
 from hhsync.sandbox.bitrix_install import app_sid, iframe_form, iframe_query
 from hhsync.sandbox.bitrix_rest import BitrixSandbox
-from hhsync.sandbox.bitrix_store import Activity, CrmEntity, Portal, StoredFile
+from hhsync.sandbox.bitrix_store import OWNER_TYPES, Activity, CrmEntity, Portal, StoredFile
 
 _CONTACT_LABELS = {"PHONE": "Телефон", "EMAIL": "E-mail", "WEB": "Сайт", "IM": "Мессенджер"}
 
@@ -159,10 +160,49 @@ def _value_html(portal: Portal, value: Any) -> str:
     return escape(str(value))
 
 
+_TITLES = {"lead": "Лиды", "deal": "Сделки", "contact": "Контакты"}
+_STAGE_HEADS = {"lead": "Статус", "deal": "Стадия", "contact": "Тип"}
+_STAGE_FIELDS = {"lead": "STATUS_ID", "deal": "STAGE_ID", "contact": "TYPE_ID"}
+_OWNER_TYPE_IDS = {kind: type_id for type_id, kind in OWNER_TYPES.items()}
+
+
+def _people(portal: Portal, entity: CrmEntity) -> list[CrmEntity]:
+    """Whose name, phones and e-mails a row shows: a deal shows its linked contacts."""
+    if entity.kind != "deal":
+        return [entity]
+    contacts = portal.entities["contact"]
+    return [contacts[c] for c in entity.contact_ids if c in contacts]
+
+
+def _person_cells(people: list[CrmEntity]) -> tuple[str, str]:
+    names = [
+        " ".join(str(p.fields.get(k) or "") for k in ("LAST_NAME", "NAME", "SECOND_NAME")).strip()
+        for p in people
+    ]
+    comms = [
+        f"{_CONTACT_LABELS.get(m.type_id, escape(m.type_id))}: {escape(m.value)}"
+        for p in people
+        for m in p.multi
+    ]
+    return "<br>".join(escape(n) for n in names if n) or "—", "<br>".join(comms) or "—"
+
+
+def _title_cell(portal: Portal, entity: CrmEntity, data: dict[str, Any]) -> str:
+    if entity.kind != "contact":
+        return escape(str(data.get("TITLE") or ""))
+    deals = [d for d in portal.entities["deal"].values() if entity.id in d.contact_ids]
+    return "<br>".join(f"#{d.id} {escape(str(d.fields.get('TITLE') or ''))}" for d in deals) or "—"
+
+
+def _directory(portal: Portal, kind: str, data: dict[str, Any]) -> str:
+    if kind == "deal":
+        return portal.categories[int(data.get("CATEGORY_ID") or 0)].stage_entity
+    return "STATUS" if kind == "lead" else "CONTACT_TYPE"
+
+
 def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
     sandbox = _sandbox(request)
     ctx = admin_context(sandbox, portal)
-    stage_field = "STATUS_ID" if kind == "lead" else "STAGE_ID"
     # lead statuses and deal stages share ids like NEW: look names up in the right directory
     stage_names = {(s.entity_id, s.status_id): s.name for s in portal.statuses}
     users = {str(u.id): f"{u.name} {u.last_name}" for u in portal.users.values()}
@@ -170,20 +210,8 @@ def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
     entities: list[CrmEntity] = sorted(portal.entities[kind].values(), key=lambda e: -e.id)
     for entity in entities:
         data = render(ctx, entity)
-        person = " ".join(str(data.get(k) or "") for k in ("LAST_NAME", "NAME", "SECOND_NAME"))
-        contacts = (
-            "<br>".join(
-                f"{_CONTACT_LABELS.get(m.type_id, escape(m.type_id))}: {escape(m.value)}"
-                for m in entity.multi
-            )
-            or "—"
-        )
-        directory = (
-            "STATUS"
-            if kind == "lead"
-            else portal.categories[int(data.get("CATEGORY_ID") or 0)].stage_entity
-        )
-        stage = str(data.get(stage_field))
+        person, contacts = _person_cells(_people(portal, entity))
+        stage = str(data.get(_STAGE_FIELDS[kind]))
         extra = "".join(
             f'<div><span class="muted">{escape(uf.label)}:</span> '
             f"{_value_html(portal, data.get(uf.field_name))}</div>"
@@ -192,7 +220,7 @@ def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
         timeline = "".join(
             _activity_html(a)
             for a in portal.activities.values()
-            if a.owner_id == entity.id and a.owner_type_id == (1 if kind == "lead" else 2)
+            if a.owner_id == entity.id and a.owner_type_id == _OWNER_TYPE_IDS[kind]
         )
         timeline += "".join(
             f'<div class="activity">💬 {escape(c.comment)}</div>'
@@ -201,9 +229,9 @@ def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
         )
         rows.append(
             "<tr>"
-            f"<td>{entity.id}</td><td>{escape(str(data.get('TITLE') or ''))}</td>"
-            f"<td>{escape(person.strip()) or '—'}</td><td>{contacts}</td>"
-            f"<td>{escape(stage_names.get((directory, stage), stage))}</td>"
+            f"<td>{entity.id}</td><td>{_title_cell(portal, entity, data)}</td>"
+            f"<td>{person}</td><td>{contacts}</td>"
+            f"<td>{escape(stage_names.get((_directory(portal, kind, data), stage), stage))}</td>"
             f"<td>{escape(users.get(str(data.get('ASSIGNED_BY_ID')), '—'))}</td>"
             f"<td>{_value_html(portal, data.get('COMMENTS'))}{extra}"
             f'<div class="muted">{escape(str(data.get("ORIGINATOR_ID") or ""))} '
@@ -211,21 +239,22 @@ def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
             f"<td>{timeline or '—'}</td></tr>"
         )
     head = (
-        "<tr><th>ID</th><th>Название</th><th>ФИО</th><th>Контакты</th><th>"
-        + ("Статус" if kind == "lead" else "Стадия")
+        "<tr><th>ID</th><th>"
+        + ("Сделки" if kind == "contact" else "Название")
+        + "</th><th>ФИО</th><th>Контакты</th><th>"
+        + _STAGE_HEADS[kind]
         + "</th><th>Ответственный</th><th>Поля</th><th>Таймлайн</th></tr>"
     )
-    title = "Лиды" if kind == "lead" else "Сделки"
     empty = "" if rows else '<p class="muted">Пока пусто.</p>'
-    return f"<h2>{title} ({len(rows)})</h2><table>{head}{''.join(rows)}</table>{empty}"
+    return f"<h2>{_TITLES[kind]} ({len(rows)})</h2><table>{head}{''.join(rows)}</table>{empty}"
 
 
 async def crm_page(request: Request) -> Response:
-    """``/_sandbox/portal/{domain}/crm``: leads and deals with fields, files and timeline."""
+    """``/_sandbox/portal/{domain}/crm``: leads, deals, contacts with fields, files, timeline."""
     portal = _sandbox(request).portal(request.path_params["domain"])
     if portal is None:
         return HTMLResponse("Портал не найден", status_code=404)
-    body = _entity_rows(request, portal, "lead") + _entity_rows(request, portal, "deal")
+    body = "".join(_entity_rows(request, portal, kind) for kind in ("lead", "deal", "contact"))
     return HTMLResponse(_page("CRM", portal, body))
 
 
