@@ -508,27 +508,43 @@ def _pass_now(
     force: bool,
     dry_run: bool = False,
     vacancies: list[str] | None = None,
+    since: Any = None,
+    show_progress: bool = False,
     before: Any = None,
 ) -> Any:
-    """Run one pass in this process; ``before(database)`` runs first in the same loop."""
+    """Run one pass in this process; ``before(database)`` runs first, once the lease is ours."""
     import asyncio
+    import contextlib
 
-    from hhsync.service.operator import NoSuchPortal, PortalBusy, one_pass
+    from rich.console import Console
+
+    from hhsync.service.exclusive import LeaseLost, PortalBusy
+    from hhsync.service.operator import NoSuchPortal, one_pass
+    from hhsync.service.progress_bars import progress_bars
+    from hhsync.sync.progress import PassProgress
 
     async def main() -> Any:
         database, cipher = _open(settings)
+        progress = PassProgress()
+        bars = (
+            progress_bars(progress, Console(stderr=True))
+            if show_progress
+            else contextlib.nullcontext()
+        )
         try:
-            if before is not None:
-                await before(database)
-            return await one_pass(
-                settings,
-                database,
-                cipher,
-                portal_id,
-                force=force,
-                dry_run=dry_run,
-                only_vacancies=vacancies,
-            )
+            async with bars:
+                return await one_pass(
+                    settings,
+                    database,
+                    cipher,
+                    portal_id,
+                    force=force,
+                    dry_run=dry_run,
+                    only_vacancies=vacancies,
+                    since=since,
+                    progress=progress,
+                    before=None if before is None else lambda: before(database),
+                )
         finally:
             await database.dispose()
 
@@ -536,10 +552,40 @@ def _pass_now(
         return asyncio.run(main())
     except NoSuchPortal:
         _fail(f"no portal {portal_id}")
-    except PortalBusy as exc:
+    except (PortalBusy, LeaseLost) as exc:
         _fail(str(exc))
     except DatabaseError as exc:
         _fail(str(exc))
+
+
+def _since(value: str | None) -> Any:
+    """``--since``: a date (midnight UTC) or an ISO instant; a naive instant is taken as UTC."""
+    from datetime import UTC, datetime
+
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"--since: {value!r} is not a date (2026-11-01) or an instant (2026-11-01T09:30)", 2)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _progress_wanted(choice: bool | None, as_json: bool) -> bool:
+    """Bars by default only for a person at a terminal; never mixed into JSON output."""
+    if choice is not None:
+        return choice
+    return not as_json and sys.stderr.isatty()
+
+
+ProgressOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Progress bars on standard error (default: when it is a terminal).",
+        show_default=False,
+    ),
+]
 
 
 def _say_report(report: Any, as_json: bool) -> None:
@@ -573,13 +619,33 @@ def resync(
     vacancy: Annotated[
         list[str] | None, typer.Option("--vacancy", "-v", help="Only this hh.ru vacancy id.")
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Only negotiations hh.ru changed at or after this date or instant (UTC unless"
+            " an offset is given).",
+        ),
+    ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the planned actions; write nothing to the CRM.")
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the planned actions; write nothing (CRM or database)."
+        ),
     ] = False,
+    show_progress: ProgressOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Force a pass that re-reads hh.ru instead of trusting counters and watermarks."""
-    report = _pass_now(_settings(), portal, force=True, dry_run=dry_run, vacancies=vacancy)
+    report = _pass_now(
+        _settings(),
+        portal,
+        force=True,
+        dry_run=dry_run,
+        vacancies=vacancy,
+        since=_since(since),
+        show_progress=_progress_wanted(show_progress, as_json),
+    )
     if dry_run:
         actions = [_action_line(a) for p in report.planned for a in p.actions]
         anomalies = [a.reason for p in report.planned for a in p.anomalies]
@@ -589,7 +655,7 @@ def resync(
         for line in actions:
             typer.echo(" ".join(f"{k}={v}" for k, v in line.items()))
         typer.echo(
-            f"dry run: {len(actions)} actions planned, nothing written to Bitrix24"
+            f"dry run: {len(actions)} actions planned, nothing written to Bitrix24 or the database"
             + (f" ({report.skipped})" if report.skipped else "")
         )
         return
@@ -599,7 +665,9 @@ def resync(
 
 
 @app.command("retry-failed")
-def retry_failed(portal: PortalOption, as_json: JsonOption = False) -> None:
+def retry_failed(
+    portal: PortalOption, show_progress: ProgressOption = None, as_json: JsonOption = False
+) -> None:
     """Retry a portal's failed responses now."""
     from hhsync.service.operator import mark_failed_due
 
@@ -608,7 +676,13 @@ def retry_failed(portal: PortalOption, as_json: JsonOption = False) -> None:
     async def before(database: Any) -> None:
         due.append(await mark_failed_due(database, portal, _now()))
 
-    report = _pass_now(_settings(), portal, force=False, before=before)
+    report = _pass_now(
+        _settings(),
+        portal,
+        force=False,
+        before=before,
+        show_progress=_progress_wanted(show_progress, as_json),
+    )
     if not as_json:
         typer.echo(f"{due[0]} failed responses made due")
     _say_report(report, as_json)

@@ -139,9 +139,9 @@ class Metrics:
         """Count responses that reached the CRM."""
         self.responses_synced.inc(count)
 
-    def response_failed(self, reason: str) -> None:
-        """Count one response that failed to sync and why."""
-        self.responses_failed.labels(reason).inc()
+    def response_failed(self, reason: str, count: int = 1) -> None:
+        """Count responses that failed to sync, by why (``writing.FailureKind``)."""
+        self.responses_failed.labels(reason).inc(count)
 
     def hh_request(self, status_code: int | None) -> None:
         """Count one hh.ru request by its HTTP status; ``None`` means no response arrived."""

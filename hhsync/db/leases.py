@@ -75,6 +75,22 @@ async def claim_due_portals(
     return sorted(claimed)
 
 
+async def claim_portal(
+    session: AsyncSession, owner: str, portal_id: int, now: datetime, ttl_s: float
+) -> bool:
+    """Lease one named portal now, due or not (an operator's resync); False if someone holds it.
+
+    The same upsert as the claim tick's: it replaces only an expired lease or one already ours, so
+    a daemon and the CLI can never both hold a portal, on either dialect.
+    """
+    connection = await session.connection()
+    result = await connection.execute(
+        _statement(sql.UPSERT_LEASE),
+        {"owner": owner, "portal_id": portal_id, "now": now, "expires_at": _expiry(now, ttl_s)},
+    )
+    return bool(result.scalars().all())
+
+
 async def heartbeat(
     session: AsyncSession, owner: str, portal_ids: Collection[int], now: datetime, ttl_s: float
 ) -> list[int]:

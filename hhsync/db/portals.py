@@ -72,6 +72,14 @@ async def get_portal(session: AsyncSession, portal_id: int) -> Portal | None:
     return await session.get(Portal, portal_id)
 
 
+async def poll_interval_s(session: AsyncSession, portal_id: int, default_s: float) -> float:
+    """Seconds between the portal's passes: its own interval, else the global ``default_s``."""
+    portal = await session.get(Portal, portal_id)
+    if portal is not None and portal.poll_interval_s:
+        return float(portal.poll_interval_s)
+    return default_s
+
+
 async def get_portal_by_member_id(session: AsyncSession, member_id: str) -> Portal | None:
     """The portal Bitrix24 identifies by ``member_id``."""
     result = await session.exec(select(Portal).where(col(Portal.member_id) == member_id))

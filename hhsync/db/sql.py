@@ -59,6 +59,8 @@ ORDER BY p.next_pass_at NULLS FIRST, p.id
 LIMIT :limit
 """
 
+# Also how an operator's resync leases one named portal (either dialect): a concurrent insert of the
+# same portal waits for the other's commit, then the WHERE sees its live lease and writes nothing.
 UPSERT_LEASE: Final[LiteralString] = """
 INSERT INTO portal_lease (portal_id, owner, claimed_at, heartbeat_at, expires_at)
 VALUES (:portal_id, :owner, :now, :now, :expires_at)

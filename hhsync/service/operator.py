@@ -1,33 +1,31 @@
 """What an operator changes by hand: pause or resume a portal, resync it, retry its failures.
 
 Each function is one small transaction (or one pass) so the CLI stays a formatter. A forced
-resync and a retry run the ordinary engine pass (``run_pass``) — there is no second code path that
-writes to Bitrix24.
+resync and a retry run the ordinary engine pass (``run_pass``) under a lease of their own
+(``exclusive.run_leased``) — there is no second code path that writes to Bitrix24.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import col
 
-from hhsync.clock import SystemClock
 from hhsync.config import Settings
-from hhsync.db import leases, portals
+from hhsync.db import portals
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import Negotiation, Portal, PortalStatus, SyncStatus
-from hhsync.sync.context import SyncContext
+from hhsync.service.exclusive import run_leased
+from hhsync.sync.context import SyncContext, default_instance_id
 from hhsync.sync.engine import PassReport, run_pass
+from hhsync.sync.progress import PassProgress
 
 
 class NoSuchPortal(LookupError):
     """The operator named a portal id that does not exist."""
-
-
-class PortalBusy(RuntimeError):
-    """A daemon holds the portal's lease: a second pass now would break one-owner-per-portal."""
 
 
 async def set_paused(database: Database, portal_id: int, paused: bool, now: datetime) -> Portal:
@@ -73,24 +71,37 @@ async def one_pass(
     force: bool,
     dry_run: bool = False,
     only_vacancies: list[str] | None = None,
+    since: datetime | None = None,
+    progress: PassProgress | None = None,
+    before: Callable[[], Awaitable[object]] | None = None,
 ) -> PassReport:
-    """Run one pass now in this process (the CLI's resync and retry-failed)."""
+    """Run one pass now in this process (the CLI's resync and retry-failed).
+
+    A real pass leases the portal first (PortalBusy if a daemon holds it) and keeps the lease
+    while it runs; ``before`` runs once the lease is ours. A dry run writes nothing, so it needs
+    no lease and never makes a daemon wait.
+    """
     async with database.session() as session:
         if await portals.get_portal(session, portal_id) is None:
             raise NoSuchPortal(portal_id)
-        now = SystemClock().now()
-        holder = next(
-            (x.owner for x in await leases.lease_holders(session, now) if x.portal_id == portal_id),
-            None,
-        )
-    # Best effort, not a lease of our own (leases.py claims only due portals): a daemon that
-    # claims the portal between this check and the pass could still overlap with it.
-    if holder is not None and not dry_run:
-        raise PortalBusy(f"portal {portal_id} is being synced by {holder}; try again shortly")
-    ctx = SyncContext.create(settings, database, cipher, instance_id="cli")
-    try:
+    ctx = SyncContext.create(settings, database, cipher, instance_id=f"cli:{default_instance_id()}")
+
+    async def work() -> PassReport:
+        if before is not None:
+            await before()
         return await run_pass(
-            ctx, portal_id, force=force, dry_run=dry_run, only_vacancies=only_vacancies
+            ctx,
+            portal_id,
+            force=force,
+            dry_run=dry_run,
+            only_vacancies=only_vacancies,
+            since=since,
+            progress=progress,
         )
+
+    try:
+        if dry_run:
+            return await work()
+        return await run_leased(ctx, portal_id, work)
     finally:
         await ctx.aclose()

@@ -24,8 +24,8 @@ from typing import Any, Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from hhsync.db import leases, state
-from hhsync.db.tables import Portal, RunStatus
+from hhsync.db import leases, portals, state
+from hhsync.db.tables import RunStatus
 from hhsync.log import bound, get_logger
 from hhsync.metrics import Metrics
 from hhsync.sync.context import SyncContext
@@ -56,6 +56,8 @@ class Slot:
 
     portal_id: int
     task: asyncio.Task[None]
+    renewed_at: float
+    """When the lease was last claimed or renewed (monotonic seconds)."""
     lost: bool = False
 
 
@@ -171,7 +173,7 @@ class PassScheduler:
             log.info(EVENT_CLAIMED, portals=claimed, owner=self.owner)
         for portal_id in claimed:
             task = asyncio.create_task(self._pass(portal_id), name=f"pass:portal-{portal_id}")
-            self._slots[portal_id] = Slot(portal_id, task)
+            self._slots[portal_id] = Slot(portal_id, task, self._ctx.clock.monotonic())
         return claimed
 
     async def heartbeat(self) -> list[int]:
@@ -180,13 +182,23 @@ class PassScheduler:
         if not held:
             await self._export_leases()
             return []
-        now = self._ctx.clock.now()
+        now, monotonic = self._ctx.clock.now(), self._ctx.clock.monotonic()
         try:
             async with self._ctx.database.session() as session:
                 kept = set(await leases.heartbeat(session, self.owner, held, now, self._ttl_s))
         except Exception as exc:  # noqa: BLE001 - the next beat retries; the TTL has slack
             log.warning(EVENT_HEARTBEAT_FAILED, error=str(exc))
-            return []
+            # A lease not renewed for a whole TTL has expired: stop its pass even without an
+            # answer from the database, since another instance may be taking the portal now.
+            kept = {
+                portal_id
+                for portal_id, slot in self._slots.items()
+                if monotonic - slot.renewed_at < self._ttl_s
+            }
+        else:
+            for portal_id in kept:
+                if portal_id in self._slots:
+                    self._slots[portal_id].renewed_at = monotonic
         for portal_id in held:
             slot = self._slots.get(portal_id)
             if portal_id not in kept and slot is not None and not slot.task.done():
@@ -260,21 +272,18 @@ class PassScheduler:
         synced = report.writes.created + report.writes.adopted
         if synced:
             self._metrics.response_synced(synced)
-        for _ in range(report.writes.failed):
-            self._metrics.response_failed("write_failed")
+        for reason, count in report.writes.failed_by_reason.items():
+            self._metrics.response_failed(reason, count)
 
     async def _release(self, portal_id: int, delay: timedelta | None) -> None:
         now = self._ctx.clock.now()
         try:
             async with self._ctx.database.session() as session:
                 if delay is None:
-                    portal = await session.get(Portal, portal_id)
-                    interval = (
-                        portal.poll_interval_s
-                        if portal is not None and portal.poll_interval_s
-                        else self._ctx.settings.sync.poll_interval_s
+                    default_s = self._ctx.settings.sync.poll_interval_s
+                    delay = timedelta(
+                        seconds=await portals.poll_interval_s(session, portal_id, default_s)
                     )
-                    delay = timedelta(seconds=interval)
                 await leases.release(session, self.owner, portal_id, now + delay, now)
         except Exception as exc:  # noqa: BLE001 - the lease then simply expires after its TTL
             log.warning(EVENT_RELEASE_FAILED, portal=portal_id, error=str(exc))

@@ -34,6 +34,7 @@ from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logge
 from hhsync.sync.actions import AddActivity, Anomaly, CreateEntity
 from hhsync.sync.context import SyncContext, start_counting
 from hhsync.sync.plan import Plan, plan
+from hhsync.sync.progress import PassProgress
 from hhsync.sync.reading import read_account
 from hhsync.sync.snapshot import PlanSettings
 from hhsync.sync.userfields import ensure_user_fields
@@ -80,11 +81,21 @@ async def run_pass(
     dry_run: bool = False,
     only_vacancies: list[str] | None = None,
     backfill: bool = False,
+    since: datetime | None = None,
+    progress: PassProgress | None = None,
 ) -> PassReport:
-    """Sync one portal once. ``dry_run`` plans (and reads hh.ru) but writes nothing to Bitrix24."""
+    """Sync one portal once.
+
+    ``dry_run`` reads hh.ru and plans, but writes nothing: neither to Bitrix24 nor to our database
+    (only a token refresh is stored, since hh.ru and Bitrix24 accept each refresh token once).
+    ``since`` limits the plan to negotiations hh.ru changed at or after that instant; everything
+    listed is still stored, so nothing seen is ever lost. ``progress`` is filled as the pass goes.
+    """
     counts = start_counting()
     now = ctx.clock.now()
     report = PassReport(portal_id)
+    if progress is not None:
+        report.writes = progress.writes
     async with ctx.database.session() as session:
         portal = await portals.get_portal(session, portal_id)
         if portal is None:
@@ -111,7 +122,17 @@ async def run_pass(
             report.skipped = "no active hh.ru account"
         else:
             scope = _Pass(
-                ctx, prefs, settings, report, now, force, dry_run, only_vacancies, backfill
+                ctx,
+                prefs,
+                settings,
+                report,
+                now,
+                force,
+                dry_run,
+                only_vacancies,
+                backfill,
+                since,
+                progress or PassProgress(writes=report.writes),
             )
             try:
                 await _sync_accounts(scope, portal, linked)
@@ -157,6 +178,8 @@ class _Pass:
     dry_run: bool
     only_vacancies: list[str] | None
     backfill: bool
+    since: datetime | None
+    progress: PassProgress
 
 
 async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) -> None:
@@ -213,6 +236,8 @@ async def _sync_account(
             now=scope.now,
             force=scope.force,
             only_vacancies=scope.only_vacancies,
+            store=not scope.dry_run,
+            progress=scope.progress,
         )
     except HhError as exc:
         if isinstance(exc, NeedsReauth):
@@ -231,7 +256,11 @@ async def _sync_account(
             | {n.vacancy_hh_id for n in reading.snapshot.negotiations},
             hh_account_id=account.id,
         )
-    the_plan = plan(reading.snapshot, stored, scope.settings, scope.now, force=scope.force)
+    remote = reading.snapshot
+    if scope.since is not None:
+        remote, stored = remote.updated_since(scope.since), stored.updated_since(scope.since)
+    the_plan = plan(remote, stored, scope.settings, scope.now, force=scope.force)
+    scope.progress.negotiations_planned += len({a.hh_id for a in the_plan.actions})
     report.planned.append(the_plan)
     report.anomalies.extend(the_plan.anomalies)
     for anomaly in the_plan.anomalies:

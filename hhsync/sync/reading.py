@@ -14,10 +14,11 @@ from datetime import datetime
 from hhsync.db import state
 from hhsync.db.session import Database
 from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
-from hhsync.hh.client import HhClient
+from hhsync.hh.client import HhClient, Listing
 from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
 from hhsync.sync.changes import VacancySeen, vacancies_to_read
+from hhsync.sync.progress import PassProgress
 from hhsync.sync.snapshot import RemoteNegotiation, RemoteSnapshot
 
 INTERNSHIP_MARKERS = ("стаж", "intern", "практик")
@@ -77,8 +78,15 @@ async def read_account(
     now: datetime,
     force: bool = False,
     only_vacancies: Sequence[str] | None = None,
+    store: bool = True,
+    progress: PassProgress | None = None,
 ) -> AccountReading:
-    """List the account's vacancies, then the negotiations of those that changed; store them."""
+    """List the account's vacancies, then the negotiations of those that changed; store them.
+
+    ``store=False`` (a dry run) reads exactly the same but leaves the database as it was: vacancies
+    and negotiations not stored yet are simply absent from ``vacancies`` and the stored state, which
+    the planner reads as "new".
+    """
     if account.id is None:
         raise ValueError("account must be stored")
     listed = await hh.active_vacancies(account.hh_employer_id, all_accessible=True)
@@ -99,6 +107,10 @@ async def read_account(
                     stored.last_full_read_at if stored else None,
                 )
             )
+            if not store:
+                if stored is not None:
+                    rows[vacancy.id] = stored
+                continue
             rows[vacancy.id] = await state.upsert_vacancy(
                 session,
                 portal_id=account.portal_id,
@@ -116,35 +128,56 @@ async def read_account(
     reading = AccountReading(RemoteSnapshot(), rows)
     remotes: list[RemoteNegotiation] = []
     complete: set[str] = set()
-    for vacancy_id in vacancies_to_read(seen, now, reconcile_s, force=force):
+    to_read = vacancies_to_read(seen, now, reconcile_s, force=force)
+    if progress is not None:
+        progress.vacancies_to_read += len(to_read)
+    for vacancy_id in to_read:
         listing = await hh.vacancy_negotiations(vacancy_id)
         batch = [to_remote(n, vacancy_id) for n in listing.negotiations]
         reading.negotiations.update({n.id: n for n in listing.negotiations})
-        vacancy_row = rows[vacancy_id]
-        if vacancy_row.id is None:
-            raise ValueError("vacancy must be stored")
-        async with database.session() as session:
-            await state.remember_negotiations(
-                session,
-                portal_id=account.portal_id,
-                hh_account_id=account.id,
-                vacancy_id=vacancy_row.id,
-                seen=batch,
-                now=now,
-            )
-            await state.record_vacancy_read(
-                session,
-                portal_id=account.portal_id,
-                hh_vacancy_id=vacancy_id,
-                counters=_counters(by_id[vacancy_id]),
-                complete=not listing.truncated_collections,
-                now=now,
+        if store:
+            await _store_read(
+                database, account, rows[vacancy_id], by_id[vacancy_id], listing, batch, now
             )
         remotes.extend(batch)
         reading.vacancies_read += 1
+        if progress is not None:
+            progress.vacancies_read += 1
+            progress.negotiations_listed += len(batch)
         if listing.truncated_collections:
             reading.truncated.append(vacancy_id)
         else:
             complete.add(vacancy_id)
     reading.snapshot = RemoteSnapshot(tuple(remotes), frozenset(complete))
     return reading
+
+
+async def _store_read(
+    database: Database,
+    account: HhAccount,
+    vacancy_row: Vacancy,
+    vacancy: HhVacancy,
+    listing: Listing,
+    batch: list[RemoteNegotiation],
+    now: datetime,
+) -> None:
+    """Store what one vacancy's listing showed, with the counters it was read at, in one go."""
+    if vacancy_row.id is None or account.id is None:
+        raise ValueError("vacancy and account must be stored")
+    async with database.session() as session:
+        await state.remember_negotiations(
+            session,
+            portal_id=account.portal_id,
+            hh_account_id=account.id,
+            vacancy_id=vacancy_row.id,
+            seen=batch,
+            now=now,
+        )
+        await state.record_vacancy_read(
+            session,
+            portal_id=account.portal_id,
+            hh_vacancy_id=vacancy.id,
+            counters=_counters(vacancy),
+            complete=not listing.truncated_collections,
+            now=now,
+        )

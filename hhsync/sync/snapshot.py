@@ -35,6 +35,13 @@ class RemoteSnapshot:
     fully_read_vacancies: frozenset[str] = frozenset()
     """Vacancies whose every collection was listed to the end this pass (emptiness guard input)."""
 
+    def updated_since(self, since: datetime) -> RemoteSnapshot:
+        """Only negotiations hh.ru changed at or after ``since`` (``hhsync resync --since``)."""
+        return RemoteSnapshot(
+            tuple(n for n in self.negotiations if n.updated_at >= since),
+            self.fully_read_vacancies,
+        )
+
 
 @dataclass(frozen=True)
 class StoredNegotiation:
@@ -67,6 +74,10 @@ class StoredState:
     """Our side: the portal's stored negotiations by hh.ru id, and per-vacancy counts."""
 
     negotiations: Mapping[str, StoredNegotiation] = field(default_factory=dict)
+
+    def updated_since(self, since: datetime) -> StoredState:
+        """Only negotiations whose last known hh.ru change is at or after ``since``."""
+        return StoredState({k: n for k, n in self.negotiations.items() if n.hh_updated_at >= since})
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from hhsync.bitrix import commands as cmd
 from hhsync.bitrix.batch import Command, CommandFailed, CommandResult, result_ref
@@ -52,6 +52,15 @@ def entity_kind(entity_type: EntityType) -> EntityKind:
 # batch; leads need two, but one size keeps batches of similar body size (PDFs travel inside).
 CREATES_PER_BATCH: Final = 16
 VIEW_LIMIT_PAUSE: Final = timedelta(hours=1)
+
+FailureKind = Literal[
+    "hh_view_limit",  # the manager's daily resume views ran out: paused for an hour
+    "hh_error",  # hh.ru refused or failed reading the resume or PDF
+    "bad_payload",  # hh.ru sent something we cannot map (kept with the reason)
+    "crm_refused",  # the portal refused the write (required field, bad value, ...)
+    "crm_busy",  # the portal's rate or operating-time limit: retried soon
+    "activity_refused",  # the entity was created but its timeline activity was refused
+]
 # hh.ru requests of one account in flight at once while enriching (the budget sets the rate).
 ENRICH_CONCURRENCY: Final = 2
 
@@ -66,6 +75,13 @@ class WriteFigures:
     failed: int = 0
     outcome_unknown: int = 0
     commands: int = 0
+    failed_by_reason: dict[str, int] = field(default_factory=dict)
+    """``failed`` split by :data:`FailureKind` (the ``responses_failed`` metric's label)."""
+
+    def count_failure(self, kind: FailureKind) -> None:
+        """One more negotiation failed this pass, for the reason ``kind``."""
+        self.failed += 1
+        self.failed_by_reason[kind] = self.failed_by_reason.get(kind, 0) + 1
 
 
 @dataclass(frozen=True)
@@ -214,13 +230,15 @@ class Writer:
             await self._failed(
                 action.hh_id,
                 f"hh.ru daily resume-view limit reached: {exc}",
+                kind="hh_view_limit",
                 retry_at=self.now + VIEW_LIMIT_PAUSE,
             )
             return None
         except (HhError, mapping.MappingError) as exc:
             if isinstance(exc, NeedsReauth):
                 raise
-            await self._failed(action.hh_id, f"{type(exc).__name__}: {exc}")
+            kind: FailureKind = "hh_error" if isinstance(exc, HhError) else "bad_payload"
+            await self._failed(action.hh_id, f"{type(exc).__name__}: {exc}", kind=kind)
             return None
         return draft, layout
 
@@ -257,7 +275,12 @@ class Writer:
                             sync_run_id=self.run_id,
                         )
                     else:
-                        await self._failed(action.hh_id, _reason(outcome, None), session=session)
+                        await self._failed(
+                            action.hh_id,
+                            _reason(outcome, None),
+                            kind="crm_refused",
+                            session=session,
+                        )
 
     async def _resume_and_pdf(
         self, negotiation: Negotiation, vacancy: Vacancy | None, *, with_pdf: bool
@@ -365,7 +388,9 @@ class Writer:
             return
         except Retriable as exc:
             for item in ready:  # refused before execution (rate or time limit): retry soon
-                await self._failed(item.action.hh_id, f"{type(exc).__name__}: {exc}")
+                await self._failed(
+                    item.action.hh_id, f"{type(exc).__name__}: {exc}", kind="crm_busy"
+                )
             return
         async with self.database.session() as session:
             for index, item in enumerate(ready):
@@ -401,7 +426,7 @@ class Writer:
                     )
                     self.figures.created += 1
                     if activity_error is not None:
-                        self.figures.failed += 1
+                        self.figures.count_failure("activity_refused")
                         log.warning(
                             "sync.activity_failed",
                             negotiation=item.action.hh_id,
@@ -409,7 +434,9 @@ class Writer:
                         )
                 else:
                     reason = _reason(entity, result.outcomes.get(f"c{index}"))
-                    await self._failed(item.action.hh_id, reason, session=session)
+                    await self._failed(
+                        item.action.hh_id, reason, kind="crm_refused", session=session
+                    )
 
     # --- updates ---------------------------------------------------------------------------
 
@@ -456,7 +483,9 @@ class Writer:
                         )
                         self.figures.updated += 1
                     else:
-                        await self._failed(hh_id, _reason(outcome, None), session=session)
+                        await self._failed(
+                            hh_id, _reason(outcome, None), kind="crm_refused", session=session
+                        )
 
     def _update_fields(
         self, group: list[Update], current: dict[str, str | None]
@@ -517,7 +546,13 @@ class Writer:
     # --- failures --------------------------------------------------------------------------
 
     async def _failed(
-        self, hh_id: str, reason: str, *, retry_at: datetime | None = None, session: Any = None
+        self,
+        hh_id: str,
+        reason: str,
+        *,
+        kind: FailureKind,
+        retry_at: datetime | None = None,
+        session: Any = None,
     ) -> None:
         async def record(active: Any) -> None:
             row = await state.get_negotiation(active, self.portal_id, hh_id)
@@ -538,8 +573,8 @@ class Writer:
                 sync_run_id=self.run_id,
             )
 
-        self.figures.failed += 1
-        log.info("sync.negotiation_failed", negotiation=hh_id, reason=reason)
+        self.figures.count_failure(kind)
+        log.info("sync.negotiation_failed", negotiation=hh_id, reason=reason, kind=kind)
         if session is not None:
             await record(session)
             return

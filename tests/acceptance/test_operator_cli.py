@@ -99,3 +99,53 @@ def test_run_refuses_a_pool_smaller_than_its_passes(world: World, db_url: str) -
     assert result.returncode == 2
     assert "database.pool_size" in result.stderr
     assert "HHSYNC_DATABASE__POOL_SIZE=6" in result.stderr
+
+
+def hold_lease(db_url: str, portal_id: int, owner: str | None) -> None:
+    """Play a daemon holding the portal (``owner``) or none (``None``), straight in PostgreSQL."""
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("DELETE FROM portal_lease WHERE portal_id = %s", (portal_id,))
+        if owner is not None:
+            conn.execute(
+                "INSERT INTO portal_lease (portal_id, owner, claimed_at, heartbeat_at, expires_at)"
+                " VALUES (%s, %s, now(), now(), now() + interval '1 hour')",
+                (portal_id, owner),
+            )
+
+
+def test_resync_waits_for_no_daemon_shows_progress_and_narrows_by_date(
+    world: World, db_url: str
+) -> None:
+    portal = str(world.portal_id)
+    expected = world.hh_negotiations()
+
+    hold_lease(db_url, world.portal_id, "vps-2:4242")
+    busy = hhsync(world, db_url, "resync", "--portal", portal)
+    assert busy.returncode == 1
+    assert "being synced by vps-2:4242" in busy.stderr
+    assert world.entities("lead") == []
+    hold_lease(db_url, world.portal_id, None)
+
+    bad = hhsync(world, db_url, "resync", "--portal", portal, "--since", "last tuesday")
+    assert bad.returncode == 2
+    assert "--since: 'last tuesday' is not a date" in bad.stderr
+
+    # Tomorrow: nothing hh.ru lists has changed since, so the forced pass writes nothing.
+    tomorrow = hhsync(world, db_url, "resync", "--portal", portal, "--since", "2999-01-01")
+    assert tomorrow.returncode == 0, tomorrow.stderr[-2000:]
+    assert "created=0" in tomorrow.stdout
+    assert world.entities("lead") == []
+
+    shown = hhsync(world, db_url, "resync", "--portal", portal, "--progress")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert f"created={expected}" in shown.stdout
+    assert "hh.ru: vacancies read" in shown.stderr
+    assert "Bitrix24: responses written" in shown.stderr
+    assert f"{expected}/{expected}" in shown.stderr
+    assert len(world.entities("lead")) == expected
+
+    quiet = hhsync(world, db_url, "resync", "--portal", portal, "--json")
+    assert "vacancies read" not in quiet.stderr  # no bars in JSON mode (nor off a terminal)
+    assert as_json(quiet)["created"] == 0

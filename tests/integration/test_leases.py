@@ -232,3 +232,45 @@ async def test_a_lease_needs_a_positive_ttl(database: Database, cipher: TokenCip
         with pytest.raises(ValueError, match="positive TTL"):
             await leases.claim_due_portals(session, ALPHA, NOW, 0, 1)
     assert await claim(database, ALPHA, limit=1) != []
+
+
+async def claim_one(database: Database, owner: str, portal_id: int, now: datetime = NOW) -> bool:
+    async with database.session() as session:
+        return await leases.claim_portal(session, owner, portal_id, now, TTL_S)
+
+
+async def test_an_operator_claims_a_named_portal_whether_due_or_not_but_never_a_held_one(
+    database: Database, cipher: TokenCipher
+) -> None:
+    first, second = await make_portals(database, cipher, 2)
+    async with database.session() as session:
+        # Not due for an hour: the claim tick skips it, an operator's resync may still take it.
+        assert await leases.release(session, ALPHA, first, later(3600), NOW) is False
+        portal = await portals.get_portal(session, first)
+        assert portal is not None
+        portal.next_pass_at = later(3600)
+        session.add(portal)
+    assert await claim_one(database, "cli:ops", first)
+    assert await claim(database, ALPHA) == [second]  # the tick skips the operator's portal
+    assert not await claim_one(database, BETA, second)  # and the operator skips the daemon's
+    assert not await claim_one(database, BETA, first, later(TTL_S - 1))
+    assert await claim_one(database, "cli:ops", first, later(1))  # renewing one's own is fine
+    assert await claim_one(database, BETA, first, later(1 + TTL_S))  # expired: free again
+    async with database.session() as session:
+        holders = {x.portal_id: x.owner for x in await leases.lease_holders(session, later(TTL_S))}
+    assert holders == {first: BETA}
+
+
+async def test_concurrent_claims_of_one_named_portal_have_one_winner(
+    database: Database, cipher: TokenCipher
+) -> None:
+    [portal_id] = await make_portals(database, cipher, 1)
+    others = [Database(database.url, pool_size=1) for _ in range(5)]
+    try:
+        won = await asyncio.gather(
+            *(claim_one(db, f"cli:{n}", portal_id) for n, db in enumerate(others))
+        )
+    finally:
+        for other in others:
+            await other.dispose()
+    assert sorted(won) == [False] * 4 + [True]

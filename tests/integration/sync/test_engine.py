@@ -78,6 +78,7 @@ async def test_required_field_keeps_responses_failed_with_the_portal_message_the
     report = await run_pass(world.ctx, world.portal_id)
     assert report.writes.created == 0
     assert report.writes.failed == expected
+    assert report.writes.failed_by_reason == {"crm_refused": expected}
     assert world.entities("lead") == []
     async with world.ctx.database.session() as session:
         failed = await state.list_negotiations(session, world.portal_id, SyncStatus.FAILED)
