@@ -347,6 +347,16 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
         typer.echo("\t".join(row))
 
 
+def _lag(lag_s: float | None, overdue_s: float) -> str:
+    """``42s``, ``3m05s`` or ``-`` (never synced), with how long a due pass has waited."""
+    if lag_s is None:
+        text = "-"
+    else:
+        minutes, seconds = divmod(int(lag_s), 60)
+        text = f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+    return text + (f" (overdue {int(overdue_s)}s)" if overdue_s >= 1 else "")
+
+
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"
 
@@ -390,6 +400,7 @@ def status(as_json: JsonOption = False) -> None:
                 v.status,
                 linked,
                 f"{_when(v.last_pass_at)} {v.last_pass_status or ''}".strip(),
+                _lag(v.lag_s, v.overdue_s),
                 str(v.counts["pending"] + v.counts["in_flight"]),
                 str(v.counts["failed"]),
                 str(v.counts["synced"]),
@@ -404,6 +415,7 @@ def status(as_json: JsonOption = False) -> None:
             "status",
             "accounts",
             "last pass",
+            "lag",
             "pending",
             "failed",
             "synced",
@@ -469,7 +481,7 @@ def portals_show(
 def _set_paused(portal_id: int, paused: bool) -> None:
     import asyncio
 
-    from hhsync.service.operator import NoSuchPortal, set_paused
+    from hhsync.service.operator import NoSuchPortal, WrongStatus, set_paused
 
     settings = _settings()
 
@@ -484,7 +496,7 @@ def _set_paused(portal_id: int, paused: bool) -> None:
         asyncio.run(main())
     except NoSuchPortal:
         _fail(f"no portal {portal_id}")
-    except DatabaseError as exc:
+    except (WrongStatus, DatabaseError) as exc:
         _fail(str(exc))
     typer.echo(f"portal {portal_id} {'paused' if paused else 'resumed (due now)'}")
 
@@ -499,6 +511,45 @@ def portals_pause(portal_id: Annotated[int, typer.Argument(help="Portal id.")]) 
 def portals_resume(portal_id: Annotated[int, typer.Argument(help="Portal id.")]) -> None:
     """Poll a paused portal again, starting now."""
     _set_paused(portal_id, False)
+
+
+@portals_app.command("set-interval")
+def portals_set_interval(
+    portal_id: Annotated[int, typer.Argument(help="Portal id.")],
+    seconds: Annotated[
+        str, typer.Argument(help="Seconds between passes, or 'default' for sync.poll_interval_s.")
+    ],
+) -> None:
+    """Poll one portal more or less often than the global interval."""
+    import asyncio
+
+    from hhsync.service.operator import NoSuchPortal, set_poll_interval
+
+    interval: float | None = None
+    if seconds != "default":
+        try:
+            interval = float(seconds)
+        except ValueError:
+            _fail(f"seconds: {seconds!r} is not a number (or 'default')", EXIT_CONFIG)
+    settings = _settings()
+
+    async def main() -> None:
+        database, _ = _open(settings)
+        try:
+            await set_poll_interval(database, portal_id, interval, _now())
+        finally:
+            await database.dispose()
+
+    try:
+        asyncio.run(main())
+    except NoSuchPortal:
+        _fail(f"no portal {portal_id}")
+    except ValueError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    shown = f"every {interval:g} s" if interval is not None else "the global interval"
+    typer.echo(f"portal {portal_id} is polled {shown}")
 
 
 def _pass_now(

@@ -58,7 +58,8 @@ async def run_leased(ctx: SyncContext, portal_id: int, work: Callable[[], Awaita
             held = await _renew(ctx, owner, portal_id, ttl_s)
             if held:
                 renewed_at = ctx.clock.monotonic()
-            if held or (held is None and ctx.clock.monotonic() - renewed_at < ttl_s):
+            # Unanswered beats are tolerated only while the lease surely outlives the next one.
+            if held or (held is None and ctx.clock.monotonic() - renewed_at < ttl_s * 2 / 3):
                 continue
             lost = True
             log.warning(EVENT_LEASE_LOST, portal=portal_id, owner=owner)
@@ -79,7 +80,7 @@ async def run_leased(ctx: SyncContext, portal_id: int, work: Callable[[], Awaita
 
 async def _renew(ctx: SyncContext, owner: str, portal_id: int, ttl_s: float) -> bool | None:
     """Renew the lease: True while it is ours, False once lost, None if the database did not
-    answer (the caller gives up only when a whole TTL passed without a renewal)."""
+    answer (the caller gives up once the lease could expire before its next beat)."""
     try:
         async with ctx.database.session() as session:
             kept = await leases.heartbeat(session, owner, [portal_id], ctx.clock.now(), ttl_s)

@@ -8,7 +8,7 @@ resync and a retry run the ordinary engine pass (``run_pass``) under a lease of 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -28,9 +28,31 @@ class NoSuchPortal(LookupError):
     """The operator named a portal id that does not exist."""
 
 
+class WrongStatus(RuntimeError):
+    """The portal is not in a status the operator's command applies to (it says which)."""
+
+
+MIN_POLL_INTERVAL_S = 5.0
+MAX_POLL_INTERVAL_S = 86_400.0
+
+
 async def set_paused(database: Database, portal_id: int, paused: bool, now: datetime) -> Portal:
-    """Pause (no more passes) or resume a portal; resuming makes it due right away."""
+    """Pause an active portal (no more passes) or resume a paused one (due right away).
+
+    Parked portals (needs re-authorisation, app removed) keep their status and reason: pausing
+    would hide why they stopped, and resuming would poll a portal that cannot answer.
+    """
+    wanted_from = PortalStatus.ACTIVE if paused else PortalStatus.PAUSED
     async with database.session() as session:
+        current = await portals.get_portal(session, portal_id)
+        if current is None:
+            raise NoSuchPortal(portal_id)
+        if current.status != wanted_from:
+            reason = f" ({current.status_reason})" if current.status_reason else ""
+            raise WrongStatus(
+                f"portal {portal_id} is {current.status}{reason}; only"
+                f" {_article(wanted_from)} portal can be {'paused' if paused else 'resumed'}"
+            )
         portal = await portals.set_portal_status(
             session,
             portal_id,
@@ -43,6 +65,35 @@ async def set_paused(database: Database, portal_id: int, paused: bool, now: date
         if not paused:
             portal.next_pass_at = None
             session.add(portal)
+        return portal
+
+
+def _article(status: str) -> str:
+    return f"{'an' if status[0] in 'aeiou' else 'a'} {status}"
+
+
+async def set_poll_interval(
+    database: Database, portal_id: int, interval_s: float | None, now: datetime
+) -> Portal:
+    """Give a portal its own poll interval (``None``: back to ``sync.poll_interval_s``).
+
+    The next pass moves up if the new interval brings it closer; it never moves later, so
+    shortening takes effect at once and lengthening from the pass after.
+    """
+    if interval_s is not None and not MIN_POLL_INTERVAL_S <= interval_s <= MAX_POLL_INTERVAL_S:
+        raise ValueError(
+            f"the poll interval must be between {MIN_POLL_INTERVAL_S:g} and"
+            f" {MAX_POLL_INTERVAL_S:g} seconds, got {interval_s:g}"
+        )
+    async with database.session() as session:
+        portal = await portals.get_portal(session, portal_id)
+        if portal is None:
+            raise NoSuchPortal(portal_id)
+        portal.poll_interval_s = interval_s
+        if interval_s is not None and portal.next_pass_at is not None:
+            portal.next_pass_at = min(portal.next_pass_at, now + timedelta(seconds=interval_s))
+        portal.updated_at = now
+        session.add(portal)
         return portal
 
 

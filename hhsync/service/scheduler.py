@@ -59,6 +59,8 @@ class Slot:
     renewed_at: float
     """When the lease was last claimed or renewed (monotonic seconds)."""
     lost: bool = False
+    releasing: bool = False
+    """The pass is over and its lease is being handed back: no more heartbeats for it."""
 
 
 @dataclass
@@ -86,11 +88,13 @@ class PassScheduler:
         self._max_passes = sync.max_concurrent_passes
         self._slots_free = asyncio.Semaphore(self._max_passes)
         self._ttl_s = sync.lease_ttl_s
+        self._beat_s = self._ttl_s / 3
         self._tick_s = tick_s if tick_s is not None else tick_interval_s(sync.poll_interval_s)
         self._slots: dict[int, Slot] = {}
         self._claiming = False
         self._tick_lock = asyncio.Lock()
         self._refills: set[asyncio.Task[list[int]]] = set()
+        self._releases: set[asyncio.Task[None]] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self.tally = PassTally()
 
@@ -119,7 +123,7 @@ class PassScheduler:
             next_run_time=self._ctx.clock.now(),
             **common,
         )
-        heartbeat_s = self._ttl_s / 3
+        heartbeat_s = self._beat_s
         self._scheduler.add_job(
             self.heartbeat,
             id=HEARTBEAT_JOB,
@@ -178,7 +182,7 @@ class PassScheduler:
 
     async def heartbeat(self) -> list[int]:
         """Renew the leases of running passes; cancel those whose lease was lost."""
-        held = list(self._slots)
+        held = [p for p, slot in self._slots.items() if not slot.releasing]
         if not held:
             await self._export_leases()
             return []
@@ -188,12 +192,13 @@ class PassScheduler:
                 kept = set(await leases.heartbeat(session, self.owner, held, now, self._ttl_s))
         except Exception as exc:  # noqa: BLE001 - the next beat retries; the TTL has slack
             log.warning(EVENT_HEARTBEAT_FAILED, error=str(exc))
-            # A lease not renewed for a whole TTL has expired: stop its pass even without an
-            # answer from the database, since another instance may be taking the portal now.
+            # A lease that may expire before the next beat is given up now, even without an
+            # answer from the database: another instance may take the portal once it expires.
             kept = {
                 portal_id
-                for portal_id, slot in self._slots.items()
-                if monotonic - slot.renewed_at < self._ttl_s
+                for portal_id in held
+                if portal_id in self._slots
+                and monotonic - self._slots[portal_id].renewed_at < self._ttl_s - self._beat_s
             }
         else:
             for portal_id in kept:
@@ -221,6 +226,8 @@ class PassScheduler:
 
     async def release_all(self) -> None:
         """Give back every lease still held (after cancelled passes), due again right away."""
+        if self._releases:  # hand-backs of finished passes that a stop interrupted
+            await asyncio.wait(set(self._releases))
         for portal_id in list(self._slots):
             slot = self._slots.pop(portal_id)
             if not slot.lost:
@@ -250,11 +257,19 @@ class PassScheduler:
                     del self._slots[portal_id]
             else:
                 self._metrics.pass_finished(outcome, self._ctx.clock.monotonic() - started)
-                self._slots.pop(portal_id, None)
-                if slot is not None and not slot.lost:
-                    # Shielded: a stop arriving now must not leave the lease dangling.
-                    await asyncio.shield(self._release(portal_id, None))
-                self._refill()
+                try:
+                    if slot is not None and not slot.lost:
+                        # The slot stays taken until the lease is back, so no new pass starts
+                        # meanwhile; a stop arriving now must not leave the lease dangling, so
+                        # the hand-back runs on and release_all() waits for it.
+                        slot.releasing = True
+                        release = asyncio.create_task(self._release(portal_id, None))
+                        self._releases.add(release)
+                        release.add_done_callback(self._releases.discard)
+                        await asyncio.shield(release)
+                finally:
+                    self._slots.pop(portal_id, None)
+                    self._refill()
 
     def _refill(self) -> None:
         """A slot came free: claim at once instead of idling until the next tick (a backlog of

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.db import accounts, leases, portals, state
 from hhsync.db.session import Database
-from hhsync.db.tables import Negotiation, Portal, SyncRun, SyncStatus
+from hhsync.db.tables import Negotiation, Portal, PortalStatus, RunStatus, SyncRun, SyncStatus
 
 LAST_ERRORS = 3
 
@@ -48,6 +48,11 @@ class PortalView:
     last_pass_error: str | None
     counts: dict[str, int]
     last_errors: list[str] = field(default_factory=list)
+    lag_s: float | None = None
+    """Age of the CRM's view of hh.ru: seconds since the newest completed pass began (what hh.ru
+    showed then is in the CRM now); None before the first completed pass."""
+    overdue_s: float = 0.0
+    """Seconds an active, unleased portal has waited past its next pass (no instance took it)."""
 
     def as_json(self) -> dict[str, Any]:
         """Plain data with ISO instants."""
@@ -71,10 +76,12 @@ async def portal_views(
         holders = {
             lease.portal_id: lease.owner for lease in await leases.lease_holders(session, now)
         }
-        return [await _view(session, portal, holders.get(portal.id or 0)) for portal in chosen]
+        return [await _view(session, portal, holders.get(portal.id or 0), now) for portal in chosen]
 
 
-async def _view(session: AsyncSession, portal: Portal, leased_by: str | None) -> PortalView:
+async def _view(
+    session: AsyncSession, portal: Portal, leased_by: str | None, now: datetime
+) -> PortalView:
     if portal.id is None:
         raise ValueError("a stored portal has an id")
     linked = await accounts.list_accounts(session, portal.id)
@@ -86,6 +93,25 @@ async def _view(session: AsyncSession, portal: Portal, leased_by: str | None) ->
             .limit(1)
         )
     ).first()
+    completed = (
+        await session.exec(
+            select(SyncRun.started_at)
+            .where(
+                col(SyncRun.portal_id) == portal.id,
+                col(SyncRun.status).in_([RunStatus.OK, RunStatus.PARTIAL]),
+                col(SyncRun.finished_at).is_not(None),
+            )
+            .order_by(col(SyncRun.started_at).desc())
+            .limit(1)
+        )
+    ).first()
+    overdue = (
+        (now - portal.next_pass_at).total_seconds()
+        if portal.status == PortalStatus.ACTIVE
+        and leased_by is None
+        and portal.next_pass_at is not None
+        else 0.0
+    )
     errors = (
         await session.exec(
             select(Negotiation.hh_negotiation_id, Negotiation.last_error)
@@ -120,4 +146,6 @@ async def _view(session: AsyncSession, portal: Portal, leased_by: str | None) ->
         last_pass_error=last.error if last else None,
         counts=await state.count_by_status(session, portal.id),
         last_errors=[f"{hh_id}: {error}" for hh_id, error in errors],
+        lag_s=round((now - completed).total_seconds(), 1) if completed is not None else None,
+        overdue_s=round(max(0.0, overdue), 1),
     )

@@ -4,6 +4,7 @@ database, both sandboxes over HTTP (status, portals, resync --dry-run, retry-fai
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -53,6 +54,11 @@ def test_operator_commands_against_a_real_portal(world: World, db_url: str) -> N
     assert status[0]["counts"]["failed"] == expected
     assert status[0]["last_errors"]
     assert status[0]["accounts"][0]["status"] == "active"
+    assert 0 <= status[0]["lag_s"] < 600  # the partial pass just now is the CRM's view of hh.ru
+    assert status[0]["overdue_s"] == 0  # handed back with its next pass an interval away
+    header, row = hhsync(world, db_url, "status").stdout.splitlines()[:2]
+    assert header.split("\t")[5] == "lag"
+    assert re.fullmatch(r"(\d+m)?\d+s", row.split("\t")[5])
 
     # retry-failed once the field is optional again: everything arrives, once.
     world.bitrix_admin(
@@ -75,6 +81,22 @@ def test_operator_commands_against_a_real_portal(world: World, db_url: str) -> N
     table = hhsync(world, db_url, "portals", "list")
     assert table.returncode == 0
     assert f"{portal}\t{world.domain}\tactive" in table.stdout
+    again = hhsync(world, db_url, "portals", "resume", portal)
+    assert again.returncode == 1
+    assert f"portal {portal} is active; only a paused portal can be resumed" in again.stderr
+
+    # A portal's own interval, and back to the global one; nonsense is refused.
+    assert hhsync(world, db_url, "portals", "set-interval", portal, "30").returncode == 0
+    assert (
+        as_json(hhsync(world, db_url, "portals", "show", portal, "--json"))["poll_interval_s"] == 30
+    )
+    for wrong in ("soon", "1", "100000"):
+        refused = hhsync(world, db_url, "portals", "set-interval", portal, wrong)
+        assert refused.returncode == 2, wrong
+        assert "between 5 and 86400 seconds" in refused.stderr or "not a number" in refused.stderr
+    assert hhsync(world, db_url, "portals", "set-interval", portal, "default").returncode == 0
+    shown = as_json(hhsync(world, db_url, "portals", "show", portal, "--json"))
+    assert shown["poll_interval_s"] is None
 
     # doctor: all green here; an unreachable hh.ru is a FAIL with a reason and exit 1.
     healthy = hhsync(world, db_url, "doctor")

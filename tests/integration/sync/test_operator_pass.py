@@ -14,9 +14,17 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from hhsync.db import accounts, leases, portals
-from hhsync.db.tables import AuditEvent, Negotiation, PortalLease, SyncRun, SyncStatus, Vacancy
+from hhsync.db.tables import (
+    AuditEvent,
+    Negotiation,
+    PortalLease,
+    PortalStatus,
+    SyncRun,
+    SyncStatus,
+    Vacancy,
+)
 from hhsync.service.exclusive import LeaseLost, PortalBusy, run_leased
-from hhsync.service.operator import one_pass
+from hhsync.service.operator import WrongStatus, one_pass, set_paused
 from hhsync.sync.actions import CreateEntity
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
@@ -188,3 +196,21 @@ async def test_a_lost_lease_stops_the_operator_pass_and_leaves_the_new_holder_al
     async with ctx.database.session() as session:
         holders = await leases.lease_holders(session, world.clock.now())
     assert [(x.portal_id, x.owner) for x in holders] == [(world.portal_id, "thief")]
+
+
+async def test_pause_and_resume_leave_a_parked_portal_parked(world: World) -> None:
+    database, now = world.ctx.database, world.clock.now()
+    async with database.session() as session:
+        await portals.set_portal_status(
+            session, world.portal_id, PortalStatus.NEEDS_REAUTH, "refresh token expired", now
+        )
+    for paused in (True, False):
+        with pytest.raises(WrongStatus, match="needs_reauth \\(refresh token expired\\)"):
+            await set_paused(database, world.portal_id, paused, now)
+    async with database.session() as session:
+        portal = await portals.get_portal(session, world.portal_id)
+    assert portal is not None
+    assert (portal.status, portal.status_reason) == (
+        PortalStatus.NEEDS_REAUTH,
+        "refresh token expired",
+    )
