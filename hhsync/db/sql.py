@@ -109,3 +109,6 @@ ORDER BY portal_id
 # --- health -----------------------------------------------------------------------------------
 
 SELECT_ONE: Final[LiteralString] = "SELECT 1"
+
+# The database's own clock (PostgreSQL); SQLite answers with a naive text instant instead.
+SELECT_NOW: Final[LiteralString] = "SELECT CURRENT_TIMESTAMP"

@@ -7,6 +7,7 @@ never stops the others. Network checks use a short timeout and count any HTTP an
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from hhsync.errors import HhsyncError
 from hhsync.hh.client import user_agent
 
 NETWORK_TIMEOUT_S: Final = 5.0
+PORTAL_CHECKS_AT_ONCE: Final = 10
 MAX_CLOCK_SKEW_S: Final = 60.0
 """hh.ru and Bitrix24 tokens carry expiry instants: a clock off by minutes refreshes wrongly."""
 
@@ -156,33 +158,63 @@ async def _hh_reachable(d: _Doctor) -> None:
 
 
 async def _portals_reachable(d: _Doctor) -> None:
+    """Each active portal's REST endpoint, and once each the OAuth servers their tokens are
+    refreshed at; many portals are checked a few at a time so a large fleet takes seconds."""
     try:
         async with d.database.session() as session:
             listed = await portals.list_portals(session)
     except HhsyncError as exc:
         d.add("portals", False, str(exc))
         return
+    gate = asyncio.Semaphore(PORTAL_CHECKS_AT_ONCE)
+
+    async def reach(name: str, url: str) -> Check:
+        async with gate:
+            try:
+                response = await _reach(url, "hhsync-doctor")
+            except httpx.HTTPError as exc:
+                return Check(name, False, f"{url} unreachable: {exc!r}")
+        return Check(name, True, f"{url} answered HTTP {response.status_code}")
+
+    active = [p for p in listed if p.status == PortalStatus.ACTIVE]
+    oauth_servers = sorted({p.server_endpoint for p in active if p.server_endpoint})
+    probes = [reach(f"portal {p.id} ({p.domain})", p.client_endpoint) for p in active]
+    probes += [reach(f"Bitrix24 OAuth {url}", url) for url in oauth_servers]
     for portal in listed:
-        name = f"portal {portal.id} ({portal.domain})"
         if portal.status != PortalStatus.ACTIVE:
-            d.add(name, True, f"not polled ({portal.status}); skipped")
-            continue
-        try:
-            response = await _reach(portal.client_endpoint, "hhsync-doctor")
-        except httpx.HTTPError as exc:
-            d.add(name, False, f"{portal.client_endpoint} unreachable: {exc!r}")
-            continue
-        d.add(name, True, f"{portal.client_endpoint} answered HTTP {response.status_code}")
+            d.add(f"portal {portal.id} ({portal.domain})", True, f"not polled ({portal.status})")
+    d.checks.extend(await asyncio.gather(*probes))
 
 
 async def _clock(d: _Doctor) -> None:
+    """Against the database (leases compare instances' clocks through it) and against hh.ru
+    (token expiry instants); each skew must stay well inside what it could break."""
     now = d.clock.now()
+    allowed_db_s = min(MAX_CLOCK_SKEW_S, d.settings.sync.lease_ttl_s / 6)
+    try:
+        async with d.database.session() as session:
+            db_now = (await (await session.connection()).execute(text(sql.SELECT_NOW))).scalar()
+    except (HhsyncError, OSError) as exc:
+        d.add("clock (database)", False, f"cannot read the database's clock: {exc}")
+        db_now = None
+    if isinstance(db_now, datetime) and db_now.tzinfo is not None:
+        skew_s = abs((now - db_now).total_seconds())
+        d.add(
+            "clock (database)",
+            skew_s <= allowed_db_s,
+            f"{skew_s:.1f} s from the database's clock (at most {allowed_db_s:g} s: a sixth of"
+            " sync.lease_ttl_s, so two instances never disagree on a lease; run NTP if more)",
+        )
+    elif db_now is not None:
+        d.add("clock (database)", True, "SQLite has no clock of its own: local time is used")
+    if not any(c.name == "hh.ru" and c.ok for c in d.checks):
+        return  # unreachable: already a FAIL of its own
     if d.server_date is None:
-        d.add("clock", now.tzinfo is not None, f"local UTC {now.isoformat()} (no server date)")
+        d.add("clock (hh.ru)", False, "hh.ru sent no Date header: cannot compare clocks")
         return
     skew_s = abs((now - d.server_date).total_seconds())
     d.add(
-        "clock",
+        "clock (hh.ru)",
         skew_s <= MAX_CLOCK_SKEW_S,
         f"{skew_s:.0f} s from hh.ru's clock (at most {MAX_CLOCK_SKEW_S:g} s allowed; "
         "run NTP if more)",

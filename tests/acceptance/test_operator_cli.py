@@ -102,7 +102,16 @@ def test_operator_commands_against_a_real_portal(world: World, db_url: str) -> N
     healthy = hhsync(world, db_url, "doctor")
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr[-2000:]
     assert "FAIL" not in healthy.stdout
-    for name in ("database", "schema", "token key", "hh.ru", "clock", f"portal {portal}"):
+    for name in (
+        "database",
+        "schema",
+        "token key",
+        "hh.ru",
+        "clock (database)",
+        "clock (hh.ru)",
+        f"portal {portal}",
+        "Bitrix24 OAuth",
+    ):
         assert f"OK   {name}" in healthy.stdout
     dead_hh = f"http://127.0.0.1:{free_port()}"
     broken = hhsync(world, db_url, "doctor", HHSYNC_HH__API_URL=dead_hh)

@@ -95,7 +95,11 @@ async def test_two_runners_sync_every_portal_and_never_overlap_on_one(
                 assert earlier.finished_at <= later.started_at, (earlier, later)
         per_instance = Counter(r.instance_id for r in runs)
         print(f"passes per instance: {dict(per_instance)}")
-        assert set(per_instance) <= {"alpha", "beta"}
+        # Each instance runs at most 2 passes at once and 4 portals were due together: both work.
+        assert settings.sync.max_concurrent_passes * 2 == PORTALS
+        assert set(per_instance) == {"alpha", "beta"}
+        first_passes = {runs[0].instance_id for runs in by_portal.values()}
+        assert first_passes == {"alpha", "beta"}
         for domain in domains:
             assert await leads(domain) == expected
         leads_of_one: list[Any] = (
