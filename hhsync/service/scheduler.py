@@ -38,6 +38,10 @@ EVENT_RELEASE_FAILED: Final = "scheduler.release_failed"
 EVENT_TICK_FAILED: Final = "scheduler.tick_failed"
 EVENT_HEARTBEAT_FAILED: Final = "scheduler.heartbeat_failed"
 
+EVENT_STOP_STUCK: Final = "scheduler.stop_stuck"
+CANCEL_GRACE_S: Final = 5.0
+"""How long cancelled passes get to record what they sent (TimeoutStopSec allows for it)."""
+
 CLAIM_JOB: Final = "claim-due-portals"
 HEARTBEAT_JOB: Final = "lease-heartbeat"
 
@@ -95,6 +99,8 @@ class PassScheduler:
         self._tick_lock = asyncio.Lock()
         self._refills: set[asyncio.Task[list[int]]] = set()
         self._releases: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        """Set by :meth:`stop_claiming`: running passes end at their next batch boundary."""
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self.tally = PassTally()
 
@@ -142,6 +148,7 @@ class PassScheduler:
         to :meth:`wait_passes` and no lease is taken after this.
         """
         self._claiming = False
+        self._stopping.set()
         if self._scheduler.get_job(CLAIM_JOB) is not None:
             self._scheduler.remove_job(CLAIM_JOB)
         async with self._tick_lock:
@@ -222,7 +229,11 @@ class PassScheduler:
         for task in pending:
             task.cancel()
         if pending:
-            await asyncio.wait(pending)
+            # Cancelled passes record their in-flight batch and close their run; bounded too, so
+            # a stuck one cannot hold the stop past systemd's TimeoutStopSec.
+            _, stuck = await asyncio.wait(pending, timeout=CANCEL_GRACE_S)
+            if stuck:
+                log.warning(EVENT_STOP_STUCK, passes=len(stuck), waited_s=CANCEL_GRACE_S)
 
     async def release_all(self) -> None:
         """Give back every lease still held (after cancelled passes), due again right away."""
@@ -240,7 +251,7 @@ class PassScheduler:
         try:
             async with self._slots_free:
                 with bound(portal=portal_id):
-                    report = await run_pass(self._ctx, portal_id)
+                    report = await run_pass(self._ctx, portal_id, stop=self._stopping)
             outcome = report.status.value
             self._count(report)
         except asyncio.CancelledError:

@@ -83,6 +83,7 @@ async def run_pass(
     backfill: bool = False,
     since: datetime | None = None,
     progress: PassProgress | None = None,
+    stop: asyncio.Event | None = None,
 ) -> PassReport:
     """Sync one portal once.
 
@@ -90,6 +91,8 @@ async def run_pass(
     (only a token refresh is stored, since hh.ru and Bitrix24 accept each refresh token once).
     ``since`` limits the plan to negotiations hh.ru changed at or after that instant; everything
     listed is still stored, so nothing seen is ever lost. ``progress`` is filled as the pass goes.
+    ``stop`` (a daemon shutting down) ends the pass at the next boundary — between vacancies,
+    accounts or CRM batches — with everything done so far recorded.
     """
     counts = start_counting()
     now = ctx.clock.now()
@@ -133,6 +136,7 @@ async def run_pass(
                 backfill,
                 since,
                 progress or PassProgress(writes=report.writes),
+                stop or asyncio.Event(),
             )
             try:
                 await _sync_accounts(scope, portal, linked)
@@ -180,12 +184,23 @@ class _Pass:
     backfill: bool
     since: datetime | None
     progress: PassProgress
+    stop: asyncio.Event
+
+    def stopped(self) -> bool:
+        """Whether to end here; says so once in the report (the next pass carries on)."""
+        if not self.stop.is_set():
+            return False
+        if self.report.skipped is None:
+            self.report.skipped = "stopped early for a shutdown; the next pass carries on"
+        return True
 
 
 async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) -> None:
     if portal.id is None:
         raise ValueError("the portal must be stored")
     ctx, report = scope.ctx, scope.report
+    if scope.stopped():
+        return
     bitrix = ctx.bitrix_client(portal)
     try:
         key = (portal.id, scope.settings.entity_type.value)
@@ -193,6 +208,8 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
             await ensure_user_fields(bitrix, entity_kind(scope.settings.entity_type))
             ctx.prepared_portals.add(key)
         for account in linked:
+            if scope.stopped():
+                break
             with bound(account=account.id):
                 await _sync_account(scope, portal.id, bitrix, account)
     except NeedsReauth as exc:
@@ -238,6 +255,7 @@ async def _sync_account(
             only_vacancies=scope.only_vacancies,
             store=not scope.dry_run,
             progress=scope.progress,
+            stop=scope.stop,
         )
     except HhError as exc:
         if isinstance(exc, NeedsReauth):
@@ -248,6 +266,8 @@ async def _sync_account(
         return
     report.vacancies_read += reading.vacancies_read
     report.negotiations_seen += len(reading.snapshot.negotiations)
+    if scope.stopped():
+        return  # what was read is stored (pending): the next pass plans and writes it
     async with ctx.database.session() as session:
         stored = await state.load_stored_state(
             session,

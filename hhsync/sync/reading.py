@@ -7,6 +7,7 @@ afterwards, the stored row is retried from the database alone.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +81,7 @@ async def read_account(
     only_vacancies: Sequence[str] | None = None,
     store: bool = True,
     progress: PassProgress | None = None,
+    stop: asyncio.Event | None = None,
 ) -> AccountReading:
     """List the account's vacancies, then the negotiations of those that changed; store them.
 
@@ -132,6 +134,8 @@ async def read_account(
     if progress is not None:
         progress.vacancies_to_read += len(to_read)
     for vacancy_id in to_read:
+        if stop is not None and stop.is_set():
+            break  # a shutdown: unread vacancies keep their old counters, so they are read next
         listing = await hh.vacancy_negotiations(vacancy_id)
         batch = [to_remote(n, vacancy_id) for n in listing.negotiations]
         reading.negotiations.update({n.id: n for n in listing.negotiations})
