@@ -172,6 +172,10 @@ def operating_from_time(time_block: Mapping[str, Any] | None) -> tuple[float, fl
     return operating, reset_in
 
 
+WaitObserver = Callable[[float], None]
+"""Told how many seconds a request is about to wait for a rate limit."""
+
+
 class PortalLimiter:
     """The async face of both limits for one portal; one instance per portal per process."""
 
@@ -189,6 +193,8 @@ class PortalLimiter:
         self.requests_sent = 0
         self.query_limit_hits = 0
         self._in_flight = asyncio.Semaphore(self.limits.in_flight)
+        self.on_wait: WaitObserver | None = None
+        """Told the seconds of every wait for the bucket or operating time (metrics)."""
 
     def now(self) -> float:
         """The limiter's monotonic seconds (scaled with the sandbox's time in benchmarks)."""
@@ -217,13 +223,19 @@ class PortalLimiter:
             wait = max((self.budget.delay(m, self.now()) for m in wanted), default=0.0)
             if wait <= 0:
                 return
+            self._waited(wait)
             await self._sleep(wait)
 
     async def _take_bucket_slot(self) -> None:
         wait = self.bucket.reserve(self.now())
         if wait > 0:
+            self._waited(wait)
             await self._sleep(wait)
         self.requests_sent += 1
+
+    def _waited(self, seconds: float) -> None:
+        if self.on_wait is not None:
+            self.on_wait(seconds)
 
     def observe(self, method: str, time_block: Mapping[str, Any] | None) -> None:
         """Book the operating time an answer reported for ``method``."""
@@ -255,11 +267,14 @@ class LimiterRegistry:
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._limiters: dict[str, PortalLimiter] = {}
+        self.on_wait: WaitObserver | None = None
+        """Given to every portal's limiter (see :attr:`PortalLimiter.on_wait`)."""
 
     def for_portal(self, portal_key: str, limits: BitrixLimits | None = None) -> PortalLimiter:
         """The portal's limiter, created on first use (with ``limits`` or the default plan)."""
         limiter = self._limiters.get(portal_key)
         if limiter is None or (limits is not None and limiter.limits != limits):
             limiter = PortalLimiter(limits or self._default, self._clock, self._sleep)
+            limiter.on_wait = self.on_wait
             self._limiters[portal_key] = limiter
         return limiter

@@ -128,6 +128,8 @@ class RequestBudget:
         self._bucket = TokenBucket(requests_per_s, burst, self._clock.monotonic())
         self._queue: FairQueue[asyncio.Future[None]] = FairQueue()
         self._dispatcher: asyncio.Task[None] | None = None
+        self.on_wait: Callable[[float], None] | None = None
+        """Told the seconds every queued request waited for its turn (metrics)."""
 
     async def acquire(self, key: str, priority: Priority = Priority.INCREMENTAL) -> None:
         """Wait until this account may send one request to hh.ru."""
@@ -137,7 +139,10 @@ class RequestBudget:
         self._queue.push(key, priority, waiter)
         if self._dispatcher is None:
             self._dispatcher = asyncio.create_task(self._dispatch(), name="hh-request-budget")
+        queued_at = self._clock.monotonic()
         await waiter  # a cancelled waiter is skipped by the dispatcher
+        if self.on_wait is not None:
+            self.on_wait(self._clock.monotonic() - queued_at)
 
     def hold(self, seconds: float) -> None:
         """Stop all hh.ru requests of the process for ``seconds`` (hh.ru answered 429)."""

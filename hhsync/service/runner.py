@@ -91,7 +91,7 @@ class Runner:
         self.metrics = metrics or Metrics()
         self.notifier = notifier or Notifier(None)
         self.ctx = SyncContext.create(
-            settings, database, cipher, clock=clock, instance_id=instance_id
+            settings, database, cipher, clock=clock, instance_id=instance_id, metrics=self.metrics
         )
         self.scheduler = PassScheduler(self.ctx, self.metrics, tick_s=tick_s)
         self._serve_web = serve_web

@@ -37,6 +37,14 @@ from hhsync.hh.auth import HhAuth
 from hhsync.hh.auth import TokenPair as HhTokenPair
 from hhsync.hh.budget import Priority, RequestBudget
 from hhsync.hh.client import HhClient, new_http_client, user_agent
+from hhsync.metrics import Metrics
+from hhsync.sync.observe import (
+    ObservedTransport,
+    bitrix_error_hook,
+    bitrix_observer,
+    hh_observer,
+    pooled_transport,
+)
 
 # Bitrix24 access tokens live one hour (bitrix_api.md §2.3); the refresh answer's expiry is not
 # passed through the client, so the stored expiry is this long after the refresh.
@@ -98,6 +106,8 @@ class SyncContext:
     bitrix_http: httpx.AsyncClient
     limiters: LimiterRegistry
     instance_id: str
+    metrics: Metrics = field(default_factory=Metrics)
+    """Requests, errors and rate-limit waits of every pass in this process (``/metrics``)."""
     prepared_portals: set[tuple[int, str]] = field(default_factory=set)
     """(portal, entity type) whose user fields were checked by this process."""
 
@@ -110,38 +120,52 @@ class SyncContext:
         *,
         clock: Clock | None = None,
         instance_id: str | None = None,
+        metrics: Metrics | None = None,
     ) -> SyncContext:
         """Open the process's HTTP pools and budgets from the settings."""
         clock = clock or SystemClock()
+        metrics = metrics or Metrics()
         hh_http = new_http_client(
             base_url=str(settings.hh.api_url).rstrip("/"),
             user_agent=user_agent(settings.hh.user_agent_contact),
             timeout_s=settings.hh.request_timeout_s,
-            max_connections=settings.hh.max_connections,
+            transport=ObservedTransport(
+                pooled_transport(settings.hh.max_connections), hh_observer(metrics)
+            ),
         )
         hh_http.event_hooks["request"].append(_count_hh)
+        bitrix_connections = (
+            settings.bitrix.max_connections_per_portal * settings.sync.max_concurrent_passes
+        )
         bitrix_http = make_http_client(
             timeout_s=settings.bitrix.request_timeout_s,
-            max_connections=settings.bitrix.max_connections_per_portal
-            * settings.sync.max_concurrent_passes,
+            transport=ObservedTransport(
+                pooled_transport(bitrix_connections), bitrix_observer(metrics)
+            ),
         )
         bitrix_http.event_hooks["request"].append(_count_bitrix)
+        bitrix_http.event_hooks["response"].append(bitrix_error_hook(metrics))
         limits = BitrixLimits(
             requests_per_s=settings.bitrix.requests_per_s,
             burst=settings.bitrix.burst,
             # in-flight requests are what can overflow the portal's bucket beyond ours
             max_in_flight=settings.bitrix.max_connections_per_portal,
         )
+        budget = RequestBudget(settings.hh.requests_per_s * HH_BUDGET_HEADROOM, clock=clock)
+        budget.on_wait = lambda seconds: metrics.rate_limit_waited("hh", seconds)
+        limiters = LimiterRegistry(limits, clock=clock)
+        limiters.on_wait = lambda seconds: metrics.rate_limit_waited("bitrix", seconds)
         return cls(
             settings=settings,
             database=database,
             cipher=cipher,
             clock=clock,
             hh_http=hh_http,
-            budget=RequestBudget(settings.hh.requests_per_s * HH_BUDGET_HEADROOM, clock=clock),
+            budget=budget,
             bitrix_http=bitrix_http,
-            limiters=LimiterRegistry(limits, clock=clock),
+            limiters=limiters,
             instance_id=instance_id or default_instance_id(),
+            metrics=metrics,
         )
 
     async def aclose(self) -> None:
