@@ -27,6 +27,8 @@ CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 
 # A pass over one portal lasts from well under a second (nothing new) to many minutes (back-fill).
 PASS_DURATION_BUCKETS_S: Final = (0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
+NO_RESPONSE: Final = "none"
+"""Label value of a request that got no response at all (timeout, refused, reset)."""
 
 
 class Tag(StrEnum):
@@ -35,7 +37,9 @@ class Tag(StrEnum):
     OUTCOME = "outcome"  # a pass's RunStatus: ok, partial, failed
     REASON = "reason"  # why one response failed to sync (an error class or code)
     STATUS_CODE = "status_code"  # HTTP status of a response ("none" when no response came)
-    CODE = "code"  # Bitrix24 error code, e.g. QUERY_LIMIT_EXCEEDED
+    # Bitrix24 error code, e.g. QUERY_LIMIT_EXCEEDED; hhsync's error class (RecordRejected) when
+    # the portal sent none (legacy CRM methods answer "error": ""); "none" when no answer came
+    CODE = "code"
     SERVICE = "service"  # hh or bitrix
     OWNER = "owner"  # the daemon instance holding leases
     PORTAL = "portal"  # a portal id
@@ -96,7 +100,7 @@ class Metrics:
         )
         self.bitrix_errors = Counter(
             "bitrix_errors",
-            "Bitrix24 errors, by Bitrix24 error code.",
+            "Bitrix24 errors (commands inside a batch too), by Bitrix24 error code.",
             [Tag.CODE],
             namespace=NAMESPACE,
             registry=self.registry,
@@ -182,4 +186,4 @@ class Metrics:
 
 
 def _status_label(status_code: int | None) -> str:
-    return "none" if status_code is None else str(status_code)
+    return NO_RESPONSE if status_code is None else str(status_code)

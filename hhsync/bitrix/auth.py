@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError
 
 from hhsync.bitrix.errors import (
     BitrixError,
+    ErrorObserver,
     RecordRejected,
     ServerError,
     TokenRejected,
@@ -90,11 +91,13 @@ class BitrixAuth(httpx.Auth):
         app: OAuthApp,
         http: httpx.AsyncClient,
         persist: PersistTokens,
+        on_error: ErrorObserver | None = None,
     ) -> None:
         self._tokens = tokens
         self._app = app
         self._http = http
         self._persist = persist
+        self._on_error = on_error
         self._lock = asyncio.Lock()
         self.refresh_count = 0
 
@@ -122,6 +125,9 @@ class BitrixAuth(httpx.Auth):
             await response.aread()  # overriding async_auth_flow means reading the body ourselves
         if not is_expired_token(response):
             return
+        # Refreshed and resent here, so the REST layer never sees this answer: tell it now.
+        method = request.url.path.rsplit("/", 1)[-1].removesuffix(".json")
+        self._observe(classify(response.status_code, response.json(), method=method))
         await self.refresh(stale_access_token=used)
         yield with_token(request, self._tokens.access_token.get_secret_value())
 
@@ -143,6 +149,11 @@ class BitrixAuth(httpx.Auth):
             self.refresh_count += 1
             log.info("bitrix.token_refreshed", member_id=fresh.member_id)
             return fresh
+
+    def _observe(self, error: BitrixError) -> BitrixError:
+        if self._on_error is not None:
+            self._on_error(error)
+        return error
 
     async def _exchange(self) -> PortalTokens:
         form = {
@@ -176,12 +187,12 @@ class BitrixAuth(httpx.Auth):
                     status=error.status,
                     method="oauth.token",
                 )
-            raise error
+            raise self._observe(error)
         try:
             token = TokenResponse.model_validate(body)
         except ValidationError as exc:
-            raise ServerError(
-                "Bitrix24 OAuth answer lacks the token pair", method="oauth.token"
+            raise self._observe(
+                ServerError("Bitrix24 OAuth answer lacks the token pair", method="oauth.token")
             ) from exc
         return replace(
             self._tokens,

@@ -20,7 +20,7 @@ from hhsync.bitrix import commands as cmd
 from hhsync.bitrix.auth import BitrixAuth, OAuthApp, PersistTokens, PortalTokens
 from hhsync.bitrix.batch import BatchResult, Command, split_commands
 from hhsync.bitrix.commands import EntityKind
-from hhsync.bitrix.errors import RecordRejected, ServerError
+from hhsync.bitrix.errors import ErrorObserver, RecordRejected, ServerError
 from hhsync.bitrix.limiter import PortalLimiter
 from hhsync.bitrix.models import (
     ActivityLayout,
@@ -69,10 +69,14 @@ def portal_client(
     persist: PersistTokens,
     limiter: PortalLimiter,
     retry: RetryPolicy | None = None,
+    on_error: ErrorObserver | None = None,
 ) -> BitrixClient:
-    """A client for one portal, wiring auth, limiter and retry policy together."""
-    auth = BitrixAuth(tokens, app, http, persist)
-    return BitrixClient(BitrixRest(http, auth, limiter, retry), http)
+    """A client for one portal, wiring auth, limiter and retry policy together.
+
+    ``on_error`` is told every error the portal or its OAuth server answers (inside batches too).
+    """
+    auth = BitrixAuth(tokens, app, http, persist, on_error)
+    return BitrixClient(BitrixRest(http, auth, limiter, retry, on_error), http)
 
 
 class BitrixClient:

@@ -10,6 +10,7 @@ subclasses a marker of :mod:`hhsync.errors` so the engine does not need to know 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from hhsync.errors import Fatal, HhsyncError, NeedsReauth, Retriable, Skippable
@@ -32,6 +33,10 @@ class BitrixError(HhsyncError):
         self.description = description
         self.status = status
         self.method = method
+
+
+ErrorObserver = Callable[[BitrixError], None]
+"""Told every error a portal (or its OAuth server) answered, as classified (e.g. for metrics)."""
 
 
 class QueryLimitExceeded(BitrixError, Retriable):

@@ -184,6 +184,7 @@ class PortalLimiter:
         limits: BitrixLimits | None = None,
         clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
+        on_wait: WaitObserver | None = None,
     ) -> None:
         self.limits = limits or BitrixLimits()
         self._clock = clock or SystemClock()
@@ -193,7 +194,7 @@ class PortalLimiter:
         self.requests_sent = 0
         self.query_limit_hits = 0
         self._in_flight = asyncio.Semaphore(self.limits.in_flight)
-        self.on_wait: WaitObserver | None = None
+        self.on_wait = on_wait
         """Told the seconds of every wait for the bucket or operating time (metrics)."""
 
     def now(self) -> float:
@@ -262,19 +263,19 @@ class LimiterRegistry:
         default_limits: BitrixLimits | None = None,
         clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
+        on_wait: WaitObserver | None = None,
     ) -> None:
         self._default = default_limits or BitrixLimits()
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._limiters: dict[str, PortalLimiter] = {}
-        self.on_wait: WaitObserver | None = None
+        self.on_wait = on_wait
         """Given to every portal's limiter (see :attr:`PortalLimiter.on_wait`)."""
 
     def for_portal(self, portal_key: str, limits: BitrixLimits | None = None) -> PortalLimiter:
         """The portal's limiter, created on first use (with ``limits`` or the default plan)."""
         limiter = self._limiters.get(portal_key)
         if limiter is None or (limits is not None and limiter.limits != limits):
-            limiter = PortalLimiter(limits or self._default, self._clock, self._sleep)
-            limiter.on_wait = self.on_wait
+            limiter = PortalLimiter(limits or self._default, self._clock, self._sleep, self.on_wait)
             self._limiters[portal_key] = limiter
         return limiter

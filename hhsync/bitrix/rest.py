@@ -37,6 +37,7 @@ from hhsync.bitrix.batch import (
 )
 from hhsync.bitrix.errors import (
     BitrixError,
+    ErrorObserver,
     OperationTimeLimit,
     OutcomeUnknown,
     PortalMoved,
@@ -129,11 +130,13 @@ class BitrixRest:
         auth: BitrixAuth,
         limiter: PortalLimiter,
         retry: RetryPolicy | None = None,
+        on_error: ErrorObserver | None = None,
     ) -> None:
         self._http = http
         self.auth = auth
         self.limiter = limiter
         self._retry = retry or RetryPolicy()
+        self._on_error = on_error
         self._backoff = wait_exponential_jitter(
             multiplier=self._retry.initial_wait_s,
             max=self._retry.max_wait_s,
@@ -159,10 +162,11 @@ class BitrixRest:
         async def once() -> Envelope:
             parsed = await self._send(method, body, safe, (method,))
             if not isinstance(parsed, Mapping) or "result" not in parsed:
-                raise self._unknown_if_unsafe(
-                    UnexpectedResponse(f"Bitrix24 {method}: answer has no result", method=method),
-                    safe,
+                error = UnexpectedResponse(
+                    f"Bitrix24 {method}: answer has no result", method=method
                 )
+                self._observe(error)
+                raise self._unknown_if_unsafe(error, safe)
             self.limiter.observe(method, parsed.get("time"))
             return Envelope(
                 parsed["result"],
@@ -176,8 +180,9 @@ class BitrixRest:
     async def batch(self, commands: Mapping[str, Command], *, halt: bool = False) -> BatchResult:
         """Run up to 50 commands in one request (``halt=0``: a bad command does not stop the rest).
 
-        Per-command failures are in the result, never raised; the batch as a whole is retried only
-        for failures that happen before it runs (rate limit, connection refused, expired token).
+        Per-command failures are in the result, never raised (but told to ``on_error``); the batch
+        as a whole is retried only for failures that happen before it runs (rate limit, connection
+        refused, expired token).
         """
         payload = build_batch(commands, halt=halt)
         safe = all(is_idempotent(c.method) for c in commands.values())
@@ -188,9 +193,9 @@ class BitrixRest:
             try:
                 result = parse_batch(parsed, commands)
             except ValueError as exc:
-                raise self._unknown_if_unsafe(
-                    UnexpectedResponse(f"Bitrix24 batch: {exc}", method="batch"), safe
-                ) from exc
+                error = UnexpectedResponse(f"Bitrix24 batch: {exc}", method="batch")
+                self._observe(error)
+                raise self._unknown_if_unsafe(error, safe) from exc
             self._book_batch(result)
             return result
 
@@ -199,10 +204,12 @@ class BitrixRest:
     def _book_batch(self, result: BatchResult) -> None:
         # Each inner command counts against its own method's budget; the batch does not (§4.2).
         for outcome in result.outcomes.values():
-            if isinstance(outcome, CommandFailed) and isinstance(outcome.error, OperationTimeLimit):
-                outcome.error.retry_after_s = self.limiter.operation_time_limit(
-                    outcome.method, outcome.error.retry_after_s
-                )
+            if isinstance(outcome, CommandFailed):
+                self._observe(outcome.error)
+                if isinstance(outcome.error, OperationTimeLimit):
+                    outcome.error.retry_after_s = self.limiter.operation_time_limit(
+                        outcome.method, outcome.error.retry_after_s
+                    )
             elif isinstance(outcome, CommandResult):
                 self.limiter.observe(outcome.method, outcome.time)
 
@@ -245,6 +252,7 @@ class BitrixRest:
                 method=method,
                 retry_after_s=_retry_after_header(response),
             )
+        self._observe(error)
         if isinstance(error, QueryLimitExceeded):
             self.query_limit_responses += 1
             self.limiter.query_limit_exceeded()
@@ -252,6 +260,10 @@ class BitrixRest:
             for name in inner:
                 error.retry_after_s = self.limiter.operation_time_limit(name, error.retry_after_s)
         raise self._unknown_if_unsafe(error, safe)
+
+    def _observe(self, error: BitrixError) -> None:
+        if self._on_error is not None:
+            self._on_error(error)
 
     @staticmethod
     def _unknown_if_unsafe(error: BitrixError, safe: bool) -> BitrixError:

@@ -122,14 +122,16 @@ class RequestBudget:
         burst: float = 1.0,
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._bucket = TokenBucket(requests_per_s, burst, self._clock.monotonic())
         self._queue: FairQueue[asyncio.Future[None]] = FairQueue()
         self._dispatcher: asyncio.Task[None] | None = None
-        self.on_wait: Callable[[float], None] | None = None
-        """Told the seconds every queued request waited for its turn (metrics)."""
+        self._sleeps = 0  # times the dispatcher slept for a token (or a 429 hold)
+        self.on_wait = on_wait
+        """Told the seconds a request waited, whenever it had to wait for the rate (metrics)."""
 
     async def acquire(self, key: str, priority: Priority = Priority.INCREMENTAL) -> None:
         """Wait until this account may send one request to hh.ru."""
@@ -139,9 +141,10 @@ class RequestBudget:
         self._queue.push(key, priority, waiter)
         if self._dispatcher is None:
             self._dispatcher = asyncio.create_task(self._dispatch(), name="hh-request-budget")
-        queued_at = self._clock.monotonic()
+        queued_at, sleeps_before = self._clock.monotonic(), self._sleeps
         await waiter  # a cancelled waiter is skipped by the dispatcher
-        if self.on_wait is not None:
+        # Queued behind others without the bucket running dry is not a wait for the rate limit.
+        if self.on_wait is not None and self._sleeps != sleeps_before:
             self.on_wait(self._clock.monotonic() - queued_at)
 
     def hold(self, seconds: float) -> None:
@@ -153,6 +156,7 @@ class RequestBudget:
             while len(self._queue):
                 wait_s = self._bucket.seconds_until_token(self._clock.monotonic())
                 if wait_s > 0:
+                    self._sleeps += 1
                     await self._sleep(wait_s)
                     continue
                 waiter = self._next_live_waiter()

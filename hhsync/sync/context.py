@@ -40,7 +40,7 @@ from hhsync.hh.client import HhClient, new_http_client, user_agent
 from hhsync.metrics import Metrics
 from hhsync.sync.observe import (
     ObservedTransport,
-    bitrix_error_hook,
+    bitrix_error_observer,
     bitrix_observer,
     hh_observer,
     pooled_transport,
@@ -144,17 +144,22 @@ class SyncContext:
             ),
         )
         bitrix_http.event_hooks["request"].append(_count_bitrix)
-        bitrix_http.event_hooks["response"].append(bitrix_error_hook(metrics))
         limits = BitrixLimits(
             requests_per_s=settings.bitrix.requests_per_s,
             burst=settings.bitrix.burst,
             # in-flight requests are what can overflow the portal's bucket beyond ours
             max_in_flight=settings.bitrix.max_connections_per_portal,
         )
-        budget = RequestBudget(settings.hh.requests_per_s * HH_BUDGET_HEADROOM, clock=clock)
-        budget.on_wait = lambda seconds: metrics.rate_limit_waited("hh", seconds)
-        limiters = LimiterRegistry(limits, clock=clock)
-        limiters.on_wait = lambda seconds: metrics.rate_limit_waited("bitrix", seconds)
+        budget = RequestBudget(
+            settings.hh.requests_per_s * HH_BUDGET_HEADROOM,
+            clock=clock,
+            on_wait=lambda seconds: metrics.rate_limit_waited("hh", seconds),
+        )
+        limiters = LimiterRegistry(
+            limits,
+            clock=clock,
+            on_wait=lambda seconds: metrics.rate_limit_waited("bitrix", seconds),
+        )
         return cls(
             settings=settings,
             database=database,
@@ -262,5 +267,10 @@ class SyncContext:
             portal.member_id,
         )
         return portal_client(
-            self.bitrix_http, tokens, app, persist, self.limiters.for_portal(portal.member_id)
+            self.bitrix_http,
+            tokens,
+            app,
+            persist,
+            self.limiters.for_portal(portal.member_id),
+            on_error=bitrix_error_observer(self.metrics),
         )

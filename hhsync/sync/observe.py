@@ -1,21 +1,20 @@
 """What the process's HTTP traffic tells ``/metrics``: requests by status, errors by code, waits.
 
-Observation sits at the edges the clients already have (the httpx transport and response hooks,
-the limiters' wait callbacks), so hhsync.hh and hhsync.bitrix stay free of Prometheus and every
-request is counted once, whichever client method sent it.
+Observation sits at the edges the clients already have, so hhsync.hh and hhsync.bitrix stay free
+of Prometheus: the httpx transport sees every request once, whichever client method (or the OAuth
+flow) sent it, and also the ones that got no response, which a response event hook never sees;
+the Bitrix24 client tells its classified errors (per command inside a batch too) to an
+``on_error`` observer; the hh.ru budget and the Bitrix24 limiters tell their waits to ``on_wait``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Callable
 
 import httpx
 
-from hhsync.metrics import Metrics
-
-NO_ANSWER: Final = "no_response"
+from hhsync.bitrix.errors import BitrixError, ErrorObserver
+from hhsync.metrics import NO_RESPONSE, Metrics
 
 StatusObserver = Callable[[int | None], None]
 
@@ -63,49 +62,26 @@ def hh_observer(metrics: Metrics) -> StatusObserver:
 
 
 def bitrix_observer(metrics: Metrics) -> StatusObserver:
-    """Bitrix24: every answer by status; a missing answer is an error (codes come from bodies)."""
+    """Bitrix24: every answer by status; a missing answer is an error (other errors come from
+    :func:`bitrix_error_observer`, which knows the portal's code)."""
 
     def observe(status: int | None) -> None:
         metrics.bitrix_request(status)
         if status is None:
-            metrics.bitrix_error(NO_ANSWER)
+            metrics.bitrix_error(NO_RESPONSE)
 
     return observe
 
 
-def bitrix_error_hook(metrics: Metrics) -> Callable[[httpx.Response], Any]:
-    """A response hook counting Bitrix24 error codes: the envelope's ``error`` and, in a batch,
-    each failed command's (``result_error``). Only error answers and batches are parsed."""
+def bitrix_error_observer(metrics: Metrics) -> ErrorObserver:
+    """Bitrix24 errors as the client classified them, by the portal's code.
 
-    async def hook(response: httpx.Response) -> None:
-        method = response.request.url.path.rstrip("/").rsplit("/", 1)[-1]
-        is_batch = method in ("batch", "batch.json")
-        if response.status_code < 400 and not is_batch:
-            return
-        await response.aread()
-        for code in error_codes(response.status_code, response.content):
-            metrics.bitrix_error(code)
+    Legacy CRM methods answer ``"error": ""`` with the meaning only in the text (a required field,
+    bitrix_api.md §16.1): those count under hhsync's class for them (``RecordRejected``), which
+    stays low-cardinality where the text would not.
+    """
 
-    return hook
+    def observe(error: BitrixError) -> None:
+        metrics.bitrix_error(error.code or type(error).__name__)
 
-
-def error_codes(status: int, body: bytes) -> list[str]:
-    """The Bitrix24 error codes an answer carries (``http_<status>`` if an error has none)."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
-    codes: list[str] = []
-    if isinstance(parsed, Mapping):
-        if parsed.get("error"):
-            codes.append(str(parsed["error"]))
-        inner = parsed.get("result")
-        failed = inner.get("result_error") if isinstance(inner, Mapping) else None
-        if isinstance(failed, Mapping):
-            codes.extend(
-                str(e.get("error") or "unknown") if isinstance(e, Mapping) else "unknown"
-                for e in failed.values()
-            )
-    if status >= 400 and not codes:
-        codes.append(f"http_{status}")
-    return codes
+    return observe
