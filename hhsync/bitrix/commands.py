@@ -185,6 +185,27 @@ def activity_list(filter_: Mapping[str, Any], select: Sequence[str] = ("ID",)) -
     return Command("crm.activity.list", {"filter": dict(filter_), "select": list(select)})
 
 
+def find_activities_by_origin(
+    kind: EntityKind, originator_id: str, origin_id: str, owner_id: int | None = None
+) -> Command:
+    """The activities hhsync added for one source record (``originatorId``/``originId``, §9.3, §13).
+
+    ``crm.activity.list`` filters on the activity's ORIGINATOR_ID/ORIGIN_ID and its owner; without
+    ``owner_id`` every owner of ``kind`` matches and the rows' OWNER_ID tells them apart.
+    """
+    filter_: dict[str, Any] = {
+        "OWNER_TYPE_ID": OWNER_TYPE_ID[kind],
+        "ORIGINATOR_ID": originator_id,
+        "ORIGIN_ID": origin_id,
+    }
+    if owner_id is not None:
+        filter_["OWNER_ID"] = owner_id
+    return Command(
+        "crm.activity.list",
+        {"filter": filter_, "select": ["ID", "OWNER_ID"], "order": {"ID": "ASC"}, "start": -1},
+    )
+
+
 def timeline_comment_add(kind: EntityKind, entity_id: int | str, comment: str) -> Command:
     """``crm.timeline.comment.add``; only lowercase ``fields`` and ``ENTITY_TYPE`` are accepted."""
     return Command(
@@ -239,6 +260,11 @@ def parse_fields(result: Any) -> dict[str, FieldDescription]:
 def parse_ids(rows: Any) -> list[int]:
     """The ``ID`` of each row of a list result."""
     return [int(row["ID"]) for row in rows or []]
+
+
+def parse_activity_owners(rows: Any) -> list[tuple[int, int]]:
+    """``(ID, OWNER_ID)`` of each ``crm.activity.list`` row."""
+    return [(int(row["ID"]), int(row["OWNER_ID"])) for row in rows or []]
 
 
 def parse_userfields(rows: Any) -> list[UserField]:

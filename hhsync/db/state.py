@@ -265,10 +265,21 @@ async def _negotiation_for_update(
     return row
 
 
+def _activity_in_flight(row: Negotiation) -> bool:
+    """The entity exists, its activity's add was sent (or never checked) and no outcome is known:
+    the next pass must look the activity up by origin before adding one."""
+    return (
+        row.sync_status == SyncStatus.IN_FLIGHT
+        and row.crm_entity_id is not None
+        and row.crm_activity_id is None
+    )
+
+
 async def mark_in_flight(
     session: AsyncSession, *, portal_id: int, hh_negotiation_id: str, now: datetime
 ) -> None:
-    """Committed before a create is sent: after a crash the next pass adopts, never duplicates."""
+    """Committed before a create (or an entity's missing activity) is sent: after a crash the
+    next pass looks up what landed by ORIGINATOR_ID/ORIGIN_ID and adopts it, never duplicates."""
     row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
     row.sync_status = SyncStatus.IN_FLIGHT
     row.attempts += 1
@@ -291,6 +302,8 @@ class CreatedEntity:
     activity_error: str | None = None
     """Why the activity was refused; the entity is kept and the activity retried later."""
     retry_at: datetime | None = None
+    activity_unknown: bool = False
+    """An adoption could not check for the entity's activity: in flight, looked up later."""
 
 
 async def record_created(
@@ -317,6 +330,10 @@ async def record_created(
         row.sync_status = SyncStatus.FAILED
         row.last_error = f"activity not added: {created.activity_error}"[:2000]
         row.next_retry_at = created.retry_at or now
+    elif created.adopted and created.activity_id is None:
+        # Adopted without its activity: pending (the planner adds it), or still in flight when
+        # nobody could check whether it exists (the planner looks it up before adding).
+        row.sync_status = SyncStatus.IN_FLIGHT if created.activity_unknown else SyncStatus.PENDING
     row.synced_at = now
     row.updated_at = now
     session.add(row)
@@ -359,7 +376,11 @@ async def record_updated(
         changes["resume"] = {"from": row.hh_resume_id, "to": resume_id}
         row.hh_resume_id = resume_id
         row.resume_deleted = resume_id is None
-    row.sync_status = SyncStatus.SYNCED
+    awaits_activity = row.crm_activity_id is None and row.sync_status == SyncStatus.PENDING
+    if not (awaits_activity or _activity_in_flight(row)):
+        # else it stays pending (adopted without its activity) or in flight (the activity's add
+        # has no known outcome) until add_activities settles it: such rows are always reloaded
+        row.sync_status = SyncStatus.SYNCED
     row.last_error = None
     row.next_retry_at = None
     row.synced_at = now
@@ -395,12 +416,19 @@ async def record_failed(
     retry_at: datetime,
     now: datetime,
     sync_run_id: int | None = None,
+    activity_settled: bool = False,
 ) -> None:
-    """Keep the response with its reason and when to try again: never dropped."""
+    """Keep the response with its reason and when to try again: never dropped.
+
+    An entity whose activity is in flight stays in flight (another write failed; whether the
+    activity landed is still unknown) unless ``activity_settled`` says this failure is the
+    activity's own, with a known outcome (refused, not sent, or looked up and not found).
+    """
     row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
     if row.sync_status != SyncStatus.IN_FLIGHT:
         row.attempts += 1  # a send counts its attempt when it goes in flight; others count here
-    row.sync_status = SyncStatus.FAILED
+    if activity_settled or not _activity_in_flight(row):
+        row.sync_status = SyncStatus.FAILED
     row.last_error = error[:2000]
     row.next_retry_at = retry_at
     row.updated_at = now
@@ -488,8 +516,12 @@ async def record_activity_added(
     activity_id: int,
     now: datetime,
     sync_run_id: int | None = None,
+    found: bool = False,
 ) -> None:
-    """The missing timeline activity is there now: the negotiation is fully synced."""
+    """The missing timeline activity is there now: the negotiation is fully synced.
+
+    ``found``: it was not added now but found by origin (an earlier add had landed).
+    """
     row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
     row.crm_activity_id = activity_id
     row.sync_status = SyncStatus.SYNCED
@@ -503,7 +535,7 @@ async def record_activity_added(
         portal_id=portal_id,
         negotiation_id=row.id,
         sync_run_id=sync_run_id,
-        event="activity.added",
+        event="activity.adopted" if found else "activity.added",
         now=now,
         detail={"activity_id": activity_id},
     )

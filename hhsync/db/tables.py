@@ -89,7 +89,9 @@ class SyncStatus(StrEnum):
     """Where a negotiation stands on its way to the CRM."""
 
     PENDING = "pending"  # seen on hh.ru, not yet in the CRM
-    IN_FLIGHT = "in_flight"  # a create was sent and its outcome is not yet recorded: adopt first
+    # A create (or an activity-only add) was sent and its outcome is not yet recorded: the next
+    # pass looks the entity or activity up by its origin before sending anything again.
+    IN_FLIGHT = "in_flight"
     SYNCED = "synced"  # the CRM entity exists and reflects the last hh.ru state we saw
     FAILED = "failed"  # the last attempt failed; last_error says why, next_retry_at says when
 

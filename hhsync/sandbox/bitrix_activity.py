@@ -197,8 +197,17 @@ def activity_row(activity: Activity) -> dict[str, Any]:
     }
 
 
+def _selected(row: dict[str, Any], select: Any) -> dict[str, Any]:
+    """The row cut to ``select`` (``ID`` always; none or ``*`` = every field)."""
+    names = {str(s).upper() for s in select} if isinstance(select, list) and select else {"*"}
+    if "*" in names:
+        return row
+    return {k: v for k, v in row.items() if k == "ID" or k in names}
+
+
 def activity_list(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
-    """``crm.activity.list`` with ``filter`` (``OWNER_TYPE_ID``, ``OWNER_ID``, ``PROVIDER_ID``…)."""
+    """``crm.activity.list`` with ``filter`` on any row field (``OWNER_TYPE_ID``, ``OWNER_ID``,
+    ``PROVIDER_ID``, ``ORIGINATOR_ID``, ``ORIGIN_ID``…), ``order``, ``select`` and ``start``."""
     lowered = lower_keys(params)
     conditions = parse_filter(lowered.get("filter"))
     rows = [activity_row(a) for a in ctx.portal.activities.values()]
@@ -209,7 +218,8 @@ def activity_list(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     ]
     rows = sort_rows(rows, lowered.get("order"), lambda r, name: r.get(name))
     page = paginate(rows, lowered.get("start"))
-    return MethodResult(page.rows, page.total, page.next)
+    select = lowered.get("select")
+    return MethodResult([_selected(r, select) for r in page.rows], page.total, page.next)
 
 
 def activity_get(ctx: CallContext, params: dict[str, Any]) -> MethodResult:

@@ -69,6 +69,9 @@ class AddActivity:
     employer_state: str
     entity_type: EntityType
     entity_id: int
+    lookup_first: bool = False
+    """An earlier add's outcome is unknown (crash, timeout, 5xx after send): look the activity up
+    by its originatorId/originId on the entity and record it, adding one only if none is there."""
 
 
 Action = CreateEntity | UpdateHhStatus | MoveStage | Relink | AddActivity

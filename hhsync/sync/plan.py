@@ -79,8 +79,9 @@ def plan(
             continue
         if not known.has_entity:
             creates.extend(_retry_create(known, None, settings, now))
-        elif not known.has_activity and _due(known, now):
-            # Case: an entity whose activity was refused, on a vacancy not read this pass.
+        elif not known.has_activity and (_activity_unknown(known) or _due(known, now)):
+            # Case: an entity whose activity was refused, lost or sent with no recorded outcome,
+            # on a vacancy not read this pass.
             updates.append(_add_activity(known, known.kind, known.employer_state))
 
     creates.sort(key=lambda a: (_created_order(a, latest, stored), a.hh_id))
@@ -133,13 +134,20 @@ def _follow_changes(
                     MoveStage(known.hh_id, entity_type, entity_id, stage, known.crm_stage_set)
                 )
     if not known.has_activity:
-        # Case: the entity exists but its activity was refused (or lost): add it again.
+        # Case: the entity exists but its activity was refused, adoption found none, or an add
+        # was sent with no recorded outcome (then it is looked up by origin before any add).
         actions.append(_add_activity(known, negotiation.kind, negotiation.employer_state))
     if negotiation.resume_id != known.resume_id:
         # Case: hh.ru now shows another resume, or none (deleted): update the resume fields.
         actions.append(Relink(known.hh_id, entity_type, entity_id, negotiation.resume_id))
     # Case: nothing changed: no action.
     return actions
+
+
+def _activity_unknown(known: StoredNegotiation) -> bool:
+    """An entity without a recorded activity, still in flight: the activity's add was sent (or
+    the entity was adopted with its activity unchecked) and nobody knows whether it landed."""
+    return known.has_entity and not known.has_activity and known.sync_status == SyncStatus.IN_FLIGHT
 
 
 def _add_activity(
@@ -154,6 +162,7 @@ def _add_activity(
         employer_state,
         known.crm_entity_type,
         known.crm_entity_id,
+        lookup_first=_activity_unknown(known),
     )
 
 

@@ -3,7 +3,10 @@
 Exactly once: before a batch of creates is sent, its negotiations are committed as *in flight*.
 If the answer never arrives (timeout, crash, 5xx after the write), they stay in flight and the next
 pass looks each one up by ORIGINATOR_ID/ORIGIN_ID and adopts what it finds before creating
-anything. Every outcome is recorded with the audit line in the transaction that advances the state.
+anything: the entity, and the timeline activity that travelled in the same batch (found by its
+originatorId/originId on that entity). An activity added on its own goes in flight the same way
+and is looked up before it is ever sent again. Every outcome is recorded with the audit line in
+the transaction that advances the state.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from hhsync.bitrix import commands as cmd
-from hhsync.bitrix.batch import Command, CommandFailed, CommandResult, result_ref
+from hhsync.bitrix.batch import Command, CommandFailed, CommandResult, Outcome, result_ref
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.commands import EntityKind
 from hhsync.bitrix.errors import BitrixError, OutcomeUnknown
@@ -63,6 +66,9 @@ FailureKind = Literal[
 ]
 # hh.ru requests of one account in flight at once while enriching (the budget sets the rate).
 ENRICH_CONCURRENCY: Final = 2
+# Bitrix24 runs at most 50 commands per batch; an adoption looks up the entity and its activity.
+COMMANDS_PER_BATCH: Final = 50
+ADOPTIONS_PER_BATCH: Final = COMMANDS_PER_BATCH // 2
 
 
 @dataclass
@@ -71,6 +77,8 @@ class WriteFigures:
 
     created: int = 0
     adopted: int = 0
+    activities_adopted: int = 0
+    """Activities found by origin (an earlier add had landed) instead of being added again."""
     updated: int = 0
     failed: int = 0
     outcome_unknown: int = 0
@@ -134,24 +142,62 @@ class Writer:
                 await sending  # its outcomes must be recorded whatever stopped the preparation
 
     async def _prepare_chunk(self, chunk: Sequence[CreateEntity]) -> list[Prepared]:
+        settled = await self._adopt_all([a for a in chunk if a.adopt_first])
         gate = asyncio.Semaphore(ENRICH_CONCURRENCY)
 
         async def one(action: CreateEntity) -> Prepared | None:
             async with gate:
-                if action.adopt_first and await self._adopt(action):
-                    return None
                 return await self._prepare(action)
 
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(action)) for action in chunk]
+            tasks = [group.create_task(one(a)) for a in chunk if a.hh_id not in settled]
         return [p for p in (task.result() for task in tasks) if p is not None]
 
-    async def _adopt(self, action: CreateEntity) -> bool:
-        kind = entity_kind(action.entity_type)
-        found = await self.bitrix.find_by_origin(kind, mapping.ORIGINATOR_ID, action.hh_id)
-        self.figures.commands += 1
+    async def _adopt_all(self, actions: Sequence[CreateEntity]) -> set[str]:
+        """Look up what earlier creates with an unknown outcome left in the CRM, and adopt it.
+
+        One batch per 25 negotiations: the entity by ORIGINATOR_ID/ORIGIN_ID and the activities
+        carrying the same origin (matched to the entity by OWNER_ID). Returns the negotiations
+        that must not be created now: adopted, or not looked up (tried again later, adopt first).
+        """
+        settled: set[str] = set()
+        for start in range(0, len(actions), ADOPTIONS_PER_BATCH):
+            chunk = actions[start : start + ADOPTIONS_PER_BATCH]
+            commands: dict[str, Command] = {}
+            for i, action in enumerate(chunk):
+                kind = entity_kind(action.entity_type)
+                commands[f"e{i}"] = cmd.find_by_origin(kind, mapping.ORIGINATOR_ID, action.hh_id)
+                commands[f"a{i}"] = cmd.find_activities_by_origin(
+                    kind, mapping.ORIGINATOR_ID, action.hh_id
+                )
+            self.figures.commands += len(commands)
+            result = await self.bitrix.batch(commands)  # reads only: retried by the client
+            for i, action in enumerate(chunk):
+                if await self._adopt(action, result[f"e{i}"], result[f"a{i}"]):
+                    settled.add(action.hh_id)
+        return settled
+
+    async def _adopt(self, action: CreateEntity, entity: Outcome, activities: Outcome) -> bool:
+        """Record the entity an earlier create left (with its activity if found); True unless
+        there is nothing to adopt and the negotiation may be created now."""
+        if not isinstance(entity, CommandResult):
+            # Without the lookup a create could duplicate: fail now, adopt first next time.
+            await self._failed(
+                action.hh_id,
+                f"looking up an earlier create: {_reason(entity, None)}",
+                kind=_lookup_failure(entity),
+            )
+            return True
+        found = cmd.parse_ids(entity.result)
         if not found:
             return False
+        entity_id = min(found)
+        activity_id: int | None = None
+        if isinstance(activities, CommandResult):
+            owned = [
+                a for a, owner in cmd.parse_activity_owners(activities.result) if owner == entity_id
+            ]
+            activity_id = min(owned, default=None)
         async with self.database.session() as session:
             await state.record_created(
                 session,
@@ -159,15 +205,18 @@ class Writer:
                 hh_negotiation_id=action.hh_id,
                 created=state.CreatedEntity(
                     action.entity_type,
-                    min(found),
+                    entity_id,
                     action.stage,
                     action.employer_state,
+                    activity_id=activity_id,
                     adopted=True,
+                    activity_unknown=not isinstance(activities, CommandResult),
                 ),
                 now=self.now,
                 sync_run_id=self.run_id,
             )
         self.figures.adopted += 1
+        self.figures.activities_adopted += activity_id is not None
         return True
 
     async def _prepare(self, action: CreateEntity) -> Prepared | None:
@@ -243,44 +292,123 @@ class Writer:
         return draft, layout
 
     async def add_activities(self, actions: Sequence[AddActivity]) -> None:
-        """Add the timeline activities that were refused or lost when their entity was created."""
+        """Add the timeline activities that were refused or lost when their entity was created.
+
+        Those whose earlier add has no known outcome are looked up by origin first (50 to a
+        batch) and only the missing ones are added. Each batch of adds is committed in flight
+        before it is sent, so a crash or unknown outcome after it leads to a lookup, not an add.
+        """
+        missing = [a for a in actions if not a.lookup_first]
+        missing += await self._find_activities([a for a in actions if a.lookup_first])
         ready: list[tuple[AddActivity, dict[str, Any]]] = []
-        for action in actions:
+        for action in missing:
             built = await self._build(action, action.entity_type, None, with_pdf=False)
             if built is not None:
                 ready.append((action, built[1]))
-        for start in range(0, len(ready), 50):
-            chunk = ready[start : start + 50]
+        for start in range(0, len(ready), COMMANDS_PER_BATCH):
+            await self._send_activities(ready[start : start + COMMANDS_PER_BATCH])
+
+    async def _find_activities(self, actions: Sequence[AddActivity]) -> list[AddActivity]:
+        """Record the activities an earlier add with an unknown outcome left on the entities;
+        returns the actions whose activity is not there (to be added now)."""
+        missing: list[AddActivity] = []
+        for start in range(0, len(actions), COMMANDS_PER_BATCH):
+            chunk = actions[start : start + COMMANDS_PER_BATCH]
             commands = {
-                f"a{i}": cmd.activity_configurable_add(
+                f"l{i}": cmd.find_activities_by_origin(
                     entity_kind(action.entity_type),
-                    action.entity_id,
-                    layout,
-                    activity.activity_fields(action.hh_id, self.prefs.responsible_user_id),
+                    mapping.ORIGINATOR_ID,
+                    action.hh_id,
+                    owner_id=action.entity_id,
                 )
-                for i, (action, layout) in enumerate(chunk)
+                for i, action in enumerate(chunk)
             }
             self.figures.commands += len(commands)
-            result = await self.bitrix.batch(commands)
+            result = await self.bitrix.batch(commands)  # reads only: retried by the client
             async with self.database.session() as session:
-                for i, (action, _) in enumerate(chunk):
-                    outcome = result[f"a{i}"]
-                    if isinstance(outcome, CommandResult):
-                        await state.record_activity_added(
-                            session,
-                            portal_id=self.portal_id,
-                            hh_negotiation_id=action.hh_id,
-                            activity_id=cmd.parse_int(outcome.result),
-                            now=self.now,
-                            sync_run_id=self.run_id,
-                        )
-                    else:
+                for i, action in enumerate(chunk):
+                    outcome = result[f"l{i}"]
+                    if not isinstance(outcome, CommandResult):
+                        # Still unknown: it stays in flight and is looked up again next time.
                         await self._failed(
                             action.hh_id,
-                            _reason(outcome, None),
-                            kind="crm_refused",
+                            f"looking up an earlier activity: {_reason(outcome, None)}",
+                            kind=_lookup_failure(outcome),
                             session=session,
                         )
+                        continue
+                    owned = [
+                        a
+                        for a, owner in cmd.parse_activity_owners(outcome.result)
+                        if owner == action.entity_id
+                    ]
+                    if not owned:
+                        missing.append(action)
+                        continue
+                    await state.record_activity_added(
+                        session,
+                        portal_id=self.portal_id,
+                        hh_negotiation_id=action.hh_id,
+                        activity_id=min(owned),
+                        now=self.now,
+                        sync_run_id=self.run_id,
+                        found=True,
+                    )
+                    self.figures.activities_adopted += 1
+        return missing
+
+    async def _send_activities(self, chunk: Sequence[tuple[AddActivity, dict[str, Any]]]) -> None:
+        commands = {
+            f"a{i}": cmd.activity_configurable_add(
+                entity_kind(action.entity_type),
+                action.entity_id,
+                layout,
+                activity.activity_fields(action.hh_id, self.prefs.responsible_user_id),
+            )
+            for i, (action, layout) in enumerate(chunk)
+        }
+        async with self.database.session() as session:
+            for action, _ in chunk:
+                await state.mark_in_flight(
+                    session, portal_id=self.portal_id, hh_negotiation_id=action.hh_id, now=self.now
+                )
+        self.figures.commands += len(commands)
+        try:
+            result = await self.bitrix.batch(commands)
+        except OutcomeUnknown as exc:
+            # The portal may have added some of them: they stay in flight, looked up next pass.
+            self.figures.outcome_unknown += len(chunk)
+            log.warning("sync.outcome_unknown", count=len(chunk), reason=str(exc))
+            return
+        except Retriable as exc:
+            for action, _ in chunk:  # refused before execution (rate or time limit): retry soon
+                await self._failed(
+                    action.hh_id,
+                    f"activity not added: {type(exc).__name__}: {exc}",
+                    kind="crm_busy",
+                    activity_settled=True,
+                )
+            return
+        async with self.database.session() as session:
+            for i, (action, _) in enumerate(chunk):
+                outcome = result[f"a{i}"]
+                if isinstance(outcome, CommandResult):
+                    await state.record_activity_added(
+                        session,
+                        portal_id=self.portal_id,
+                        hh_negotiation_id=action.hh_id,
+                        activity_id=cmd.parse_int(outcome.result),
+                        now=self.now,
+                        sync_run_id=self.run_id,
+                    )
+                else:
+                    await self._failed(
+                        action.hh_id,
+                        _reason(outcome, None),
+                        kind="crm_refused",
+                        session=session,
+                        activity_settled=True,
+                    )
 
     async def _resume_and_pdf(
         self, negotiation: Negotiation, vacancy: Vacancy | None, *, with_pdf: bool
@@ -553,6 +681,7 @@ class Writer:
         kind: FailureKind,
         retry_at: datetime | None = None,
         session: Any = None,
+        activity_settled: bool = False,
     ) -> None:
         async def record(active: Any) -> None:
             row = await state.get_negotiation(active, self.portal_id, hh_id)
@@ -571,6 +700,7 @@ class Writer:
                 retry_at=when,
                 now=self.now,
                 sync_run_id=self.run_id,
+                activity_settled=activity_settled,
             )
 
         self.figures.count_failure(kind)
@@ -580,6 +710,13 @@ class Writer:
             return
         async with self.database.session() as fresh:
             await record(fresh)
+
+
+def _lookup_failure(outcome: Outcome) -> FailureKind:
+    """A refused lookup: the portal's limits (retried soon), or a refusal to report."""
+    if isinstance(outcome, CommandFailed) and isinstance(outcome.error, Retriable):
+        return "crm_busy"
+    return "crm_refused"
 
 
 def _reason(entity: object, contact: object) -> str:

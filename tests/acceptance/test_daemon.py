@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,8 @@ def test_sigkill_mid_import_and_restart_leave_exactly_one_lead_per_negotiation(
         # One whole pass of the survivor: it adopts what the killed ones left in flight.
         wait_for(lambda: "sync.pass_finished" in survivor_log.read_text(), "a pass", 120)
         wait_for(lambda: len(world.entities("lead")) >= expected, "the rest of the import", 120)
+        # A lead adopted without its activity gets it on a later pass.
+        wait_for(lambda: not leads_without_activity(world), "every lead's activity", 120)
         survivor.send_signal(signal.SIGTERM)
         assert survivor.wait(timeout=60) == 0
     finally:
@@ -93,3 +96,15 @@ def test_sigkill_mid_import_and_restart_leave_exactly_one_lead_per_negotiation(
     origins = [lead["ORIGIN_ID"] for lead in leads]
     assert len(origins) == expected
     assert len(set(origins)) == expected
+    # Exactly one timeline activity per lead, the one carrying the lead's negotiation as origin.
+    origin_of = {str(lead["ID"]): lead["ORIGIN_ID"] for lead in leads}
+    activities = [a for a in world.entities("activity") if str(a["OWNER_TYPE_ID"]) == "1"]
+    assert Counter(str(a["OWNER_ID"]) for a in activities) == Counter(dict.fromkeys(origin_of, 1))
+    assert all(a["ORIGIN_ID"] == origin_of[str(a["OWNER_ID"])] for a in activities)
+    assert all(a["ORIGINATOR_ID"] == "hhsync" for a in activities)
+
+
+def leads_without_activity(world: World) -> set[str]:
+    """Ids of the leads that carry no timeline activity yet."""
+    owners = {str(a["OWNER_ID"]) for a in world.entities("activity")}
+    return {str(lead["ID"]) for lead in world.entities("lead")} - owners

@@ -1,7 +1,8 @@
 """Properties of the planner over generated situations.
 
 Applying a plan (every action succeeding) and planning again yields nothing; no plan ever holds two
-creates for one negotiation; whatever is stored without an entity and due is always retried.
+creates for one negotiation; whatever is stored without an entity and due is always retried; an
+activity whose add has no recorded outcome is always looked up, and only such activities are.
 """
 
 from __future__ import annotations
@@ -64,8 +65,14 @@ def remotes(draw: st.DrawFn) -> RemoteNegotiation:
 @st.composite
 def storeds(draw: st.DrawFn, hh_id: str) -> StoredNegotiation:
     has_entity = draw(st.booleans())
+    has_activity = draw(st.booleans()) if has_entity else True
+    # An entity row is pending or in flight only while its activity is missing: adopted without
+    # one found (pending), or its add sent with no recorded outcome (in flight).
+    entity_statuses = [SyncStatus.SYNCED, SyncStatus.FAILED]
+    if not has_activity:
+        entity_statuses += [SyncStatus.PENDING, SyncStatus.IN_FLIGHT]
     status = (
-        draw(st.sampled_from([SyncStatus.SYNCED, SyncStatus.FAILED]))
+        draw(st.sampled_from(entity_statuses))
         if has_entity
         else draw(st.sampled_from([SyncStatus.PENDING, SyncStatus.IN_FLIGHT, SyncStatus.FAILED]))
     )
@@ -83,7 +90,7 @@ def storeds(draw: st.DrawFn, hh_id: str) -> StoredNegotiation:
         hh_status_set=draw(st.sampled_from(STATES)) if has_entity else None,
         attempts=draw(st.integers(0, 5)),
         next_retry_at=draw(st.one_of(st.none(), times, times.map(lambda t: t + timedelta(days=8)))),
-        has_activity=draw(st.booleans()) if has_entity else True,
+        has_activity=has_activity,
     )
 
 
@@ -202,3 +209,29 @@ def test_every_due_negotiation_without_entity_is_retried(
         due = known.next_retry_at is None or known.next_retry_at <= NOW
         if not known.has_entity and (due or known.sync_status == SyncStatus.IN_FLIGHT):
             assert hh_id in created
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    negotiations=st.lists(remotes(), max_size=20),
+    stored=stored_states(),
+    portal=plan_settings,
+)
+def test_an_activity_with_an_unknown_outcome_is_always_looked_up_and_only_such_are(
+    negotiations: list[RemoteNegotiation], stored: StoredState, portal: PlanSettings
+) -> None:
+    actions = plan(RemoteSnapshot(tuple(negotiations)), stored, portal, NOW).actions
+    adds = [a for a in actions if isinstance(a, AddActivity)]
+    assert len(adds) == len({a.hh_id for a in adds})
+    planned = {a.hh_id: a for a in adds}
+    for hh_id, known in stored.negotiations.items():
+        unknown = (
+            known.has_entity
+            and not known.has_activity
+            and known.sync_status == SyncStatus.IN_FLIGHT
+        )
+        if unknown:
+            # never left waiting, never re-added blindly
+            assert planned[hh_id].lookup_first
+        elif hh_id in planned:
+            assert not planned[hh_id].lookup_first

@@ -155,3 +155,39 @@ async def test_timeline_comment_needs_lowercase_fields_and_type(portal: PortalHa
         ),
         int,
     )
+
+
+async def test_activities_are_found_by_origin_and_owner_with_only_the_selected_fields(
+    portal: PortalHandle,
+) -> None:
+    leads = [await portal.ok("crm.lead.add", {"fields": {"TITLE": t}}) for t in ("a", "b")]
+
+    async def add(owner: int, origin_id: str | None, originator: str = "hhsync") -> int:
+        fields = {"originatorId": originator, "originId": origin_id} if origin_id else {}
+        added = await portal.ok(
+            "crm.activity.configurable.add",
+            {"ownerTypeId": 1, "ownerId": owner, "layout": LAYOUT, "fields": fields},
+        )
+        return int(added["activity"]["id"])
+
+    wanted = await add(leads[0], "1001")
+    await add(leads[0], "1002")  # another negotiation on the same lead
+    await add(leads[0], "1001", originator="other-app")  # another source's item 1001
+    await add(leads[0], None)  # added by hand: no origin at all
+    elsewhere = await add(leads[1], "1001")  # the same origin on another lead
+    origin = {"OWNER_TYPE_ID": 1, "ORIGINATOR_ID": "hhsync", "ORIGIN_ID": "1001"}
+    query = {"select": ["ID", "OWNER_ID"], "order": {"ID": "ASC"}, "start": -1}
+
+    on_lead = await portal.ok(
+        "crm.activity.list", {"filter": {**origin, "OWNER_ID": leads[0]}, **query}
+    )
+    assert on_lead == [{"ID": str(wanted), "OWNER_ID": str(leads[0])}]
+    anywhere = await portal.ok("crm.activity.list", {"filter": origin, **query})
+    assert [(a["ID"], a["OWNER_ID"]) for a in anywhere] == [
+        (str(wanted), str(leads[0])),
+        (str(elsewhere), str(leads[1])),
+    ]
+    on_deals = await portal.ok(
+        "crm.activity.list", {"filter": {**origin, "OWNER_TYPE_ID": 2}, **query}
+    )
+    assert on_deals == []

@@ -257,3 +257,42 @@ def test_entity_without_its_activity_gets_it_added_when_due() -> None:
     )
     waiting = replace(missing, next_retry_at=NOW + timedelta(minutes=5))
     assert plan(snapshot(), state(waiting), SIMPLE, NOW).actions == ()
+
+
+def test_activity_sent_with_no_recorded_outcome_is_looked_up_first_whatever_the_retry_time() -> (
+    None
+):
+    # An activity add (or an adoption that could not check for it) in flight when the pass died.
+    in_flight = replace(
+        stored(),
+        has_activity=False,
+        sync_status=SyncStatus.IN_FLIGHT,
+        next_retry_at=NOW + timedelta(hours=1),
+    )
+    lookup = AddActivity(
+        "1001", "501", NegotiationKind.RESPONSE, "response", EntityType.LEAD, 77, lookup_first=True
+    )
+    assert plan(snapshot(remote()), state(in_flight), SIMPLE, NOW).actions == (lookup,)
+    # also when its vacancy was not read this pass
+    assert plan(snapshot(), state(in_flight), SIMPLE, NOW).actions == (lookup,)
+    # and beside the updates hh.ru asks for
+    assert plan(snapshot(remote(state="offer")), state(in_flight), SIMPLE, NOW).actions == (
+        UpdateHhStatus("1001", EntityType.LEAD, 77, "offer"),
+        replace(lookup, employer_state="offer"),
+    )
+
+
+@pytest.mark.parametrize(
+    "known",
+    [
+        # the portal refused the activity: its outcome is known, no lookup needed
+        replace(stored(), has_activity=False, sync_status=SyncStatus.FAILED, next_retry_at=NOW),
+        # adopted after a crash, and the lookup found no activity on the entity
+        replace(stored(), has_activity=False, sync_status=SyncStatus.PENDING),
+    ],
+)
+def test_activity_known_to_be_missing_is_added_without_a_lookup(known: StoredNegotiation) -> None:
+    for remote_side in (snapshot(remote()), snapshot()):
+        (action,) = plan(remote_side, state(known), SIMPLE, NOW).actions
+        assert isinstance(action, AddActivity)
+        assert not action.lookup_first
