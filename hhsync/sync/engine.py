@@ -301,6 +301,7 @@ async def _sync_account(
         pdf_max_bytes=ctx.settings.hh.resume_pdf_max_bytes,
         run_id=report.run_id,
         figures=report.writes,
+        stop=scope.stop,
     )
     creates = [a for a in the_plan.actions if isinstance(a, CreateEntity)]
     activities = [a for a in the_plan.actions if isinstance(a, AddActivity)]
@@ -309,6 +310,8 @@ async def _sync_account(
     ]
     try:
         await writer.create_all(creates)
+        if scope.stopped():
+            return
         await writer.update_all(updates)
         await writer.add_activities(activities)
     except HhError as exc:

@@ -119,6 +119,8 @@ class Writer:
     run_id: int | None = None
     figures: WriteFigures = field(default_factory=WriteFigures)
     contacts_paused: bool = False
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the daemon shuts down: no new batch starts; the one under way is recorded."""
 
     # --- creates ---------------------------------------------------------------------------
 
@@ -131,11 +133,13 @@ class Writer:
         sending: asyncio.Task[None] | None = None
         try:
             for start in range(0, len(creates), CREATES_PER_BATCH):
+                if self.stop.is_set():
+                    break  # the rest stay pending in the database for the next pass
                 ready = await self._prepare_chunk(creates[start : start + CREATES_PER_BATCH])
                 if sending is not None:
                     await sending
                     sending = None
-                if ready:
+                if ready and not self.stop.is_set():
                     sending = asyncio.create_task(self._send_creates(ready), name="b24-creates")
         finally:
             if sending is not None:

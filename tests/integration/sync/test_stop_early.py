@@ -14,6 +14,7 @@ from sqlmodel import select
 from hhsync.db import state
 from hhsync.db.tables import Negotiation, RunStatus, SyncRun, SyncStatus
 from hhsync.sync.engine import run_pass
+from hhsync.sync.writing import CREATES_PER_BATCH
 from tests.integration.sync.conftest import World
 
 STOPPED = "stopped early for a shutdown; the next pass carries on"
@@ -64,3 +65,31 @@ async def test_a_stop_before_the_pass_reads_nothing(world: World) -> None:
     assert report.skipped == STOPPED
     assert report.hh_requests == 0
     assert report.bitrix_requests == 0
+
+
+async def test_a_stop_during_the_first_crm_batch_sends_no_further_batch(world: World) -> None:
+    expected = world.hh_negotiations()
+    assert expected > CREATES_PER_BATCH  # so that a second batch would follow
+    stop = asyncio.Event()
+
+    async def stop_on_first_create_batch(request: httpx.Request) -> None:
+        if b"crm.lead.add" in request.content:
+            stop.set()
+
+    world.ctx.bitrix_http.event_hooks["request"].append(stop_on_first_create_batch)
+    try:
+        report = await run_pass(world.ctx, world.portal_id, stop=stop)
+    finally:
+        world.ctx.bitrix_http.event_hooks["request"].remove(stop_on_first_create_batch)
+    assert report.skipped == STOPPED
+    assert report.writes.created == CREATES_PER_BATCH  # the batch under way is recorded
+    assert len(world.entities("lead")) == CREATES_PER_BATCH
+    async with world.ctx.database.session() as session:
+        counts = await state.count_by_status(session, world.portal_id)
+    assert counts["synced"] == CREATES_PER_BATCH
+    assert counts["pending"] == expected - CREATES_PER_BATCH
+    assert counts["in_flight"] == 0
+
+    await run_pass(world.ctx, world.portal_id)
+    origins = [lead["ORIGIN_ID"] for lead in world.entities("lead")]
+    assert len(origins) == len(set(origins)) == expected
