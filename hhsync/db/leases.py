@@ -91,6 +91,25 @@ async def claim_portal(
     return bool(result.scalars().all())
 
 
+class LeaseExpired(RuntimeError):
+    """A pass found its lease gone just before a CRM write (a long pause, a stalled heartbeat):
+    it must stop, because another instance may be running the portal now."""
+
+
+async def holds(session: AsyncSession, owner: str, portal_id: int, now: datetime) -> bool:
+    """Whether ``owner`` still holds a live lease on ``portal_id`` at ``now``.
+
+    On PostgreSQL the lease row stays share-locked until the caller's transaction ends, so it
+    cannot change hands between this check and the commit of what the caller writes with it.
+    """
+    query = sql.HOLDS_LEASE + (" FOR SHARE" if _dialect(session) == "postgresql" else "")
+    connection = await session.connection()
+    result = await connection.execute(
+        _statement(query), {"portal_id": portal_id, "owner": owner, "now": now}
+    )
+    return result.first() is not None
+
+
 async def heartbeat(
     session: AsyncSession, owner: str, portal_ids: Collection[int], now: datetime, ttl_s: float
 ) -> list[int]:

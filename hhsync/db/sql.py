@@ -85,6 +85,13 @@ WHERE owner = :owner
 RETURNING portal_id
 """
 
+# The fence before a CRM write: the lease is still this owner's and live. FOR SHARE (PostgreSQL)
+# keeps a claimer from replacing it until the write's in-flight marks are committed.
+HOLDS_LEASE: Final[LiteralString] = """
+SELECT 1 FROM portal_lease
+WHERE portal_id = :portal_id AND owner = :owner AND expires_at > :now
+"""
+
 DELETE_OWN_LEASE: Final[LiteralString] = """
 DELETE FROM portal_lease
 WHERE portal_id = :portal_id AND owner = :owner

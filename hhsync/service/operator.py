@@ -148,6 +148,7 @@ async def one_pass(
             only_vacancies=only_vacancies,
             since=since,
             progress=progress,
+            lease_owner=None if dry_run else ctx.instance_id,
         )
 
     try:

@@ -251,7 +251,9 @@ class PassScheduler:
         try:
             async with self._slots_free:
                 with bound(portal=portal_id):
-                    report = await run_pass(self._ctx, portal_id, stop=self._stopping)
+                    report = await run_pass(
+                        self._ctx, portal_id, stop=self._stopping, lease_owner=self.owner
+                    )
             outcome = report.status.value
             self._count(report)
         except asyncio.CancelledError:

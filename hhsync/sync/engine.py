@@ -12,9 +12,11 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.errors import BitrixError
-from hhsync.db import accounts, portals, state
+from hhsync.db import accounts, leases, portals, state
 from hhsync.db.tables import (
     AccountStatus,
     EntityType,
@@ -38,7 +40,7 @@ from hhsync.sync.progress import PassProgress
 from hhsync.sync.reading import read_account
 from hhsync.sync.snapshot import PlanSettings
 from hhsync.sync.userfields import ensure_user_fields
-from hhsync.sync.writing import Update, WriteFigures, Writer, entity_kind
+from hhsync.sync.writing import Fence, Update, WriteFigures, Writer, entity_kind
 
 log = get_logger(__name__)
 
@@ -84,6 +86,7 @@ async def run_pass(
     since: datetime | None = None,
     progress: PassProgress | None = None,
     stop: asyncio.Event | None = None,
+    lease_owner: str | None = None,
 ) -> PassReport:
     """Sync one portal once.
 
@@ -92,7 +95,8 @@ async def run_pass(
     ``since`` limits the plan to negotiations hh.ru changed at or after that instant; everything
     listed is still stored, so nothing seen is ever lost. ``progress`` is filled as the pass goes.
     ``stop`` (a daemon shutting down) ends the pass at the next boundary — between vacancies,
-    accounts or CRM batches — with everything done so far recorded.
+    accounts or CRM batches — with everything done so far recorded. ``lease_owner`` fences every
+    CRM write batch: it is sent only while that owner still holds the portal's lease.
     """
     counts = start_counting()
     now = ctx.clock.now()
@@ -137,6 +141,7 @@ async def run_pass(
                 since,
                 progress or PassProgress(writes=report.writes),
                 stop or asyncio.Event(),
+                lease_owner,
             )
             try:
                 await _sync_accounts(scope, portal, linked)
@@ -149,7 +154,7 @@ async def run_pass(
                     await asyncio.shield(_finish_run(ctx, report))
                 raise
         report.hh_requests, report.bitrix_requests = counts.hh, counts.bitrix
-        if report.writes.failed or report.errors:
+        if report.status == RunStatus.OK and (report.writes.failed or report.errors):
             report.status = RunStatus.PARTIAL
         if not dry_run:
             await _finish_run(ctx, report)
@@ -185,6 +190,7 @@ class _Pass:
     since: datetime | None
     progress: PassProgress
     stop: asyncio.Event
+    lease_owner: str | None
 
     def stopped(self) -> bool:
         """Whether to end here; says so once in the report (the next pass carries on)."""
@@ -224,6 +230,10 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
         report.status = RunStatus.FAILED
         report.errors.append(f"Bitrix24: {exc}")
         log.warning("sync.portal_error", error=str(exc))
+    except leases.LeaseExpired as exc:
+        report.status = RunStatus.FAILED
+        report.errors.append(str(exc))
+        log.warning("sync.lease_expired", error=str(exc))
 
 
 async def _park_account(scope: _Pass, portal_id: int, account_id: int, exc: Exception) -> None:
@@ -302,6 +312,7 @@ async def _sync_account(
         run_id=report.run_id,
         figures=report.writes,
         stop=scope.stop,
+        fence=_lease_fence(scope, portal_id),
     )
     creates = [a for a in the_plan.actions if isinstance(a, CreateEntity)]
     activities = [a for a in the_plan.actions if isinstance(a, AddActivity)]
@@ -318,6 +329,21 @@ async def _sync_account(
         if not isinstance(exc, NeedsReauth):
             raise
         await _park_account(scope, portal_id, account.id, exc)
+
+
+def _lease_fence(scope: _Pass, portal_id: int) -> Fence | None:
+    owner = scope.lease_owner
+    if owner is None:
+        return None
+
+    async def fence(session: AsyncSession) -> None:
+        if not await leases.holds(session, owner, portal_id, scope.ctx.clock.now()):
+            raise leases.LeaseExpired(
+                f"portal {portal_id}: the lease of {owner} ended before a CRM write; the pass"
+                " stopped there and the lease's next holder carries on"
+            )
+
+    return fence
 
 
 async def _finish_run(ctx: SyncContext, report: PassReport) -> None:

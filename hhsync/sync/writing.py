@@ -12,10 +12,12 @@ the transaction that advances the state.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.bitrix import commands as cmd
 from hhsync.bitrix.batch import Command, CommandFailed, CommandResult, Outcome, result_ref
@@ -55,6 +57,8 @@ def entity_kind(entity_type: EntityType) -> EntityKind:
 # batch; leads need two, but one size keeps batches of similar body size (PDFs travel inside).
 CREATES_PER_BATCH: Final = 16
 VIEW_LIMIT_PAUSE: Final = timedelta(hours=1)
+
+Fence = Callable[[AsyncSession], Awaitable[None]]
 
 FailureKind = Literal[
     "hh_view_limit",  # the manager's daily resume views ran out: paused for an hour
@@ -121,6 +125,9 @@ class Writer:
     contacts_paused: bool = False
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the daemon shuts down: no new batch starts; the one under way is recorded."""
+    fence: Fence | None = None
+    """Checked in the transaction that marks a batch in flight, before it is sent: raises
+    ``LeaseExpired`` once this process no longer holds the portal's lease."""
 
     # --- creates ---------------------------------------------------------------------------
 
@@ -372,6 +379,8 @@ class Writer:
             for i, (action, layout) in enumerate(chunk)
         }
         async with self.database.session() as session:
+            if self.fence is not None:
+                await self.fence(session)
             for action, _ in chunk:
                 await state.mark_in_flight(
                     session, portal_id=self.portal_id, hh_negotiation_id=action.hh_id, now=self.now
@@ -503,6 +512,8 @@ class Writer:
                 activity.activity_fields(item.action.hh_id, self.prefs.responsible_user_id),
             )
         async with self.database.session() as session:
+            if self.fence is not None:
+                await self.fence(session)
             for item in ready:
                 await state.mark_in_flight(
                     session,

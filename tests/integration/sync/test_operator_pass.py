@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from hhsync.db import accounts, leases, portals
+from hhsync.db import accounts, leases, portals, state
 from hhsync.db.tables import (
     AuditEvent,
     Negotiation,
     PortalLease,
     PortalStatus,
+    RunStatus,
     SyncRun,
     SyncStatus,
     Vacancy,
@@ -214,3 +215,22 @@ async def test_pause_and_resume_leave_a_parked_portal_parked(world: World) -> No
         PortalStatus.NEEDS_REAUTH,
         "refresh token expired",
     )
+
+
+async def test_a_pass_whose_lease_is_gone_writes_nothing_to_the_crm(world: World) -> None:
+    expected = world.hh_negotiations()
+    fenced = await run_pass(world.ctx, world.portal_id, lease_owner="paused-vm:7")
+    assert fenced.status == RunStatus.FAILED
+    assert any("ended before a CRM write" in e for e in fenced.errors)
+    assert world.entities("lead") == []
+    async with world.ctx.database.session() as session:
+        counts = await state.count_by_status(session, world.portal_id)
+    assert counts["pending"] == expected  # read and kept; nothing marked in flight or sent
+    assert counts["in_flight"] == 0
+
+    async with world.ctx.database.session() as session:
+        assert await leases.claim_portal(
+            session, "paused-vm:7", world.portal_id, world.clock.now(), 60
+        )
+    held = await run_pass(world.ctx, world.portal_id, lease_owner="paused-vm:7")
+    assert held.writes.created == expected
