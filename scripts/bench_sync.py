@@ -19,25 +19,23 @@ import math
 import os
 import time
 import uuid
-from datetime import timedelta
 
 import httpx
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from hhsync.clock import SystemClock
 from hhsync.config import load_settings
-from hhsync.db import accounts, migrate, portals
+from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
-from hhsync.db.tokens import TokenPair
 from hhsync.log import configure
 from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix_app import create_app as create_bitrix
 from hhsync.sandbox.bitrix_config import DEFAULT_METHOD_COSTS
 from hhsync.sandbox.hh_app import HhSandboxConfig
 from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.sandbox_portal import install_sandbox_portal
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
 from hhsync.testing import serve
@@ -124,57 +122,23 @@ async def _run(hh_url: str, b24_url: str, db_url: str, speed: float, vacancies: 
     cipher = TokenCipher(key)
     database = Database.from_settings(settings)
     async with httpx.AsyncClient(headers={"User-Agent": "hhsync-bench"}, timeout=30) as http:
+        portal = await install_sandbox_portal(
+            http,
+            hh_url,
+            b24_url,
+            database,
+            cipher,
+            domain="bench.bitrix24.ru",
+            stage_map={"response": "NEW"},
+        )
         world = (await http.get(f"{hh_url}/_sandbox/state")).json()
-        employer = world["employers"][0]
-        manager = employer["managers"][0]
-        answer = await http.post(f"{hh_url}/_sandbox/tokens", json={"manager_id": manager["id"]})
-        tokens = answer.json()
-        answer = await http.post(
-            f"{b24_url}/_sandbox/portals", json={"domain": "bench.bitrix24.ru"}
-        )
-        install = answer.json()
         expected = sum(v["negotiations"] for v in world["vacancies"] if not v["archived"])
-    now = SystemClock().now()
-    async with database.session() as session:
-        portal = await portals.install_portal(
-            session,
-            cipher,
-            portals.PortalInstall(
-                install["member_id"],
-                install["domain"],
-                install["client_endpoint"],
-                install["server_endpoint"],
-                install["access_token"],
-                install["refresh_token"],
-                now + timedelta(hours=1),
-            ),
-            now,
-        )
-        if portal.id is None:
-            raise RuntimeError("portal was not stored")
-        await accounts.link_account(
-            session,
-            cipher,
-            portal.id,
-            accounts.AccountLink(
-                employer["id"],
-                manager["id"],
-                "",
-                "",
-                True,
-                TokenPair(
-                    tokens["access_token"], tokens["refresh_token"], now + timedelta(days=14)
-                ),
-            ),
-            now,
-        )
-        await portals.save_settings(session, portal.id, {"stage_map": {"response": "NEW"}}, now)
     ctx = SyncContext.create(settings, database, cipher, instance_id="bench")
     try:
         started = time.monotonic()
-        imported = await run_pass(ctx, portal.id)
+        imported = await run_pass(ctx, portal.portal_id)
         wall = time.monotonic() - started
-        idle = await run_pass(ctx, portal.id)
+        idle = await run_pass(ctx, portal.portal_id)
     finally:
         await ctx.aclose()
         await database.dispose()

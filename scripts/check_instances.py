@@ -22,7 +22,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -32,15 +32,15 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from hhsync.clock import SystemClock
-from hhsync.db import accounts, migrate, portals
+from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import SyncRun
-from hhsync.db.tokens import TokenPair
 from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix_app import create_app as create_bitrix
 from hhsync.sandbox.hh_app import HhSandboxConfig
 from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.sandbox_portal import install_sandbox_portal
 from hhsync.testing import free_port, serve
 
 
@@ -53,58 +53,18 @@ def admin_url() -> str:
 async def add_portals(
     count: int, database: Database, cipher: TokenCipher, hh_url: str, b24_url: str
 ) -> None:
+    """Portals ``t0.bitrix24.ru``… on the one hh.ru employer, responses landing in NEW."""
     async with httpx.AsyncClient(headers={"User-Agent": "hhsync-check"}, timeout=30) as http:
-        world = (await http.get(f"{hh_url}/_sandbox/state")).json()
-        employer = world["employers"][0]
-        manager = next(m for m in employer["managers"] if m["is_admin"])
         for n in range(count):
-            answer = await http.post(
-                f"{hh_url}/_sandbox/tokens", json={"manager_id": manager["id"]}
+            await install_sandbox_portal(
+                http,
+                hh_url,
+                b24_url,
+                database,
+                cipher,
+                domain=f"t{n}.bitrix24.ru",
+                stage_map={"response": "NEW"},
             )
-            tokens = answer.json()
-            answer = await http.post(
-                f"{b24_url}/_sandbox/portals", json={"domain": f"t{n}.bitrix24.ru"}
-            )
-            install = answer.json()
-            now = SystemClock().now()
-            async with database.session() as session:
-                portal = await portals.install_portal(
-                    session,
-                    cipher,
-                    portals.PortalInstall(
-                        install["member_id"],
-                        install["domain"],
-                        install["client_endpoint"],
-                        install["server_endpoint"],
-                        install["access_token"],
-                        install["refresh_token"],
-                        now + timedelta(hours=1),
-                    ),
-                    now,
-                )
-                if portal.id is None:
-                    raise RuntimeError("portal not stored")
-                await accounts.link_account(
-                    session,
-                    cipher,
-                    portal.id,
-                    accounts.AccountLink(
-                        employer["id"],
-                        manager["id"],
-                        "",
-                        "",
-                        True,
-                        TokenPair(
-                            tokens["access_token"],
-                            tokens["refresh_token"],
-                            now + timedelta(days=14),
-                        ),
-                    ),
-                    now,
-                )
-                await portals.save_settings(
-                    session, portal.id, {"stage_map": {"response": "NEW"}}, now
-                )
 
 
 def daemon(env: dict[str, str], name: str, logs: Path) -> subprocess.Popen[bytes]:

@@ -16,7 +16,6 @@ import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,16 +23,15 @@ import httpx
 import uvicorn
 from pydantic import AnyHttpUrl, SecretStr
 
-from hhsync.clock import SystemClock
 from hhsync.config import Settings
-from hhsync.db import accounts, migrate, portals, state
-from hhsync.db.crypto import TokenCipher, cipher_from_settings
+from hhsync.db import migrate, portals, state
+from hhsync.db.crypto import cipher_from_settings
 from hhsync.db.session import EMBEDDED_DB_NAME, Database
-from hhsync.db.tokens import TokenPair
 from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix_app import create_app as create_bitrix
 from hhsync.sandbox.hh_app import HhSandboxConfig
 from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.sandbox_portal import install_sandbox_portal
 from hhsync.service.runner import Runner
 from hhsync.service.web_server import EmbeddedServer, bind
 
@@ -118,9 +116,16 @@ async def run_demo(
     try:
         for served in sandboxes:
             await served.start()
-        employer_id = await _install(
-            http, hh_url, bitrix_url, database, cipher_from_settings(settings)
+        installed = await install_sandbox_portal(
+            http,
+            hh_url,
+            bitrix_url,
+            database,
+            cipher_from_settings(settings),
+            domain=DEMO_DOMAIN,
+            responsible_user_id=1,
         )
+        employer_id = installed.employer_id
         runner = Runner(
             settings, database, cipher_from_settings(settings), instance_id=DEMO_INSTANCE
         )
@@ -193,69 +198,6 @@ async def _started(runner: Runner, daemon: asyncio.Task[None]) -> None:
         waiter.cancel()
         await daemon  # raises why it could not start
         raise RuntimeError("the daemon stopped during start-up")
-
-
-async def _install(
-    http: httpx.AsyncClient, hh_url: str, bitrix_url: str, database: Database, cipher: TokenCipher
-) -> str:
-    """The demo portal, the hh.ru admin manager linked to it, and saved settings."""
-    world = (await http.get(f"{hh_url}/_sandbox/state")).json()
-    employer = world["employers"][0]
-    manager = next(m for m in employer["managers"] if m["is_admin"])
-    hh_tokens = (
-        await http.post(f"{hh_url}/_sandbox/tokens", json={"manager_id": manager["id"]})
-    ).json()
-    install = (
-        await http.post(f"{bitrix_url}/_sandbox/portals", json={"domain": DEMO_DOMAIN})
-    ).json()
-    now = SystemClock().now()
-    async with database.session() as session:
-        portal = await portals.install_portal(
-            session,
-            cipher,
-            portals.PortalInstall(
-                member_id=install["member_id"],
-                domain=install["domain"],
-                client_endpoint=install["client_endpoint"],
-                server_endpoint=install["server_endpoint"],
-                access_token=install["access_token"],
-                refresh_token=install["refresh_token"],
-                access_expires_at=now + timedelta(seconds=install["expires_in"]),
-                application_token=install["application_token"],
-            ),
-            now,
-        )
-        if portal.id is None:
-            raise RuntimeError("the demo portal was not stored")
-        await accounts.link_account(
-            session,
-            cipher,
-            portal.id,
-            accounts.AccountLink(
-                employer["id"],
-                manager["id"],
-                employer["name"],
-                manager["name"],
-                True,
-                TokenPair(
-                    hh_tokens["access_token"],
-                    hh_tokens["refresh_token"],
-                    now + timedelta(seconds=hh_tokens["expires_in"]),
-                ),
-            ),
-            now,
-        )
-        await portals.save_settings(
-            session,
-            portal.id,
-            {
-                "entity_type": "lead",
-                "stage_map": {"response": "NEW", "invitation": "IN_PROCESS"},
-                "responsible_user_id": 1,
-            },
-            now,
-        )
-    return str(employer["id"])
 
 
 def _open_vacancies(world: dict[str, Any], employer_id: str) -> list[dict[str, Any]]:

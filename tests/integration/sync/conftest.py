@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from hhsync.clock import ShiftedClock, SystemClock
+from hhsync.clock import ShiftedClock
 from hhsync.config import Settings, load_settings
-from hhsync.db import accounts, portals
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
-from hhsync.db.tokens import TokenPair
 from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix_app import create_app as create_bitrix
 from hhsync.sandbox.hh_app import HhSandboxConfig
 from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.sandbox_portal import install_sandbox_portal
 from hhsync.sync.context import SyncContext
 from hhsync.testing import serve
 
@@ -107,60 +105,18 @@ async def world(
     sandboxes: tuple[str, str], database: Database, cipher: TokenCipher, db_url: str
 ) -> AsyncIterator[World]:
     hh_url, bitrix_url = sandboxes
+    async with httpx.AsyncClient(headers={"User-Agent": "hhsync-tests"}, timeout=30) as http:
+        installed = await install_sandbox_portal(
+            http,
+            hh_url,
+            bitrix_url,
+            database,
+            cipher,
+            domain="hr.bitrix24.ru",
+            responsible_user_id=1,
+        )
     hh = httpx.Client(base_url=hh_url, headers={"User-Agent": "hhsync-tests"}, timeout=30)
     bitrix = httpx.Client(base_url=bitrix_url, timeout=30)
-    state = hh.get("/_sandbox/state").json()
-    employer = state["employers"][0]
-    admin = next(m for m in employer["managers"] if m["is_admin"])
-    tokens = hh.post("/_sandbox/tokens", json={"manager_id": admin["id"]}).json()
-    install = bitrix.post("/_sandbox/portals", json={"domain": "hr.bitrix24.ru"}).json()
-    now = SystemClock().now()
-    async with database.session() as session:
-        portal = await portals.install_portal(
-            session,
-            cipher,
-            portals.PortalInstall(
-                member_id=install["member_id"],
-                domain=install["domain"],
-                client_endpoint=install["client_endpoint"],
-                server_endpoint=install["server_endpoint"],
-                access_token=install["access_token"],
-                refresh_token=install["refresh_token"],
-                access_expires_at=now + timedelta(seconds=install["expires_in"]),
-                application_token=install["application_token"],
-            ),
-            now,
-        )
-        assert portal.id is not None
-        account = await accounts.link_account(
-            session,
-            cipher,
-            portal.id,
-            accounts.AccountLink(
-                employer["id"],
-                admin["id"],
-                employer["name"],
-                admin["name"],
-                True,
-                TokenPair(
-                    tokens["access_token"],
-                    tokens["refresh_token"],
-                    now + timedelta(seconds=tokens["expires_in"]),
-                ),
-            ),
-            now,
-        )
-        assert account.id is not None
-        await portals.save_settings(
-            session,
-            portal.id,
-            {
-                "entity_type": "lead",
-                "stage_map": {"response": "NEW", "invitation": "IN_PROCESS"},
-                "responsible_user_id": 1,
-            },
-            now,
-        )
     settings = engine_settings(hh_url, db_url)
     clock = ShiftedClock()
     ctx = SyncContext.create(settings, database, cipher, clock=clock, instance_id="test")
@@ -170,10 +126,10 @@ async def world(
             bitrix_url,
             hh,
             bitrix,
-            install["domain"],
-            portal.id,
-            account.id,
-            employer["id"],
+            installed.domain,
+            installed.portal_id,
+            installed.account_id,
+            installed.employer_id,
             ctx,
             clock,
         )
