@@ -113,7 +113,7 @@ async def check(args: argparse.Namespace) -> int:
             env.update(
                 {
                     "HHSYNC_DATABASE__URL": db_url,
-                    "HHSYNC_DATABASE__POOL_SIZE": "12",
+                    "HHSYNC_DATABASE__POOL_SIZE": "26",
                     "HHSYNC_SECURITY__TOKEN_KEY": key,
                     "HHSYNC_HH__API_URL": hh_url,
                     "HHSYNC_HH__USER_AGENT_CONTACT": "check@hhsync.invalid",

@@ -30,6 +30,7 @@ from hhsync.service.notify import Notifier
 from hhsync.service.scheduler import PassScheduler
 from hhsync.service.web_server import EmbeddedServer, WebServer, bind
 from hhsync.sync.context import SyncContext
+from hhsync.sync.writing import ENRICH_CONCURRENCY
 from hhsync.web.app import create_app
 
 EVENT_STARTED: Final = "daemon.started"
@@ -39,6 +40,8 @@ EVENT_SIDE_TASK_DIED: Final = "daemon.side_task_died"
 
 # Connections a running daemon needs besides its passes: the claim tick / heartbeat and /readyz.
 POOL_RESERVE: Final = 2
+# Connections one pass may hold at once: its hh.ru enrichment workers plus the CRM batch in flight.
+PASS_CONNECTIONS: Final = ENRICH_CONCURRENCY + 1
 DEFAULT_WATCHDOG_S: Final = 30.0
 
 log = get_logger(__name__)
@@ -47,8 +50,9 @@ log = get_logger(__name__)
 def check_pool(settings: Settings) -> None:
     """Refuse a pool that concurrent passes could exhaust (DESIGN.md invariant 5).
 
-    Each pass holds at most one connection at a time; the claim tick, the heartbeat and the
-    readiness probe need one more between them, with one to spare.
+    A pass holds up to :data:`PASS_CONNECTIONS` at once (its enrichment workers and the batch
+    being sent each commit on their own); the claim tick, the heartbeat and the readiness probe
+    need :data:`POOL_RESERVE` more between them.
 
     Raises:
         ConfigError: naming both settings and the smallest pool that works.
@@ -57,16 +61,22 @@ def check_pool(settings: Settings) -> None:
         return  # SQLite serialises writers anyway; there is no pool to exhaust
     passes = settings.sync.max_concurrent_passes
     pool = settings.database.pool_size + settings.database.pool_max_overflow
-    if pool < passes + POOL_RESERVE:
+    needed = pool_needed(passes)
+    if pool < needed:
         raise ConfigError(
             [
                 f"database.pool_size ({settings.database.pool_size}, plus "
-                f"pool_max_overflow {settings.database.pool_max_overflow}) must exceed "
-                f"sync.max_concurrent_passes ({passes}) by at least {POOL_RESERVE}: set "
-                f"HHSYNC_DATABASE__POOL_SIZE={passes + POOL_RESERVE} or lower "
-                "HHSYNC_SYNC__MAX_CONCURRENT_PASSES"
+                f"pool_max_overflow {settings.database.pool_max_overflow}) is too small for "
+                f"sync.max_concurrent_passes ({passes}): each pass may hold {PASS_CONNECTIONS} "
+                f"connections and the daemon {POOL_RESERVE} more; set "
+                f"HHSYNC_DATABASE__POOL_SIZE={needed} or lower HHSYNC_SYNC__MAX_CONCURRENT_PASSES"
             ]
         )
+
+
+def pool_needed(passes: int) -> int:
+    """The smallest pool that ``passes`` concurrent passes can never exhaust."""
+    return passes * PASS_CONNECTIONS + POOL_RESERVE
 
 
 class Runner:

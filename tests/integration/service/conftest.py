@@ -32,7 +32,7 @@ def runner_settings(hh_url: str, db_url: str) -> Settings:
             "sync": base.sync.model_copy(
                 update={"poll_interval_s": 1.0, "lease_ttl_s": 6.0, "max_concurrent_passes": 2}
             ),
-            "database": base.database.model_copy(update={"pool_size": 5}),
+            "database": base.database.model_copy(update={"pool_size": 8}),
         }
     )
 

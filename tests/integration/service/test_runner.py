@@ -49,7 +49,7 @@ async def test_two_runners_sync_every_portal_and_never_overlap_on_one(
     bitrix = httpx.AsyncClient(base_url=bitrix_url, timeout=30)
     settings = runner_settings(hh_url, db_url)
     setup = Database(db_url, pool_size=2)
-    pools = [Database(db_url, pool_size=5), Database(db_url, pool_size=5)]
+    pools = [Database(db_url, pool_size=8), Database(db_url, pool_size=8)]
     try:
         domains = [f"tenant{n}.bitrix24.ru" for n in range(PORTALS)]
         for domain in domains:

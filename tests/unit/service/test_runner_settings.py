@@ -7,7 +7,7 @@ import pytest
 from hhsync.config import load_settings
 from hhsync.db.crypto import TokenCipher
 from hhsync.errors import ConfigError
-from hhsync.service.runner import POOL_RESERVE, check_pool
+from hhsync.service.runner import check_pool, pool_needed
 from hhsync.service.scheduler import tick_interval_s
 
 
@@ -25,7 +25,8 @@ def test_a_pool_that_passes_could_exhaust_is_refused_with_the_fix() -> None:
     message = str(caught.value)
     assert "database.pool_size" in message
     assert "sync.max_concurrent_passes" in message
-    assert f"HHSYNC_DATABASE__POOL_SIZE={4 + POOL_RESERVE}" in message
+    assert f"HHSYNC_DATABASE__POOL_SIZE={pool_needed(4)}" in message
+    assert pool_needed(4) == 14  # 3 connections a pass at most, 2 for the daemon itself
 
 
 def test_the_default_pool_fits_the_default_concurrency_and_sqlite_has_no_pool() -> None:
