@@ -27,6 +27,7 @@ from hhsync.config import Settings
 from hhsync.db import migrate, portals, state
 from hhsync.db.crypto import cipher_from_settings
 from hhsync.db.session import EMBEDDED_DB_NAME, Database
+from hhsync.errors import HhsyncError
 from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix_app import create_app as create_bitrix
 from hhsync.sandbox.hh_app import HhSandboxConfig
@@ -113,6 +114,8 @@ async def run_demo(
     _fresh_database(settings)
     database = Database.from_settings(settings)
     http = httpx.AsyncClient(headers={"User-Agent": "hhsync-demo"}, timeout=30)
+    daemon: asyncio.Task[None] | None = None
+    side: list[asyncio.Task[None]] = []
     try:
         for served in sandboxes:
             await served.start()
@@ -142,16 +145,22 @@ async def run_demo(
                 name="report",
             ),
         ]
-        if options.duration_s is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), options.duration_s)
-        else:
-            await stop.wait()
+        stopping = asyncio.create_task(stop.wait(), name="stop")
+        # Ends on Ctrl-C, after --duration, or as soon as the daemon itself ends (a crash).
+        await asyncio.wait(
+            {stopping, daemon}, timeout=options.duration_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        stopping.cancel()
         stop.set()
-        await asyncio.gather(*side)
-        await daemon
+        await asyncio.gather(*side, return_exceptions=True)
+        await daemon  # re-raises what killed it, if anything did
         return await _counts(http, hh_url, bitrix_url, employer_id, database)
     finally:
+        stop.set()
+        for task in side:
+            task.cancel()
+        if daemon is not None and not daemon.done():
+            await asyncio.wait({daemon})  # it stops cleanly before its database goes
         await http.aclose()
         await database.dispose()
         for served in sandboxes:
@@ -225,14 +234,15 @@ async def _feed(
                 f"{hh_url}/_sandbox/negotiations",
                 json={"vacancy_id": rng.choice(vacancies)["id"], "kind": kind},
             )
+            answer.raise_for_status()
             added.append(str(answer.json()["id"]))
             if len(added) % 4 == 0:
                 await http.post(
                     f"{hh_url}/_sandbox/negotiations/{rng.choice(added)}/state",
                     json={"employer_state": rng.choice(STATE_CHANGES)},
                 )
-        except httpx.HTTPError:
-            continue  # the sandbox is stopping with us
+        except (httpx.HTTPError, ValueError, KeyError):
+            continue  # the sandbox is stopping with us, or refused one made-up response
 
 
 async def _counts(
@@ -266,8 +276,8 @@ async def _report(
     while not await _stopped(stop, 2.0):
         try:
             line = (await _counts(http, hh_url, bitrix_url, employer_id, database)).line()
-        except httpx.HTTPError:
-            continue
+        except (httpx.HTTPError, ValueError, KeyError, HhsyncError):
+            continue  # a count missed now is printed at the next change
         if line != last:
             say(line)
             last = line
