@@ -478,17 +478,19 @@ def portals_show(
         typer.echo(f"error: {error}")
 
 
-def _set_paused(portal_id: int, paused: bool) -> None:
+def _change_portal(portal_id: int, change: Any) -> None:
+    """Run ``change(database)`` (an operator's edit of one portal) and turn its refusals into
+    one-line errors: unknown portal, wrong status, bad value (exit 2), database trouble."""
     import asyncio
 
-    from hhsync.service.operator import NoSuchPortal, WrongStatus, set_paused
+    from hhsync.service.operator import NoSuchPortal, WrongStatus
 
     settings = _settings()
 
     async def main() -> None:
         database, _ = _open(settings)
         try:
-            await set_paused(database, portal_id, paused, _now())
+            await change(database)
         finally:
             await database.dispose()
 
@@ -498,6 +500,14 @@ def _set_paused(portal_id: int, paused: bool) -> None:
         _fail(f"no portal {portal_id}")
     except (WrongStatus, DatabaseError) as exc:
         _fail(str(exc))
+    except ValueError as exc:
+        _fail(str(exc), EXIT_CONFIG)
+
+
+def _set_paused(portal_id: int, paused: bool) -> None:
+    from hhsync.service.operator import set_paused
+
+    _change_portal(portal_id, lambda db: set_paused(db, portal_id, paused, _now()))
     typer.echo(f"portal {portal_id} {'paused' if paused else 'resumed (due now)'}")
 
 
@@ -521,9 +531,7 @@ def portals_set_interval(
     ],
 ) -> None:
     """Poll one portal more or less often than the global interval."""
-    import asyncio
-
-    from hhsync.service.operator import NoSuchPortal, set_poll_interval
+    from hhsync.service.operator import set_poll_interval
 
     interval: float | None = None
     if seconds != "default":
@@ -531,23 +539,7 @@ def portals_set_interval(
             interval = float(seconds)
         except ValueError:
             _fail(f"seconds: {seconds!r} is not a number (or 'default')", EXIT_CONFIG)
-    settings = _settings()
-
-    async def main() -> None:
-        database, _ = _open(settings)
-        try:
-            await set_poll_interval(database, portal_id, interval, _now())
-        finally:
-            await database.dispose()
-
-    try:
-        asyncio.run(main())
-    except NoSuchPortal:
-        _fail(f"no portal {portal_id}")
-    except ValueError as exc:
-        _fail(str(exc), EXIT_CONFIG)
-    except DatabaseError as exc:
-        _fail(str(exc))
+    _change_portal(portal_id, lambda db: set_poll_interval(db, portal_id, interval, _now()))
     shown = f"every {interval:g} s" if interval is not None else "the global interval"
     typer.echo(f"portal {portal_id} is polled {shown}")
 
