@@ -12,7 +12,7 @@ the transaction that advances the state.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -378,13 +378,7 @@ class Writer:
             )
             for i, (action, layout) in enumerate(chunk)
         }
-        async with self.database.session() as session:
-            if self.fence is not None:
-                await self.fence(session)
-            for action, _ in chunk:
-                await state.mark_in_flight(
-                    session, portal_id=self.portal_id, hh_negotiation_id=action.hh_id, now=self.now
-                )
+        await self._mark_in_flight(action.hh_id for action, _ in chunk)
         self.figures.commands += len(commands)
         try:
             result = await self.bitrix.batch(commands)
@@ -511,16 +505,7 @@ class Writer:
                 item.layout,
                 activity.activity_fields(item.action.hh_id, self.prefs.responsible_user_id),
             )
-        async with self.database.session() as session:
-            if self.fence is not None:
-                await self.fence(session)
-            for item in ready:
-                await state.mark_in_flight(
-                    session,
-                    portal_id=self.portal_id,
-                    hh_negotiation_id=item.action.hh_id,
-                    now=self.now,
-                )
+        await self._mark_in_flight(item.action.hh_id for item in ready)
         self.figures.commands += len(commands)
         try:
             result = await self.bitrix.batch(commands)
@@ -685,6 +670,17 @@ class Writer:
                     field_name = "STATUS_ID" if move.entity_type == EntityType.LEAD else "STAGE_ID"
                     current[move.hh_id] = outcome.result.get(field_name)
         return current
+
+    async def _mark_in_flight(self, hh_ids: Iterable[str]) -> None:
+        """Commit the batch about to be sent as in flight, behind the lease fence: after a crash
+        or an unknown outcome the next pass looks up what landed instead of sending it again."""
+        async with self.database.session() as session:
+            if self.fence is not None:
+                await self.fence(session)
+            for hh_id in hh_ids:
+                await state.mark_in_flight(
+                    session, portal_id=self.portal_id, hh_negotiation_id=hh_id, now=self.now
+                )
 
     # --- failures --------------------------------------------------------------------------
 
