@@ -38,6 +38,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
+from hhsync.deadlines import lease_ttl_needed
 from hhsync.errors import ConfigError
 
 ENV_PREFIX = "HHSYNC_"
@@ -160,7 +161,12 @@ class BitrixSettings(_Section):
     oauth_url: AnyHttpUrl = AnyHttpUrl("https://oauth.bitrix.info")
     """Base URL of the Bitrix24 OAuth server that refreshes tokens."""
     request_timeout_s: float = Field(default=30.0, gt=0)
-    """Timeout of one Bitrix24 HTTP request, in seconds."""
+    """Longest one Bitrix24 HTTP request may take on our side, in seconds, from sending it to the
+    last byte of the answer (a write batch is given up as "outcome unknown" after that)."""
+    request_cutoff_s: float = Field(default=60.0, gt=0, le=600)
+    """Longest a request can keep running at the portal, in seconds: Bitrix24 ends a request
+    after 60 s even when the client has gone. A create whose answer was lost is looked up only
+    once its request can no longer be running; lower it only for a portal that cuts sooner."""
     max_connections_per_portal: int = Field(default=4, ge=1, le=50)
     """Concurrent connections to one portal."""
     requests_per_s: float = Field(default=2.0, gt=0, le=1000)
@@ -259,6 +265,15 @@ class Settings(BaseSettings):
             )
         if self.sync.retry_max_s < self.sync.retry_base_s:
             raise ValueError("sync.retry_max_s must not be smaller than sync.retry_base_s")
+        shortest_ttl = lease_ttl_needed(self.bitrix.request_timeout_s)
+        if self.sync.lease_ttl_s < shortest_ttl:
+            raise ValueError(
+                f"sync.lease_ttl_s ({self.sync.lease_ttl_s:g} s) is too short for"
+                f" bitrix.request_timeout_s ({self.bitrix.request_timeout_s:g} s): a lease renewed"
+                " every third of its TTL must outlive every Bitrix24 request sent under it; set"
+                f" sync.lease_ttl_s to at least {shortest_ttl:g} s or lower"
+                " bitrix.request_timeout_s"
+            )
         return self
 
     @property

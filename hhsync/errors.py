@@ -51,3 +51,26 @@ class DatabaseError(HhsyncError):
 
 class TokenDecryptError(Fatal):
     """A stored token cannot be decrypted with the configured key(s)."""
+
+
+def first_of_group(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error a task group's caller should handle: a revoked login before anything else.
+
+    ``asyncio.TaskGroup`` wraps what its tasks raised; the pass decides by the error's class (park
+    the account, record the failure), so it needs the one that matters, not the group.
+    """
+    leaves: list[BaseException] = []
+
+    def collect(error: BaseException) -> None:
+        if isinstance(error, BaseExceptionGroup):
+            for inner in error.exceptions:
+                collect(inner)
+        else:
+            leaves.append(error)
+
+    collect(group)
+    for wanted in (NeedsReauth, Exception):
+        for leaf in leaves:
+            if isinstance(leaf, wanted):
+                return leaf
+    return leaves[0] if leaves else group

@@ -36,6 +36,7 @@ from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import SyncRun
+from hhsync.deadlines import longest_request_timeout_s
 from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix_app import create_app as create_bitrix
 from hhsync.sandbox.hh_app import HhSandboxConfig
@@ -110,6 +111,7 @@ async def check(args: argparse.Namespace) -> int:
         ):
             await add_portals(args.portals, database, cipher, hh_url, b24_url)
             env = {k: v for k, v in os.environ.items() if not k.startswith("HHSYNC_")}
+            request_timeout_s = min(30.0, longest_request_timeout_s(args.ttl))
             env.update(
                 {
                     "HHSYNC_DATABASE__URL": db_url,
@@ -122,6 +124,8 @@ async def check(args: argparse.Namespace) -> int:
                     "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
                     "HHSYNC_SYNC__POLL_INTERVAL_S": str(args.interval),
                     "HHSYNC_SYNC__LEASE_TTL_S": str(args.ttl),
+                    # The longest Bitrix24 request a lease of this TTL covers (hhsync.deadlines).
+                    "HHSYNC_BITRIX__REQUEST_TIMEOUT_S": str(request_timeout_s),
                     "HHSYNC_SYNC__MAX_CONCURRENT_PASSES": "8",
                     "HHSYNC_LOG__LEVEL": "warning",
                     "HHSYNC_LOG__FORMAT": "json",

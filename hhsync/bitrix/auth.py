@@ -142,13 +142,18 @@ class BitrixAuth(httpx.Auth):
             current = self._tokens.access_token.get_secret_value()
             if stale_access_token is not None and current != stale_access_token:
                 return self._tokens  # another task refreshed while we waited
-            fresh = await self._exchange()
-            # Persist before use: the old refresh token is already spent on the server.
-            await self._persist(fresh)
-            self._tokens = fresh
-            self.refresh_count += 1
-            log.info("bitrix.token_refreshed", member_id=fresh.member_id)
-            return fresh
+            # Shielded: a pass cancelled mid-refresh (a write's timeout, a stop) must still keep
+            # the new pair, since the old refresh token is already spent on the server.
+            return await asyncio.shield(self._exchange_and_persist())
+
+    async def _exchange_and_persist(self) -> PortalTokens:
+        fresh = await self._exchange()
+        # Persist before use: the old refresh token is already spent on the server.
+        await self._persist(fresh)
+        self._tokens = fresh
+        self.refresh_count += 1
+        log.info("bitrix.token_refreshed", member_id=fresh.member_id)
+        return fresh
 
     def _observe(self, error: BitrixError) -> BitrixError:
         if self._on_error is not None:

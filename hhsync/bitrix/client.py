@@ -70,13 +70,16 @@ def portal_client(
     limiter: PortalLimiter,
     retry: RetryPolicy | None = None,
     on_error: ErrorObserver | None = None,
+    write_timeout_s: float | None = None,
 ) -> BitrixClient:
     """A client for one portal, wiring auth, limiter and retry policy together.
 
-    ``on_error`` is told every error the portal or its OAuth server answers (inside batches too).
+    ``on_error`` is told every error the portal or its OAuth server answers (inside batches too);
+    ``write_timeout_s`` bounds the whole exchange of a write request (``bitrix.request_timeout_s``).
     """
     auth = BitrixAuth(tokens, app, http, persist, on_error)
-    return BitrixClient(BitrixRest(http, auth, limiter, retry, on_error), http)
+    rest = BitrixRest(http, auth, limiter, retry, on_error, write_timeout_s=write_timeout_s)
+    return BitrixClient(rest, http)
 
 
 class BitrixClient:
@@ -92,9 +95,23 @@ class BitrixClient:
         """Run one command as a single request."""
         return await self.rest.call(command.method, command.params, idempotent=idempotent)
 
-    async def batch(self, commands: Mapping[str, Command], *, halt: bool = False) -> BatchResult:
-        """Run ≤50 (possibly ``$result``-chained) commands in one request; per-command outcomes."""
-        return await self.rest.batch(commands, halt=halt)
+    async def batch(
+        self, commands: Mapping[str, Command], *, halt: bool = False, send_by: float | None = None
+    ) -> BatchResult:
+        """Run ≤50 (possibly ``$result``-chained) commands in one request; per-command outcomes.
+
+        ``send_by``: the limiter instant after which the batch must not start (see
+        :meth:`send_deadline`); it is then refused as :class:`SendWindowMissed`, never sent.
+        """
+        return await self.rest.batch(commands, halt=halt, send_by=send_by)
+
+    async def wait_until_sendable(self, commands: Mapping[str, Command]) -> None:
+        """Wait until the portal's limits would let a batch of ``commands`` go at once."""
+        await self.rest.ready({c.method for c in commands.values()})
+
+    def send_deadline(self, window_s: float) -> float:
+        """The limiter instant ``window_s`` seconds from now (for :meth:`batch`'s ``send_by``)."""
+        return self.rest.limiter.now() + window_s
 
     async def batch_all(self, commands: Sequence[Command]) -> list[BatchResult]:
         """Run any number of independent commands, 50 per batch, in order."""

@@ -75,6 +75,18 @@ class OutcomeUnknown(BitrixError, Retriable):
         self.retry_after_s = retry_after_s
 
 
+class SendWindowMissed(BitrixError, Retriable):
+    """A write batch could not leave within its send window (the portal's limits held it back).
+
+    It was never sent, so nothing can have landed; the caller records it for a later retry. The
+    client does not retry it itself: a late send would outlive the in-flight hold.
+    """
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None, **kw: Any) -> None:
+        BitrixError.__init__(self, message, **kw)
+        self.retry_after_s = retry_after_s
+
+
 class ExpiredToken(BitrixError, NeedsReauth):
     """The access token is past its hour; the auth flow refreshes it and callers rarely see this."""
 

@@ -206,6 +206,18 @@ class PortalLimiter:
         await self._wait_for_budget(methods)
         await self._take_bucket_slot()
 
+    async def ready(self, methods: Iterable[str]) -> None:
+        """Wait until a request for ``methods`` would go at once, reserving nothing.
+
+        A write batch waits here *before* it is marked in flight, so the time between marking and
+        sending stays within the send window even when the portal's limits are tight.
+        """
+        wanted = list(methods)
+        await self._wait_for_budget(wanted)
+        while (wait := self.bucket.delay(self.now())) > 0:
+            self._waited(wait)
+            await self._sleep(wait)
+
     @asynccontextmanager
     async def slot(self, methods: Iterable[str]) -> AsyncIterator[None]:
         """Hold one of the portal's in-flight places and one bucket slot while a request runs.

@@ -42,6 +42,7 @@ from hhsync.bitrix.errors import (
     OutcomeUnknown,
     PortalMoved,
     QueryLimitExceeded,
+    SendWindowMissed,
     ServerError,
     UnexpectedResponse,
     classify,
@@ -131,8 +132,11 @@ class BitrixRest:
         limiter: PortalLimiter,
         retry: RetryPolicy | None = None,
         on_error: ErrorObserver | None = None,
+        write_timeout_s: float | None = None,
     ) -> None:
         self._http = http
+        self._write_timeout_s = write_timeout_s
+        """The whole exchange of a write request is given up after this (outcome unknown)."""
         self.auth = auth
         self.limiter = limiter
         self._retry = retry or RetryPolicy()
@@ -177,19 +181,26 @@ class BitrixRest:
 
         return await self._retrying(once)
 
-    async def batch(self, commands: Mapping[str, Command], *, halt: bool = False) -> BatchResult:
+    async def batch(
+        self,
+        commands: Mapping[str, Command],
+        *,
+        halt: bool = False,
+        send_by: float | None = None,
+    ) -> BatchResult:
         """Run up to 50 commands in one request (``halt=0``: a bad command does not stop the rest).
 
         Per-command failures are in the result, never raised (but told to ``on_error``); the batch
         as a whole is retried only for failures that happen before it runs (rate limit, connection
-        refused, expired token).
+        refused, expired token). ``send_by`` (limiter seconds): no attempt starts after it; a
+        batch still held back by the portal's limits then raises :class:`SendWindowMissed`.
         """
         payload = build_batch(commands, halt=halt)
         safe = all(is_idempotent(c.method) for c in commands.values())
         inner = {c.method for c in commands.values()}
 
         async def once() -> BatchResult:
-            parsed = await self._send("batch", payload, safe, inner)
+            parsed = await self._send("batch", payload, safe, inner, send_by)
             try:
                 result = parse_batch(parsed, commands)
             except ValueError as exc:
@@ -213,12 +224,34 @@ class BitrixRest:
             elif isinstance(outcome, CommandResult):
                 self.limiter.observe(outcome.method, outcome.time)
 
+    async def ready(self, methods: Iterable[str]) -> None:
+        """Wait until the portal's limits would let a request for ``methods`` go at once."""
+        await self.limiter.ready(methods)
+
     async def _send(
-        self, method: str, body: Mapping[str, Any], safe: bool, inner: Iterable[str]
+        self,
+        method: str,
+        body: Mapping[str, Any],
+        safe: bool,
+        inner: Iterable[str],
+        send_by: float | None = None,
     ) -> Any:
         try:
             async with self.limiter.slot(inner):
-                response = await self._http.post(self.url(method), json=body, auth=self.auth)
+                if send_by is not None and self.limiter.now() > send_by:
+                    raise SendWindowMissed(
+                        f"Bitrix24 {method}: not sent, the portal's limits held it past its send"
+                        " window",
+                        method=method,
+                    )
+                # A write's whole exchange is bounded, so the portal cannot still be starting it
+                # long after it was marked in flight (see hhsync.deadlines).
+                async with asyncio.timeout(None if safe else self._write_timeout_s):
+                    response = await self._http.post(self.url(method), json=body, auth=self.auth)
+        except TimeoutError as exc:
+            raise self._unknown_if_unsafe(
+                ServerError(f"Bitrix24 {method}: no answer in time", method=method), safe
+            ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never left this machine: safe to resend whatever the method.
             raise ServerError(
@@ -290,7 +323,9 @@ class BitrixRest:
 
     async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         def retriable(exc: BaseException) -> bool:
-            return isinstance(exc, Retriable) and not isinstance(exc, OutcomeUnknown)
+            return isinstance(exc, Retriable) and not isinstance(
+                exc, OutcomeUnknown | SendWindowMissed
+            )
 
         started = self.limiter.now()
 

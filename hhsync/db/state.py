@@ -252,6 +252,7 @@ async def load_stored_state(
             attempts=row.attempts,
             next_retry_at=row.next_retry_at,
             has_activity=row.crm_activity_id is not None or row.crm_entity_id is None,
+            in_flight_until=row.in_flight_until,
         )
     return StoredState(stored)
 
@@ -276,12 +277,22 @@ def _activity_in_flight(row: Negotiation) -> bool:
 
 
 async def mark_in_flight(
-    session: AsyncSession, *, portal_id: int, hh_negotiation_id: str, now: datetime
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    hh_negotiation_id: str,
+    now: datetime,
+    until: datetime,
 ) -> None:
     """Committed before a create (or an entity's missing activity) is sent: after a crash the
-    next pass looks up what landed by ORIGINATOR_ID/ORIGIN_ID and adopts it, never duplicates."""
+    next pass looks up what landed by ORIGINATOR_ID/ORIGIN_ID and adopts it, never duplicates.
+
+    ``until`` is when the request can no longer be running at the portal; no lookup before then
+    can be trusted, so the row waits in flight until that instant.
+    """
     row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
     row.sync_status = SyncStatus.IN_FLIGHT
+    row.in_flight_until = until
     row.attempts += 1
     row.updated_at = now
     session.add(row)

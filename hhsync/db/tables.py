@@ -255,6 +255,9 @@ class Negotiation(SQLModel, table=True):
     hh_status_set: str | None = Field(default=None, max_length=64)
     """The employer state last written to UF_CRM_HH_STATUS."""
     sync_status: str = Field(default=SyncStatus.PENDING, max_length=16)
+    in_flight_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """While in flight: the request carrying it may run at the portal until then; it is looked
+    up (and never created again) only after this instant."""
     attempts: int = 0
     last_error: str | None = None
     next_retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

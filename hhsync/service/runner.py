@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from hhsync.clock import Clock
 from hhsync.config import Settings
-from hhsync.db import sql
+from hhsync.db import runs, sql
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.errors import ConfigError
@@ -128,6 +128,9 @@ class Runner:
         async with self.database.session() as session:
             connection = await session.connection()
             await connection.execute(text(sql.SELECT_ONE))  # fail fast on a dead database
+            closed = await runs.close_abandoned_runs(session, self.ctx.clock.now())
+        if closed:
+            log.warning("daemon.abandoned_runs_closed", count=closed)
         if self._serve_web:
             sock = bind(self.settings.web.host, self.settings.web.port)
             self.web = WebServer(create_app(self.database, self.metrics), sock)

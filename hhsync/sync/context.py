@@ -273,4 +273,5 @@ class SyncContext:
             persist,
             self.limiters.for_portal(portal.member_id),
             on_error=bitrix_error_observer(self.metrics),
+            write_timeout_s=self.settings.bitrix.request_timeout_s,
         )

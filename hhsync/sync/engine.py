@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hhsync import deadlines
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.errors import BitrixError
-from hhsync.db import accounts, leases, portals, state
+from hhsync.db import accounts, leases, portals, runs, state
 from hhsync.db.tables import (
     AccountStatus,
     EntityType,
@@ -117,6 +118,7 @@ async def run_pass(
             portal_id=portal_id, instance_id=ctx.instance_id, forced=force, started_at=now
         )
         if not dry_run:
+            await runs.close_earlier_runs(session, portal_id, now)
             session.add(run)
             await session.flush()
             report.run_id = run.id
@@ -145,11 +147,15 @@ async def run_pass(
             )
             try:
                 await _sync_accounts(scope, portal, linked)
-            except asyncio.CancelledError:
-                # Stopped (graceful-stop timeout, lost lease): outcomes so far are committed;
-                # close the run row so `hhsync status` does not show it running forever.
+            except (asyncio.CancelledError, Exception) as exc:
+                # Stopped (graceful-stop timeout, lost lease) or a bug: outcomes so far are
+                # committed; close the run row so `hhsync status` never shows it running forever.
                 report.status = RunStatus.FAILED
-                report.errors.append("pass cancelled before it finished")
+                report.errors.append(
+                    "pass cancelled before it finished"
+                    if isinstance(exc, asyncio.CancelledError)
+                    else f"pass ended by an unexpected error: {type(exc).__name__}: {exc}"
+                )
                 if not dry_run:
                     await asyncio.shield(_finish_run(ctx, report))
                 raise
@@ -313,6 +319,10 @@ async def _sync_account(
         figures=report.writes,
         stop=scope.stop,
         fence=_lease_fence(scope, portal_id),
+        clock=ctx.clock,
+        in_flight_hold_s=deadlines.in_flight_hold_s(
+            ctx.settings.bitrix.request_timeout_s, ctx.settings.bitrix.request_cutoff_s
+        ),
     )
     creates = [a for a in the_plan.actions if isinstance(a, CreateEntity)]
     activities = [a for a in the_plan.actions if isinstance(a, AddActivity)]
@@ -336,8 +346,12 @@ def _lease_fence(scope: _Pass, portal_id: int) -> Fence | None:
     if owner is None:
         return None
 
+    # The batch about to go must end on our side while the lease is still ours.
+    margin_s = deadlines.fence_margin_s(scope.ctx.settings.bitrix.request_timeout_s)
+    margin = timedelta(seconds=margin_s)
+
     async def fence(session: AsyncSession) -> None:
-        if not await leases.holds(session, owner, portal_id, scope.ctx.clock.now()):
+        if not await leases.holds(session, owner, portal_id, scope.ctx.clock.now() + margin):
             raise leases.LeaseExpired(
                 f"portal {portal_id}: the lease of {owner} ended before a CRM write; the pass"
                 " stopped there and the lease's next holder carries on"

@@ -79,6 +79,9 @@ def plan(
             continue
         if not known.has_entity:
             creates.extend(_retry_create(known, None, settings, now))
+        elif known.awaits_portal(now):
+            # Case: an activity-only add may still be running at the portal: wait for it.
+            continue
         elif not known.has_activity and (_activity_unknown(known) or _due(known, now)):
             # Case: an entity whose activity was refused, lost or sent with no recorded outcome,
             # on a vacancy not read this pass.
@@ -95,6 +98,11 @@ def _retry_create(
     now: datetime,
 ) -> list[CreateEntity]:
     source = negotiation or _as_remote(known)
+    if known.awaits_portal(now):
+        # Case: a create was sent and its request may still be running at the portal (the
+        # sender died, gave up or lost its lease): a lookup now could miss what it is about to
+        # write, so neither look up nor create before the request can no longer run.
+        return []
     if known.sync_status == SyncStatus.IN_FLIGHT:
         # Case: a create was sent but its outcome never recorded (crash, timeout, 5xx after
         # send): adopt an existing entity by ORIGIN_ID before creating one.
@@ -133,9 +141,10 @@ def _follow_changes(
                 actions.append(
                     MoveStage(known.hh_id, entity_type, entity_id, stage, known.crm_stage_set)
                 )
-    if not known.has_activity:
+    if not known.has_activity and not known.awaits_portal(now):
         # Case: the entity exists but its activity was refused, adoption found none, or an add
-        # was sent with no recorded outcome (then it is looked up by origin before any add).
+        # was sent with no recorded outcome (then it is looked up by origin before any add, once
+        # the request that carried it can no longer be running at the portal).
         actions.append(_add_activity(known, negotiation.kind, negotiation.employer_state))
     if negotiation.resume_id != known.resume_id:
         # Case: hh.ru now shows another resume, or none (deleted): update the resume fields.

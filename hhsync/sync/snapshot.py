@@ -62,6 +62,17 @@ class StoredNegotiation:
     next_retry_at: datetime | None = None
     has_activity: bool = True
     """False when the entity exists but its timeline activity was not added."""
+    in_flight_until: datetime | None = None
+    """In flight: the request that carried it may still run at the portal until then."""
+
+    def awaits_portal(self, now: datetime) -> bool:
+        """In flight, and the request that carried it may still be running at the portal: no
+        lookup can be trusted yet, so nothing is looked up or sent for it before then."""
+        return (
+            self.sync_status == SyncStatus.IN_FLIGHT
+            and self.in_flight_until is not None
+            and self.in_flight_until > now
+        )
 
     @property
     def has_entity(self) -> bool:

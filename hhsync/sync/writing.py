@@ -12,22 +12,31 @@ the transaction that advances the state.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hhsync import deadlines
 from hhsync.bitrix import commands as cmd
-from hhsync.bitrix.batch import Command, CommandFailed, CommandResult, Outcome, result_ref
+from hhsync.bitrix.batch import (
+    BatchResult,
+    Command,
+    CommandFailed,
+    CommandResult,
+    Outcome,
+    result_ref,
+)
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.commands import EntityKind
 from hhsync.bitrix.errors import BitrixError, OutcomeUnknown
+from hhsync.clock import Clock, SystemClock
 from hhsync.db import state
 from hhsync.db.session import Database
 from hhsync.db.tables import EntityType, PortalSettings, SyncStatus, Vacancy
-from hhsync.errors import NeedsReauth, Retriable
+from hhsync.errors import NeedsReauth, Retriable, first_of_group
 from hhsync.hh.client import HhClient
 from hhsync.hh.errors import (
     Forbidden,
@@ -128,6 +137,10 @@ class Writer:
     fence: Fence | None = None
     """Checked in the transaction that marks a batch in flight, before it is sent: raises
     ``LeaseExpired`` once this process no longer holds the portal's lease."""
+    clock: Clock = field(default_factory=SystemClock)
+    """Read when a batch is marked in flight (the pass's ``now`` may be minutes old by then)."""
+    in_flight_hold_s: float = deadlines.in_flight_hold_s(30.0, 60.0)
+    """How long after marking a write batch its request may still run at the portal."""
 
     # --- creates ---------------------------------------------------------------------------
 
@@ -160,8 +173,13 @@ class Writer:
             async with gate:
                 return await self._prepare(action)
 
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(a)) for a in chunk if a.hh_id not in settled]
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(a)) for a in chunk if a.hh_id not in settled]
+        except BaseExceptionGroup as failed:
+            # One fetch's revoked login (or bug) ends the chunk: raise it as itself, so the pass
+            # parks the account (or records the failure) instead of crashing on a group.
+            raise first_of_group(failed) from failed
         return [p for p in (task.result() for task in tasks) if p is not None]
 
     async def _adopt_all(self, actions: Sequence[CreateEntity]) -> set[str]:
@@ -378,10 +396,8 @@ class Writer:
             )
             for i, (action, layout) in enumerate(chunk)
         }
-        await self._mark_in_flight(action.hh_id for action, _ in chunk)
-        self.figures.commands += len(commands)
         try:
-            result = await self.bitrix.batch(commands)
+            result = await self._send_in_flight([action.hh_id for action, _ in chunk], commands)
         except OutcomeUnknown as exc:
             # The portal may have added some of them: they stay in flight, looked up next pass.
             self.figures.outcome_unknown += len(chunk)
@@ -505,10 +521,8 @@ class Writer:
                 item.layout,
                 activity.activity_fields(item.action.hh_id, self.prefs.responsible_user_id),
             )
-        await self._mark_in_flight(item.action.hh_id for item in ready)
-        self.figures.commands += len(commands)
         try:
-            result = await self.bitrix.batch(commands)
+            result = await self._send_in_flight([item.action.hh_id for item in ready], commands)
         except OutcomeUnknown as exc:
             # The portal may have written some of them: leave them in flight to be adopted.
             self.figures.outcome_unknown += len(ready)
@@ -671,16 +685,32 @@ class Writer:
                     current[move.hh_id] = outcome.result.get(field_name)
         return current
 
-    async def _mark_in_flight(self, hh_ids: Iterable[str]) -> None:
-        """Commit the batch about to be sent as in flight, behind the lease fence: after a crash
-        or an unknown outcome the next pass looks up what landed instead of sending it again."""
+    async def _send_in_flight(
+        self, hh_ids: Sequence[str], commands: Mapping[str, Command]
+    ) -> BatchResult:
+        """Send one write batch, committed as in flight first, behind the lease fence.
+
+        After a crash, an unknown outcome or a lost lease, the negotiations wait in flight until
+        the request can no longer be running at the portal (:mod:`hhsync.deadlines`), and are then
+        looked up by origin before anything is sent again. The portal's limits are waited for
+        before the marking, so the batch leaves within its send window or not at all.
+        """
+        await self.bitrix.wait_until_sendable(commands)
+        send_by = self.bitrix.send_deadline(deadlines.SEND_WINDOW_S)
+        until = self.clock.now() + timedelta(seconds=self.in_flight_hold_s)
         async with self.database.session() as session:
             if self.fence is not None:
                 await self.fence(session)
             for hh_id in hh_ids:
                 await state.mark_in_flight(
-                    session, portal_id=self.portal_id, hh_negotiation_id=hh_id, now=self.now
+                    session,
+                    portal_id=self.portal_id,
+                    hh_negotiation_id=hh_id,
+                    now=self.now,
+                    until=until,
                 )
+        self.figures.commands += len(commands)
+        return await self.bitrix.batch(commands, send_by=send_by)
 
     # --- failures --------------------------------------------------------------------------
 

@@ -102,7 +102,9 @@ async def test_outcomes_move_status_and_write_audit(
             seen=[seen("1"), seen("2")],
             now=NOW,
         )
-        await state.mark_in_flight(session, portal_id=portal_id, hh_negotiation_id="1", now=NOW)
+        await state.mark_in_flight(
+            session, portal_id=portal_id, hh_negotiation_id="1", now=NOW, until=NOW
+        )
         await state.record_created(
             session,
             portal_id=portal_id,
@@ -110,7 +112,9 @@ async def test_outcomes_move_status_and_write_audit(
             created=state.CreatedEntity(EntityType.LEAD, 17, "NEW", "response", activity_id=5),
             now=NOW,
         )
-        await state.mark_in_flight(session, portal_id=portal_id, hh_negotiation_id="2", now=NOW)
+        await state.mark_in_flight(
+            session, portal_id=portal_id, hh_negotiation_id="2", now=NOW, until=NOW
+        )
         await state.record_failed(
             session,
             portal_id=portal_id,

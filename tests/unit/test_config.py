@@ -175,3 +175,16 @@ def test_example_file_names_every_setting_and_parses_uncommented() -> None:
         load_settings(path, environ={})  # the example URL is PostgreSQL: it needs a key
     loaded = load_settings(path, environ={"HHSYNC_SECURITY__TOKEN_KEY": KEY})
     assert loaded.database.url == "postgresql://hhsync@127.0.0.1:5432/hhsync"
+
+
+def test_a_lease_too_short_for_the_bitrix_request_timeout_is_refused() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ={"HHSYNC_SYNC__LEASE_TTL_S": "10"})
+    assert "sync.lease_ttl_s (10 s) is too short for bitrix.request_timeout_s (30 s)" in str(
+        refused.value
+    )
+    assert "at least 48 s" in str(refused.value)
+    fits = load_settings(
+        environ={"HHSYNC_SYNC__LEASE_TTL_S": "10", "HHSYNC_BITRIX__REQUEST_TIMEOUT_S": "4"}
+    )
+    assert fits.bitrix.request_timeout_s == 4

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hhsync import deadlines
 from hhsync.clock import ShiftedClock
 from hhsync.config import Settings, load_settings
 from hhsync.db.crypto import TokenCipher
@@ -52,6 +53,13 @@ class World:
             "GET", f"/_sandbox/portals/{self.domain}/entities/{kind}"
         )
         return result
+
+    def wait_out_in_flight(self, ctx: SyncContext | None = None) -> None:
+        """Move the clock past the in-flight hold: a batch whose answer was lost can no longer
+        be running at the portal, so the next pass may look it up (:mod:`hhsync.deadlines`)."""
+        bitrix = (ctx or self.ctx).settings.bitrix
+        hold_s = deadlines.in_flight_hold_s(bitrix.request_timeout_s, bitrix.request_cutoff_s)
+        self.clock.advance(hold_s + 1)
 
     def hh_negotiations(self) -> int:
         state = self.hh_admin("GET", "/_sandbox/state")

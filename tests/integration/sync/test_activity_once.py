@@ -123,6 +123,7 @@ async def test_crash_after_the_create_batch_adopts_each_lead_with_its_activity(
     assert unknown, "the crashed batch must be remembered as in flight"
     assert len(world.entities("activity")) >= len(unknown)  # the portal did add them
 
+    world.wait_out_in_flight()
     recovered = await run_pass(world.ctx, world.portal_id)
     await assert_one_activity_per_lead_recorded(world)
     assert recovered.writes.adopted == len(unknown)
@@ -142,6 +143,7 @@ async def test_500_after_the_create_batch_adopts_each_lead_with_its_activity(
     assert first.writes.outcome_unknown > 0
     assert len(world.entities("activity")) == world.hh_negotiations()  # all written
 
+    world.wait_out_in_flight()
     second = await run_pass(world.ctx, world.portal_id)
     await assert_one_activity_per_lead_recorded(world)
     assert second.writes.adopted == first.writes.outcome_unknown
@@ -156,6 +158,7 @@ async def test_lead_adopted_without_its_activity_gets_exactly_one_added(world: W
     bare = {str(lead["ID"]) for lead in world.entities("lead") if lead["ORIGIN_ID"] in unknown[:2]}
     delete_activities_of(world, list(bare))
 
+    world.wait_out_in_flight()
     recovered = await run_pass(world.ctx, world.portal_id)
     assert recovered.writes.adopted == len(unknown)
     assert recovered.writes.activities_adopted == len(unknown) - 2
@@ -180,6 +183,7 @@ async def test_crash_after_an_activity_batch_records_the_added_activities_once(
     assert sorted(await in_flight(world)) == sorted(refused)
     assert len(world.entities("activity")) == world.hh_negotiations()  # the portal added them
 
+    world.wait_out_in_flight()
     recovered = await run_pass(world.ctx, world.portal_id)
     await assert_one_activity_per_lead_recorded(world)
     assert recovered.writes.activities_adopted == len(refused)
@@ -204,6 +208,7 @@ async def test_500_after_an_activity_batch_records_the_added_activities_once(
     assert retried.writes.outcome_unknown == len(refused)
     assert sorted(await in_flight(world)) == sorted(refused)
 
+    world.wait_out_in_flight()
     recovered = await run_pass(world.ctx, world.portal_id)
     await assert_one_activity_per_lead_recorded(world)
     assert recovered.writes.activities_adopted == len(refused)
@@ -226,6 +231,7 @@ async def test_an_update_recorded_before_a_crash_keeps_the_activity_lookup_due(
 ) -> None:
     refused = await refuse_activities(world, 3)
     await crash_after_batch_with(world, ADD_ACTIVITY)
+    world.wait_out_in_flight()
     for hh_id in refused:
         world.hh_admin("POST", f"/_sandbox/negotiations/{hh_id}/state", employer_state="interview")
     world.clock.advance(world.ctx.settings.sync.reconcile_period_s)  # state moves need a reconcile
@@ -237,6 +243,7 @@ async def test_an_update_recorded_before_a_crash_keeps_the_activity_lookup_due(
     } == {"Интервью"}
     assert sorted(await in_flight(world)) == sorted(refused)
 
+    world.wait_out_in_flight()
     recovered = await run_pass(world.ctx, world.portal_id)
     await assert_one_activity_per_lead_recorded(world)
     assert recovered.writes.activities_adopted == len(refused)

@@ -105,6 +105,7 @@ async def test_write_that_happened_before_a_500_is_adopted_not_duplicated(world:
     assert first.writes.outcome_unknown > 0
     written = len(world.entities("lead"))
     assert written == expected  # the portal did write all of them
+    world.wait_out_in_flight()
     second = await run_pass(world.ctx, world.portal_id)
     assert second.writes.adopted == first.writes.outcome_unknown
     assert len(world.entities("lead")) == expected
@@ -131,6 +132,12 @@ async def test_crash_after_the_bitrix_call_before_the_commit_loses_and_duplicate
         in_flight = await state.list_negotiations(session, world.portal_id, SyncStatus.IN_FLIGHT)
     assert in_flight, "the crashed batch must be remembered as in flight"
     expected = world.hh_negotiations()
+    at_once = await run_pass(world.ctx, world.portal_id)
+    # Until the lost request can no longer run at the portal, none of it is looked up or resent;
+    # only what never went is created.
+    assert at_once.writes.adopted == 0
+    assert at_once.writes.created == expected - len(in_flight)
+    world.wait_out_in_flight()
     recovered = await run_pass(world.ctx, world.portal_id)
     assert recovered.writes.adopted == len(in_flight)
     leads = world.entities("lead")

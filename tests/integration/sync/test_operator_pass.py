@@ -156,7 +156,13 @@ async def test_an_operator_pass_refuses_a_portal_a_daemon_is_syncing(world: Worl
 def short_lease(world: World) -> SyncContext:
     """The world's context with the shortest lease the settings allow (heartbeat every ~1.7 s)."""
     base = world.ctx.settings
-    settings = base.model_copy(update={"sync": base.sync.model_copy(update={"lease_ttl_s": 5})})
+    settings = base.model_copy(
+        update={
+            "sync": base.sync.model_copy(update={"lease_ttl_s": 5}),
+            # the longest Bitrix24 request a 5 s lease covers (hhsync.deadlines)
+            "bitrix": base.bitrix.model_copy(update={"request_timeout_s": 1.3}),
+        }
+    )
     return SyncContext.create(
         settings, world.ctx.database, world.ctx.cipher, clock=world.clock, instance_id="cli:test"
     )

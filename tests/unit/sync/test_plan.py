@@ -296,3 +296,35 @@ def test_activity_known_to_be_missing_is_added_without_a_lookup(known: StoredNeg
         (action,) = plan(remote_side, state(known), SIMPLE, NOW).actions
         assert isinstance(action, AddActivity)
         assert not action.lookup_first
+
+
+HOLD_END = NOW + timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("row", "at", "expected"),
+    [
+        # A create still possibly running at the portal: neither looked up nor sent.
+        (stored(status=SyncStatus.IN_FLIGHT, entity=None), NOW, []),
+        # Its request can no longer run: looked up by origin (adopt first), then created.
+        (stored(status=SyncStatus.IN_FLIGHT, entity=None), HOLD_END, ["CreateEntity:adopt"]),
+        # An activity-only add still possibly running: no lookup, no add yet.
+        (stored(status=SyncStatus.IN_FLIGHT), NOW, []),
+        (stored(status=SyncStatus.IN_FLIGHT), HOLD_END, ["AddActivity:lookup"]),
+    ],
+)
+def test_in_flight_waits_until_its_request_can_no_longer_run(
+    row: StoredNegotiation, at: datetime, expected: list[str]
+) -> None:
+    held = replace(row, in_flight_until=HOLD_END, has_activity=row.crm_entity_id is None)
+    for listed in (RemoteSnapshot((remote(),)), RemoteSnapshot()):
+        actions = plan(listed, StoredState({"1001": held}), SIMPLE, at).actions
+        described = [
+            f"{type(a).__name__}:adopt"
+            if isinstance(a, CreateEntity) and a.adopt_first
+            else f"{type(a).__name__}:lookup"
+            if isinstance(a, AddActivity) and a.lookup_first
+            else type(a).__name__
+            for a in actions
+        ]
+        assert described == expected, (listed, at)

@@ -1,0 +1,53 @@
+"""Sync-run rows that no pass will ever close: their owner died or lost the portal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hhsync.db.tables import PortalLease, RunStatus, SyncRun
+
+ABANDONED_REASON = "the instance running this pass stopped before it finished (crash or kill)"
+
+
+async def close_abandoned_runs(session: AsyncSession, now: datetime) -> int:
+    """Close every run still marked running whose instance no longer holds its portal's lease.
+
+    A pass holds its lease until its run row is closed, so a running row without a live lease of
+    the same owner belongs to a process that was killed: `hhsync status` must not show it running
+    forever. Returns how many rows were closed.
+    """
+    owner_still_holds = exists(
+        select(col(PortalLease.portal_id)).where(
+            col(PortalLease.portal_id) == col(SyncRun.portal_id),
+            col(PortalLease.owner) == col(SyncRun.instance_id),
+            col(PortalLease.expires_at) > now,
+        )
+    )
+    statement = (
+        update(SyncRun)
+        .where(col(SyncRun.status) == RunStatus.RUNNING, ~owner_still_holds)
+        .values(status=RunStatus.FAILED, finished_at=now, error=ABANDONED_REASON)
+    )
+    connection = await session.connection()
+    result = await connection.execute(statement)
+    return int(result.rowcount or 0)
+
+
+async def close_earlier_runs(session: AsyncSession, portal_id: int, now: datetime) -> int:
+    """Close the portal's runs still marked running, as a new pass of it starts.
+
+    Passes of one portal never overlap (its lease), so any such row was left by a pass that
+    died: its instance was killed, or a pass was run without a lease and crashed.
+    """
+    statement = (
+        update(SyncRun)
+        .where(col(SyncRun.portal_id) == portal_id, col(SyncRun.status) == RunStatus.RUNNING)
+        .values(status=RunStatus.FAILED, finished_at=now, error=ABANDONED_REASON)
+    )
+    connection = await session.connection()
+    result = await connection.execute(statement)
+    return int(result.rowcount or 0)
