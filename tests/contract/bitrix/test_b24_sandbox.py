@@ -34,7 +34,7 @@ from hhsync.bitrix.errors import (
 from hhsync.bitrix.limiter import BitrixLimits, PortalLimiter
 from hhsync.bitrix.models import FileUpload, UserFieldSpec
 from hhsync.bitrix.rest import RetryPolicy
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig, create_app
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
 from hhsync.sandbox.timescale import ScaledClock
 from hhsync.testing import serve
 

@@ -42,7 +42,7 @@ from hhsync.hh.errors import (
     TokenRevoked,
     ViewLimitExceeded,
 )
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
 from hhsync.testing import free_port, serve
 
 UA = user_agent("sandbox-test@example.com")

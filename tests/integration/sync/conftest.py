@@ -13,10 +13,10 @@ from hhsync.clock import ShiftedClock
 from hhsync.config import Settings, load_settings
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix_app import create_app as create_bitrix
-from hhsync.sandbox.hh_app import HhSandboxConfig
-from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix.app import create_app as create_bitrix
+from hhsync.sandbox.hh.app import HhSandboxConfig
+from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sandbox_portal import install_sandbox_portal
 from hhsync.sync.context import SyncContext
 from hhsync.testing import serve

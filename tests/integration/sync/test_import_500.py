@@ -9,7 +9,7 @@ import pytest
 
 from hhsync.db import state
 from hhsync.db.tables import RunStatus
-from hhsync.sandbox.hh_app import HhSandboxConfig
+from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sync.engine import run_pass
 from tests.integration.sync.conftest import World
 

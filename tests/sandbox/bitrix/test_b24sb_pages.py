@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig, create_app
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
 from hhsync.testing import serve
 
 HOSTILE = '<script>alert("x")</script>'

@@ -13,8 +13,8 @@ import yaml  # type: ignore[import-untyped]  # dev dependency without stubs
 from hh_sandbox_testkit import ADMIN_ID, EXAMPLES, SPEC_PATH, UA, SpecValidator
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
-from hhsync.sandbox.hh_runtime import HhSandbox
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.runtime import HhSandbox
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from hh_sandbox_testkit import ADMIN_ID, UA, bearer
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
 from hhsync.testing import serve
 
 
