@@ -40,8 +40,8 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
-from hhsync.sandbox_portal import install_sandbox_portal
-from hhsync.testing import free_port, serve
+from hhsync.testing.portal import install_sandbox_portal
+from hhsync.testing.server import free_port, serve
 
 
 def admin_url() -> str:

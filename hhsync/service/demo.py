@@ -32,9 +32,9 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
-from hhsync.sandbox_portal import install_sandbox_portal
 from hhsync.service.runner import Runner
 from hhsync.service.web_server import EmbeddedServer, bind
+from hhsync.testing.portal import install_sandbox_portal
 
 DEMO_DOMAIN: Final = "demo.bitrix24.ru"
 DEMO_INSTANCE: Final = "demo"

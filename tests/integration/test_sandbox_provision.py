@@ -22,10 +22,10 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
-from hhsync.sandbox_portal import SandboxPortal, install_sandbox_portal
 from hhsync.sync.context import SyncContext
-from hhsync.testing import serve
-from tests.integration.sync.conftest import engine_settings
+from hhsync.testing.portal import SandboxPortal, install_sandbox_portal
+from hhsync.testing.server import serve
+from hhsync.testing.settings import engine_settings
 
 pytestmark = pytest.mark.postgres
 

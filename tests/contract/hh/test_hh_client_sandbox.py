@@ -43,7 +43,7 @@ from hhsync.hh.errors import (
     ViewLimitExceeded,
 )
 from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
-from hhsync.testing import free_port, serve
+from hhsync.testing.server import free_port, serve
 
 UA = user_agent("sandbox-test@example.com")
 FOURTEEN_DAYS_S = 14 * 24 * 3600

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from hhsync.clock import FrozenClock
 from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
-from hhsync.testing import serve
+from hhsync.testing.server import serve
 
 HOSTILE = '<script>alert("x")</script>'
 

@@ -88,8 +88,9 @@ def tokens(client: httpx.AsyncClient) -> Callable[[str], Any]:
 
 @pytest.fixture
 def uvicorn_logging_restored() -> Iterator[None]:
-    """``uvicorn.Config`` (inside ``hhsync.testing.serve``) re-configures the global ``uvicorn*``
-    loggers; put them back so that later tests of our own logging setup see a clean state."""
+    """``uvicorn.Config`` (inside ``hhsync.testing.server.serve``) re-configures the global
+    ``uvicorn*`` loggers; put them back so that later tests of our own logging setup see a clean
+    state."""
     names = ("uvicorn", "uvicorn.error", "uvicorn.access")
     saved = {
         name: (list(lg.handlers), lg.level, lg.propagate, lg.disabled)

@@ -12,7 +12,7 @@ from hh_sandbox_testkit import ADMIN_ID, UA, bearer
 
 from hhsync.clock import FrozenClock
 from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
-from hhsync.testing import serve
+from hhsync.testing.server import serve
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ from hhsync.sync.observe import (
     hh_observer,
     pooled_transport,
 )
-from hhsync.testing import free_port
+from hhsync.testing.server import free_port
 
 UA = {"HH-User-Agent": "hhsync-tests/1.0 (tests@example.com)"}
 

@@ -1,25 +1,29 @@
-"""A portal linked to an hh.ru employer, both sandboxes served over real HTTP, real PostgreSQL."""
+"""The engine's world: both sandboxes over real HTTP, one portal linked to an hh.ru employer in a
+real database, and a sync context on a clock the caller may move."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 
 from hhsync.clock import ShiftedClock
-from hhsync.config import Settings, load_settings
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
-from hhsync.sandbox_portal import install_sandbox_portal
 from hhsync.sync.context import SyncContext
-from hhsync.testing import serve
+from hhsync.testing.portal import install_sandbox_portal
+from hhsync.testing.server import serve
+from hhsync.testing.settings import engine_settings
+
+DOMAIN = "hr.bitrix24.ru"
+"""The world's portal."""
 
 
 @dataclass
@@ -38,22 +42,22 @@ class World:
     clock: ShiftedClock
 
     def hh_admin(self, method: str, path: str, **body: Any) -> Any:
-        response = self.hh.request(method, path, json=body or None)
-        assert response.status_code < 300, response.text
-        return response.json()
+        """A call to the hh.ru sandbox's control API; a refusal fails with its body."""
+        return _accepted(self.hh.request(method, path, json=body or None))
 
     def bitrix_admin(self, method: str, path: str, **body: Any) -> Any:
-        response = self.bitrix.request(method, path, json=body or None)
-        assert response.status_code < 300, response.text
-        return response.json()
+        """A call to the Bitrix24 sandbox's control API; a refusal fails with its body."""
+        return _accepted(self.bitrix.request(method, path, json=body or None))
 
     def entities(self, kind: str = "lead") -> list[dict[str, Any]]:
+        """The portal's CRM items of ``kind`` as the sandbox stores them."""
         result: list[dict[str, Any]] = self.bitrix_admin(
             "GET", f"/_sandbox/portals/{self.domain}/entities/{kind}"
         )
         return result
 
     def hh_negotiations(self) -> int:
+        """Negotiations on the employer's open vacancies: what a full import brings over."""
         state = self.hh_admin("GET", "/_sandbox/state")
         return sum(
             v["negotiations"]
@@ -62,9 +66,14 @@ class World:
         )
 
 
-@pytest.fixture
-def hh_sandbox_config() -> HhSandboxConfig:
-    """A small employer; modules that need another world override this fixture."""
+def _accepted(response: httpx.Response) -> Any:
+    if response.status_code >= 300:
+        raise AssertionError(response.text)
+    return response.json()
+
+
+def small_employer() -> HhSandboxConfig:
+    """A small employer: two managers, three open vacancies and one archived, no rate limit."""
     return HhSandboxConfig(
         seed=7,
         employers=1,
@@ -77,33 +86,20 @@ def hh_sandbox_config() -> HhSandboxConfig:
     )
 
 
-@pytest.fixture
-def sandboxes(hh_sandbox_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
-    hh_app = create_hh(hh_sandbox_config)
+@contextmanager
+def serve_sandboxes(hh_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
+    """Both sandboxes on free ports; yields their base URLs (hh.ru, Bitrix24)."""
+    hh_app = create_hh(hh_config)
     bitrix_app = create_bitrix(BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=()))
     with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
         yield hh_url, bitrix_url
 
 
-def engine_settings(hh_url: str, db_url: str) -> Settings:
-    return load_settings(
-        environ={
-            "HHSYNC_DATABASE__URL": db_url,
-            "HHSYNC_SECURITY__TOKEN_KEY": TokenCipher.generate_key(),
-            "HHSYNC_HH__API_URL": hh_url,
-            "HHSYNC_HH__USER_AGENT_CONTACT": "tests@hhsync.invalid",
-            "HHSYNC_BITRIX__CLIENT_ID": "hhsync-demo-b24",
-            "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
-            "HHSYNC_BITRIX__REQUESTS_PER_S": "100",
-            "HHSYNC_HH__REQUESTS_PER_S": "100",
-        }
-    )
-
-
-@pytest.fixture
-async def world(
+@asynccontextmanager
+async def open_world(
     sandboxes: tuple[str, str], database: Database, cipher: TokenCipher, db_url: str
 ) -> AsyncIterator[World]:
+    """Install the portal on the running ``sandboxes``; closes the clients and context on exit."""
     hh_url, bitrix_url = sandboxes
     async with httpx.AsyncClient(headers={"User-Agent": "hhsync-tests"}, timeout=30) as http:
         installed = await install_sandbox_portal(
@@ -112,7 +108,7 @@ async def world(
             bitrix_url,
             database,
             cipher,
-            domain="hr.bitrix24.ru",
+            domain=DOMAIN,
             responsible_user_id=1,
         )
     hh = httpx.Client(base_url=hh_url, headers={"User-Agent": "hhsync-tests"}, timeout=30)
@@ -135,5 +131,16 @@ async def world(
         )
     finally:
         await ctx.aclose()
-        hh.close()
-        bitrix.close()
+        hh.close()  # noqa: ASYNC212 - drops idle connections to a local sandbox, sends nothing
+        bitrix.close()  # noqa: ASYNC212 - as above
+
+
+async def expected_leads(hh: httpx.AsyncClient) -> int:
+    """Negotiations on the first employer's open vacancies, asked of the hh.ru sandbox at ``hh``."""
+    world = (await hh.get("/_sandbox/state")).json()
+    employer_id = world["employers"][0]["id"]
+    return sum(
+        v["negotiations"]
+        for v in world["vacancies"]
+        if v["employer_id"] == employer_id and not v["archived"]
+    )

@@ -136,3 +136,20 @@ def _json(response: httpx.Response) -> Any:
     """The answer's body; a refused control call fails here with the sandbox's reason."""
     response.raise_for_status()
     return response.json()
+
+
+async def add_portal(
+    database: Database,
+    cipher: TokenCipher,
+    hh: httpx.AsyncClient,
+    bitrix: httpx.AsyncClient,
+    domain: str,
+) -> int:
+    """A portal with the app installed, the hh.ru admin manager linked and settings saved.
+
+    ``hh`` and ``bitrix`` are clients of the two sandboxes (their ``base_url`` says where).
+    """
+    installed = await install_sandbox_portal(
+        hh, hh.base_url, bitrix.base_url, database, cipher, domain=domain
+    )
+    return installed.portal_id

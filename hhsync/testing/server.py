@@ -1,4 +1,4 @@
-"""Test helpers shipped with the package: serve an ASGI app over real HTTP on a free local port."""
+"""Serve an ASGI app over real HTTP on a free local port, in a background thread."""
 
 from __future__ import annotations
 
