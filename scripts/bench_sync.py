@@ -30,15 +30,15 @@ from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.log import configure
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix_app import create_app as create_bitrix
-from hhsync.sandbox.bitrix_config import DEFAULT_METHOD_COSTS
-from hhsync.sandbox.hh_app import HhSandboxConfig
-from hhsync.sandbox.hh_app import create_app as create_hh
-from hhsync.sandbox_portal import install_sandbox_portal
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix.app import create_app as create_bitrix
+from hhsync.sandbox.bitrix.config import DEFAULT_METHOD_COSTS
+from hhsync.sandbox.hh.app import HhSandboxConfig
+from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
-from hhsync.testing import serve
+from hhsync.testing.portal import install_sandbox_portal
+from hhsync.testing.server import serve
 
 HH_RATE = 10.0  # requests/s per client IP (DESIGN.md)
 B24_RATE, B24_BURST = 2.0, 50  # leaky bucket of an ordinary plan

@@ -37,12 +37,12 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import SyncRun
 from hhsync.deadlines import longest_request_timeout_s
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix_app import create_app as create_bitrix
-from hhsync.sandbox.hh_app import HhSandboxConfig
-from hhsync.sandbox.hh_app import create_app as create_hh
-from hhsync.sandbox_portal import install_sandbox_portal
-from hhsync.testing import free_port, serve
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix.app import create_app as create_bitrix
+from hhsync.sandbox.hh.app import HhSandboxConfig
+from hhsync.sandbox.hh.app import create_app as create_hh
+from hhsync.testing.portal import install_sandbox_portal
+from hhsync.testing.server import free_port, serve
 
 
 def admin_url() -> str:

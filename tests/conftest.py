@@ -1,4 +1,5 @@
-"""Shared fixtures: real PostgreSQL databases cloned from a migrated template, and ciphers.
+"""Shared fixtures: real PostgreSQL databases cloned from a migrated template, ciphers, and the
+engine's world (both sandboxes over HTTP, one portal installed; :mod:`hhsync.testing.world`).
 
 The server comes from ``HHSYNC_TEST_DATABASE_URL`` (``.ci/run`` points it at a throwaway database;
 the default is the local trust-auth server). Each test that asks for ``database`` gets its own
@@ -19,6 +20,8 @@ from sqlalchemy.engine import make_url
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.migrate import upgrade
 from hhsync.db.session import Database
+from hhsync.sandbox.hh.app import HhSandboxConfig
+from hhsync.testing.world import World, open_world, serve_sandboxes, small_employer
 
 DEFAULT_TEST_DB = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -116,3 +119,25 @@ async def database(db_url: str) -> AsyncIterator[Database]:
 def cipher() -> TokenCipher:
     """A cipher with a fresh key."""
     return TokenCipher(TokenCipher.generate_key())
+
+
+@pytest.fixture
+def hh_sandbox_config() -> HhSandboxConfig:
+    """A small employer; modules that need another world override this fixture."""
+    return small_employer()
+
+
+@pytest.fixture
+def sandboxes(hh_sandbox_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
+    """Both sandboxes served over HTTP: (hh.ru URL, Bitrix24 URL)."""
+    with serve_sandboxes(hh_sandbox_config) as urls:
+        yield urls
+
+
+@pytest.fixture
+async def world(
+    sandboxes: tuple[str, str], database: Database, cipher: TokenCipher, db_url: str
+) -> AsyncIterator[World]:
+    """A portal linked to the hh.ru employer on ``sandboxes`` and a sync context for it."""
+    async with open_world(sandboxes, database, cipher, db_url) as the_world:
+        yield the_world

@@ -33,14 +33,14 @@ class SandboxOptions:
 
 def build_hh(options: SandboxOptions) -> Starlette:
     """The hh.ru sandbox app for these options."""
-    from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
+    from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
 
     return create_app(HhSandboxConfig(seed=options.seed, speed=options.speed))
 
 
 def build_bitrix(options: SandboxOptions) -> Starlette:
     """The Bitrix24 sandbox app for these options."""
-    from hhsync.sandbox.bitrix_app import BitrixSandboxConfig, create_app
+    from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
 
     return create_app(
         BitrixSandboxConfig(seed=options.seed, speed=options.speed, app_url=options.app_url)

@@ -28,13 +28,13 @@ from hhsync.db import migrate, portals, state
 from hhsync.db.crypto import cipher_from_settings
 from hhsync.db.session import EMBEDDED_DB_NAME, Database
 from hhsync.errors import HhsyncError
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix_app import create_app as create_bitrix
-from hhsync.sandbox.hh_app import HhSandboxConfig
-from hhsync.sandbox.hh_app import create_app as create_hh
-from hhsync.sandbox_portal import install_sandbox_portal
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix.app import create_app as create_bitrix
+from hhsync.sandbox.hh.app import HhSandboxConfig
+from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.service.runner import Runner
 from hhsync.service.web_server import EmbeddedServer, bind
+from hhsync.testing.portal import install_sandbox_portal
 
 DEMO_DOMAIN: Final = "demo.bitrix24.ru"
 DEMO_INSTANCE: Final = "demo"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import World, daemon_env, start_daemon, wait_for
+from hhsync.testing.daemon import daemon_env, start_daemon, wait_for
+from hhsync.testing.world import World
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

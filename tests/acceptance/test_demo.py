@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.conftest import clean_environ
+from hhsync.testing.daemon import clean_environ
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.acceptance.conftest import World, daemon_env, start_daemon, wait_for
+from hhsync.testing.daemon import daemon_env, start_daemon, wait_for
+from hhsync.testing.world import World
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

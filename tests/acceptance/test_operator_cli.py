@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from hhsync.testing import free_port
-from tests.acceptance.conftest import World, daemon_env
+from hhsync.testing.daemon import daemon_env
+from hhsync.testing.server import free_port
+from hhsync.testing.world import World
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

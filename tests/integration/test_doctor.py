@@ -11,7 +11,7 @@ from hhsync.config import load_settings
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.service.doctor import diagnose
-from hhsync.testing import free_port
+from hhsync.testing.server import free_port
 
 pytestmark = pytest.mark.postgres
 

@@ -18,14 +18,14 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import EntityType, PortalStatus, StageMode
 from hhsync.db.tokens import read_account_tokens, read_portal_tokens
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix_app import create_app as create_bitrix
-from hhsync.sandbox.hh_app import HhSandboxConfig
-from hhsync.sandbox.hh_app import create_app as create_hh
-from hhsync.sandbox_portal import SandboxPortal, install_sandbox_portal
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix.app import create_app as create_bitrix
+from hhsync.sandbox.hh.app import HhSandboxConfig
+from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.context import SyncContext
-from hhsync.testing import serve
-from tests.integration.sync.conftest import engine_settings
+from hhsync.testing.portal import SandboxPortal, install_sandbox_portal
+from hhsync.testing.server import serve
+from hhsync.testing.settings import engine_settings
 
 pytestmark = pytest.mark.postgres
 

@@ -110,7 +110,7 @@ def test_sandbox_command_serves_both_sandboxes(tmp_path: Path) -> None:
 
     import httpx
 
-    from hhsync.testing import free_port
+    from hhsync.testing.server import free_port
 
     hh_port, b24_port = free_port(), free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith("HHSYNC_")}

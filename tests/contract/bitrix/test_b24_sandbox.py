@@ -34,9 +34,9 @@ from hhsync.bitrix.errors import (
 from hhsync.bitrix.limiter import BitrixLimits, PortalLimiter
 from hhsync.bitrix.models import FileUpload, UserFieldSpec
 from hhsync.bitrix.rest import RetryPolicy
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig, create_app
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
 from hhsync.sandbox.timescale import ScaledClock
-from hhsync.testing import serve
+from hhsync.testing.server import serve
 
 SPEED = 50.0
 FAST_SPEED = 1200.0  # for the 10-minute operating-time window: half a real second

@@ -42,8 +42,8 @@ from hhsync.hh.errors import (
     TokenRevoked,
     ViewLimitExceeded,
 )
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
-from hhsync.testing import free_port, serve
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.testing.server import free_port, serve
 
 UA = user_agent("sandbox-test@example.com")
 FOURTEEN_DAYS_S = 14 * 24 * 3600

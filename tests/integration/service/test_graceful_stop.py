@@ -1,6 +1,3 @@
-# The engine tests' fixtures are imported; test parameters of the same names use them.
-# ruff: noqa: F811
-
 """A stop that outlasts ``sync.graceful_stop_s`` cancels the pass, gives the lease back at once,
 and the next instance finishes the import with exactly one lead per negotiation."""
 
@@ -15,11 +12,9 @@ from hhsync.db import leases
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.service.runner import Runner
-from tests.integration.service.conftest import add_portal, expected_leads, runner_settings
-from tests.integration.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
-    hh_sandbox_config,
-    sandboxes,
-)
+from hhsync.testing.portal import add_portal
+from hhsync.testing.settings import runner_settings
+from hhsync.testing.world import expected_leads
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 DOMAIN = "stopping.bitrix24.ru"

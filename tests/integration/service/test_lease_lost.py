@@ -1,6 +1,3 @@
-# The engine tests' fixtures are imported; test parameters of the same names use them.
-# ruff: noqa: F811
-
 """A daemon whose lease is taken from it mid-pass stops writing at once and leaves the portal to
 the new holder; once that lease ends the import completes with exactly one lead per response."""
 
@@ -18,11 +15,9 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import RunStatus, SyncRun
 from hhsync.service.runner import Runner
-from tests.integration.service.conftest import add_portal, expected_leads, runner_settings
-from tests.integration.sync.conftest import (  # noqa: F401 - fixtures shared with the engine tests
-    hh_sandbox_config,
-    sandboxes,
-)
+from hhsync.testing.portal import add_portal
+from hhsync.testing.settings import runner_settings
+from hhsync.testing.world import expected_leads
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 DOMAIN = "lease-lost.bitrix24.ru"

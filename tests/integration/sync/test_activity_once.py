@@ -17,7 +17,7 @@ import pytest
 from hhsync.db import state
 from hhsync.db.tables import RunStatus, SyncStatus
 from hhsync.sync.engine import run_pass
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 ADD_ACTIVITY = "crm.activity.configurable.add"
 

@@ -8,7 +8,7 @@ import pytest
 from hhsync.db import accounts, portals, state
 from hhsync.db.tables import AccountStatus, RunStatus, SyncStatus, Vacancy
 from hhsync.sync.engine import run_pass
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 
 async def test_first_pass_imports_every_response_once_and_an_idle_pass_is_cheap(

@@ -9,9 +9,9 @@ import pytest
 
 from hhsync.db import state
 from hhsync.db.tables import RunStatus
-from hhsync.sandbox.hh_app import HhSandboxConfig
+from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sync.engine import run_pass
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 pytestmark = pytest.mark.slow
 

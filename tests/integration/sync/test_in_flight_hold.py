@@ -23,7 +23,7 @@ from hhsync.db import leases, state
 from hhsync.db.tables import SyncStatus
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 SLOW_BATCH_S = 2.5
 """The portal holds the first create batch this long, far past our 1 s request timeout."""

@@ -30,7 +30,7 @@ from hhsync.sync.actions import CreateEntity
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
 from hhsync.sync.progress import PassProgress
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 
 async def row_counts(world: World) -> dict[str, int]:

@@ -17,9 +17,9 @@ from sqlmodel import col, select
 from hhsync.db import accounts
 from hhsync.db.tables import AccountStatus, RunStatus, SyncRun
 from hhsync.db.tokens import TokenPair
-from hhsync.sandbox.hh_app import HhSandboxConfig
+from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sync.engine import run_pass
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 
 @pytest.fixture

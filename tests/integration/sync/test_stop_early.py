@@ -15,7 +15,7 @@ from hhsync.db import state
 from hhsync.db.tables import Negotiation, RunStatus, SyncRun, SyncStatus
 from hhsync.sync.engine import run_pass
 from hhsync.sync.writing import CREATES_PER_BATCH
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 STOPPED = "stopped early for a shutdown; the next pass carries on"
 

@@ -7,7 +7,7 @@ import re
 from hhsync.metrics import Metrics
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
-from tests.integration.sync.conftest import World
+from hhsync.testing.world import World
 
 
 def total(text: str, family: str, **labels: str) -> float:

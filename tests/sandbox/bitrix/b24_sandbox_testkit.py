@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.bitrix_rest import BitrixSandbox
+from hhsync.sandbox.bitrix.rest import BitrixSandbox
 
 EXAMPLES = Path(__file__).parent / "b24_examples"
 

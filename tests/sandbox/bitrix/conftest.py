@@ -10,8 +10,8 @@ from b24_sandbox_testkit import PortalHandle
 from starlette.applications import Starlette
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig, create_app
-from hhsync.sandbox.bitrix_rest import BitrixSandbox
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
+from hhsync.sandbox.bitrix.rest import BitrixSandbox
 
 
 @pytest.fixture

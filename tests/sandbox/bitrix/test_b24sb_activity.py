@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from b24_sandbox_testkit import PortalHandle, example
 
-from hhsync.sandbox.bitrix_envelope import RestError
-from hhsync.sandbox.bitrix_layout import validate_layout
+from hhsync.sandbox.bitrix.envelope import RestError
+from hhsync.sandbox.bitrix.layout import validate_layout
 
 LAYOUT: dict[str, Any] = example("crm.activity.configurable.layout.request-example.json")
 

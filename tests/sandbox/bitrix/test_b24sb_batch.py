@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from b24_sandbox_testkit import PortalHandle, example, shape_errors
 
-from hhsync.sandbox.bitrix_batch import substitute
+from hhsync.sandbox.bitrix.batch import substitute
 
 
 def test_unresolved_references_stay_literal_text() -> None:

@@ -7,8 +7,8 @@ import pytest
 from b24_sandbox_testkit import PortalHandle, example
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig, create_app
-from hhsync.sandbox.bitrix_limits import LeakyBucket, OperatingBudget, RatePlan
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
+from hhsync.sandbox.bitrix.limits import LeakyBucket, OperatingBudget, RatePlan
 
 
 def test_bucket_passes_a_full_burst_then_refuses() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from b24_sandbox_testkit import PortalHandle, example, shape_errors
 
-from hhsync.sandbox.bitrix_params import parse_php_pairs
+from hhsync.sandbox.bitrix.params import parse_php_pairs
 
 SECRET = {"client_id": "hhsync-demo-b24", "client_secret": "hhsync-demo-b24-secret"}
 

@@ -16,8 +16,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig, create_app
-from hhsync.testing import serve
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
+from hhsync.testing.server import serve
 
 HOSTILE = '<script>alert("x")</script>'
 

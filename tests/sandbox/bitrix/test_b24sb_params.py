@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 from b24_sandbox_testkit import PortalHandle
 
-from hhsync.sandbox.bitrix_http import php_json_text
-from hhsync.sandbox.bitrix_params import parse_php_pairs, parse_query_string, php_array
+from hhsync.sandbox.bitrix.http import php_json_text
+from hhsync.sandbox.bitrix.params import parse_php_pairs, parse_query_string, php_array
 
 
 def test_bracket_keys_nest_and_numeric_keys_become_lists() -> None:

@@ -13,8 +13,8 @@ import yaml  # type: ignore[import-untyped]  # dev dependency without stubs
 from hh_sandbox_testkit import ADMIN_ID, EXAMPLES, SPEC_PATH, UA, SpecValidator
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
-from hhsync.sandbox.hh_runtime import HhSandbox
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.runtime import HhSandbox
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +88,9 @@ def tokens(client: httpx.AsyncClient) -> Callable[[str], Any]:
 
 @pytest.fixture
 def uvicorn_logging_restored() -> Iterator[None]:
-    """``uvicorn.Config`` (inside ``hhsync.testing.serve``) re-configures the global ``uvicorn*``
-    loggers; put them back so that later tests of our own logging setup see a clean state."""
+    """``uvicorn.Config`` (inside ``hhsync.testing.server.serve``) re-configures the global
+    ``uvicorn*`` loggers; put them back so that later tests of our own logging setup see a clean
+    state."""
     names = ("uvicorn", "uvicorn.error", "uvicorn.access")
     saved = {
         name: (list(lg.handlers), lg.level, lg.propagate, lg.disabled)

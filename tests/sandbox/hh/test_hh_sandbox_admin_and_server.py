@@ -11,8 +11,8 @@ import pytest
 from hh_sandbox_testkit import ADMIN_ID, UA, bearer
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
-from hhsync.testing import serve
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.testing.server import serve
 
 
 @pytest.mark.parametrize(

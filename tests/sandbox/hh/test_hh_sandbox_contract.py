@@ -10,7 +10,7 @@ import httpx
 import pytest
 from hh_sandbox_testkit import ADMIN_ID, EMPLOYER_ID, SpecValidator, bearer
 
-from hhsync.sandbox.hh_runtime import HhSandbox
+from hhsync.sandbox.hh.runtime import HhSandbox
 
 # Keys of the official examples we deliberately leave out, each with the reason.
 OMITTED_KEYS = {

@@ -12,8 +12,8 @@ from hh_sandbox_testkit import ADMIN_ID, UA, bearer
 
 from hhsync.clock import FrozenClock
 from hhsync.sandbox.faults import FaultKind, FaultPlan
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
-from hhsync.sandbox.hh_runtime import HhSandbox
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.runtime import HhSandbox
 
 
 async def _inject(client: httpx.AsyncClient, times: int = 1, **fault: Any) -> None:

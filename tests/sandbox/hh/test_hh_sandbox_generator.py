@@ -6,9 +6,9 @@ import dataclasses
 from collections import Counter
 from datetime import UTC, datetime
 
-from hhsync.sandbox.generator import GeneratorCounts, generate, msk_offset_format
-from hhsync.sandbox.hh_store import EMPLOYER_STATES, HhStore
-from hhsync.sandbox.pdf import build_pdf, transliterate
+from hhsync.sandbox.hh.generator import GeneratorCounts, generate, msk_offset_format
+from hhsync.sandbox.hh.pdf import build_pdf, transliterate
+from hhsync.sandbox.hh.store import EMPLOYER_STATES, HhStore
 
 ANCHOR = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ import pytest
 from hh_sandbox_testkit import ADMIN_ID, EMPLOYER_ID, UA, bearer
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
-from hhsync.sandbox.hh_limits import MSK
-from hhsync.sandbox.hh_runtime import HhSandbox
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.limits import MSK
+from hhsync.sandbox.hh.runtime import HhSandbox
 
 
 def busiest_vacancy(sandbox: HhSandbox) -> str:

@@ -12,8 +12,8 @@ import pytest
 from hh_sandbox_testkit import ADMIN_ID, EMPLOYER_ID, SpecValidator, bearer
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.hh_runtime import HhSandbox
-from hhsync.sandbox.hh_store import Negotiation
+from hhsync.sandbox.hh.runtime import HhSandbox
+from hhsync.sandbox.hh.store import Negotiation
 
 PHONE = re.compile(r"^\+7 \(\d{3}\) \d{3}-\d{2}-\d{2}$")
 HH_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0300$")

@@ -16,7 +16,7 @@ import pytest
 from hh_sandbox_testkit import ADMIN_ID, MANAGER_ID, bearer
 
 from hhsync.clock import FrozenClock
-from hhsync.sandbox.hh_app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
 
 REDIRECT = "http://127.0.0.1:8765/hh/callback"
 FOURTEEN_DAYS_S = 1_209_600

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from hh_sandbox_testkit import ADMIN_ID, EMPLOYER_ID, MANAGER_ID, OTHER_EMPLOYER_ID, bearer
 
-from hhsync.sandbox.hh_runtime import HhSandbox
+from hhsync.sandbox.hh.runtime import HhSandbox
 
 
 def own_vacancies(sandbox: HhSandbox, manager_id: str) -> set[str]:

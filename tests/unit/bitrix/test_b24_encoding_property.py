@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hhsync.bitrix.batch import Command, encode_query
-from hhsync.sandbox.bitrix_batch import split_command
-from hhsync.sandbox.bitrix_params import parse_query_string
+from hhsync.sandbox.bitrix.batch import split_command
+from hhsync.sandbox.bitrix.params import parse_query_string
 
 keys = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True)
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)

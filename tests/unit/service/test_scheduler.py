@@ -21,7 +21,7 @@ from hhsync.metrics import Metrics
 from hhsync.service.scheduler import PassScheduler, Slot
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import PassReport
-from hhsync.testing import free_port
+from hhsync.testing.server import free_port
 
 
 @dataclass

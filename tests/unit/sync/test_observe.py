@@ -21,10 +21,10 @@ from hhsync.bitrix.rest import RetryPolicy
 from hhsync.clock import FrozenClock
 from hhsync.hh.budget import RequestBudget
 from hhsync.metrics import Metrics
-from hhsync.sandbox.bitrix_app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix_app import create_app as create_bitrix
-from hhsync.sandbox.hh_app import HhSandboxConfig
-from hhsync.sandbox.hh_app import create_app as create_hh
+from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
+from hhsync.sandbox.bitrix.app import create_app as create_bitrix
+from hhsync.sandbox.hh.app import HhSandboxConfig
+from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.observe import (
     ObservedTransport,
     bitrix_error_observer,
@@ -32,7 +32,7 @@ from hhsync.sync.observe import (
     hh_observer,
     pooled_transport,
 )
-from hhsync.testing import free_port
+from hhsync.testing.server import free_port
 
 UA = {"HH-User-Agent": "hhsync-tests/1.0 (tests@example.com)"}
 

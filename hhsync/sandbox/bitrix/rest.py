@@ -1,0 +1,289 @@
+"""The sandbox's state and the REST call pipeline, without HTTP.
+
+Order of checks for one request, as on a cloud portal: leaky bucket (per portal and client IP;
+a refused request does nothing) → ``auth`` (missing → NO_AUTH_FOUND, unknown/rotated →
+invalid_token, old → expired_token, app uninstalled → ERROR_OAUTH, user fired →
+authorization_error) → method exists → token scope → method operating-time budget → run.
+Every executed call books its method time, failed or not.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hhsync.sandbox.bitrix import activity, bindings, crm, directory, userfields
+from hhsync.sandbox.bitrix.batch import parse_commands, run_batch, split_command
+from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
+from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
+from hhsync.sandbox.bitrix.envelope import (
+    CallTime,
+    MethodResult,
+    RestError,
+    insufficient_scope,
+    method_not_found,
+    no_auth_found,
+    operation_time_limit,
+    portal_zone,
+    query_limit_exceeded,
+    success_body,
+    time_block,
+    user_not_authorized,
+)
+from hhsync.sandbox.bitrix.limits import OperatingBudget, RatePlan
+from hhsync.sandbox.bitrix.oauth import AccessGrant, TokenRegistry, scope_allows
+from hhsync.sandbox.bitrix.params import flag
+from hhsync.sandbox.bitrix.store import Portal, RequestRecord, User, new_portal, now_iso
+from hhsync.sandbox.timescale import ScaledClock
+
+
+def build_registry() -> MethodRegistry:
+    """Every REST method the sandbox implements."""
+    registry = MethodRegistry()
+    for module in (
+        crm,
+        userfields,
+        directory,
+        activity,
+        bindings,
+    ):
+        module.register(registry)
+    return registry
+
+
+@dataclass(frozen=True)
+class RestReply:
+    """An HTTP answer before encoding: status, JSON body, and what to log."""
+
+    status: int
+    body: dict[str, Any]
+    methods: tuple[str, ...] = ()
+
+
+class BitrixSandbox:
+    """All portals of one sandbox server, their tokens and the sandbox clock."""
+
+    def __init__(self, config: BitrixSandboxConfig) -> None:
+        self.config = config
+        self.clock = ScaledClock(config.speed, config.base_clock)
+        self.rng = random.Random(config.seed)
+        self.tokens = TokenRegistry(
+            self.rng, config.access_token_lifetime_s, config.refresh_token_lifetime_s
+        )
+        self.portals: dict[str, Portal] = {}
+        self.moved: dict[str, str] = {}
+        self.registry = build_registry()
+        self.zone = portal_zone(config.utc_offset_h)
+        for domain in config.demo_portals:
+            self.create_portal(domain)
+
+    # -- time -------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """Sandbox time (scaled)."""
+        return self.clock.now().astimezone(UTC)
+
+    def now_s(self) -> float:
+        """Sandbox time as unix seconds."""
+        return self.now().timestamp()
+
+    # -- portals ----------------------------------------------------------------------------
+    def create_portal(
+        self, domain: str | None = None, plan: RatePlan | None = None, lang: str | None = None
+    ) -> Portal:
+        """A new portal with the application installed on it."""
+        name = domain or f"b24-{self.rng.getrandbits(24):06x}.bitrix24.ru"
+        if name in self.portals:
+            raise ValueError(f"portal {name} already exists")
+        portal = new_portal(
+            name,
+            self.rng,
+            plan or RatePlan(self.config.drain_per_s, self.config.burst),
+            lang or self.config.lang,
+        )
+        portal.operating = OperatingBudget(self.config.operating_limit_s)
+        portal.method_costs = {k.lower(): v for k, v in self.config.method_costs.items()}
+        self.portals[name] = portal
+        return portal
+
+    def portal(self, domain: str) -> Portal | None:
+        """The portal called ``domain``, if any."""
+        return self.portals.get(domain)
+
+    def issue_tokens(self, portal: Portal, user_id: int) -> AccessGrant:
+        """A fresh token pair for one of the portal's users."""
+        if user_id not in portal.users:
+            raise ValueError(f"portal {portal.domain} has no user {user_id}")
+        return self.tokens.issue(portal.domain, user_id, self.config.app_scope, self.now_s())
+
+    def uninstall(self, portal: Portal) -> list[str]:
+        """Remove the application: tokens die, bindings go; returns the ONAPPUNINSTALL handlers."""
+        portal.installed = False
+        self.tokens.revoke_portal(portal.domain)
+        handlers = [
+            h["handler"]
+            for h in portal.event_handlers
+            if h["event"] == "ONAPPUNINSTALL" and h["handler"]
+        ]
+        portal.event_handlers.clear()
+        portal.placements.clear()
+        return handlers
+
+    def reinstall(self, portal: Portal) -> None:
+        """Install the application again (old tokens stay dead)."""
+        portal.installed = True
+        portal.install_finished = True
+
+    def rename(self, portal: Portal, new_domain: str) -> None:
+        """Change the portal's domain: the old one answers 302 to the new one from now on."""
+        if new_domain in self.portals:
+            raise ValueError(f"portal {new_domain} already exists")
+        old = portal.domain
+        del self.portals[old]
+        portal.domain = new_domain
+        self.portals[new_domain] = portal
+        self.moved[old] = new_domain
+        for grant in self.tokens.access.values():
+            if grant.domain == old:
+                grant.domain = new_domain
+        for refresh in self.tokens.refresh.values():
+            if refresh.domain == old:
+                refresh.domain = new_domain
+
+    def method_cost(self, portal: Portal, method: str) -> float:
+        """Sandbox seconds of method time one call of ``method`` books."""
+        return portal.method_costs.get(method.lower(), self.config.default_method_cost_s)
+
+    # -- the pipeline -----------------------------------------------------------------------
+    def authenticate(self, portal: Portal, params: dict[str, Any]) -> tuple[AccessGrant, User]:
+        """The grant and user behind the ``auth`` parameter, or the error to answer."""
+        token = params.get("auth") or params.get("AUTH")
+        if not token or not isinstance(token, str):
+            raise no_auth_found()
+        grant = self.tokens.check(token, portal.domain, self.now_s(), portal.installed)
+        user = portal.users.get(grant.user_id)
+        if user is None or not user.active:
+            raise user_not_authorized()
+        return grant, user
+
+    def run_method(
+        self,
+        portal: Portal,
+        grant: AccessGrant,
+        user: User,
+        method: str,
+        params: dict[str, Any],
+        start: float,
+        oauth_host: str,
+    ) -> tuple[MethodResult | RestError, CallTime]:
+        """Run one method (a single call or one batch command) with its operating-time rules."""
+        spec = self.registry.get(method)
+        if spec is None:
+            return method_not_found(), CallTime(start, 0.0)
+        if not scope_allows(grant.scope, spec.scope):
+            return insufficient_scope(), CallTime(start, 0.0)
+        name = method.lower()
+        budget = portal.operating
+        if budget.is_blocked(name, start):
+            return operation_time_limit(name), CallTime(start, 0.0)
+        cost = self.method_cost(portal, name)
+        ctx = CallContext(
+            portal=portal,
+            user=user,
+            grant=grant,
+            client_id=self.config.client_id,
+            now=datetime.fromtimestamp(start, UTC),
+            zone=self.zone,
+            oauth_host=oauth_host,
+        )
+        outcome: MethodResult | RestError
+        try:
+            outcome = spec.handler(ctx, params)
+        except RestError as error:
+            outcome = error
+        operating = budget.charge(name, start, cost)
+        return outcome, CallTime(start, cost, operating, budget.reset_at(name, start))
+
+    def take_request(self, portal: Portal, client_ip: str) -> bool:
+        """Count one HTTP request in the portal's bucket; False = refuse with 503."""
+        return portal.bucket(client_ip).try_take(
+            self.now_s(), count_rejected=self.config.count_rejected_requests
+        )
+
+    def handle(
+        self, portal: Portal, method: str, params: dict[str, Any], client_ip: str, oauth_host: str
+    ) -> RestReply:
+        """One REST request on ``portal`` (already past fault injection)."""
+        if not self.take_request(portal, client_ip):
+            error = query_limit_exceeded()
+            return RestReply(error.status, error.body(), (method,))
+        try:
+            grant, user = self.authenticate(portal, params)
+        except RestError as error:
+            return RestReply(error.status, error.body(), (method,))
+        if method.lower() == "batch":
+            return self._batch(portal, grant, user, params, oauth_host)
+        outcome, call = self.run_method(
+            portal, grant, user, method, params, self.now_s(), oauth_host
+        )
+        if isinstance(outcome, RestError):
+            return RestReply(outcome.status, outcome.body(), (method,))
+        return RestReply(200, success_body(outcome, call, self.zone), (method,))
+
+    def _batch(
+        self,
+        portal: Portal,
+        grant: AccessGrant,
+        user: User,
+        params: dict[str, Any],
+        oauth_host: str,
+    ) -> RestReply:
+        commands = parse_commands(params.get("cmd"))
+        methods = tuple(["batch", *(split_command(text)[0] for _, text in commands)])
+        start = self.now_s()
+
+        def run(
+            method: str, inner: dict[str, Any], at: float
+        ) -> tuple[MethodResult | RestError, CallTime]:
+            return self.run_method(portal, grant, user, method, inner, at, oauth_host)
+
+        try:
+            outcome = run_batch(
+                commands,
+                flag(params.get("halt")),
+                start,
+                run,
+                lambda call: time_block(call, self.zone),
+                self.config.max_batch_commands,
+            )
+        except RestError as error:
+            return RestReply(error.status, error.body(), methods)
+        # the outer batch books no operating time of its own; its time block still shows one
+        outer = CallTime(
+            start, max(outcome.elapsed_s, 0.001), 0.0, portal.operating.reset_at("batch", start)
+        )
+        body = {"result": outcome.envelope(), "time": time_block(outer, self.zone)}
+        return RestReply(200, body, methods)
+
+    def log(
+        self,
+        portal: Portal,
+        client_ip: str,
+        http_method: str,
+        methods: tuple[str, ...],
+        status: int,
+        error: str | None,
+    ) -> None:
+        """Append to the portal's request log (admin API)."""
+        portal.log.append(
+            RequestRecord(
+                at=now_iso(self.now()),
+                client_ip=client_ip,
+                http_method=http_method,
+                method=methods[0] if methods else "",
+                status=status,
+                error=error,
+                commands=list(methods[1:]),
+            )
+        )

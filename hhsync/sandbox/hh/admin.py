@@ -1,0 +1,341 @@
+"""Admin API of the hh.ru sandbox under ``/_sandbox/``: inspect and steer the fake hh.ru.
+
+No OAuth, JSON in and out, and a 400 ``{"error": ...}`` with a clear message for bad input. Not
+part of hh.ru: never call it from production code.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from faker import Faker
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hhsync.sandbox.faults import Fault, FaultKind
+from hhsync.sandbox.hh import oauth
+from hhsync.sandbox.hh.generator import make_resume
+from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
+from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
+
+AdminHandler = Callable[[Request], Awaitable[Response]]
+
+
+class AdminInputError(Exception):
+    """Bad input to the admin API (answered with 400 and this message)."""
+
+
+def admin(handler: AdminHandler) -> AdminHandler:
+    """Turn input errors into 400 ``{"error": message}``."""
+
+    async def wrapper(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except (AdminInputError, StoreError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+
+    return wrapper
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise AdminInputError(f"body is not valid JSON: {exc.msg}") from exc
+    if not isinstance(body, dict):
+        raise AdminInputError("body must be a JSON object")
+    return body
+
+
+def _need(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+        raise AdminInputError(f"'{key}' is required (string)")
+    return str(value)
+
+
+async def state(request: Request) -> Response:
+    """``GET /_sandbox/state``: employers, managers, vacancies and counts, for demos and tests."""
+    sandbox = sandbox_of(request)
+    store = sandbox.store
+    return JsonBody(
+        {
+            "now": sandbox.now().isoformat(),
+            "speed": sandbox.clock.speed,
+            "employers": [
+                {
+                    "id": e.id,
+                    "name": e.name,
+                    "managers": [
+                        {
+                            "id": m.id,
+                            "name": f"{m.first_name} {m.last_name}",
+                            "is_admin": m.is_admin,
+                        }
+                        for m in store.employer_managers(e.id)
+                    ],
+                }
+                for e in store.employers.values()
+            ],
+            "vacancies": [
+                {
+                    "id": v.id,
+                    "employer_id": v.employer_id,
+                    "manager_id": v.manager_id,
+                    "name": v.name,
+                    "archived": v.archived,
+                    "internship": v.internship,
+                    "negotiations": len(store.negotiations_of(v.id)),
+                }
+                for v in store.vacancies.values()
+            ],
+            "resumes": len(store.resumes),
+            "negotiations": len(store.negotiations),
+        }
+    )
+
+
+async def add_negotiation(request: Request) -> Response:
+    """``POST /_sandbox/negotiations``: a new response or invitation.
+
+    Body: ``vacancy_id``; optional ``resume_id`` (else a new applicant is generated), ``kind``
+    (``response``|``invitation``), ``employer_state``, ``hidden_fields``.
+    """
+    sandbox = sandbox_of(request)
+    store = sandbox.store
+    body = await _json(request)
+    vacancy_id = _need(body, "vacancy_id")
+    kind = body.get("kind", "response")
+    if kind not in ("response", "invitation"):
+        raise AdminInputError("'kind' must be 'response' or 'invitation'")
+    resume_id = body.get("resume_id")
+    if resume_id is None:
+        index = len(store.resumes) + 1000
+        fake = Faker("ru_RU")
+        fake.seed_instance(sandbox.config.seed * 100_003 + index)
+        new = make_resume(
+            random.Random(sandbox.config.seed * 7919 + index), fake, sandbox.now(), index
+        )
+        hidden = body.get("hidden_fields", new.hidden_fields)
+        if not isinstance(hidden, list) or not set(hidden) <= set(HIDDEN_FIELD_NAMES):
+            raise AdminInputError(f"'hidden_fields' must be a list of {sorted(HIDDEN_FIELD_NAMES)}")
+        new.hidden_fields = list(hidden)
+        store.resumes[new.id] = new
+        resume_id = new.id
+    negotiation = store.add_negotiation(
+        vacancy_id,
+        str(resume_id),
+        "applicant" if kind == "response" else "employer",
+        sandbox.now(),
+        body.get("employer_state"),
+    )
+    return JsonBody(
+        {
+            "id": negotiation.id,
+            "resume_id": negotiation.resume_id,
+            "employer_state": negotiation.employer_state,
+        },
+        status_code=201,
+    )
+
+
+def _negotiation(request: Request) -> Any:
+    store = sandbox_of(request).store
+    negotiation = store.negotiations.get(request.path_params["nid"])
+    if negotiation is None:
+        raise AdminInputError(f"unknown negotiation {request.path_params['nid']!r}")
+    return negotiation
+
+
+async def move_negotiation(request: Request) -> Response:
+    """``POST /_sandbox/negotiations/{nid}/state`` ``{"employer_state": ...}``: the employer (on
+    the website) moved it; it changes collection and ``updated_at``."""
+    sandbox = sandbox_of(request)
+    negotiation = _negotiation(request)
+    body = await _json(request)
+    sandbox.store.move(negotiation, _need(body, "employer_state"), sandbox.now())
+    if body.get("has_updates") is True:
+        negotiation.has_updates = True
+    return JsonBody({"id": negotiation.id, "employer_state": negotiation.employer_state})
+
+
+async def vanish_negotiation(request: Request) -> Response:
+    """``POST /_sandbox/negotiations/{nid}/vanish``: delete it now, or with
+    ``{"after_next_list": true}`` right after it next appears in a list (list-then-detail race)."""
+    store = sandbox_of(request).store
+    negotiation = _negotiation(request)
+    body = await _json(request)
+    if body.get("after_next_list") is True:
+        store.vanish_after_list.add(negotiation.id)
+    else:
+        del store.negotiations[negotiation.id]
+    return JsonBody({"id": negotiation.id, "vanishing": True})
+
+
+async def delete_resume(request: Request) -> Response:
+    """``POST /_sandbox/resumes/{rid}/delete``: the applicant deleted it (``resume: null``)."""
+    store = sandbox_of(request).store
+    resume = store.resumes.get(request.path_params["rid"])
+    if resume is None:
+        raise AdminInputError(f"unknown resume {request.path_params['rid']!r}")
+    resume.deleted = True
+    return JsonBody({"id": resume.id, "deleted": True})
+
+
+async def archive_vacancy(request: Request) -> Response:
+    """``POST /_sandbox/vacancies/{vid}/archive``: it moves from the active to the archived list."""
+    sandbox = sandbox_of(request)
+    vacancy = sandbox.store.vacancies.get(request.path_params["vid"])
+    if vacancy is None:
+        raise AdminInputError(f"unknown vacancy {request.path_params['vid']!r}")
+    if vacancy.archived_at is None:
+        vacancy.archived_at = sandbox.now()
+    return JsonBody({"id": vacancy.id, "archived": True})
+
+
+async def password_changed(request: Request) -> Response:
+    """``POST /_sandbox/employers/{eid}/password_changed``: every token of that employer dies."""
+    store = sandbox_of(request).store
+    employer_id = request.path_params["eid"]
+    if employer_id not in store.employers:
+        raise AdminInputError(f"unknown employer {employer_id!r}")
+    killed = oauth.change_password(store, employer_id)
+    return JsonBody({"employer_id": employer_id, "tokens_revoked": killed})
+
+
+async def paid_access(request: Request) -> Response:
+    """``POST /_sandbox/employers/{eid}/paid_access`` ``{"enabled": bool}``: switch the employer's
+    paid API access; without it negotiations and resumes answer 403 ``action_must_be_payed``."""
+    store = sandbox_of(request).store
+    employer = store.employers.get(request.path_params["eid"])
+    if employer is None:
+        raise AdminInputError(f"unknown employer {request.path_params['eid']!r}")
+    enabled = (await _json(request)).get("enabled")
+    if not isinstance(enabled, bool):
+        raise AdminInputError("'enabled' must be true or false")
+    employer.paid_api_access = enabled
+    return JsonBody({"employer_id": employer.id, "paid_api_access": enabled})
+
+
+async def issue_tokens(request: Request) -> Response:
+    """``POST /_sandbox/tokens`` ``{"manager_id": ...}``: a pair without the browser dance."""
+    sandbox = sandbox_of(request)
+    manager_id = _need(await _json(request), "manager_id")
+    manager = sandbox.store.managers.get(manager_id)
+    if manager is None:
+        raise AdminInputError(f"unknown manager {manager_id!r}")
+    pair = oauth.issue_pair(sandbox.store, sandbox.oauth, manager, sandbox.now_s())
+    return JsonBody(
+        {
+            "access_token": pair.access_token,
+            "refresh_token": pair.refresh_token,
+            "token_type": "bearer",
+            "expires_in": int(sandbox.config.access_token_lifetime_s),
+        },
+        status_code=201,
+    )
+
+
+async def revoke_token(request: Request) -> Response:
+    """``POST /_sandbox/tokens/revoke`` ``{"access_token": ...}``: access withdrawn."""
+    store = sandbox_of(request).store
+    pair = store.tokens_by_access.get(_need(await _json(request), "access_token"))
+    if pair is None:
+        raise AdminInputError("unknown access_token")
+    pair.revoked = True
+    return JsonBody({"revoked": True})
+
+
+async def advance_clock(request: Request) -> Response:
+    """``POST /_sandbox/clock/advance`` ``{"seconds": n}``: jump sandbox time (expire tokens…)."""
+    sandbox = sandbox_of(request)
+    seconds = (await _json(request)).get("seconds")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+        raise AdminInputError("'seconds' must be a non-negative number")
+    sandbox.clock.advance(float(seconds))
+    return JsonBody({"now": sandbox.now().isoformat()})
+
+
+async def faults(request: Request) -> Response:
+    """``GET|POST|DELETE /_sandbox/faults``: describe, add (``{"fault": {...}, "times": n}`` or
+    ``{"rates": {"error": 0.1}}``), or clear the fault plan."""
+    plan = sandbox_of(request).faults
+    if request.method == "DELETE":
+        plan.clear()
+    elif request.method == "POST":
+        body = await _json(request)
+        if "fault" in body:
+            if not isinstance(body["fault"], dict):
+                raise AdminInputError("'fault' must be an object")
+            times = body.get("times", 1)
+            if not isinstance(times, int) or times < 1:
+                raise AdminInputError("'times' must be a positive integer")
+            plan.push(Fault.from_json(body["fault"]), times)
+        elif isinstance(body.get("rates"), dict):
+            for kind, rate in body["rates"].items():
+                plan.set_rate(FaultKind(kind), float(rate))
+        else:
+            raise AdminInputError("body needs 'fault' (one-shot) or 'rates' (fractions)")
+    return JsonBody(plan.describe())
+
+
+async def limits(request: Request) -> Response:
+    """``GET|POST /_sandbox/limits``: read or change rate limit, depth limit and daily views."""
+    sandbox = sandbox_of(request)
+    if request.method == "POST":
+        body = await _json(request)
+        for key in body:
+            if key not in ("rate_limit_per_s", "depth_limit", "resume_views_per_day"):
+                raise AdminInputError(f"unknown limit {key!r}")
+            if not isinstance(body[key], int | float) or body[key] < 0:
+                raise AdminInputError(f"{key!r} must be a non-negative number")
+        if "rate_limit_per_s" in body:
+            sandbox.limiter.per_second = float(body["rate_limit_per_s"])
+        if "depth_limit" in body:
+            sandbox.config.depth_limit = int(body["depth_limit"])
+        if "resume_views_per_day" in body:
+            sandbox.quota.per_day = int(body["resume_views_per_day"])
+    return JsonBody(
+        {
+            "rate_limit_per_s": sandbox.limiter.per_second,
+            "depth_limit": sandbox.config.depth_limit,
+            "resume_views_per_day": sandbox.quota.per_day,
+        }
+    )
+
+
+async def requests_log(request: Request) -> Response:
+    """``GET|DELETE /_sandbox/requests``: the request log (newest last), or clear it."""
+    log = sandbox_of(request).store.request_log
+    if request.method == "DELETE":
+        log.clear()
+    return JsonBody({"items": [r.as_json() for r in log]})
+
+
+def admin_routes() -> list[Route]:
+    """Routes of the admin API, all under ``/_sandbox/``."""
+    return [
+        Route("/_sandbox/state", admin(state), methods=["GET"]),
+        Route("/_sandbox/negotiations", admin(add_negotiation), methods=["POST"]),
+        Route("/_sandbox/negotiations/{nid}/state", admin(move_negotiation), methods=["POST"]),
+        Route("/_sandbox/negotiations/{nid}/vanish", admin(vanish_negotiation), methods=["POST"]),
+        Route("/_sandbox/resumes/{rid}/delete", admin(delete_resume), methods=["POST"]),
+        Route("/_sandbox/vacancies/{vid}/archive", admin(archive_vacancy), methods=["POST"]),
+        Route(
+            "/_sandbox/employers/{eid}/password_changed", admin(password_changed), methods=["POST"]
+        ),
+        Route("/_sandbox/employers/{eid}/paid_access", admin(paid_access), methods=["POST"]),
+        Route("/_sandbox/tokens", admin(issue_tokens), methods=["POST"]),
+        Route("/_sandbox/tokens/revoke", admin(revoke_token), methods=["POST"]),
+        Route("/_sandbox/clock/advance", admin(advance_clock), methods=["POST"]),
+        Route("/_sandbox/faults", admin(faults), methods=["GET", "POST", "DELETE"]),
+        Route("/_sandbox/limits", admin(limits), methods=["GET", "POST"]),
+        Route("/_sandbox/requests", admin(requests_log), methods=["GET", "DELETE"]),
+    ]

@@ -1,0 +1,117 @@
+"""Limits of the hh.ru sandbox as pure logic over sandbox time: request rate, paging, resume views.
+
+Every function takes the current (scaled) time as an argument, so the time scale stretches or
+shrinks all limits together and tests move time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from hhsync.sandbox.hh import errors
+
+MSK = timezone(timedelta(hours=3))
+
+
+@dataclass
+class RateLimiter:
+    """At most ``per_second`` requests per client in any sliding one-second window."""
+
+    per_second: float
+    _hits: dict[str, deque[float]] = field(default_factory=dict)
+
+    def allow(self, client: str, now_s: float) -> bool:
+        """Record a request from ``client`` at ``now_s``; False if it is over the limit."""
+        if self.per_second <= 0:
+            return True
+        hits = self._hits.setdefault(client, deque())
+        while hits and hits[0] <= now_s - 1.0:
+            hits.popleft()
+        if len(hits) >= self.per_second:
+            return False
+        hits.append(now_s)
+        return True
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A validated ``page``/``per_page`` pair."""
+
+    page: int
+    per_page: int
+
+
+def parse_paging(
+    raw_page: str | None,
+    raw_per_page: str | None,
+    *,
+    max_per_page: int,
+    default_per_page: int,
+    depth_limit: int,
+) -> Paging:
+    """Validate paging parameters the way hh.ru does.
+
+    ``per_page`` above the method's maximum is refused with 400 rather than clamped: hh.ru does
+    not document which it does (hh_api.md §12.1), and refusing is the stricter choice.
+    Raises:
+        errors.ApiError: 400 ``bad_argument`` or the page-depth body.
+    """
+    page = _non_negative_int("page", raw_page, 0)
+    per_page = _non_negative_int("per_page", raw_per_page, default_per_page)
+    if per_page < 1 or per_page > max_per_page:
+        raise errors.bad_argument("per_page", f"per_page must be 1..{max_per_page}")
+    if (page + 1) * per_page > depth_limit:
+        raise errors.page_depth(depth_limit)
+    return Paging(page, per_page)
+
+
+def _non_negative_int(name: str, raw: str | None, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.bad_argument(name, f"{name} must be an integer") from None
+    if value < 0:
+        raise errors.bad_argument(name, f"{name} must not be negative")
+    return value
+
+
+@dataclass
+class ResumeViewQuota:
+    """Daily resume views per manager; a day ends at midnight Moscow time in sandbox time.
+
+    Counting unique (manager, resume) pairs per day is our reading of "resume opens"
+    (hh_api.md §6.2, §12.8): a PDF of an already opened resume does not cost another view.
+    """
+
+    per_day: int
+    _spent: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    @staticmethod
+    def day_of(now: datetime) -> str:
+        """The hh.ru (Moscow) calendar day of ``now``."""
+        return now.astimezone(MSK).date().isoformat()
+
+    def spend(self, manager_id: str, resume_id: str, now: datetime) -> None:
+        """Count one view of ``resume_id`` by ``manager_id``.
+
+        Raises:
+            errors.ApiError: 429 ``resumes/view_limit_exceeded`` once the quota is used up.
+        """
+        today = self.day_of(now)
+        if (manager_id, today) not in self._spent:
+            # Past days are never asked about again; keep memory flat in long benchmark runs.
+            self._spent = {k: v for k, v in self._spent.items() if k[1] == today}
+        seen = self._spent.setdefault((manager_id, today), set())
+        if resume_id in seen:
+            return
+        if len(seen) >= self.per_day:
+            raise errors.view_limit_exceeded()
+        seen.add(resume_id)
+
+    def spent(self, manager_id: str, now: datetime) -> int:
+        """Views used today."""
+        return len(self._spent.get((manager_id, self.day_of(now)), set()))

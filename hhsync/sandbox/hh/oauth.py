@@ -1,0 +1,158 @@
+"""hh.ru OAuth rules of the sandbox: codes, token pairs, single-use refresh, revocation.
+
+Pure logic over :class:`HhStore` and sandbox time (``now_s`` = scaled monotonic seconds). The
+error strings are hh.ru's own (hh_api.md §2.3, §2.4, §11.3-5).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from hhsync.sandbox.hh import errors
+from hhsync.sandbox.hh.errors import TokenError
+from hhsync.sandbox.hh.store import AuthCode, HhStore, Manager, TokenPair
+
+
+@dataclass(frozen=True)
+class OAuthRules:
+    """What the sandbox accepts and how long things live (sandbox seconds)."""
+
+    client_id: str
+    client_secret: str
+    access_token_lifetime_s: float
+    code_lifetime_s: float
+
+
+def redirect_allowed(redirect_uri: str, hosts: tuple[str, ...]) -> bool:
+    """Only HTTP(S) callbacks on the registered hosts are accepted (any port or path)."""
+    parts = urlsplit(redirect_uri)
+    return parts.scheme in ("http", "https") and parts.hostname in hosts
+
+
+def issue_code(
+    store: HhStore,
+    rules: OAuthRules,
+    manager: Manager,
+    redirect_uri: str,
+    code_challenge: str | None,
+    now_s: float,
+) -> AuthCode:
+    """A fresh single-use authorization code for ``manager`` (the consent was given)."""
+    code = AuthCode(
+        code=secrets.token_urlsafe(18),
+        client_id=rules.client_id,
+        manager_id=manager.id,
+        redirect_uri=redirect_uri,
+        expires_at_s=now_s + rules.code_lifetime_s,
+        code_challenge=code_challenge,
+    )
+    store.codes[code.code] = code
+    return code
+
+
+def issue_pair(store: HhStore, rules: OAuthRules, manager: Manager, now_s: float) -> TokenPair:
+    """A new access/refresh pair bound to the employer's current password generation."""
+    employer = store.employers[manager.employer_id]
+    pair = TokenPair(
+        access_token=secrets.token_hex(32).upper(),
+        refresh_token=secrets.token_hex(32).upper(),
+        manager_id=manager.id,
+        employer_id=employer.id,
+        issued_at_s=now_s,
+        expires_at_s=now_s + rules.access_token_lifetime_s,
+        password_generation=employer.password_generation,
+    )
+    store.tokens_by_access[pair.access_token] = pair
+    store.tokens_by_refresh[pair.refresh_token] = pair
+    return pair
+
+
+def _check_client(rules: OAuthRules, client_id: str, client_secret: str) -> None:
+    if client_id != rules.client_id:
+        raise TokenError("invalid_client", "client_id or client_secret not found")
+    if client_secret != rules.client_secret:
+        # The spec's example for a wrong client_id/client_secret pair.
+        raise TokenError("invalid_request", "account not found")
+
+
+def exchange_code(
+    store: HhStore, rules: OAuthRules, form: dict[str, str], now_s: float
+) -> TokenPair:
+    """``grant_type=authorization_code``.
+
+    ``redirect_uri`` is required and must equal the authorize one: the spec marks it required,
+    the old doc only "if given at authorize" (hh_api.md §2.2); we take the stricter reading.
+    """
+    _check_client(rules, form.get("client_id", ""), form.get("client_secret", ""))
+    code = store.codes.get(form.get("code", ""))
+    if code is None:
+        raise TokenError("invalid_request", "code not found")
+    if code.used:
+        raise TokenError("invalid_grant", "code has already been used")
+    if now_s >= code.expires_at_s:
+        raise TokenError("invalid_grant", "code expired")
+    if form.get("redirect_uri", "") != code.redirect_uri:
+        raise TokenError("invalid_request", "bad redirect url")
+    if code.code_challenge is not None:
+        verifier = form.get("code_verifier", "")
+        digest = hashlib.sha256(verifier.encode()).digest()
+        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        if not verifier or expected != code.code_challenge:
+            raise TokenError("invalid_grant", "code verifier mismatch")
+    code.used = True
+    manager = store.managers[code.manager_id]
+    return issue_pair(store, rules, manager, now_s)
+
+
+def refresh(store: HhStore, rules: OAuthRules, form: dict[str, str], now_s: float) -> TokenPair:
+    """``grant_type=refresh_token``: once, only after the access token expired, new pair."""
+    raw = form.get("refresh_token", "")
+    if not raw:
+        raise TokenError("invalid_request", "token is empty")
+    pair = store.tokens_by_refresh.get(raw)
+    if pair is None:
+        raise TokenError("invalid_request", "token not found")
+    employer = store.employers[pair.employer_id]
+    if pair.password_generation != employer.password_generation:
+        raise TokenError("invalid_grant", "token deactivated")
+    if pair.revoked:
+        raise TokenError("invalid_grant", "token was revoked")
+    if pair.refreshed:
+        raise TokenError("invalid_grant", "token has already been refreshed")
+    if now_s < pair.expires_at_s:
+        raise TokenError("invalid_grant", "token not expired")
+    pair.refreshed = True
+    return issue_pair(store, rules, store.managers[pair.manager_id], now_s)
+
+
+def authenticate(store: HhStore, authorization: str | None, now_s: float) -> TokenPair:
+    """The pair behind ``Authorization: Bearer ...``, or the 403 hh.ru gives.
+
+    After a password change the old access token fails at once with ``token_revoked`` (our
+    reading of hh_api.md §2.5 / §12.3: the stricter of the candidates).
+    Raises:
+        errors.ApiError: 403 ``oauth`` with ``bad_authorization``, ``token_revoked`` or
+        ``token_expired``.
+    """
+    if not authorization or not authorization.startswith("Bearer "):
+        raise errors.oauth("bad_authorization")
+    pair = store.tokens_by_access.get(authorization.removeprefix("Bearer ").strip())
+    if pair is None:
+        raise errors.oauth("bad_authorization")
+    employer = store.employers[pair.employer_id]
+    if pair.revoked or pair.password_generation != employer.password_generation:
+        raise errors.oauth("token_revoked")
+    if now_s >= pair.expires_at_s:
+        raise errors.oauth("token_expired")
+    return pair
+
+
+def change_password(store: HhStore, employer_id: str) -> int:
+    """The employer changed the password: every token of every manager dies; returns how many."""
+    employer = store.employers[employer_id]
+    employer.password_generation += 1
+    return sum(1 for p in store.tokens_by_access.values() if p.employer_id == employer_id)

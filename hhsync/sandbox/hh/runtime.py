@@ -1,0 +1,123 @@
+"""Configuration and live objects of one hh.ru sandbox (reachable as ``app.state.sandbox``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hhsync.clock import Clock
+from hhsync.sandbox.faults import FaultPlan
+from hhsync.sandbox.hh.generator import GeneratorCounts, generate
+from hhsync.sandbox.hh.limits import RateLimiter, ResumeViewQuota
+from hhsync.sandbox.hh.oauth import OAuthRules
+from hhsync.sandbox.hh.store import HhStore, RequestRecord
+from hhsync.sandbox.timescale import ScaledClock
+
+DAY_S = 24 * 3600.0
+
+
+@dataclass
+class HhSandboxConfig:
+    """Every knob of the hh.ru sandbox; the defaults are hh.ru's documented values.
+
+    Times are sandbox seconds (``speed`` scales them all); ``base_clock`` lets tests freeze time.
+    """
+
+    seed: int = 1
+    speed: float = 1.0
+    client_id: str = "hhsync-demo"
+    client_secret: str = "hhsync-demo-secret"  # noqa: S105 - public demo credential of the sandbox
+    # Hosts of the redirect_uri values the demo app has "registered" (any port and path).
+    redirect_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    # Issued by hh.ru as expires_in=1209600 (14 days), hh_api.md §2.2.
+    access_token_lifetime_s: float = 14 * DAY_S
+    # "Short-lived" is all hh.ru says; ten minutes is our choice.
+    code_lifetime_s: float = 600.0
+    # About 10 requests/s per client IP (hhru/api#74); 0 disables the limit.
+    rate_limit_per_s: float = 10.0
+    # hhru/api#98 raised the negotiation list depth to 10,000 items.
+    depth_limit: int = 10_000
+    max_per_page: int = 50
+    # HH terms: <= 200 (group B) or 500 (group A) resume opens per manager per day; the stricter.
+    resume_views_per_day: int = 200
+    employers: int = 2
+    managers_per_employer: int = 3
+    vacancies_per_employer: int = 6
+    archived_vacancies_per_employer: int = 1
+    applicants: int = 60
+    negotiations_per_vacancy: int = 12
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    base_clock: Clock | None = None
+
+    def counts(self) -> GeneratorCounts:
+        """Generator counts taken from this config."""
+        return GeneratorCounts(
+            employers=self.employers,
+            managers_per_employer=self.managers_per_employer,
+            vacancies_per_employer=self.vacancies_per_employer,
+            applicants=self.applicants,
+            negotiations_per_vacancy=self.negotiations_per_vacancy,
+            archived_vacancies_per_employer=self.archived_vacancies_per_employer,
+        )
+
+
+@dataclass
+class HhSandbox:
+    """The running sandbox: config, clock, state, limits and faults."""
+
+    config: HhSandboxConfig
+    clock: ScaledClock
+    store: HhStore
+    limiter: RateLimiter
+    quota: ResumeViewQuota
+    faults: FaultPlan
+    oauth: OAuthRules
+
+    @classmethod
+    def build(cls, config: HhSandboxConfig) -> HhSandbox:
+        """Generate the world for ``config.seed`` anchored at the sandbox clock's start."""
+        clock = ScaledClock(config.speed, config.base_clock)
+        return cls(
+            config=config,
+            clock=clock,
+            store=generate(config.seed, clock.now(), config.counts()),
+            limiter=RateLimiter(config.rate_limit_per_s),
+            quota=ResumeViewQuota(config.resume_views_per_day),
+            faults=config.faults,
+            oauth=OAuthRules(
+                config.client_id,
+                config.client_secret,
+                config.access_token_lifetime_s,
+                config.code_lifetime_s,
+            ),
+        )
+
+    def now(self) -> datetime:
+        """Sandbox wall time."""
+        return self.clock.now()
+
+    def now_s(self) -> float:
+        """Sandbox monotonic seconds (expiries and rate windows)."""
+        return self.clock.monotonic()
+
+    def log_request(
+        self, method: str, path: str, query: str, status: int, manager_id: str | None, client: str
+    ) -> None:
+        """Remember one request for the admin API's request log."""
+        self.store.request_log.append(
+            RequestRecord(
+                at=self.now().isoformat(),
+                method=method,
+                path=path,
+                query=query,
+                status=status,
+                manager_id=manager_id,
+                client=client,
+            )
+        )
+
+
+def new_request_id() -> str:
+    """A request id like hh.ru's ``X-Request-ID``."""
+    return uuid.uuid4().hex

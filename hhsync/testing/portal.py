@@ -1,0 +1,155 @@
+"""A sandbox Bitrix24 portal wired to the hh.ru sandbox in our database, as an HR team would.
+
+The demo, the benchmark, the multi-instance check and the daemon tests all start from the state a
+real install leaves: the portal's row with its tokens, the employer's admin manager linked after the
+hh.ru login, and saved settings (their first save is what starts the initial import). Both
+sandboxes' control APIs (``/_sandbox/``) hand out the tokens the browser steps would, so this takes
+a few requests instead of a click-through.
+
+It lives outside ``hhsync/sandbox/`` because the sandboxes import only payload models (DESIGN.md)
+and this writes to hhsync's own database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Final
+
+import httpx
+
+from hhsync.clock import Clock, SystemClock
+from hhsync.db import accounts, portals
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.session import Database
+from hhsync.db.tables import EntityType, StageMode
+from hhsync.db.tokens import TokenPair
+
+RESPONSE_AND_INVITATION_STAGES: Final[Mapping[str, str]] = MappingProxyType(
+    {"response": "NEW", "invitation": "IN_PROCESS"}
+)
+"""Simple stage mode on leads: responses land in NEW, invitations in IN_PROCESS."""
+
+
+@dataclass(frozen=True)
+class SandboxPortal:
+    """What was stored (ids for the engine) and whom it links (ids for the hh.ru sandbox)."""
+
+    portal_id: int
+    account_id: int
+    domain: str
+    employer_id: str
+    manager_id: str
+
+
+async def install_sandbox_portal(
+    http: httpx.AsyncClient,
+    hh_url: str | httpx.URL,
+    bitrix_url: str | httpx.URL,
+    database: Database,
+    cipher: TokenCipher,
+    *,
+    domain: str,
+    entity_type: EntityType = EntityType.LEAD,
+    stage_mode: StageMode = StageMode.SIMPLE,
+    stage_map: Mapping[str, str] = RESPONSE_AND_INVITATION_STAGES,
+    responsible_user_id: int | None = None,
+    clock: Clock | None = None,
+) -> SandboxPortal:
+    """Install the app on a new sandbox portal, link the first employer's admin, save settings.
+
+    ``hh_url`` and ``bitrix_url`` are the running sandboxes (with or without a trailing slash, so a
+    client's ``base_url`` will do). Each call asks hh.ru for a fresh token pair, because refresh
+    tokens work once and every portal's account refreshes on its own. The settings are saved in
+    one go, so the portal is configured (and its initial import due) on return.
+    """
+    now = (clock or SystemClock()).now()
+    link = await _admin_login(http, httpx.URL(hh_url), now)
+    install = await _portal_install(http, httpx.URL(bitrix_url), domain, now)
+    async with database.session() as session:
+        portal = await portals.install_portal(session, cipher, install, now)
+        if portal.id is None:
+            raise RuntimeError(f"portal {domain} was not stored")
+        account = await accounts.link_account(session, cipher, portal.id, link, now)
+        if account.id is None:
+            raise RuntimeError(f"the hh.ru account of portal {domain} was not stored")
+        await portals.save_settings(
+            session,
+            portal.id,
+            {
+                "entity_type": entity_type.value,
+                "stage_mode": stage_mode.value,
+                "stage_map": dict(stage_map),
+                "responsible_user_id": responsible_user_id,
+            },
+            now,
+        )
+    return SandboxPortal(
+        portal.id, account.id, install.domain, link.hh_employer_id, link.hh_manager_id
+    )
+
+
+async def _admin_login(
+    http: httpx.AsyncClient, hh_url: httpx.URL, now: datetime
+) -> accounts.AccountLink:
+    """The first employer's admin manager and a token pair, as the OAuth login would give."""
+    world = _json(await http.get(hh_url.join("/_sandbox/state")))
+    employer = world["employers"][0]
+    admin = next(m for m in employer["managers"] if m["is_admin"])
+    answer = await http.post(hh_url.join("/_sandbox/tokens"), json={"manager_id": admin["id"]})
+    tokens = _json(answer)
+    return accounts.AccountLink(
+        str(employer["id"]),
+        str(admin["id"]),
+        employer["name"],
+        admin["name"],
+        True,
+        TokenPair(
+            tokens["access_token"],
+            tokens["refresh_token"],
+            now + timedelta(seconds=tokens["expires_in"]),
+        ),
+    )
+
+
+async def _portal_install(
+    http: httpx.AsyncClient, bitrix_url: httpx.URL, domain: str, now: datetime
+) -> portals.PortalInstall:
+    """A new portal with the app installed: what its install event would carry."""
+    answer = await http.post(bitrix_url.join("/_sandbox/portals"), json={"domain": domain})
+    install = _json(answer)
+    return portals.PortalInstall(
+        member_id=install["member_id"],
+        domain=install["domain"],
+        client_endpoint=install["client_endpoint"],
+        server_endpoint=install["server_endpoint"],
+        access_token=install["access_token"],
+        refresh_token=install["refresh_token"],
+        access_expires_at=now + timedelta(seconds=install["expires_in"]),
+        application_token=install["application_token"],
+    )
+
+
+def _json(response: httpx.Response) -> Any:
+    """The answer's body; a refused control call fails here with the sandbox's reason."""
+    response.raise_for_status()
+    return response.json()
+
+
+async def add_portal(
+    database: Database,
+    cipher: TokenCipher,
+    hh: httpx.AsyncClient,
+    bitrix: httpx.AsyncClient,
+    domain: str,
+) -> int:
+    """A portal with the app installed, the hh.ru admin manager linked and settings saved.
+
+    ``hh`` and ``bitrix`` are clients of the two sandboxes (their ``base_url`` says where).
+    """
+    installed = await install_sandbox_portal(
+        hh, hh.base_url, bitrix.base_url, database, cipher, domain=domain
+    )
+    return installed.portal_id
