@@ -10,7 +10,7 @@ The output is committed and the tests read only that output, so the example set 
 of the repository (the sandbox tests keep the examples they compare with in
 ``tests/sandbox/bitrix/b24_examples/``). Run from the repository root to regenerate::
 
-    .venv/bin/python tests/contract/bitrix/make_cassettes.py path/to/b24-examples
+    .venv/bin/python tests/contract/bitrix/make_cassettes.py EXAMPLES_DIR
 """
 
 from __future__ import annotations
@@ -524,5 +524,5 @@ def main(examples: Path) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: make_cassettes.py path/to/b24-examples")
+        sys.exit("usage: make_cassettes.py EXAMPLES_DIR (Bitrix24's documented example payloads)")
     main(Path(sys.argv[1]))
