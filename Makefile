@@ -27,7 +27,7 @@ lint: install ## ruff + mypy --strict
 	$(BIN)/ruff format --check hhsync tests scripts
 	$(BIN)/mypy
 
-bench: install ## benchmarks against the limits in DESIGN.md; figures go to BENCHMARKS.md
+bench: install ## benchmarks against the limits in ARCHITECTURE.md; figures go to BENCHMARKS.md
 	@ls scripts/bench_*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 1; }
 	@for b in scripts/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 

@@ -1,4 +1,4 @@
-"""Benchmark: initial-import throughput and idle-pass cost against the limits in DESIGN.md.
+"""Benchmark: initial-import throughput and idle-pass cost against the limits in ARCHITECTURE.md.
 
 Runs the real engine against both sandboxes over HTTP and a fresh PostgreSQL database. Sandbox time
 runs ``--speed`` times faster than the wall clock and every rate hhsync is configured with is scaled
@@ -40,7 +40,7 @@ from hhsync.sync.engine import run_pass
 from hhsync.testing.portal import install_sandbox_portal
 from hhsync.testing.server import serve
 
-HH_RATE = 10.0  # requests/s per client IP (DESIGN.md)
+HH_RATE = 10.0  # requests/s per client IP (ARCHITECTURE.md)
 B24_RATE, B24_BURST = 2.0, 50  # leaky bucket of an ordinary plan
 B24_OPERATING_S, B24_WINDOW_S = 480.0, 600.0
 HH_REQUESTS_PER_RESPONSE = 2  # resume with contacts + PDF

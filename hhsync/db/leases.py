@@ -1,4 +1,4 @@
-"""Portal leases: which daemon instance runs a portal's passes (DESIGN.md invariant 6).
+"""Portal leases: which daemon instance runs a portal's passes (ARCHITECTURE.md invariant 6).
 
 PostgreSQL is the coordination engine: instances claim due portals with ``SKIP LOCKED`` row locks,
 keep them with heartbeats and hand them back with the time of the next pass. A lease not renewed

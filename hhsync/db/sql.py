@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final, LiteralString
 
-# --- portal leases (DESIGN.md invariant 6: one owner per portal) -----------------------------
+# --- portal leases (ARCHITECTURE.md invariant 6: one owner per portal) -----------------------
 
 # PostgreSQL. The CTE locks the due portal rows with SKIP LOCKED, so concurrent claimers split the
 # due portals instead of queueing behind each other. NO KEY UPDATE is the weakest lock that still

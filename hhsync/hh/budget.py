@@ -2,7 +2,7 @@
 
 hh.ru limits requests per client IP (about 10/s, answered with 429 beyond; hh_api.md §7), so every
 account in the process draws from one bucket. Waiting requests are served by priority
-(incremental passes before back-fills, DESIGN.md "Limits") and, within a priority, round-robin
+(incremental passes before back-fills, ARCHITECTURE.md "Limits") and, within a priority, round-robin
 across account keys so that one account's 10,000-response import cannot starve the others.
 
 The maths (:class:`TokenBucket`, :class:`FairQueue`) is pure and takes ``now``; only

@@ -1,11 +1,11 @@
 """hh.ru page walking: 0-based ``page``/``pages``, a ``per_page`` cap and a depth limit.
 
 hh.ru refuses to list deeper than ``page * per_page`` items into a list (2000 observed in
-issue #98, 10,000 for negotiations per DESIGN.md "Limits"; hh_api.md §12.2 leaves it open), so the
-walk stops before that depth and says the listing was truncated instead of failing. The walk also
-refuses to loop: a page hh.ru answers with another number than asked, or the very same items as the
-page before, ends it with :class:`PagingLoop`. :class:`PageWalk` is pure; :func:`walk_pages` drives
-it with an async fetch function.
+issue #98, 10,000 for negotiations per ARCHITECTURE.md "Limits"; hh_api.md §12.2 leaves it open),
+so the walk stops before that depth and says the listing was truncated instead of failing. The
+walk also refuses to loop: a page hh.ru answers with another number than asked, or the very same
+items as the page before, ends it with :class:`PagingLoop`. :class:`PageWalk` is pure;
+:func:`walk_pages` drives it with an async fetch function.
 """
 
 from __future__ import annotations

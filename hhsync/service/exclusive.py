@@ -1,7 +1,7 @@
 """A pass outside the daemon (the CLI's resync and retry-failed) under a lease of its own.
 
 Without one, an operator's pass and a daemon's could run one portal at once and race to create the
-same lead (DESIGN.md invariant 6). So the CLI leases the portal exactly as an instance would,
+same lead (ARCHITECTURE.md invariant 6). So the CLI leases the portal exactly as an instance would,
 renews the lease every ``lease_ttl_s / 3`` while its pass runs, cancels the pass the moment the
 lease is lost, and hands the portal back with its next regular pass one interval away.
 """

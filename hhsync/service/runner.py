@@ -48,7 +48,7 @@ log = get_logger(__name__)
 
 
 def check_pool(settings: Settings) -> None:
-    """Refuse a pool that concurrent passes could exhaust (DESIGN.md invariant 5).
+    """Refuse a pool that concurrent passes could exhaust (ARCHITECTURE.md invariant 5).
 
     A pass holds up to :data:`PASS_CONNECTIONS` at once (its enrichment workers and the batch
     being sent each commit on their own); the claim tick, the heartbeat and the readiness probe

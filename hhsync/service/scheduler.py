@@ -10,8 +10,8 @@ PostgreSQL in lock-step (Home Assistant's coordinator does the same):
   lost (it expired, maybe to another instance) is cancelled before it writes more.
 
 A finished pass gives its portal back with ``next_pass_at = now + poll interval`` (the portal's own
-``poll_interval_s`` or ``sync.poll_interval_s``). PostgreSQL is the coordination engine (DESIGN.md
-invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
+``poll_interval_s`` or ``sync.poll_interval_s``). PostgreSQL is the coordination engine
+(ARCHITECTURE.md invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
 """
 
 from __future__ import annotations

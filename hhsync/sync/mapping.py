@@ -21,7 +21,7 @@ from hhsync.hh.models import Contact, Resume, ShortResume
 
 ORIGINATOR_ID: Final = "hhsync"
 
-# User fields hhsync creates at install (DESIGN.md "CRM mapping").
+# User fields hhsync creates on a portal's first pass (ARCHITECTURE.md "CRM mapping").
 UF_VACANCY: Final = "UF_CRM_HH_VACANCY"
 UF_STATUS: Final = "UF_CRM_HH_STATUS"
 UF_CREATED_AT: Final = "UF_CRM_HH_CREATED_AT"

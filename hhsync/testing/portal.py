@@ -6,8 +6,8 @@ hh.ru login, and saved settings (their first save is what starts the initial imp
 sandboxes' control APIs (``/_sandbox/``) hand out the tokens the browser steps would, so this takes
 a few requests instead of a click-through.
 
-It lives outside ``hhsync/sandbox/`` because the sandboxes import only payload models (DESIGN.md)
-and this writes to hhsync's own database.
+It lives outside ``hhsync/sandbox/`` because the sandboxes import only payload models
+(ARCHITECTURE.md, "Rules of the house") and this writes to hhsync's own database.
 """
 
 from __future__ import annotations

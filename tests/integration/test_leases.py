@@ -1,7 +1,7 @@
 """Portal leases on real PostgreSQL (and the single-instance SQLite fallback).
 
-One owner per portal (DESIGN.md invariant 6): concurrent claimers split the due portals, a lease
-blocks others until it expires, a lost lease shows up in the old owner's heartbeat.
+One owner per portal (ARCHITECTURE.md invariant 6): concurrent claimers split the due portals, a
+lease blocks others until it expires, a lost lease shows up in the old owner's heartbeat.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Render sandbox state as hh.ru JSON payloads (pure functions, no I/O).
 
-Shapes follow hh.ru's OpenAPI spec and the documented examples in ``reference/hh-examples``; tests
+Shapes follow hh.ru's OpenAPI spec and the documented examples (``tests/sandbox/hh/``); tests
 validate every payload against the spec. URLs point at the sandbox's own base URL so that a client
 following ``url`` fields stays inside the sandbox. Legacy and undocumented keys that hh.ru still
 sends (``download`` next to ``actions.download``, ``premium``, ``type``, ``billing_type``) are

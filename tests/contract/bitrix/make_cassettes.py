@@ -1,13 +1,16 @@
 """Build the Bitrix24 vcrpy cassettes from the official documented example payloads.
 
 Each cassette pairs a request of the documented shape (method, path, JSON params) with a response
-body copied byte for byte from ``reference/b24-examples/`` (the official docs' examples, or real
-answers captured by other SDKs' tests). Nothing here comes from our own sandbox, so the contract
-tests check the client against Bitrix24's documentation rather than against our reading of it.
+body copied byte for byte from a directory of Bitrix24's documented example payloads (the official
+docs' examples, or real answers captured by other SDKs' tests), one JSON file per example under the
+names listed below. Nothing here comes from our own sandbox, so the contract tests check the client
+against Bitrix24's documentation rather than against our reading of it.
 
-Run from the repository root to regenerate (the output is committed)::
+The output is committed and the tests read only that output, so the example set itself is not part
+of the repository (the sandbox tests keep the examples they compare with in
+``tests/sandbox/bitrix/b24_examples/``). Run from the repository root to regenerate::
 
-    .venv/bin/python tests/contract/bitrix/make_cassettes.py [path/to/b24-examples]
+    .venv/bin/python tests/contract/bitrix/make_cassettes.py EXAMPLES_DIR
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from typing import Any
 import yaml  # type: ignore[import-untyped,unused-ignore]  # no stubs in dev deps
 
 REPO = Path(__file__).resolve().parents[3]
-DEFAULT_EXAMPLES = REPO.parent / "shared" / "reference" / "b24-examples"
 OUT = REPO / "tests" / "cassettes" / "bitrix"
 
 PORTAL = "https://portal.bitrix24.com/rest/"
@@ -499,7 +501,7 @@ def _capture(example: str, keys: list[str], examples: Path) -> dict[str, Any]:
     return {"source": example, "keys": keys, "response": raw}
 
 
-def main(examples: Path = DEFAULT_EXAMPLES) -> None:
+def main(examples: Path) -> None:
     """Write one YAML cassette per scenario, and the batch captures, into ``OUT``."""
     OUT.mkdir(parents=True, exist_ok=True)
     for name, exchanges in CASSETTES.items():
@@ -521,4 +523,6 @@ def main(examples: Path = DEFAULT_EXAMPLES) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_EXAMPLES)
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_cassettes.py EXAMPLES_DIR (Bitrix24's documented example payloads)")
+    main(Path(sys.argv[1]))

@@ -1,7 +1,7 @@
 """Contract tests: the Bitrix24 client against cassettes of the official documented examples.
 
-Each cassette (built by ``make_cassettes.py`` from ``reference/b24-examples``) holds the documented
-response body verbatim and the request in its documented shape. vcrpy replays it with
+Each cassette (built by ``make_cassettes.py`` from Bitrix24's documented examples) holds the
+documented response body verbatim and the request in its documented shape. vcrpy replays it with
 ``record_mode="none"``; the ``json_body`` matcher fails the test when the client sends params of a
 different shape, and the assertions fail when the client misreads the documented response.
 """

@@ -1,6 +1,6 @@
 """Build the hh.ru contract cassettes from hh.ru's documented example payloads.
 
-Every response body comes verbatim from ``shared/reference/hh-examples/`` (the spec's examples,
+Every response body comes verbatim from ``tests/sandbox/hh/hh_examples/`` (the spec's examples,
 legacy doc examples and bodies quoted in hhru/api issues) or, where hh.ru documents no example
 (``GET /me``), from the ``example`` values of the spec's schema. Requests are written in the shape
 the spec documents (path, query, form body, ``HH-User-Agent``); auth headers are never stored.
@@ -20,11 +20,9 @@ from urllib.parse import urlencode
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
-REFERENCE = ROOT.parent / "shared" / "reference"
-if not REFERENCE.exists():  # a checkout outside the workspace: the copy beside the repo
-    REFERENCE = ROOT / "shared" / "reference"
-EXAMPLES = REFERENCE / "hh-examples"
-SPEC = REFERENCE / "hh-openapi.yml"
+HH_DATA = ROOT / "tests" / "sandbox" / "hh"  # verbatim copies of hh.ru's spec and examples
+EXAMPLES = HH_DATA / "hh_examples"
+SPEC = HH_DATA / "hh-openapi.yml"
 CASSETTES = ROOT / "tests" / "cassettes" / "hh"
 
 API = "https://api.hh.ru"

@@ -3,7 +3,7 @@
 Each instance is a real :class:`Runner` with its own connection pool and HTTP pools (as two
 processes would have), both sandboxes are served over HTTP, and the lease SQL decides who runs
 what. The proof is in the ``sync_run`` rows: per portal, no two passes overlap in time, whichever
-instances ran them (DESIGN.md invariant 6).
+instances ran them (ARCHITECTURE.md invariant 6).
 """
 
 from __future__ import annotations

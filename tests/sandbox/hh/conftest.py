@@ -27,7 +27,7 @@ def spec() -> SpecValidator:
 
 @pytest.fixture
 def example() -> Callable[[str], Any]:
-    """Load a documented example payload from reference/hh-examples by file name."""
+    """Load a documented example payload from ``hh_examples/`` by file name."""
 
     def load(name: str) -> Any:
         return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))

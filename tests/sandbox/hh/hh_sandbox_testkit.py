@@ -9,10 +9,10 @@ import jsonschema  # type: ignore[import-untyped]  # dev dependency without stub
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-# The shared reference sits beside the repository: <repo>/../shared/reference.
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference"
-SPEC_PATH = REFERENCE / "hh-openapi.yml"
-EXAMPLES = REFERENCE / "hh-examples"
+# Verbatim copies kept in the repository: hh.ru's OpenAPI spec and its documented examples.
+HERE = Path(__file__).resolve().parent
+SPEC_PATH = HERE / "hh-openapi.yml"
+EXAMPLES = HERE / "hh_examples"
 SPEC_URI = "urn:hh-openapi"
 UA = {"HH-User-Agent": "hhsync-tests/1.0 (dev@example.com)"}
 ADMIN_ID = "87654321"  # first manager of employer 1455: company admin rights

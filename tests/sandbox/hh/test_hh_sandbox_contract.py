@@ -1,5 +1,5 @@
 """Every payload the hh.ru sandbox returns conforms to hh.ru's OpenAPI schema and has the keys of
-the documented examples (reference/hh-examples)."""
+the documented examples (``hh_examples/``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """OAuth of the hh.ru sandbox: consent page, code exchange, expiry, single-use refresh, revocation.
 
-Error bodies are compared with the ones observed on hh.ru (reference/hh-examples/observed.*).
+Error bodies are compared with the ones observed on hh.ru (``hh_examples/observed.*``).
 """
 
 from __future__ import annotations

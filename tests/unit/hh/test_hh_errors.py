@@ -31,7 +31,7 @@ from hhsync.hh.errors import (
     parse_retry_after,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "reference" / "hh-examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "hh" / "hh_examples"
 
 
 def _example(name: str) -> bytes:

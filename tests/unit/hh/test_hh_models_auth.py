@@ -23,7 +23,7 @@ from hhsync.hh.models import (
     VacanciesPage,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "reference" / "hh-examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "sandbox" / "hh" / "hh_examples"
 
 
 def _example(name: str) -> Any:

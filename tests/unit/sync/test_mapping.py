@@ -40,7 +40,7 @@ DEAL = EntityChoices(EntityType.DEAL, stage="C3:NEW", category_id=3, responsible
 
 
 def documented_resume() -> Resume:
-    """The official resume example's names and contacts (hh-examples/resumes.item.employer)."""
+    """The official resume example's names and contacts (hh_examples/resumes.item.employer)."""
     raw: dict[str, Any] = {
         "id": "09866c49",
         "first_name": "Иван",
