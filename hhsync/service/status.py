@@ -10,9 +10,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hhsync.clock import utc
 from hhsync.db import accounts, leases, portals, state
 from hhsync.db.session import Database
 from hhsync.db.tables import Negotiation, Portal, PortalStatus, RunStatus, SyncRun, SyncStatus
@@ -53,11 +55,15 @@ class PortalView:
     showed then is in the CRM now); None before the first completed pass."""
     overdue_s: float = 0.0
     """Seconds an active, unleased portal has waited past its next pass (no instance took it)."""
+    awaiting_portal: int = 0
+    """Negotiations in flight whose request may still be running at the portal (a sender that
+    died or gave up): nothing is sent for them before ``awaiting_portal_until``."""
+    awaiting_portal_until: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Plain data with ISO instants."""
         data = asdict(self)
-        for key in ("next_pass_at", "last_pass_at"):
+        for key in ("next_pass_at", "last_pass_at", "awaiting_portal_until"):
             value = data[key]
             data[key] = value.isoformat() if value is not None else None
         return data
@@ -123,6 +129,15 @@ async def _view(
             .limit(LAST_ERRORS)
         )
     ).all()
+    awaiting, awaiting_until = (
+        await session.exec(
+            select(func.count(), func.max(Negotiation.in_flight_until)).where(
+                col(Negotiation.portal_id) == portal.id,
+                col(Negotiation.sync_status) == SyncStatus.IN_FLIGHT,
+                col(Negotiation.in_flight_until) > now,
+            )
+        )
+    ).one()
     return PortalView(
         id=portal.id,
         domain=portal.domain,
@@ -148,4 +163,6 @@ async def _view(
         last_errors=[f"{hh_id}: {error}" for hh_id, error in errors],
         lag_s=round((now - completed).total_seconds(), 1) if completed is not None else None,
         overdue_s=round(max(0.0, overdue), 1),
+        awaiting_portal=int(awaiting),
+        awaiting_portal_until=utc(awaiting_until) if awaiting_until is not None else None,
     )

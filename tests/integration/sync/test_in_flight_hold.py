@@ -21,6 +21,7 @@ import pytest
 
 from hhsync.db import leases, state
 from hhsync.db.tables import SyncStatus
+from hhsync.service.status import portal_views
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
@@ -100,6 +101,10 @@ async def test_a_rerun_while_the_abandoned_batch_still_runs_creates_nothing_twic
     assert rerun.writes.adopted == 0
     waiting = [k for k, (status, _) in (await rows(world)).items() if status == "in_flight"]
     assert len(waiting) == 16
+    (shown,) = await portal_views(world.ctx.database, world.clock.now(), world.portal_id)
+    assert shown.awaiting_portal == 16  # `hhsync status` says why they wait, and until when
+    assert shown.awaiting_portal_until is not None
+    assert shown.awaiting_portal_until > world.clock.now()
 
     await wait_for_leads(world, world.hh_negotiations())
     world.wait_out_in_flight(impatient)
