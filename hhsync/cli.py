@@ -401,6 +401,9 @@ def status(as_json: JsonOption = False) -> None:
                 linked,
                 f"{_when(v.last_pass_at)} {v.last_pass_status or ''}".strip(),
                 _lag(v.lag_s, v.overdue_s),
+                v.health
+                if v.failing_since is None
+                else f"failing x{v.failing_passes} since {_when(v.failing_since)}",
                 str(v.counts["pending"] + v.counts["in_flight"]),
                 str(v.counts["failed"]),
                 str(v.counts["synced"]),
@@ -416,6 +419,7 @@ def status(as_json: JsonOption = False) -> None:
             "accounts",
             "last pass",
             "lag",
+            "health",
             "pending",
             "failed",
             "synced",

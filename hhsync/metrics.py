@@ -27,6 +27,8 @@ CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 
 # A pass over one portal lasts from well under a second (nothing new) to many minutes (back-fill).
 PASS_DURATION_BUCKETS_S: Final = (0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
+HEALTH_STATES: Final = ("unknown", "ok", "failing", "parked")
+"""Values of the ``state`` label (``hhsync.db.tables.HealthState``)."""
 NO_RESPONSE: Final = "none"
 """Label value of a request that got no response at all (timeout, refused, reset)."""
 
@@ -43,6 +45,7 @@ class Tag(StrEnum):
     SERVICE = "service"  # hh or bitrix
     OWNER = "owner"  # the daemon instance holding leases
     PORTAL = "portal"  # a portal id
+    STATE = "state"  # a portal's health: unknown, ok, failing, parked
 
 
 class Metrics:
@@ -134,6 +137,21 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.portal_health = Gauge(
+            "portal_health",
+            "1 for the health state each polled portal is in, 0 for the others.",
+            [Tag.PORTAL, Tag.STATE],
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
+        self.health_transitions = Counter(
+            "portal_health_transitions",
+            "Portals that changed health in this instance's passes, by the state entered.",
+            [Tag.STATE],
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
+
     def pass_finished(self, outcome: str, duration_s: float) -> None:
         """Count one finished pass and observe how long it took."""
         self.passes.labels(outcome).inc()
@@ -179,6 +197,22 @@ class Metrics:
         self.pending_responses.clear()
         for portal_id, count in pending_by_portal.items():
             self.pending_responses.labels(str(portal_id)).set(count)
+
+    def set_portal_health(self, state_by_portal: Mapping[int, str]) -> None:
+        """Replace the health gauge with every polled portal's state (a state set: one series per
+        portal and state, 1 for the current one), so portals no longer polled drop out."""
+        self.portal_health.clear()
+        for portal_id, state in state_by_portal.items():
+            self.portal_health_changed(portal_id, state)
+
+    def portal_health_changed(self, portal_id: int, state: str) -> None:
+        """Set one portal's health series (the periodic refresh overwrites it from the database)."""
+        for known in HEALTH_STATES:
+            self.portal_health.labels(str(portal_id), known).set(1 if known == state else 0)
+
+    def health_transition(self, state: str) -> None:
+        """Count one portal entering ``state``."""
+        self.health_transitions.labels(state).inc()
 
     def render(self) -> bytes:
         """The registry in Prometheus text format (serve with :data:`CONTENT_TYPE`)."""

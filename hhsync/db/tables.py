@@ -105,6 +105,15 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
+class HealthState(StrEnum):
+    """A portal's health as its passes show it (``hhsync.sync.health`` decides the changes)."""
+
+    UNKNOWN = "unknown"  # no pass recorded yet
+    OK = "ok"
+    FAILING = "failing"  # its latest passes failed
+    PARKED = "parked"  # Bitrix24 needs re-authorisation: no passes until then
+
+
 class Portal(SQLModel, table=True):
     """A Bitrix24 portal that installed the app: one tenant."""
 
@@ -312,6 +321,27 @@ class AuditEvent(SQLModel, table=True):
     event: str = Field(max_length=64)
     """Stable event name, e.g. ``entity.created``, ``stage.kept_manual``, ``sync.failed``."""
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class PortalHealth(SQLModel, table=True):
+    """A portal's health and since when, kept by whichever instance ran its latest pass.
+
+    Stored (not derived from ``sync_run``) so that a pass that never finished its row (a crash,
+    a lost lease) neither hides a failure nor fakes a recovery, and every instance agrees.
+    """
+
+    __tablename__ = "portal_health"
+    __table_args__ = (_checked("state", HealthState),)
+
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE", primary_key=True)
+    state: str = Field(default=HealthState.UNKNOWN, max_length=16)
+    since: datetime = Field(sa_type=UTCDateTime)
+    """When the portal entered this state (the end of the first failed pass of a streak)."""
+    failing_passes: int = 0
+    """Failed passes in a row while failing."""
+    reason: str | None = None
+    """Why the latest failed pass failed, or why the portal was parked."""
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class PortalLease(SQLModel, table=True):

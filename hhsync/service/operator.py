@@ -19,6 +19,7 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import Negotiation, Portal, PortalStatus, SyncStatus
 from hhsync.service.exclusive import run_leased
+from hhsync.service.health import HealthRecorder
 from hhsync.sync.context import SyncContext, default_instance_id
 from hhsync.sync.engine import PassReport, run_pass
 from hhsync.sync.progress import PassProgress
@@ -140,7 +141,7 @@ async def one_pass(
     async def work() -> PassReport:
         if before is not None:
             await before()
-        return await run_pass(
+        report = await run_pass(
             ctx,
             portal_id,
             force=force,
@@ -150,6 +151,10 @@ async def one_pass(
             progress=progress,
             lease_owner=None if dry_run else ctx.instance_id,
         )
+        if not dry_run:  # the daemon's next pass must see what this one found
+            recorder = HealthRecorder(ctx.database, ctx.clock, ctx.metrics)
+            await recorder.passed(report, lease_owner=ctx.instance_id)
+        return report
 
     try:
         if dry_run:

@@ -9,9 +9,11 @@ PostgreSQL in lock-step (Home Assistant's coordinator does the same):
 * the *heartbeat* renews this instance's leases every ``lease_ttl_s / 3``; a pass whose lease was
   lost (it expired, maybe to another instance) is cancelled before it writes more.
 
-A finished pass gives its portal back with ``next_pass_at = now + poll interval`` (the portal's own
-``poll_interval_s`` or ``sync.poll_interval_s``). PostgreSQL is the coordination engine
-(ARCHITECTURE.md invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
+A finished pass records its verdict on the portal's health (``service.health``: one log line when
+a portal starts failing, one when it recovers, none in between) and gives its portal back with
+``next_pass_at = now + poll interval`` (the portal's own ``poll_interval_s`` or
+``sync.poll_interval_s``). PostgreSQL is the coordination engine (ARCHITECTURE.md
+invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from typing import Any, Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from hhsync.db import health as stored_health
 from hhsync.db import leases, portals, state
-from hhsync.db.tables import RunStatus
+from hhsync.db.tables import PortalStatus, RunStatus
 from hhsync.log import bound, get_logger
 from hhsync.metrics import Metrics
+from hhsync.service.health import HealthRecorder
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import PassReport, run_pass
 
@@ -44,6 +48,8 @@ CANCEL_GRACE_S: Final = 5.0
 
 CLAIM_JOB: Final = "claim-due-portals"
 HEARTBEAT_JOB: Final = "lease-heartbeat"
+POLLED: Final = (PortalStatus.ACTIVE, PortalStatus.NEEDS_REAUTH)
+"""Portals whose health is exported (paused and uninstalled ones are not polled: no health)."""
 
 log = get_logger(__name__)
 
@@ -102,6 +108,7 @@ class PassScheduler:
         self._stopping = asyncio.Event()
         """Set by :meth:`stop_claiming`: running passes end at their next batch boundary."""
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._health = HealthRecorder(ctx.database, ctx.clock, metrics)
         self.tally = PassTally()
 
     @property
@@ -191,7 +198,7 @@ class PassScheduler:
         """Renew the leases of running passes; cancel those whose lease was lost."""
         held = [p for p, slot in self._slots.items() if not slot.releasing]
         if not held:
-            await self._export_leases()
+            await self._export_gauges()
             return []
         now, monotonic = self._ctx.clock.now(), self._ctx.clock.monotonic()
         try:
@@ -217,7 +224,7 @@ class PassScheduler:
                 log.warning(EVENT_LEASE_LOST, portal=portal_id, owner=self.owner)
                 slot.lost = True
                 slot.task.cancel()
-        await self._export_leases()
+        await self._export_gauges()
         return sorted(kept)
 
     async def wait_passes(self, timeout_s: float) -> None:
@@ -254,13 +261,21 @@ class PassScheduler:
                     report = await run_pass(
                         self._ctx, portal_id, stop=self._stopping, lease_owner=self.owner
                     )
+                    await self._health.passed(
+                        report, lease_owner=self.owner, interrupted=self._stopping.is_set()
+                    )
             outcome = report.status.value
             self._count(report)
         except asyncio.CancelledError:
             cancelled = True
             raise
         except Exception as exc:  # one portal's crash must not stop the daemon
-            log.exception(EVENT_PASS_CRASHED, portal=portal_id, error=str(exc))
+            # The portal's health says it once per failing streak (with the traceback); a crash
+            # it could not record is logged here, so that none goes unsaid.
+            if await self._health.crashed(portal_id, exc, lease_owner=self.owner) is None:
+                log.exception(EVENT_PASS_CRASHED, portal=portal_id, error=str(exc))
+            else:
+                log.debug(EVENT_PASS_CRASHED, portal=portal_id, error=str(exc))
         finally:
             slot = self._slots.get(portal_id)
             if cancelled:
@@ -316,14 +331,18 @@ class PassScheduler:
         except Exception as exc:  # noqa: BLE001 - the lease then simply expires after its TTL
             log.warning(EVENT_RELEASE_FAILED, portal=portal_id, error=str(exc))
 
-    async def _export_leases(self) -> None:
+    async def _export_gauges(self) -> None:
+        """Leases, pending responses and portal health from the database: the fleet's view, the
+        same on every instance."""
         try:
             async with self._ctx.database.session() as session:
                 live = await leases.lease_holders(session, self._ctx.clock.now())
                 pending = await state.unfinished_by_portal(session)
+                health = await stored_health.states_by_portal(session, POLLED)
         except Exception:  # noqa: BLE001 - metrics are best effort
             return
         self._metrics.set_pending_responses(pending)
+        self._metrics.set_portal_health(health)
         by_owner: dict[str, int] = {}
         for lease in live:
             by_owner[lease.owner] = by_owner.get(lease.owner, 0) + 1

@@ -1,7 +1,8 @@
 """What ``hhsync status`` and ``hhsync portals list|show`` report: one overview per portal.
 
 Read-only and scoped by portal like every other query; the CLI only formats what this returns
-(as a table on a terminal, or JSON with ``--json``).
+(as a table on a terminal, or JSON with ``--json``). Health (ok, failing, parked) is what the
+latest passes recorded (``service.health``), the same on every instance.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hhsync.clock import utc
 from hhsync.db import accounts, leases, portals, state
 from hhsync.db.session import Database
-from hhsync.db.tables import Negotiation, Portal, PortalStatus, RunStatus, SyncRun, SyncStatus
+from hhsync.db.tables import (
+    HealthState,
+    Negotiation,
+    Portal,
+    PortalStatus,
+    RunStatus,
+    SyncRun,
+    SyncStatus,
+)
+from hhsync.service.health import read_health
 
 LAST_ERRORS = 3
 
@@ -59,11 +69,27 @@ class PortalView:
     """Negotiations in flight whose request may still be running at the portal (a sender that
     died or gave up): nothing is sent for them before ``awaiting_portal_until``."""
     awaiting_portal_until: datetime | None = None
+    health: str = HealthState.UNKNOWN
+    """unknown (no pass recorded yet), ok, failing or parked (``hhsync.sync.health``)."""
+    health_since: datetime | None = None
+    """When the portal entered its health state."""
+    failing_since: datetime | None = None
+    """While failing: when the first failed pass of the streak ended."""
+    failing_passes: int = 0
+    """While failing: failed passes in a row."""
+    health_reason: str | None = None
+    """While failing or parked: why (the latest failed pass's errors, or the parking reason)."""
 
     def as_json(self) -> dict[str, Any]:
         """Plain data with ISO instants."""
         data = asdict(self)
-        for key in ("next_pass_at", "last_pass_at", "awaiting_portal_until"):
+        for key in (
+            "next_pass_at",
+            "last_pass_at",
+            "awaiting_portal_until",
+            "health_since",
+            "failing_since",
+        ):
             value = data[key]
             data[key] = value.isoformat() if value is not None else None
         return data
@@ -138,6 +164,7 @@ async def _view(
             )
         )
     ).one()
+    health = await read_health(session, portal.id)
     return PortalView(
         id=portal.id,
         domain=portal.domain,
@@ -165,4 +192,9 @@ async def _view(
         overdue_s=round(max(0.0, overdue), 1),
         awaiting_portal=int(awaiting),
         awaiting_portal_until=utc(awaiting_until) if awaiting_until is not None else None,
+        health=health.state.value,
+        health_since=health.since,
+        failing_since=health.failing_since,
+        failing_passes=health.failing_passes,
+        health_reason=health.reason,
     )

@@ -24,6 +24,7 @@ TABLES = {
     "sync_run",
     "audit_event",
     "portal_lease",
+    "portal_health",
 }
 
 

@@ -19,6 +19,8 @@ EXPECTED_FAMILIES = {
     "hhsync_rate_limit_wait_seconds": "counter",
     "hhsync_lease_holders": "gauge",
     "hhsync_pending_responses": "gauge",
+    "hhsync_portal_health": "gauge",
+    "hhsync_portal_health_transitions": "counter",
 }
 
 
@@ -37,6 +39,8 @@ def exercised() -> Metrics:
     metrics.rate_limit_waited("bitrix", 1.5)
     metrics.set_lease_holders({"alpha": 2})
     metrics.set_pending_responses({7: 4})
+    metrics.set_portal_health({7: "failing", 8: "ok"})
+    metrics.health_transition("failing")
     return metrics
 
 
@@ -77,6 +81,10 @@ def test_recorded_values_are_readable_per_label() -> None:
     assert value("hhsync_rate_limit_wait_seconds_total", service="bitrix") == 2.0
     assert value("hhsync_lease_holders", owner="alpha") == 2
     assert value("hhsync_pending_responses", portal="7") == 4
+    assert value("hhsync_portal_health", portal="7", state="failing") == 1
+    assert value("hhsync_portal_health", portal="7", state="ok") == 0
+    assert value("hhsync_portal_health", portal="8", state="ok") == 1
+    assert value("hhsync_portal_health_transitions_total", state="failing") == 1
 
 
 def test_gauges_are_replaced_so_vanished_owners_and_portals_drop_out() -> None:
@@ -86,6 +94,19 @@ def test_gauges_are_replaced_so_vanished_owners_and_portals_drop_out() -> None:
     assert metrics.registry.get_sample_value("hhsync_lease_holders", {"owner": "alpha"}) is None
     assert metrics.registry.get_sample_value("hhsync_lease_holders", {"owner": "beta"}) == 1
     assert "hhsync_pending_responses{" not in metrics.render().decode()
+    metrics.set_portal_health({8: "parked"})
+    assert (
+        metrics.registry.get_sample_value(
+            "hhsync_portal_health", {"portal": "7", "state": "failing"}
+        )
+        is None
+    )
+    assert (
+        metrics.registry.get_sample_value(
+            "hhsync_portal_health", {"portal": "8", "state": "parked"}
+        )
+        == 1
+    )
 
 
 def test_each_instance_has_its_own_registry() -> None:
