@@ -68,10 +68,39 @@ def redact_secrets(
     return event_dict
 
 
+class _NamedPrintLogger(structlog.PrintLogger):
+    """A print logger that keeps the name it was asked for, as stdlib loggers do."""
+
+    def __init__(self, file: TextIO, name: str | None) -> None:
+        super().__init__(file)
+        self.name = name
+
+
+class _NamedPrintLoggerFactory:
+    """``get_logger(name)`` hands ``name`` to the factory: it rides on the logger, not the
+    context, so naming a logger binds nothing (structlog reserves ``logger=`` for its own use)."""
+
+    def __init__(self, file: TextIO) -> None:
+        self._file = file
+
+    def __call__(self, *args: Any) -> _NamedPrintLogger:
+        return _NamedPrintLogger(self._file, str(args[0]) if args else None)
+
+
+def _add_logger_name(
+    logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: the ``logger`` field from the name given to :func:`get_logger`."""
+    name = getattr(logger, "name", None)
+    if name is not None:
+        event_dict.setdefault("logger", name)
+    return event_dict
+
+
 def configure(
     level: str = "info", fmt: LogFormat = LogFormat.AUTO, stream: TextIO | None = None
 ) -> None:
-    """Configure structlog (and the stdlib loggers of our libraries) once per process."""
+    """Configure structlog (and the stdlib loggers of our libraries); a later call replaces it."""
     out = stream or sys.stderr
     use_console = fmt is LogFormat.CONSOLE or (fmt is LogFormat.AUTO and out.isatty())
     numeric_level = logging.getLevelName(level.upper())
@@ -88,9 +117,11 @@ def configure(
         shared.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=[_add_logger_name, *shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(file=out),
+        logger_factory=_NamedPrintLoggerFactory(out),
+        # Lazy loggers resolve the configuration on every call rather than caching the first:
+        # the CLI configures once it has read the settings, and tests configure again.
         cache_logger_on_first_use=False,
     )
     # Library loggers (uvicorn, alembic, httpx) go through the same redaction and format.
@@ -111,9 +142,17 @@ def configure(
 
 
 def get_logger(name: str | None = None) -> structlog.typing.FilteringBoundLogger:
-    """A bound logger; ``name`` becomes the ``logger`` field."""
-    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger()
-    return logger.bind(logger=name) if name else logger
+    """A lazy logger; ``name`` becomes the ``logger`` field.
+
+    Safe at import time (``log = get_logger(__name__)``): structlog's proxy binds nothing until
+    it logs, and then takes the configuration in force, so a module imported before
+    :func:`configure` still writes where and how the settings say. ``.bind()`` on it binds at
+    once, so call that where the line is logged, not at import.
+    """
+    logger: structlog.typing.FilteringBoundLogger = (
+        structlog.get_logger(name) if name else structlog.get_logger()
+    )
+    return logger
 
 
 @contextmanager

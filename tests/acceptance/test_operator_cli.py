@@ -19,9 +19,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def hhsync(world: World, db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """One command; the poll interval is long, so a pass handed back is not overdue by the time
+    the next command (a process start away) reads the status."""
     return subprocess.run(
         [sys.executable, "-m", "hhsync", *args],
-        env=daemon_env(world, db_url, **env),
+        env=daemon_env(world, db_url, **{"HHSYNC_SYNC__POLL_INTERVAL_S": "300", **env}),
         capture_output=True,
         text=True,
         timeout=120,

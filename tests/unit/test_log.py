@@ -74,6 +74,21 @@ def test_console_renderer_on_request() -> None:
     assert not text.lstrip().startswith("{")
 
 
+def test_a_logger_made_at_import_follows_the_later_configuration() -> None:
+    structlog.reset_defaults()
+    early = get_logger("hhsync.early")  # what a module does at import, before any configure()
+    first, second = io.StringIO(), io.StringIO()
+    configure("info", LogFormat.JSON, stream=first)
+    early.info("to.first", n=1)
+    configure("info", LogFormat.CONSOLE, stream=second)
+    early.info("to.second")
+    (line,) = lines(first)
+    assert (line["event"], line["logger"], line["n"]) == ("to.first", "hhsync.early", 1)
+    assert "to.second" in second.getvalue()
+    assert "hhsync.early" in second.getvalue()
+    assert "to.second" not in first.getvalue()
+
+
 def teardown_module() -> None:
     structlog.reset_defaults()
     logging.getLogger().handlers.clear()
