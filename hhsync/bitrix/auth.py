@@ -1,10 +1,11 @@
 """Bitrix24 OAuth for one portal: the token rides in the ``auth`` param; refresh on expired_token.
 
 Bitrix24 access tokens live an hour; the portal then answers HTTP 401 ``expired_token``. The
-documented recipe (bitrix_api.md §2.3): refresh once through the OAuth server, store the new pair
-atomically, retry the same call. Refresh tokens are single use, so refreshes are single-flight per
-portal (one lock, coalescing concurrent 401s) and the new pair is handed to the ``persist`` callback
-*before* it is used: if persisting fails, the call fails and nothing runs with an unsaved token.
+documented recipe (Bitrix24 REST docs, settings/oauth/auto-renewal.md): refresh once through the
+OAuth server, store the new pair atomically, retry the same call. Refresh tokens are single use, so
+refreshes are single-flight per portal (one lock, coalescing concurrent 401s) and the new pair is
+handed to the ``persist`` callback *before* it is used: if persisting fails, the call fails and
+nothing runs with an unsaved token.
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ class OAuthApp:
 
     @staticmethod
     def token_url_from_server_endpoint(server_endpoint: str) -> str:
-        """``https://HOST/rest/`` → ``https://HOST/oauth/token/`` (§2.1: never hard-code HOST)."""
+        """``https://HOST/rest/`` → ``https://HOST/oauth/token/``.
+
+        HOST differs between regions (the English and Russian Bitrix24 REST docs name different
+        OAuth servers), so it is never hard-coded.
+        """
         parts = urlsplit(server_endpoint)
         return f"{parts.scheme}://{parts.netloc}/oauth/token/"
 
@@ -168,7 +173,7 @@ class BitrixAuth(httpx.Auth):
             "refresh_token": self._tokens.refresh_token.get_secret_value(),
         }
         try:
-            # POST form keeps the secret out of URLs and access logs (CRest does the same, §2.3).
+            # POST form keeps the secret out of URLs and access logs (CRest does the same).
             response = await self._http.post(self._app.token_url, data=form)
         except httpx.HTTPError as exc:
             raise ServerError(

@@ -49,7 +49,8 @@ def make_http_client(
     """The process's one Bitrix24 ``AsyncClient``: bounded pool, explicit timeouts, no redirects.
 
     Redirects stay off: a portal whose domain changed answers 302 and a followed POST would turn
-    into a GET (§3.1). The read timeout stays well above slow CRM writes (4 s in the docs).
+    into a GET (Bitrix24 REST docs, change-domen.md). The read timeout stays well above slow CRM
+    writes (4 s in the docs).
     """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
@@ -128,7 +129,10 @@ class BitrixClient:
             params = pager.next_params(command.params, page.next)
 
     async def iter_by_id(self, command: Command, *, after_id: int = 0) -> AsyncIterator[Any]:
-        """Every row of a large list, fast: ``>ID`` keyset paging with ``start=-1`` (§5)."""
+        """Every row of a large list, fast: ``>ID`` keyset paging with ``start=-1``.
+
+        The docs' recipe for large lists (Bitrix24 REST docs, settings/performance/huge-data.md).
+        """
         pager = IdCursorPager(after_id=after_id)
         params: dict[str, Any] | None = pager.first_params(command.params)
         while params is not None:

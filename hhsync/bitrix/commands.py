@@ -28,7 +28,7 @@ from hhsync.bitrix.models import (
 
 EntityKind = Literal["lead", "deal"]
 OWNER_TYPE_ID: Final[dict[EntityKind, int]] = {"lead": 1, "deal": 2}
-"""CRM entity type ids (``ownerTypeId``/``entityTypeId``): 1 lead, 2 deal (§9.2)."""
+"""CRM entity type ids (``ownerTypeId``/``entityTypeId``): 1 lead, 2 deal (Bitrix24 REST docs)."""
 MAX_DUPLICATE_VALUES: Final = 20
 DEAL_ENTITY_TYPE_ID: Final = 2
 
@@ -63,7 +63,10 @@ def entity_list(
     select: Sequence[str] = ("*", "UF_*", "PHONE", "EMAIL"),
     order: Mapping[str, str] | None = None,
 ) -> Command:
-    """``crm.<kind>.list``; multifields must be selected by name (``*`` excludes them, §5)."""
+    """``crm.<kind>.list``; multifields must be selected by name (``*`` excludes them).
+
+    The ``select`` rule of the Bitrix24 REST docs for list methods.
+    """
     params: dict[str, Any] = {"filter": dict(filter_ or {}), "select": list(select)}
     if order:
         params["order"] = dict(order)
@@ -71,7 +74,7 @@ def entity_list(
 
 
 def find_by_origin(kind: EntityKind, originator_id: str, origin_id: str) -> Command:
-    """The ids of entities hhsync created for one source record (ORIGINATOR_ID + ORIGIN_ID, §13)."""
+    """The ids of entities hhsync created for one source record (by ORIGINATOR_ID + ORIGIN_ID)."""
     return Command(
         f"crm.{kind}.list",
         {
@@ -121,7 +124,7 @@ def duplicate_find_by_comm(
     values: Sequence[str],
     entity_type: Literal["LEAD", "CONTACT", "COMPANY"] | None = None,
 ) -> Command:
-    """``crm.duplicate.findbycomm``; at most 20 values per call (§11)."""
+    """``crm.duplicate.findbycomm``; at most 20 values per call (Bitrix24 REST docs)."""
     if not values or len(values) > MAX_DUPLICATE_VALUES:
         raise ValueError(f"findbycomm takes 1..{MAX_DUPLICATE_VALUES} values, got {len(values)}")
     params: dict[str, Any] = {"type": comm_type, "values": list(values)}
@@ -188,7 +191,7 @@ def activity_list(filter_: Mapping[str, Any], select: Sequence[str] = ("ID",)) -
 def find_activities_by_origin(
     kind: EntityKind, originator_id: str, origin_id: str, owner_id: int | None = None
 ) -> Command:
-    """The activities hhsync added for one source record (``originatorId``/``originId``, §9.3, §13).
+    """The activities hhsync added for one source record (``originatorId``/``originId``).
 
     ``crm.activity.list`` filters on the activity's ORIGINATOR_ID/ORIGIN_ID and its owner; without
     ``owner_id`` every owner of ``kind`` matches and the rows' OWNER_ID tells them apart.
@@ -215,7 +218,7 @@ def timeline_comment_add(kind: EntityKind, entity_id: int | str, comment: str) -
 
 
 def user_get(filter_: Mapping[str, Any] | None = None, *, active_only: bool = True) -> Command:
-    """``user.get``; fired users are included unless ``ACTIVE`` is filtered (§10)."""
+    """``user.get``; fired users are included unless ``ACTIVE`` is filtered (documented)."""
     filter_dict = dict(filter_ or {})
     if active_only:
         filter_dict.setdefault("ACTIVE", True)

@@ -1,10 +1,11 @@
 """Bitrix24 failures, classified by what the caller must do next.
 
 Bitrix24 answers errors as ``{"error": code, "error_description": text}``. The code decides, not the
-HTTP status: QUERY_LIMIT_EXCEEDED moved from 429 to 503 over the years, OPERATION_TIME_LIMIT is 429,
-and legacy CRM methods send ``"error": ""`` with the meaning only in the text (bitrix_api.md §3.3,
-§16.1). :func:`classify` turns one error body into one exception of the tree below; every class
-subclasses a marker of :mod:`hhsync.errors` so the engine does not need to know Bitrix24.
+HTTP status: QUERY_LIMIT_EXCEEDED moved from 429 to 503 over the years, OPERATION_TIME_LIMIT is 429
+(Bitrix24 REST docs, limits.md and its history), and legacy CRM methods send ``"error": ""`` with
+the meaning only in the text (the docs' CRM error examples). :func:`classify` turns one error body
+into one exception of the tree below; every class subclasses a marker of :mod:`hhsync.errors` so
+the engine does not need to know Bitrix24.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class OutcomeUnknown(BitrixError, Retriable):
     """A non-idempotent call may have reached the portal but no answer came back.
 
     Never retried by the client: the caller must look the entity up (ORIGINATOR_ID + ORIGIN_ID) and
-    adopt it before creating it again (bitrix_api.md §13).
+    adopt it before creating it again (Bitrix24 REST docs: "Duplicates are not filtered out").
     """
 
     def __init__(self, message: str, *, retry_after_s: float | None = None, **kw: Any) -> None:
@@ -182,7 +183,10 @@ _TAGS: Final = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def portal_message(code: str, description: str) -> str:
-    """The portal's own words, tidied: ``<br />`` separators become ``; `` (§7.5)."""
+    """The portal's own words, tidied: ``<br />`` separators become ``; ``.
+
+    The portal joins required-field messages with ``<br />`` (the Bitrix24 REST docs' examples).
+    """
     parts = [p.strip() for p in _TAGS.split(description) if p.strip()]
     text = "; ".join(parts)
     if code and code not in text:

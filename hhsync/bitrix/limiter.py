@@ -1,6 +1,6 @@
 """Per-portal rate limiting that mirrors Bitrix24's own limits, so hhsync almost never trips them.
 
-Two limits apply to every portal (bitrix_api.md §4):
+Two limits apply to every portal (Bitrix24 REST docs, limits.md):
 
 * a leaky bucket per portal and client IP: each HTTP request (a ``batch`` too) adds 1, the bucket
   drains ``requests_per_s`` (2, or 5 on Enterprise) and a request arriving over ``burst`` (50/250)

@@ -1,10 +1,10 @@
 """Pydantic models of the Bitrix24 payloads hhsync reads and writes (pure: no I/O).
 
 Legacy CRM methods send numbers as strings (``"ID": "123"``) and empty values as ``null`` or ``""``;
-newer methods send real ints and camelCase (bitrix_api.md §3.2). The models accept both and keep
-unknown keys (``extra="allow"``), because portals add user fields and Bitrix24 adds keys over time.
-The sandbox imports these models to shape its answers, so they describe the wire format exactly
-(field names are the wire names).
+newer methods send real ints and camelCase (examples in the Bitrix24 REST docs). The models accept
+both and keep unknown keys (``extra="allow"``), because portals add user fields and Bitrix24 adds
+keys over time. The sandbox imports these models to shape its answers, so they describe the wire
+format exactly (field names are the wire names).
 """
 
 # ruff: noqa: N815  (field names are Bitrix24's camelCase wire names)
@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 MAX_LAYOUT_BLOCKS = 20
-"""A configurable activity's ``body.blocks`` holds 1..20 entries (§9.3)."""
+"""A configurable activity's ``body.blocks`` holds 1..20 entries (Bitrix24 REST docs)."""
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -44,7 +44,7 @@ class _Wire(BaseModel):
 
 
 class ResponseTime(_Wire):
-    """The ``time`` block of every answer; ``operating`` feeds the limiter (§3.2, §4.2)."""
+    """The ``time`` block of every answer; ``operating`` feeds the limiter (Bitrix24 REST docs)."""
 
     start: float | None = None
     finish: float | None = None
@@ -57,14 +57,17 @@ class ResponseTime(_Wire):
 
 
 class ErrorBody(_Wire):
-    """``{"error", "error_description"}``: the REST and OAuth error shape (§3.3)."""
+    """``{"error", "error_description"}``: the REST and OAuth error shape (Bitrix24 REST docs)."""
 
     error: str = ""
     error_description: str = ""
 
 
 class TokenResponse(_Wire):
-    """The OAuth server's answer to a refresh (§2.3); ``refresh_token`` is new and single-use."""
+    """The OAuth server's answer to a refresh; ``refresh_token`` is new and single-use.
+
+    As in the Bitrix24 REST docs, settings/oauth/auto-renewal.md.
+    """
 
     access_token: str
     refresh_token: str
@@ -83,7 +86,7 @@ class TokenResponse(_Wire):
 
 
 class Multifield(_Wire):
-    """One phone/e-mail/web/IM row; ``ID`` and ``TYPE_ID`` come back on read (§7.4)."""
+    """One phone/e-mail/web/IM row; ``ID`` and ``TYPE_ID`` come back on read (crm_multifield)."""
 
     VALUE: str = ""
     VALUE_TYPE: str = "WORK"
@@ -102,7 +105,7 @@ class Multifield(_Wire):
 
 
 class FileUpload(_Wire):
-    """A file user-field value on write: ``{"fileData": [name, base64]}`` (§8.3)."""
+    """A file user-field value on write: ``{"fileData": [name, base64]}`` (crm.lead.add docs)."""
 
     fileData: tuple[str, str]
 
@@ -115,7 +118,7 @@ class FileUpload(_Wire):
 
 
 class FileValue(_Wire):
-    """A file user-field value on read: its id and the URLs to show/download it (§8.3)."""
+    """A file user-field value on read: its id and the URLs to show/download it (crm.lead.get)."""
 
     id: int
     showUrl: str | None = None
@@ -153,7 +156,7 @@ class CrmEntity(_Wire):
 
 
 class Lead(CrmEntity):
-    """A lead (``crm.lead.get``); stage is ``STATUS_ID`` (§7.2)."""
+    """A lead (``crm.lead.get``); stage is ``STATUS_ID`` (crm.lead.fields docs)."""
 
     NAME: str | None = None
     SECOND_NAME: str | None = None
@@ -163,7 +166,7 @@ class Lead(CrmEntity):
 
 
 class Deal(CrmEntity):
-    """A deal (``crm.deal.get``); pipeline ``CATEGORY_ID`` and stage ``STAGE_ID`` (§7.3)."""
+    """A deal (``crm.deal.get``); pipeline ``CATEGORY_ID`` and stage ``STAGE_ID`` (documented)."""
 
     CATEGORY_ID: IntOrNone = None
     STAGE_ID: str | None = None
@@ -171,7 +174,7 @@ class Deal(CrmEntity):
 
 
 class FieldDescription(_Wire):
-    """One entry of ``crm.*.fields``; user fields have ``isDynamic`` and labels (§7.1)."""
+    """One entry of ``crm.*.fields``; user fields have ``isDynamic`` and labels (documented)."""
 
     type: str
     isRequired: bool = False
@@ -197,7 +200,7 @@ class UserFieldListItem(_Wire):
 
 
 class UserField(_Wire):
-    """A CRM user field as ``crm.*.userfield.list``/``get`` return it (string-typed, §8.2)."""
+    """A CRM user field as ``crm.*.userfield.list``/``get`` return it (string-typed, documented)."""
 
     ID: int
     ENTITY_ID: str
@@ -212,7 +215,7 @@ class UserField(_Wire):
 
 
 class UserFieldSpec(BaseModel):
-    """What ``crm.*.userfield.add`` should create; ``FIELD_NAME`` gets ``UF_CRM_`` (§8.1)."""
+    """What ``crm.*.userfield.add`` should create; ``FIELD_NAME`` gets ``UF_CRM_`` (documented)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -237,7 +240,7 @@ class UserFieldSpec(BaseModel):
 
 
 class Status(_Wire):
-    """A ``crm.status.list`` row: a stage, source or other directory entry (§9.1)."""
+    """A ``crm.status.list`` row: a stage, source or other directory entry (Bitrix24 REST docs)."""
 
     ID: int
     ENTITY_ID: str
@@ -258,7 +261,7 @@ class StatusItem(_Wire):
 
 
 class Category(_Wire):
-    """A pipeline from ``crm.category.list``; the default pipeline has ``id`` 0 (§9.1)."""
+    """A pipeline from ``crm.category.list``; the default pipeline has ``id`` 0 (documented)."""
 
     id: int
     name: str
@@ -270,7 +273,7 @@ class Category(_Wire):
 
 
 class User(_Wire):
-    """A portal user (``user.current``/``user.get``); ``ACTIVE`` false for fired users (§10)."""
+    """A portal user (``user.current``/``user.get``); ``ACTIVE`` false for fired users."""
 
     ID: int
     ACTIVE: bool | None = None
@@ -284,7 +287,7 @@ class User(_Wire):
 
 
 class AppInfo(_Wire):
-    """The portal's ``app.info``: whether the app is installed and its licence (§1.5)."""
+    """The portal's ``app.info``: whether the app is installed and its licence (documented)."""
 
     ID: int | None = None
     CODE: str | None = None
@@ -296,7 +299,7 @@ class AppInfo(_Wire):
 
 
 class DuplicateMatches(_Wire):
-    """``crm.duplicate.findbycomm``: ids per entity type; ``[]`` means none found (§11)."""
+    """``crm.duplicate.findbycomm``: ids per entity type; ``[]`` means none found (documented)."""
 
     LEAD: list[int] = Field(default_factory=list)
     CONTACT: list[int] = Field(default_factory=list)
@@ -332,7 +335,7 @@ class ActivityLayout(_Wire):
 
 
 class ConfigurableActivity(_Wire):
-    """``crm.activity.configurable.get`` → ``activity`` (§9.3)."""
+    """``crm.activity.configurable.get`` → ``activity`` (Bitrix24 REST docs)."""
 
     id: int
     ownerTypeId: int

@@ -1,4 +1,4 @@
-"""PURE paginators for Bitrix24 list methods (bitrix_api.md §5).
+"""PURE paginators for Bitrix24 list methods (Bitrix24 REST docs, list-methods-pecularities.md).
 
 * :class:`StartPager`: the documented ``start``/``next``/``total`` paging, 50 rows a page; a
   ``next`` seen twice is a loop and stops with an error instead of spinning forever.
@@ -44,7 +44,10 @@ class StartPager:
 
 @dataclass
 class IdCursorPager:
-    """Keyset paging on ``ID`` with ``start=-1`` (§5); ``id_field`` names the id column."""
+    """Keyset paging on ``ID`` with ``start=-1``; ``id_field`` names the id column.
+
+    The docs' recipe for large lists (Bitrix24 REST docs, settings/performance/huge-data.md).
+    """
 
     id_field: str = "ID"
     after_id: int = 0

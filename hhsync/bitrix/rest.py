@@ -7,7 +7,8 @@ errors, bounded by attempts *and* total time, with jitter and honouring ``retry_
 
 A call that is not idempotent (``*.add``, and any write unless said otherwise) is never resent once
 it may have reached the portal (read timeout, dropped connection, 5xx, garbled 2xx): it raises
-:class:`OutcomeUnknown` so the engine can look the entity up by ORIGIN_ID first (§13, §16.3).
+:class:`OutcomeUnknown` so the engine can look the entity up by ORIGIN_ID first (Bitrix24 has no
+idempotent create; its REST docs: "Duplicates are not filtered out").
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ class BitrixRest:
         return await self._retrying(once)
 
     def _book_batch(self, result: BatchResult) -> None:
-        # Each inner command counts against its own method's budget; the batch does not (§4.2).
+        # Each inner command counts against its own method's budget; the batch does not (limits.md).
         for outcome in result.outcomes.values():
             if isinstance(outcome, CommandFailed):
                 self._observe(outcome.error)

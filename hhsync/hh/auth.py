@@ -1,10 +1,11 @@
 """hh.ru OAuth: the authorization URL, the code exchange, and bearer auth with single-use refresh.
 
-Rules (hh_api.md §2): a refresh works only after the access token expired ("token not expired"
-otherwise), it rotates both tokens, and a refresh token works once. So :class:`HhAuth` refreshes
-only when the stored expiry has passed or hh.ru answers ``oauth/token_expired``, does it under a
-per-account lock, hands the new pair to ``persist`` and uses it only after ``persist`` returned, and
-never sends a refresh token twice. Callers never see the tokens in requests or errors.
+Rules (hh.ru OpenAPI spec, "Авторизация"): a refresh works only after the access token expired
+("token not expired" otherwise), it rotates both tokens, and a refresh token works once. So
+:class:`HhAuth` refreshes only when the stored expiry has passed or hh.ru answers
+``oauth/token_expired``, does it under a per-account lock, hands the new pair to ``persist`` and
+uses it only after ``persist`` returned, and never sends a refresh token twice. Callers never see
+the tokens in requests or errors.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The process-wide hh.ru request budget: one token bucket, shared fairly, incremental work first.
 
-hh.ru limits requests per client IP (about 10/s, answered with 429 beyond; hh_api.md §7), so every
+hh.ru limits requests per client IP (about 10/s, answered with 429 beyond; hhru/api #74), so every
 account in the process draws from one bucket. Waiting requests are served by priority
 (incremental passes before back-fills, ARCHITECTURE.md "Limits") and, within a priority, round-robin
 across account keys so that one account's 10,000-response import cannot starve the others.

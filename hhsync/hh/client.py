@@ -62,7 +62,8 @@ from hhsync.hh.paging import (
 from hhsync.log import get_logger
 
 DEFAULT_BASE_URL = "https://api.hh.ru"
-# Hosts hh.ru itself puts into payload URLs (PDF links may point at hh.ru, hh_api.md §6.3).
+# Hosts hh.ru itself puts into payload URLs (PDF links may point at hh.ru, as in the examples of
+# hhru/api docs/employer_negotiations.md).
 DEFAULT_TRUSTED_HOSTS = frozenset({"api.hh.ru", "hh.ru"})
 DEFAULT_PDF_MAX_BYTES = 10 * 1024 * 1024
 PDF_MAGIC = b"%PDF"
@@ -90,7 +91,8 @@ def new_http_client(
     """The process's one HTTP client for hh.ru: explicit timeout, bounded pool, the UA headers.
 
     Both ``User-Agent`` and ``HH-User-Agent`` are sent: hh.ru reads ``HH-User-Agent`` when both are
-    there, and the spec declares it on every operation (hh_api.md §1).
+    there (hh.ru OpenAPI spec, "Требования к запросам"), and the spec declares it on every
+    operation.
     """
     return httpx.AsyncClient(
         base_url=base_url,
@@ -117,7 +119,7 @@ class RetryPolicy:
     max_wait_s: float = 30.0
     total_s: float = 120.0
     rate_limited_hold_s: float = 1.0
-    """Pause of all hh.ru requests after a 429 without ``Retry-After`` (hh.ru sends none, §7)."""
+    """Pause of all hh.ru requests after a 429 without ``Retry-After`` (hh.ru documents none)."""
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,8 @@ class HhClient:
         """The employer's active vacancies with counters, all pages (50 a page, hh.ru's cap).
 
         ``all_accessible`` lists the vacancies of every manager this one may see; hh.ru forbids
-        combining it with ``manager_id`` (hh_api.md §3), so a given ``manager_id`` wins.
+        combining it with ``manager_id`` (hh.ru OpenAPI spec, vacancy list parameters), so a
+        given ``manager_id`` wins.
         """
         params: dict[str, str] = {}
         if manager_id is not None:
@@ -255,8 +258,9 @@ class HhClient:
     async def vacancy_negotiations(self, vacancy_id: str) -> Listing:
         """Every negotiation of a vacancy: all its collections, deduplicated by id.
 
-        A negotiation can move between collections while we page (hh_api.md §8.4), so it may be
-        seen twice (kept once, the later-updated copy) or missed until the next pass.
+        A negotiation can move between collections while we page (a state change moves it, and
+        hh.ru documents no stable paging), so it may be seen twice (kept once, the later-updated
+        copy) or missed until the next pass.
         """
         collections = await self.negotiation_collections(vacancy_id)
         seen: dict[str, Negotiation] = {}

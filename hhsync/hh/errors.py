@@ -1,6 +1,6 @@
 """hh.ru failures as types that say what the caller must do, and the one function that maps answers.
 
-hh.ru speaks two error dialects (hh_api.md §2.3, §2.4, §7): API methods answer
+hh.ru speaks two error dialects (hh.ru OpenAPI spec; hhru/api docs/errors.md): API methods answer
 ``{"errors": [{"type", "value"}], "request_id", "description"}`` (auth failures are HTTP 403 with
 ``type == "oauth"``, never 401), and the token endpoint answers the RFC 6749 shape
 ``{"error", "error_description"}``. :func:`error_for_api_answer` and :func:`error_for_token_answer`
@@ -213,7 +213,7 @@ def _error_items(body: Any) -> tuple[ApiErrorItem, ...]:
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header given in seconds; ``None`` if absent or not a number.
 
-    hh.ru does not document the header (hh_api.md §7); HTTP dates are not expected.
+    hh.ru does not document the header; HTTP dates are not expected.
     """
     if value is None:
         return None

@@ -1,8 +1,9 @@
 """Pydantic models of the hh.ru payloads hhsync reads (hh-openapi.yml is the authority).
 
 Only the fields hhsync uses are declared. Unknown keys are ignored, because hh.ru adds fields and
-keeps legacy ones (hh_api.md §1 "Undocumented keys"); a declared field that is missing or of the
-wrong type fails validation, which the client turns into ``InvalidPayload`` with the request id.
+keeps legacy ones (hh.ru OpenAPI spec, "Недокументированные поля"); a declared field that is
+missing or of the wrong type fails validation, which the client turns into ``InvalidPayload`` with
+the request id.
 Pure data: no I/O here, so the sandboxes can import these models to check what they serve.
 """
 
@@ -52,7 +53,7 @@ class Page(HhModel, Generic[_Item]):
 
 
 class UserTokenResponse(HhModel):
-    """``POST /token`` answer for a user: a new access/refresh pair (hh_api.md §2.2)."""
+    """``POST /token`` answer for a user: a new access/refresh pair (hh.ru OpenAPI spec)."""
 
     access_token: str = Field(min_length=1)
     token_type: str
@@ -98,7 +99,7 @@ class Manager(HhModel):
     last_name: str | None = None
     full_name: str | None = None
     email: str | None = None
-    # null when the caller may not see this manager's vacancies (hh_api.md §3)
+    # null when the caller may not see this manager's vacancies (hh.ru OpenAPI spec)
     vacancies_count: int | None = None
 
 
@@ -106,7 +107,7 @@ class Manager(HhModel):
 
 
 class VacancyCounters(HhModel):
-    """Response counters of a vacancy: the cheap change hints of a pass (hh_api.md §4).
+    """Response counters of a vacancy: the cheap change hints of a pass (hh.ru OpenAPI spec).
 
     Active vacancies carry all of them; archived ones only ``responses``, ``total_responses`` and
     ``invitations_and_responses``.
@@ -158,7 +159,7 @@ class CollectionCounters(HhModel):
 
 
 class NegotiationSubCollection(HhModel):
-    """A funnel sub-collection of a collection (employer-specific, hh_api.md §5.1)."""
+    """A funnel sub-collection of a collection (employer-specific, hh.ru OpenAPI spec)."""
 
     id: str
     name: str
@@ -230,7 +231,7 @@ class ResumeBase(HhModel):
 
 
 class ShortResume(ResumeBase):
-    """The resume inside a negotiation: names, but no contacts (hh_api.md §6.1)."""
+    """The resume inside a negotiation: names, but no contacts (hh.ru OpenAPI spec)."""
 
     # `url` carries ?topic_id=: fetching it gives contacts and marks the response viewed.
     url: str
@@ -271,7 +272,7 @@ class Contact(HhModel):
 
 
 class Resume(ResumeBase):
-    """The full resume (``GET resume.url``), with contacts (hh_api.md §6.2)."""
+    """The full resume (``GET resume.url``), with contacts (hh.ru OpenAPI spec, ``get-resume``)."""
 
     url: str | None = None
     birth_date: str | None = None
@@ -320,14 +321,14 @@ class Negotiation(HhModel):
     created_at: datetime
     updated_at: datetime
     state: IdName
-    # optional on the item endpoint, always there in collection lists (hh_api.md §5.4)
+    # optional on the item endpoint, always there in collection lists (hh.ru OpenAPI spec)
     employer_state: IdName | None = None
     has_updates: bool = False
     viewed_by_opponent: bool | None = None
     source: str | None = None
     messaging_status: str | None = None
     url: str | None = None
-    # null when the applicant deleted or hid the resume (hh_api.md §6.1)
+    # null when the applicant deleted or hid the resume (hh.ru OpenAPI spec)
     resume: ShortResume | None = None
     actions: list[NegotiationAction] = Field(default_factory=list)
     vacancy: NegotiationVacancy | None = None

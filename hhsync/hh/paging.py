@@ -1,8 +1,9 @@
 """hh.ru page walking: 0-based ``page``/``pages``, a ``per_page`` cap and a depth limit.
 
 hh.ru refuses to list deeper than ``page * per_page`` items into a list (2000 observed in
-issue #98, 10,000 for negotiations per ARCHITECTURE.md "Limits"; hh_api.md §12.2 leaves it open),
-so the walk stops before that depth and says the listing was truncated instead of failing. The
+hhru/api #98, 10,000 for negotiations per ARCHITECTURE.md "Limits"; today's limit for negotiation
+lists is not documented), so the walk stops before that depth and says the listing was truncated
+instead of failing. The
 walk also refuses to loop: a page hh.ru answers with another number than asked, or the very same
 items as the page before, ends it with :class:`PagingLoop`. :class:`PageWalk` is pure;
 :func:`walk_pages` drives it with an async fetch function.
@@ -19,7 +20,7 @@ from pydantic import BaseModel
 from hhsync.hh.errors import PageDepthExceeded, PagingLoop
 from hhsync.hh.models import Page
 
-# hh_api.md §1 "Pagination": the largest per_page each list accepts.
+# The largest per_page each list accepts (hh.ru OpenAPI spec, the lists' ``per_page``).
 MAX_PER_PAGE_NEGOTIATIONS = 50
 MAX_PER_PAGE_ACTIVE_VACANCIES = 50
 MAX_PER_PAGE_ARCHIVED_VACANCIES = 1000

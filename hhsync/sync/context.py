@@ -46,8 +46,9 @@ from hhsync.sync.observe import (
     pooled_transport,
 )
 
-# Bitrix24 access tokens live one hour (bitrix_api.md §2.3); the refresh answer's expiry is not
-# passed through the client, so the stored expiry is this long after the refresh.
+# Bitrix24 access tokens live one hour (Bitrix24 REST docs, settings/oauth/auto-renewal.md); the
+# refresh answer's expiry is not passed through the client, so the stored expiry is this long
+# after the refresh.
 BITRIX_ACCESS_LIFETIME = timedelta(hours=1)
 # hh.ru counts requests in a sliding one-second window: pacing at exactly the limit turns network
 # jitter into 429s (and a whole-process pause), so the budget runs slightly below it.

@@ -77,8 +77,8 @@ def bitrix_error_observer(metrics: Metrics) -> ErrorObserver:
     """Bitrix24 errors as the client classified them, by the portal's code.
 
     Legacy CRM methods answer ``"error": ""`` with the meaning only in the text (a required field,
-    bitrix_api.md §16.1): those count under hhsync's class for them (``RecordRejected``), which
-    stays low-cardinality where the text would not.
+    in the Bitrix24 REST docs' example): those count under hhsync's class for them
+    (``RecordRejected``), which stays low-cardinality where the text would not.
     """
 
     def observe(error: BitrixError) -> None:

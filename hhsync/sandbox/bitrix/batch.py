@@ -1,12 +1,13 @@
 """``batch``: up to 50 commands run in order, ``$result[...]`` references, ``halt``, the envelope.
 
-Facts (bitrix_api.md §6): commands are ``"method?php_query"`` strings keyed by name; they run
-sequentially; a reference to an earlier result is replaced by its value, and when that command
-failed the placeholder stays as literal text; ``halt=1`` stops at the first failure (earlier
-successes stay, later commands appear nowhere); the answer is HTTP 200 with ``result``,
-``result_error``, ``result_total``, ``result_next``, ``result_time``, each ``[]`` when empty and a
-JSON list when its keys are ``0..n-1`` (PHP). More than 50 commands fail as a whole with 400
-``ERROR_BATCH_LENGTH_EXCEEDED`` before anything runs: the docs are ambiguous and this is stricter.
+Facts (Bitrix24 REST docs, settings/how-to-call-rest-api/batch.md): commands are
+``"method?php_query"`` strings keyed by name; they run sequentially; a reference to an earlier
+result is replaced by its value, and when that command failed the placeholder stays as literal
+text; ``halt=1`` stops at the first failure (earlier successes stay, later commands appear
+nowhere); the answer is HTTP 200 with ``result``, ``result_error``, ``result_total``,
+``result_next``, ``result_time``, each ``[]`` when empty and a JSON list when its keys are
+``0..n-1`` (PHP). More than 50 commands fail as a whole with 400 ``ERROR_BATCH_LENGTH_EXCEEDED``
+before anything runs: the docs are ambiguous and this is stricter.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """``placement.bind/get/unbind`` and ``event.bind/get/unbind``: what an installer registers.
 
-Both need an administrator's token in application context (bitrix_api.md §12). Only the
-registration is simulated: the sandbox delivers ONAPPUNINSTALL to a bound handler when the admin
-API uninstalls the app; other events are not delivered. Bitrix24 refuses handler URLs that are
-not publicly reachable; the sandbox cannot (everything runs on localhost), so it accepts them.
+Both need an administrator's token in application context (Bitrix24 REST docs, placement.bind
+and event.bind). Only the registration is simulated: the sandbox delivers ONAPPUNINSTALL to a
+bound handler when the admin API uninstalls the app; other events are not delivered. Bitrix24
+refuses handler URLs that are not publicly reachable; the sandbox cannot (everything runs on
+localhost), so it accepts them.
 """
 
 from __future__ import annotations

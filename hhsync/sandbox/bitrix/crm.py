@@ -1,13 +1,14 @@
 """Legacy ``crm.lead.*``, ``crm.deal.*``, ``crm.contact.*``: add, update, get, list, delete, fields.
 
-Faithful quirks (bitrix_api.md §7, §15.9-12): numbers come back as strings, ``*.add`` returns an
-int and ``*.update`` ``true``; unknown and read-only fields are silently ignored; multifields get
-row ids and are absent from ``get`` when empty; ``crm.deal.update`` silently keeps the pipeline;
-required fields configured on the portal (standard or UF) make add/update fail with
-``"error": ""`` and one ``The required field '…' is missing.<br />`` line per field, creating
-nothing. Contacts use the same code: they carry multifields like leads, have no title or stage,
-and a missing one is ``Contact is not found`` (the documented ``crm.contact.update`` error).
-Links between contacts and leads/deals are in :mod:`hhsync.sandbox.bitrix.links`.
+Faithful quirks (Bitrix24 REST docs, crm.lead.* and crm.deal.*): numbers come back as strings,
+``*.add`` returns an int and ``*.update`` ``true``; unknown and read-only fields are silently
+ignored; multifields get row ids and are absent from ``get`` when empty; ``crm.deal.update``
+silently keeps the pipeline; required fields configured on the portal (standard or UF) make
+add/update fail with ``"error": ""`` and one ``The required field '…' is missing.<br />`` line per
+field, creating nothing. Contacts use the same code: they carry multifields like leads, have no
+title or stage, and a missing one is ``Contact is not found`` (the documented
+``crm.contact.update`` error). Links between contacts and leads/deals are in
+:mod:`hhsync.sandbox.bitrix.links`.
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def _validate_references(
     if name == "SOURCE_ID" and text not in _status_ids(portal, "SOURCE"):
         raise legacy_error(f"Source '{text}' is not found.")
     if name == "STAGE_ID" and text not in _status_ids(portal, _stage_entity(portal, category_id)):
-        # a stage of another pipeline is refused (bitrix_api.md §15.15, "assumed")
+        # a stage of another pipeline is refused (assumed: not documented)
         raise legacy_error(f"Stage '{text}' is not found in the pipeline #{category_id}.")
     if name == "ASSIGNED_BY_ID" and as_int(text) not in portal.users:
         raise legacy_error(f"User #{text} is not found.")
@@ -296,7 +297,7 @@ def _is_empty(value: Any) -> bool:
 def _check_required(portal: Portal, kind: str, entity: CrmEntity) -> None:
     """Every configured required field must be filled; else fail with all their names.
 
-    The exact current wording is not documented (bitrix_api.md §17); we use the one quoted in
+    The exact current wording is not documented; we use the one quoted in
     public reports, one line per field, each ending in ``<br />``.
     """
     missing: list[str] = []
@@ -489,7 +490,7 @@ def fields(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
     """``crm.{kind}.fields``: standard fields then user fields (``isDynamic: true``).
 
     ``isRequired`` stays false for standard fields made required on the portal, as reported for
-    real portals (bitrix_api.md §7.1); only UF ``MANDATORY`` shows.
+    real portals (mesilov/bitrix24-php-sdk#59); only UF ``MANDATORY`` shows.
     """
     del params
     result: dict[str, Any] = {}

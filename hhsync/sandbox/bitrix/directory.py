@@ -273,7 +273,7 @@ def _digits(value: str) -> str:
 def duplicate_findbycomm(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     """``crm.duplicate.findbycomm``: lead/contact ids by phone or e-mail; ``[]`` when none match.
 
-    Normalisation is not documented (bitrix_api.md §17). We compare phones by their digits only
+    Normalisation is not documented. We compare phones by their digits only
     (``+7 999`` and ``8 999`` do *not* match: the stricter choice) and e-mails case-insensitively.
     Leads and contacts carry multifields here; companies are not modelled.
     """
@@ -317,7 +317,7 @@ def duplicate_findbycomm(ctx: CallContext, params: dict[str, Any]) -> MethodResu
         if ids:
             found[key] = ids[:20]
         if len(ids) >= 20:
-            break  # a full type hides the later ones (order LEAD, CONTACT; §11)
+            break  # a full type hides the later ones (order LEAD, CONTACT; documented)
     return MethodResult(found if found else [])
 
 

@@ -2,7 +2,7 @@
 
 Errors are ``{"error": code, "error_description": text}``. Legacy CRM methods put an empty string
 in ``error`` and the meaning in ``error_description`` (HTTP 400, as observed); system errors carry
-codes with their own statuses (bitrix_api.md §3.3).
+codes with their own statuses (Bitrix24 REST docs).
 """
 
 from __future__ import annotations

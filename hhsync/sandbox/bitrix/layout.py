@@ -1,6 +1,6 @@
 """Validation of a configurable activity's ``layout`` (LayoutDto), pure.
 
-Rules from the docs (bitrix_api.md §9.3, §15.19): ``icon``, ``header`` and ``body`` are required;
+Rules from the docs (crm.activity.configurable.add): ``icon``, ``header`` and ``body`` are required;
 ``body.blocks`` holds 1-20 content blocks (the official hh.ru app breaks exactly here when it lists
 more than 20 other responses); at most 2 header tags and 2 footer buttons; unknown keys are
 refused (``FIELD_IS_REDUNDANT``); enum values checked (``ENUM_FIELD``: tag type ``lavender`` is

@@ -53,7 +53,7 @@ class LeakyBucket:
 
         Stricter than the docs' wording ("when the counter exceeds X the *next* request fails"):
         a burst of exactly ``capacity`` requests passes and the next one fails. Whether a refused
-        request still counts is not documented (bitrix_api.md §17); by default it does, so a client
+        request still counts is not documented; by default it does, so a client
         that hammers a full bucket stays locked out instead of squeezing through.
         """
         self._drain(now)

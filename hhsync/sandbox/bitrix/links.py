@@ -3,8 +3,9 @@
 A deal (or lead) stores its contacts in ``CONTACT_IDS``; the deprecated ``CONTACT_ID`` is the
 first of them and is what ``crm.deal.get``/``crm.lead.get`` return (the documented
 ``crm.deal.get`` example shows ``CONTACT_ID`` and no ``CONTACT_IDS``). Writing ``CONTACT_IDS``
-replaces the whole list (bitrix_api.md §7.1); writing ``CONTACT_ID`` makes that one contact the
-only link. Deleting a contact drops it from every link, as the portal's binding tables do.
+replaces the whole list (Bitrix24 REST docs, crm.lead.update); writing ``CONTACT_ID`` makes that
+one contact the only link. Deleting a contact drops it from every link, as the portal's binding
+tables do.
 Companies are not modelled: ``COMPANY_IDS`` of a contact only sets ``COMPANY_ID`` to its first id.
 """
 
@@ -69,7 +70,8 @@ def write_link(portal: Portal, entity: CrmEntity, name: str, value: Any) -> None
 def set_contacts(entity: CrmEntity, contacts: list[int]) -> None:
     """Make ``contacts`` the entity's links; ``CONTACT_ID`` follows the first one.
 
-    A lead that gets a contact becomes a repeat customer (``IS_RETURN_CUSTOMER=Y``, §13).
+    A lead that gets a contact becomes a repeat customer (``IS_RETURN_CUSTOMER=Y``, per the lead
+    fields in the Bitrix24 REST docs).
     """
     entity.contact_ids = contacts
     entity.fields["CONTACT_ID"] = str(contacts[0]) if contacts else None

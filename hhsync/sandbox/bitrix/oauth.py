@@ -1,6 +1,6 @@
 """Tokens of the sandbox portals and the oauth.bitrix.info-like token endpoint's rules.
 
-Rules (bitrix_api.md §2, §15.1-2):
+Rules (Bitrix24 REST docs, settings/oauth/index.md and auto-renewal.md):
 * access tokens live ``access_lifetime_s`` (3600 s); afterwards every call answers 401
   ``expired_token``;
 * refresh tokens are single use: a refresh kills the used refresh token *and* the access token

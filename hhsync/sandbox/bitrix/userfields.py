@@ -1,10 +1,10 @@
 """User fields: ``crm.{lead,deal}.userfield.add/list/get`` and how UF values are written and read.
 
-Facts (bitrix_api.md §8): ``FIELD_NAME`` always gets the ``UF_CRM_`` prefix and is upper-cased,
-at most 50 characters of ``A-Z0-9_``; only a CRM administrator may create fields; ``list`` returns
-string-typed metadata (labels only with ``filter[LANG]``); file values go in as
-``{"fileData": [name, base64]}`` (a list of those for multiple fields; a list given to a single
-field is silently dropped) and come out as ``{"id", "showUrl", "downloadUrl"}``.
+Facts (Bitrix24 REST docs, crm.lead.userfield.*): ``FIELD_NAME`` always gets the ``UF_CRM_``
+prefix and is upper-cased, at most 50 characters of ``A-Z0-9_``; only a CRM administrator may
+create fields; ``list`` returns string-typed metadata (labels only with ``filter[LANG]``); file
+values go in as ``{"fileData": [name, base64]}`` (a list of those for multiple fields; a list
+given to a single field is silently dropped) and come out as ``{"id", "showUrl", "downloadUrl"}``.
 """
 
 from __future__ import annotations
@@ -360,7 +360,7 @@ def _render_scalar(ctx: CallContext, uf: UserField, value: Any) -> Any:
     if uf.user_type_id == "boolean":
         return bool(value)
     if uf.user_type_id == "date":
-        # Open question (bitrix_api.md §17): we return the local-midnight datetime, as standard
+        # Not documented: we return the local-midnight datetime, as standard
         # date fields do; a client must parse that form.
         day = date.fromisoformat(str(value))
         return iso(datetime.combine(day, time(0), ctx.zone), ctx.zone)

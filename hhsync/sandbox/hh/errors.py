@@ -1,14 +1,14 @@
 """hh.ru error bodies: the ``errors[]`` shape of API methods and the RFC 6749 shape of ``/token``.
 
 Handlers raise :class:`ApiError` / :class:`TokenError`; the app turns them into responses carrying
-the request id (hh_api.md §1, §2.3, §7).
+the request id (hh.ru OpenAPI spec; hhru/api docs/errors.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-# Legacy kebab-case ``oauth_error`` that accompanies some ``errors[].value`` (hh_api.md §2.4).
+# Legacy kebab-case ``oauth_error`` that accompanies some ``errors[].value`` (hh.ru OpenAPI spec).
 OAUTH_LEGACY = {
     "token_expired": "token-expired",
     "token_revoked": "token-revoked",
@@ -53,7 +53,7 @@ class TokenError(Exception):
 
 
 def oauth(value: str) -> ApiError:
-    """Auth failure on an API method: always 403 on hh.ru, never 401 (hh_api.md §2.4)."""
+    """Auth failure on an API method: always 403 on hh.ru, never 401 (hhru/api docs/errors.md)."""
     extra: dict[str, Any] = {}
     if value in OAUTH_LEGACY:
         extra["oauth_error"] = OAUTH_LEGACY[value]
@@ -94,31 +94,31 @@ def topic_not_found() -> ApiError:
 
 
 def negotiations(value: str) -> ApiError:
-    """403 ``negotiations/<value>`` for refused state changes (hh_api.md §5.5)."""
+    """403 ``negotiations/<value>`` for refused state changes (hh.ru OpenAPI spec)."""
     return ApiError(403, [{"type": "negotiations", "value": value}], "Forbidden")
 
 
 def payment_required() -> ApiError:
-    """403 when the employer has no paid API access to negotiations and resumes (§7, §11.20)."""
+    """403 when the employer has no paid API access to negotiations and resumes (docs/errors.md)."""
     return ApiError(
         403, [{"type": "api_access_payment", "value": "action_must_be_payed"}], "Forbidden"
     )
 
 
 def bad_user_agent(value: str) -> ApiError:
-    """400 when neither ``User-Agent`` nor ``HH-User-Agent`` is usable (hh_api.md §1)."""
+    """400 when neither ``User-Agent`` nor ``HH-User-Agent`` is usable (hhru/api docs/errors.md)."""
     return ApiError(400, [{"type": "bad_user_agent", "value": value}], "Bad User-Agent")
 
 
 def view_limit_exceeded() -> ApiError:
-    """429 when the manager's daily resume views are spent (hh_api.md §6.2)."""
+    """429 when the manager's daily resume views are spent (hh.ru OpenAPI spec)."""
     return ApiError(429, [{"type": "resumes", "value": "view_limit_exceeded"}], "Too Many Requests")
 
 
 def too_many_requests() -> ApiError:
     """429 of the per-client request rate limit.
 
-    The body is not documented (hh_api.md §7); we send a JSON ``errors[]`` body and no
+    The body is not documented; we send a JSON ``errors[]`` body and no
     ``Retry-After`` header, the stricter reading: clients must back off on the status alone.
     """
     return ApiError(429, [{"type": "too_many_requests"}], "Too Many Requests")

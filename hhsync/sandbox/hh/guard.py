@@ -22,7 +22,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 # User-Agents hh.ru refuses as ``blacklisted``: the docs' own example (hhru/api#296) and generic
 # HTTP-library defaults, which identify no application. Refusing the latter is our stricter
-# reading of "every request must name the app" (hh_api.md §1).
+# reading of the spec's advice to name the app in the header (hh.ru OpenAPI spec, "Требования к
+# запросам").
 BLACKLISTED_UA_PREFIXES = (
     "MyApp/1.0 (my-app-feedback@example.com)",
     "python-httpx/",

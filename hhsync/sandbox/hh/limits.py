@@ -54,7 +54,7 @@ def parse_paging(
     """Validate paging parameters the way hh.ru does.
 
     ``per_page`` above the method's maximum is refused with 400 rather than clamped: hh.ru does
-    not document which it does (hh_api.md §12.1), and refusing is the stricter choice.
+    not document which it does, and refusing is the stricter choice.
     Raises:
         errors.ApiError: 400 ``bad_argument`` or the page-depth body.
     """
@@ -83,8 +83,9 @@ def _non_negative_int(name: str, raw: str | None, default: int) -> int:
 class ResumeViewQuota:
     """Daily resume views per manager; a day ends at midnight Moscow time in sandbox time.
 
-    Counting unique (manager, resume) pairs per day is our reading of "resume opens"
-    (hh_api.md §6.2, §12.8): a PDF of an already opened resume does not cost another view.
+    Counting unique (manager, resume) pairs per day is our reading of "resume opens" (hh.ru's
+    terms quoted in hhru/api #855; the API docs do not say): a PDF of an already opened resume
+    does not cost another view.
     """
 
     per_day: int

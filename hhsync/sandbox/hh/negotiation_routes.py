@@ -1,5 +1,6 @@
 """hh.ru negotiation methods: collections of a vacancy, collection lists with paging and order,
-one negotiation, state changes and marking as read (hh_api.md §5)."""
+one negotiation, state changes and marking as read (hh.ru OpenAPI spec, tag "Отклики/приглашения
+работодателя")."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ async def _collection_list(request: Request, collection: str) -> Response:
 
 async def negotiation_messages(request: Request) -> Response:
     """``GET /negotiations/{nid}/messages`` (deprecated on hh.ru, still served): reading them
-    marks the response viewed by the employer (hh_api.md §5.6)."""
+    marks the response viewed by the employer (hh.ru OpenAPI spec)."""
     manager = paying_manager(request)
     sandbox = sandbox_of(request)
     negotiation = sandbox.store.visible_negotiation(manager, request.path_params["nid"])

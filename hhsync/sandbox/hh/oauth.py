@@ -1,7 +1,7 @@
 """hh.ru OAuth rules of the sandbox: codes, token pairs, single-use refresh, revocation.
 
 Pure logic over :class:`HhStore` and sandbox time (``now_s`` = scaled monotonic seconds). The
-error strings are hh.ru's own (hh_api.md §2.3, §2.4, §11.3-5).
+error strings are hh.ru's own (hh.ru OpenAPI spec, "Авторизация"; hhru/api docs/errors.md).
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def exchange_code(
     """``grant_type=authorization_code``.
 
     ``redirect_uri`` is required and must equal the authorize one: the spec marks it required,
-    the old doc only "if given at authorize" (hh_api.md §2.2); we take the stricter reading.
+    the old doc only "if given at authorize" (hhru/api docs/authorization_for_user.md); we take
+    the stricter reading.
     """
     _check_client(rules, form.get("client_id", ""), form.get("client_secret", ""))
     code = store.codes.get(form.get("code", ""))
@@ -132,8 +133,8 @@ def refresh(store: HhStore, rules: OAuthRules, form: dict[str, str], now_s: floa
 def authenticate(store: HhStore, authorization: str | None, now_s: float) -> TokenPair:
     """The pair behind ``Authorization: Bearer ...``, or the 403 hh.ru gives.
 
-    After a password change the old access token fails at once with ``token_revoked`` (our
-    reading of hh_api.md §2.5 / §12.3: the stricter of the candidates).
+    After a password change the old access token fails at once with ``token_revoked`` (not
+    documented by hh.ru; the stricter of the candidates, as seen in hhru/api #183).
     Raises:
         errors.ApiError: 403 ``oauth`` with ``bad_authorization``, ``token_revoked`` or
         ``token_expired``.

@@ -4,7 +4,8 @@ Shapes follow hh.ru's OpenAPI spec and the documented examples (``tests/sandbox/
 validate every payload against the spec. URLs point at the sandbox's own base URL so that a client
 following ``url`` fields stays inside the sandbox. Legacy and undocumented keys that hh.ru still
 sends (``download`` next to ``actions.download``, ``premium``, ``type``, ``billing_type``) are
-emitted on purpose so that strict parsers break in tests (hh_api.md §11.19).
+emitted on purpose so that strict parsers break in tests (hh.ru OpenAPI spec, "Недокументированные
+поля").
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def me(api: str, manager: Manager, employer: Employer) -> dict[str, Any]:
         "middle_name": manager.middle_name,
         "email": manager.email,
         "phone": manager.phone,
-        "is_admin": False,  # a site administrator flag, never a company admin (hh_api.md §3)
+        "is_admin": False,  # a site administrator flag, never a company admin (hh.ru OpenAPI spec)
         "is_applicant": False,
         "is_employer": True,
         "is_application": False,
@@ -296,7 +297,7 @@ def negotiation_item(
         },
         "has_updates": negotiation.has_updates,
         "viewed_by_opponent": negotiation.viewed_by_opponent,
-        # No ``source`` value means "employer invitation" in the spec (hh_api.md §5.7): both kinds
+        # No ``source`` value means "employer invitation" in the hh.ru OpenAPI spec: both kinds
         # say NEGOTIATION, so clients must tell them apart by ``state`` at first sight.
         "source": "NEGOTIATION",
         "messaging_status": "archived"
@@ -341,7 +342,8 @@ def negotiation_item(
 
 def messages(negotiation: Negotiation) -> list[dict[str, Any]]:
     """Messages of a negotiation, oldest first: the applicant's cover letter (``text`` may be
-    null, hh_api.md §5.8) for a response, then the employer's messages sent with actions."""
+    null, per the hh.ru OpenAPI spec) for a response, then the employer's messages sent with
+    actions."""
     items: list[dict[str, Any]] = []
     employer_texts = negotiation.messages
     if negotiation.initiator == "applicant":

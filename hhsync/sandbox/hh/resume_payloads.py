@@ -2,7 +2,7 @@
 
 The short resume inside negotiations has names but never contacts; the full one (``GET
 /resumes/{id}``) adds contacts in hh.ru's formats: ``contact_value`` plus the deprecated ``value``
-(a phone object or an e-mail string). Hidden fields come back as nulls (hh_api.md §6).
+(a phone object or an e-mail string). Hidden fields come back as nulls (hh.ru OpenAPI spec).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _experience(api: str, resume: Resume, with_description: bool) -> list[dict[s
 
 
 def short_resume(api: str, resume: Resume, negotiation: Negotiation | None) -> dict[str, Any]:
-    """The resume inside a negotiation: names but no contacts (hh_api.md §6.1)."""
+    """The resume inside a negotiation: names but no contacts (hh.ru OpenAPI spec)."""
     names_hidden = "names_and_photo" in resume.hidden_fields
     download = _download(api, resume, negotiation)
     url, alternate_url = _links(api, resume, negotiation)

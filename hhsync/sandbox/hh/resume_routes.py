@@ -18,7 +18,7 @@ def _resume_context(request: Request, manager: Manager, resume_id: str) -> Negot
     """The negotiation through which this manager sees the resume (404 if there is none).
 
     A resume is visible to an employer only through a response or invitation on a vacancy the
-    manager can access; a deleted resume is gone (hh_api.md §6.2, §11.13).
+    manager can access; a deleted resume is gone (hh.ru OpenAPI spec, ``get-resume``).
     """
     store = sandbox_of(request).store
     resume = store.resumes.get(resume_id)

@@ -30,7 +30,7 @@ class HhSandboxConfig:
     client_secret: str = "hhsync-demo-secret"  # noqa: S105 - public demo credential of the sandbox
     # Hosts of the redirect_uri values the demo app has "registered" (any port and path).
     redirect_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
-    # Issued by hh.ru as expires_in=1209600 (14 days), hh_api.md §2.2.
+    # Issued by hh.ru as expires_in=1209600 (14 days), per the hh.ru OpenAPI spec.
     access_token_lifetime_s: float = 14 * DAY_S
     # "Short-lived" is all hh.ru says; ten minutes is our choice.
     code_lifetime_s: float = 600.0

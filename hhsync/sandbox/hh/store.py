@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# hh.ru employer states, which are also the ids of the per-vacancy collections (hh_api.md §5.1).
+# hh.ru employer states, which are also the ids of the per-vacancy collections (as in the hh.ru
+# OpenAPI spec's examples; hh.ru does not document it as a rule).
 EMPLOYER_STATES: dict[str, str] = {
     "response": "Отклик",
     "consider": "Подумать",
@@ -274,7 +275,7 @@ class HhStore:
     def visible_vacancy(self, manager: Manager, vacancy_id: str) -> Vacancy | None:
         """The vacancy if this manager may see it: own, or any of the employer's for an admin.
 
-        hh.ru answers 404 (not 403) for a vacancy the caller cannot access (hh_api.md §3, §11.8).
+        hh.ru answers 404 (not 403) for a vacancy the caller cannot access (hh.ru OpenAPI spec).
         """
         vacancy = self.vacancies.get(vacancy_id)
         if vacancy is None or vacancy.employer_id != manager.employer_id:
@@ -357,7 +358,7 @@ class HhStore:
         negotiation.employer_state = employer_state
         negotiation.updated_at = at
         if message is not None:
-            # A message with the action changes what the applicant sees (hh_api.md §5.5).
+            # A message with the action changes what the applicant sees (hh.ru OpenAPI spec).
             discard = employer_state == "discard_by_employer"
             negotiation.applicant_state = "discard" if discard else "invitation"
             negotiation.messages += 1

@@ -71,7 +71,7 @@ async def resume_limits(request: Request) -> Response:
 
 def _listed_managers(request: Request, manager: Manager) -> set[str]:
     """Whose vacancies a list shows: own by default; ``manager_id``/``manager_ids``/
-    ``all_accessible`` are mutually exclusive (400) and need rights (404) (hh_api.md §3)."""
+    ``all_accessible`` are mutually exclusive (400) and need rights (404) (hh.ru OpenAPI spec)."""
     params = request.query_params
     given = [name for name in ("manager_id", "manager_ids", "all_accessible") if name in params]
     if len(given) > 1:

@@ -493,7 +493,7 @@ async def test_query_limit_exceeded_is_retried_after_backing_off(harness: Harnes
 
 
 async def test_query_limit_exceeded_on_add_is_safe_to_retry(harness: Harness) -> None:
-    # The bucket refuses before the method runs (§13), so even an add is resent.
+    # The bucket refuses before the method runs (Bitrix24's limits.md), so even an add is resent.
     with cassette("error.QUERY_LIMIT_EXCEEDED.on-add"):
         assert await harness.client.add("deal", DEAL_FIELDS) == 394
 

@@ -30,7 +30,7 @@ TOKEN_URL = f"{API}/token"
 USER_AGENT = "hhsync/0.1.0 (contract-test@example.com)"
 EMPLOYER_ID = "1455"  # the employer of the spec's examples
 LEGACY_RESUME_ID = "12345678901234567890123456789012abcdef"  # the legacy doc's resume id
-# Not an hh.ru example (the PDF body is undocumented, hh_api.md §12.11): the smallest valid PDF.
+# Not an hh.ru example (the PDF body is undocumented): the smallest valid PDF.
 TINY_PDF = (
     "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     "2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -82,7 +82,7 @@ def example_from_schema(schema_name: str) -> Any:
 def me_example() -> dict[str, Any]:
     """``GET /me`` for a manager: spec ``MeManagerProfile`` examples plus its discriminator."""
     body: dict[str, Any] = example_from_schema("MeManagerProfile")
-    # MeProfile's discriminator maps auth_type "employer" to MeManagerProfile (hh_api.md §3).
+    # MeProfile's discriminator maps auth_type "employer" to MeManagerProfile (hh.ru OpenAPI spec).
     body.update(auth_type="employer", is_employer=True, is_applicant=False)
     return body
 

@@ -1,9 +1,9 @@
 """A login revoked in the middle of a pass parks that account at once and spoils nothing else.
 
-hh.ru deactivates every token of an employer when its password changes (hh_api.md: "token
-deactivated"). The pass may be anywhere then: listing, reading resumes with several requests in
-flight, downloading PDFs. Whatever it was doing, the account is parked with its reason, the
-portal's other accounts are synced in the same pass, and the pass's run row is closed.
+hh.ru deactivates every token of an employer when its password changes (hh.ru OpenAPI spec:
+"token deactivated"). The pass may be anywhere then: listing, reading resumes with several
+requests in flight, downloading PDFs. Whatever it was doing, the account is parked with its
+reason, the portal's other accounts are synced in the same pass, and the pass's run row is closed.
 """
 
 from __future__ import annotations

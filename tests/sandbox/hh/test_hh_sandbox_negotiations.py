@@ -444,7 +444,7 @@ async def test_a_move_between_page_requests_shifts_the_pages(
     frozen: FrozenClock,
 ) -> None:
     """hh.ru pages are computed per request: a negotiation that leaves the collection while a
-    client pages makes the client miss one (hh_api.md §8.4, §11.9)."""
+    client pages makes the client miss one (not documented by hh.ru; the stricter reading)."""
     vacancy_id = active_vacancies(sandbox)[0]
     for _ in range(10):
         await client.post("/_sandbox/negotiations", json={"vacancy_id": vacancy_id})

@@ -1,5 +1,5 @@
 """Who sees what: a manager sees only its own vacancies; a company admin may see all; other
-employers' resources are 404, never 403 (hh_api.md §3, §11.8, §11.16)."""
+employers' resources are 404, never 403 (hh.ru OpenAPI spec; hhru/api docs/errors.md)."""
 
 from __future__ import annotations
 

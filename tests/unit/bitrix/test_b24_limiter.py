@@ -18,7 +18,7 @@ from hhsync.clock import FrozenClock
 
 
 class PortalBucket:
-    """The portal's side as documented (§4.1): +1 per request, drains at rate, refuses over X."""
+    """The portal's side per limits.md: +1 per request, drains at rate, refuses over X."""
 
     def __init__(self, rate: float, capacity: float) -> None:
         self.rate, self.capacity = rate, capacity
@@ -28,7 +28,7 @@ class PortalBucket:
         self.level = max(0.0, self.level - (now - self.at) * self.rate)
         self.at = now
         if self.level + 1 > self.capacity:
-            self.level += 1  # a refused request still counts (the stricter reading, §17)
+            self.level += 1  # a refused request still counts (not documented; the stricter reading)
             return False
         self.level += 1
         return True
@@ -69,7 +69,7 @@ def test_fill_after_a_503_makes_the_next_request_wait() -> None:
 
 
 def test_recovery_from_a_503_when_the_portal_bucket_is_smaller_than_we_think() -> None:
-    # We believe in 50/2 s; the portal is stricter (5) and counts refused requests (§17).
+    # We believe in 50/2 s; the portal is stricter (5) and counts refused requests (not documented).
     clock = FrozenClock()
     limiter = PortalLimiter(BitrixLimits(), clock)
     theirs = PortalBucket(2.0, 5)
