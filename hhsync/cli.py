@@ -1,8 +1,7 @@
 """The ``hhsync`` command line: the operator's tool and the entry point of the daemon.
 
 Every command loads and validates the settings first; a wrong setting ends the command with one
-line per problem and exit code 2, never a traceback. Commands that later issues fill in say
-"not implemented yet" and exit 1 rather than pretend.
+line per problem and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from hhsync import __version__
 from hhsync.config import Settings, load_settings, masked
 from hhsync.errors import ConfigError, DatabaseError, Fatal, HhsyncError
 from hhsync.log import EVENT_DB_MIGRATED, configure, get_logger
+from hhsync.sync.options import PassOptions
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
@@ -57,10 +57,6 @@ def _settings() -> Settings:
         _fail(f"configuration error:\n{lines}", EXIT_CONFIG)
     configure(settings.log.level, settings.log.format)
     return settings
-
-
-def _not_implemented(command: str) -> NoReturn:
-    _fail(f"`{command}` is not implemented yet", EXIT_FAILURE)
 
 
 def _version(value: bool) -> None:
@@ -547,11 +543,8 @@ def portals_set_interval(
 def _pass_now(
     settings: Settings,
     portal_id: int,
+    options: PassOptions,
     *,
-    force: bool,
-    dry_run: bool = False,
-    vacancies: list[str] | None = None,
-    since: Any = None,
     show_progress: bool = False,
     before: Any = None,
 ) -> Any:
@@ -561,7 +554,8 @@ def _pass_now(
 
     from rich.console import Console
 
-    from hhsync.service.exclusive import LeaseLost, PortalBusy
+    from hhsync.db.leases import LeaseLost
+    from hhsync.service.exclusive import PortalBusy
     from hhsync.service.operator import NoSuchPortal, one_pass
     from hhsync.service.progress_bars import progress_bars
     from hhsync.sync.progress import PassProgress
@@ -581,10 +575,7 @@ def _pass_now(
                     database,
                     cipher,
                     portal_id,
-                    force=force,
-                    dry_run=dry_run,
-                    only_vacancies=vacancies,
-                    since=since,
+                    options,
                     progress=progress,
                     before=None if before is None else lambda: before(database),
                 )
@@ -679,15 +670,15 @@ def resync(
     show_progress: ProgressOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Force a pass that re-reads hh.ru instead of trusting counters and watermarks."""
-    report = _pass_now(
-        _settings(),
-        portal,
+    """Force a pass that re-reads hh.ru instead of trusting the vacancies' counters."""
+    options = PassOptions(
         force=True,
         dry_run=dry_run,
-        vacancies=vacancy,
+        only_vacancies=None if vacancy is None else tuple(vacancy),
         since=_since(since),
-        show_progress=_progress_wanted(show_progress, as_json),
+    )
+    report = _pass_now(
+        _settings(), portal, options, show_progress=_progress_wanted(show_progress, as_json)
     )
     if dry_run:
         actions = [_action_line(a) for p in report.planned for a in p.actions]
@@ -722,7 +713,7 @@ def retry_failed(
     report = _pass_now(
         _settings(),
         portal,
-        force=False,
+        PassOptions(),
         before=before,
         show_progress=_progress_wanted(show_progress, as_json),
     )
