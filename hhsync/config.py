@@ -270,8 +270,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"sync.lease_ttl_s ({self.sync.lease_ttl_s:g} s) is too short for"
                 f" bitrix.request_timeout_s ({self.bitrix.request_timeout_s:g} s): a lease renewed"
-                " every third of its TTL must outlive every Bitrix24 request sent under it; set"
-                f" sync.lease_ttl_s to at least {shortest_ttl:g} s or lower"
+                " every third of its TTL must outlive, with slack, every Bitrix24 request sent"
+                f" under it; set sync.lease_ttl_s to at least {shortest_ttl:g} s or lower"
                 " bitrix.request_timeout_s"
             )
         return self

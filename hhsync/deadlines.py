@@ -33,10 +33,12 @@ def lease_ttl_needed(request_timeout_s: float) -> float:
     """The shortest lease TTL that outlives every Bitrix24 request sent under it.
 
     The lease fence lets a write batch go only while the lease has the send window plus the
-    request timeout left, and heartbeats renew the lease every third of its TTL: two thirds of the
-    TTL must cover that span, or a healthy instance could find its lease too short to write.
+    request timeout left, and heartbeats renew the lease every third of its TTL, so up to two
+    thirds of it is left when a batch asks. Half the TTL must cover that span: the remaining sixth
+    is slack for a heartbeat that comes late, so a healthy instance never finds its lease too
+    short to write.
     """
-    return 1.5 * (SEND_WINDOW_S + request_timeout_s)
+    return 2.0 * (SEND_WINDOW_S + request_timeout_s)
 
 
 def fence_margin_s(request_timeout_s: float) -> float:
@@ -47,4 +49,4 @@ def fence_margin_s(request_timeout_s: float) -> float:
 def longest_request_timeout_s(lease_ttl_s: float) -> float:
     """The longest ``bitrix.request_timeout_s`` a lease of ``lease_ttl_s`` covers (the inverse
     of :func:`lease_ttl_needed`)."""
-    return lease_ttl_s / 1.5 - SEND_WINDOW_S
+    return lease_ttl_s / 2.0 - SEND_WINDOW_S

@@ -2,7 +2,10 @@
 
 The markers follow the sync's needs: ``Retriable`` (try again later, maybe after ``retry_after_s``),
 ``NeedsReauth`` (stop polling this account or portal until a person logs in again), ``Skippable``
-(this one record cannot be synced now; keep it and go on), ``Fatal`` (a bug or a broken setup).
+(this one record cannot be synced now; keep it and go on), ``Fatal`` (retrying the same thing will
+not help: a bug, a broken setup, or a request that cannot apply). Every error hhsync raises on
+purpose sits under :class:`HhsyncError`, most of them under one of the four markers
+(tests/unit/test_error_tree.py walks the package to keep it so).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ class Skippable(HhsyncError):
 
 
 class Fatal(HhsyncError):
-    """A broken setup or a bug: retrying will not help."""
+    """Retrying the same call will not help: a broken setup, a bug, or a request that cannot
+    apply (an unknown portal, a pass that may no longer write)."""
 
 
 class ConfigError(Fatal):

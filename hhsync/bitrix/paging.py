@@ -13,11 +13,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from hhsync.errors import Fatal
+
 PAGE_SIZE: Final = 50
 
 
-class PagingError(RuntimeError):
-    """The portal's paging went round in a circle or stopped advancing."""
+class PagingError(Fatal):
+    """The portal's paging went round in a circle or stopped advancing.
+
+    Fatal, not Retriable: the pagers are pure and see only the pages; a page asked for twice or
+    a cursor that does not move means the portal and this client disagree about the list, and
+    listing it again from the start would meet the same page (hh.ru's ``PagingLoop`` is Fatal
+    for the same reason). Reading on would spin forever or count rows twice.
+    """
 
 
 @dataclass

@@ -22,12 +22,14 @@ from hhsync.cli.output import JsonOption, emit_json
 from hhsync.clock import SystemClock
 from hhsync.config import Settings
 from hhsync.db.crypto import cipher_from_settings
+from hhsync.db.leases import LeaseLost
 from hhsync.db.session import Database
-from hhsync.service.exclusive import LeaseLost, PortalBusy
+from hhsync.service.exclusive import PortalBusy
 from hhsync.service.operator import NoSuchPortal, mark_failed_due, one_pass
 from hhsync.service.progress_bars import progress_bars
 from hhsync.sync.actions import Action
 from hhsync.sync.engine import PassReport
+from hhsync.sync.options import PassOptions
 from hhsync.sync.progress import PassProgress
 
 PortalOption = Annotated[int, typer.Option("--portal", "-p", help="Portal id.")]
@@ -46,10 +48,7 @@ class PassRequest:
     """What the operator asked of the pass."""
 
     portal_id: int
-    force: bool
-    dry_run: bool = False
-    vacancies: list[str] | None = None
-    since: datetime | None = None
+    options: PassOptions
     show_progress: bool = False
 
 
@@ -74,10 +73,7 @@ def run_pass_now(
                 database,
                 cipher,
                 request.portal_id,
-                force=request.force,
-                dry_run=request.dry_run,
-                only_vacancies=request.vacancies,
-                since=request.since,
+                request.options,
                 progress=progress,
                 before=None if before is None else lambda: before(database),
             )
@@ -176,16 +172,15 @@ def resync(
     show_progress: ProgressOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Force a pass that re-reads hh.ru instead of trusting counters and watermarks."""
+    """Force a pass that re-reads hh.ru instead of trusting the vacancies' counters."""
     settings = read_settings()
-    request = PassRequest(
-        portal,
+    options = PassOptions(
         force=True,
         dry_run=dry_run,
-        vacancies=vacancy,
+        only_vacancies=None if vacancy is None else tuple(vacancy),
         since=parse_since(since),
-        show_progress=progress_wanted(show_progress, as_json),
     )
+    request = PassRequest(portal, options, progress_wanted(show_progress, as_json))
     report = run_pass_now(settings, request)
     if dry_run:
         _say_plan(report, as_json)
@@ -205,9 +200,7 @@ def retry_failed(
         due.append(await mark_failed_due(database, portal, SystemClock().now()))
 
     settings = read_settings()
-    request = PassRequest(
-        portal, force=False, show_progress=progress_wanted(show_progress, as_json)
-    )
+    request = PassRequest(portal, PassOptions(), progress_wanted(show_progress, as_json))
     report = run_pass_now(settings, request, before)
     if not as_json:
         typer.echo(f"{due[0]} failed responses made due")

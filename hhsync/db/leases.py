@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.db import sql
 from hhsync.db.tables import PortalStatus, UTCDateTime
+from hhsync.errors import Fatal
 from hhsync.log import get_logger
 
 EVENT_LEASING_SINGLE_INSTANCE: Final = "lease.single_instance_only"
@@ -91,9 +92,14 @@ async def claim_portal(
     return bool(result.scalars().all())
 
 
-class LeaseExpired(RuntimeError):
-    """A pass found its lease gone just before a CRM write (a long pause, a stalled heartbeat):
-    it must stop, because another instance may be running the portal now."""
+class LeaseLost(Fatal):
+    """A running pass no longer holds its portal's lease: another instance may run the portal now.
+
+    Raised by the engine's fence just before a CRM write and by an operator's pass whose lease
+    keeper found the lease gone (a long pause, a stalled database). Fatal to the pass that lost
+    it, never Retriable: retrying the same write would race the lease's new holder, who carries
+    the portal on. Nothing is lost: what the pass read and recorded stays in the database.
+    """
 
 
 async def holds(session: AsyncSession, owner: str, portal_id: int, now: datetime) -> bool:

@@ -198,13 +198,19 @@ class PortalSettings(SQLModel, table=True):
     link_contacts: bool = False
     """Link an applicant's entities to one CRM contact found by phone or e-mail."""
     routing_rules: list[Any] = Field(default_factory=list, sa_type=JSONType)
+    """Saved with the settings; no pass applies them yet."""
     configured_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """First save of the settings; the initial import starts then."""
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Vacancy(SQLModel, table=True):
-    """A vacancy we poll, with the counters and watermark that let idle passes stay cheap."""
+    """A vacancy we poll, with the counters that let an idle pass skip its negotiations.
+
+    A pass lists a vacancy's negotiations only when its hh.ru counters changed or the reconcile
+    period since ``last_full_read_at`` ran out (:mod:`hhsync.sync.changes`). The watermark columns
+    are for the change tracking to come (:mod:`hhsync.sync.cursor`); nothing writes them yet.
+    """
 
     __tablename__ = "vacancy"
     __table_args__ = (UniqueConstraint("portal_id", "hh_vacancy_id", name="vacancy_portal_hh_key"),)
@@ -217,12 +223,15 @@ class Vacancy(SQLModel, table=True):
     area_name: str = Field(default="", max_length=255)
     archived: bool = False
     internship: bool = False
+    """Guessed from the vacancy's name and stored on every pass; nothing reads it yet (routing
+    rules are to use it)."""
     counters: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     """Last seen hh.ru ``counters``; a change means the negotiations must be read."""
     watermark_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """Newest negotiation ``updated_at`` fully processed (inclusive cursor)."""
+    """Newest negotiation ``updated_at`` fully processed (inclusive cursor). Not written yet:
+    always empty until the change tracking pages with it."""
     watermark_ids: list[Any] = Field(default_factory=list, sa_type=JSONType)
-    """Negotiation ids seen at exactly ``watermark_at`` (the boundary)."""
+    """Negotiation ids seen at exactly ``watermark_at`` (the boundary). Not written yet."""
     last_full_read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

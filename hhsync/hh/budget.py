@@ -29,7 +29,7 @@ class Priority(IntEnum):
     """Who is served first when requests wait: lower values first."""
 
     INCREMENTAL = 0  # new responses of a regular pass: the latency goal depends on them
-    BACKFILL = 1  # initial import and reconciliation: throughput, not latency
+    BACKFILL = 1  # meant for the initial import and reconciliation; no pass asks for it yet
 
 
 class TokenBucket:

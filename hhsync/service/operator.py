@@ -7,6 +7,7 @@ resync and a retry run the ordinary engine pass (``run_pass``) under a lease of 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -18,19 +19,22 @@ from hhsync.db import portals
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import Negotiation, Portal, PortalStatus, SyncStatus
+from hhsync.errors import Fatal
 from hhsync.service.exclusive import run_leased
 from hhsync.service.health import HealthRecorder
 from hhsync.sync.context import SyncContext, default_instance_id
 from hhsync.sync.engine import PassReport, run_pass
+from hhsync.sync.options import PassOptions
 from hhsync.sync.progress import PassProgress
 
 
-class NoSuchPortal(LookupError):
-    """The operator named a portal id that does not exist."""
+class NoSuchPortal(Fatal):
+    """The operator named a portal id that does not exist (the message is the id)."""
 
 
-class WrongStatus(RuntimeError):
-    """The portal is not in a status the operator's command applies to (it says which)."""
+class WrongStatus(Fatal):
+    """The portal is not in a status the operator's command applies to (it says which); asking
+    again will not help until its status changes."""
 
 
 MIN_POLL_INTERVAL_S = 5.0
@@ -119,11 +123,8 @@ async def one_pass(
     database: Database,
     cipher: TokenCipher,
     portal_id: int,
+    options: PassOptions,
     *,
-    force: bool,
-    dry_run: bool = False,
-    only_vacancies: list[str] | None = None,
-    since: datetime | None = None,
     progress: PassProgress | None = None,
     before: Callable[[], Awaitable[object]] | None = None,
 ) -> PassReport:
@@ -131,8 +132,9 @@ async def one_pass(
 
     A real pass leases the portal first (PortalBusy if a daemon holds it) and keeps the lease
     while it runs; ``before`` runs once the lease is ours. A dry run writes nothing, so it needs
-    no lease and never makes a daemon wait.
+    no lease and never makes a daemon wait. ``options.lease_owner`` is this process's own.
     """
+    dry_run = options.dry_run
     async with database.session() as session:
         if await portals.get_portal(session, portal_id) is None:
             raise NoSuchPortal(portal_id)
@@ -141,16 +143,9 @@ async def one_pass(
     async def work() -> PassReport:
         if before is not None:
             await before()
-        report = await run_pass(
-            ctx,
-            portal_id,
-            force=force,
-            dry_run=dry_run,
-            only_vacancies=only_vacancies,
-            since=since,
-            progress=progress,
-            lease_owner=None if dry_run else ctx.instance_id,
-        )
+        owner = None if dry_run else ctx.instance_id
+        leased = dataclasses.replace(options, lease_owner=owner)
+        report = await run_pass(ctx, portal_id, leased, progress=progress)
         if not dry_run:  # the daemon's next pass must see what this one found
             recorder = HealthRecorder(ctx.database, ctx.clock, ctx.metrics)
             await recorder.passed(report, lease_owner=ctx.instance_id)

@@ -6,8 +6,9 @@ PostgreSQL in lock-step (Home Assistant's coordinator does the same):
 
 * the *claim tick* leases at most as many due portals as there are free pass slots
   (``sync.max_concurrent_passes``) and starts each pass as a named task;
-* the *heartbeat* renews this instance's leases every ``lease_ttl_s / 3``; a pass whose lease was
-  lost (it expired, maybe to another instance) is cancelled before it writes more.
+* the *heartbeat* beats this instance's :class:`~hhsync.service.lease_keeper.LeaseKeeper` every
+  ``lease_ttl_s / 3``: leases are renewed, and a pass whose lease was lost (it expired, maybe to
+  another instance) is cancelled before it writes more.
 
 A finished pass records its verdict on the portal's health (``service.health``: one log line when
 a portal starts failing, one when it recovers, none in between) and gives its portal back with
@@ -32,15 +33,15 @@ from hhsync.db.tables import PortalStatus, RunStatus
 from hhsync.log import bound, get_logger
 from hhsync.metrics import Metrics
 from hhsync.service.health import HealthRecorder
+from hhsync.service.lease_keeper import LeaseKeeper
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import PassReport, run_pass
+from hhsync.sync.options import PassOptions
 
 EVENT_CLAIMED: Final = "scheduler.claimed"
 EVENT_PASS_CRASHED: Final = "scheduler.pass_crashed"  # noqa: S105 - an event name
-EVENT_LEASE_LOST: Final = "scheduler.lease_lost"
 EVENT_RELEASE_FAILED: Final = "scheduler.release_failed"
 EVENT_TICK_FAILED: Final = "scheduler.tick_failed"
-EVENT_HEARTBEAT_FAILED: Final = "scheduler.heartbeat_failed"
 
 EVENT_STOP_STUCK: Final = "scheduler.stop_stuck"
 CANCEL_GRACE_S: Final = 5.0
@@ -66,11 +67,6 @@ class Slot:
 
     portal_id: int
     task: asyncio.Task[None]
-    renewed_at: float
-    """When the lease was last claimed or renewed (monotonic seconds)."""
-    lost: bool = False
-    releasing: bool = False
-    """The pass is over and its lease is being handed back: no more heartbeats for it."""
 
 
 @dataclass
@@ -97,8 +93,8 @@ class PassScheduler:
         sync = ctx.settings.sync
         self._max_passes = sync.max_concurrent_passes
         self._slots_free = asyncio.Semaphore(self._max_passes)
-        self._ttl_s = sync.lease_ttl_s
-        self._beat_s = self._ttl_s / 3
+        self.keeper = LeaseKeeper(ctx.database, ctx.clock, ctx.instance_id, sync.lease_ttl_s)
+        """Renews the leases of running passes and cancels a pass whose lease was lost."""
         self._tick_s = tick_s if tick_s is not None else tick_interval_s(sync.poll_interval_s)
         self._slots: dict[int, Slot] = {}
         self._claiming = False
@@ -136,7 +132,7 @@ class PassScheduler:
             next_run_time=self._ctx.clock.now(),
             **common,
         )
-        heartbeat_s = self._beat_s
+        heartbeat_s = self.keeper.beat_s
         self._scheduler.add_job(
             self.heartbeat,
             id=HEARTBEAT_JOB,
@@ -182,7 +178,7 @@ class PassScheduler:
         try:
             async with self._ctx.database.session() as session:
                 claimed = await leases.claim_due_portals(
-                    session, self.owner, now, self._ttl_s, free
+                    session, self.owner, now, self.keeper.ttl_s, free
                 )
         except Exception as exc:  # noqa: BLE001 - a tick must survive a database hiccup
             log.warning(EVENT_TICK_FAILED, error=str(exc))
@@ -191,41 +187,15 @@ class PassScheduler:
             log.info(EVENT_CLAIMED, portals=claimed, owner=self.owner)
         for portal_id in claimed:
             task = asyncio.create_task(self._pass(portal_id), name=f"pass:portal-{portal_id}")
-            self._slots[portal_id] = Slot(portal_id, task, self._ctx.clock.monotonic())
+            self._slots[portal_id] = Slot(portal_id, task)
+            self.keeper.keep(portal_id, task)
         return claimed
 
     async def heartbeat(self) -> list[int]:
         """Renew the leases of running passes; cancel those whose lease was lost."""
-        held = [p for p, slot in self._slots.items() if not slot.releasing]
-        if not held:
-            await self._export_gauges()
-            return []
-        now, monotonic = self._ctx.clock.now(), self._ctx.clock.monotonic()
-        try:
-            async with self._ctx.database.session() as session:
-                kept = set(await leases.heartbeat(session, self.owner, held, now, self._ttl_s))
-        except Exception as exc:  # noqa: BLE001 - the next beat retries; the TTL has slack
-            log.warning(EVENT_HEARTBEAT_FAILED, error=str(exc))
-            # A lease that may expire before the next beat is given up now, even without an
-            # answer from the database: another instance may take the portal once it expires.
-            kept = {
-                portal_id
-                for portal_id in held
-                if portal_id in self._slots
-                and monotonic - self._slots[portal_id].renewed_at < self._ttl_s - self._beat_s
-            }
-        else:
-            for portal_id in kept:
-                if portal_id in self._slots:
-                    self._slots[portal_id].renewed_at = monotonic
-        for portal_id in held:
-            slot = self._slots.get(portal_id)
-            if portal_id not in kept and slot is not None and not slot.task.done():
-                log.warning(EVENT_LEASE_LOST, portal=portal_id, owner=self.owner)
-                slot.lost = True
-                slot.task.cancel()
+        kept = await self.keeper.beat()
         await self._export_gauges()
-        return sorted(kept)
+        return kept
 
     async def wait_passes(self, timeout_s: float) -> None:
         """Let running passes finish for up to ``timeout_s``, then cancel the rest and wait."""
@@ -247,8 +217,10 @@ class PassScheduler:
         if self._releases:  # hand-backs of finished passes that a stop interrupted
             await asyncio.wait(set(self._releases))
         for portal_id in list(self._slots):
-            slot = self._slots.pop(portal_id)
-            if not slot.lost:
+            del self._slots[portal_id]
+            lost = self.keeper.is_lost(portal_id)
+            self.keeper.forget(portal_id)
+            if not lost:
                 await self._release(portal_id, timedelta(0))
 
     async def _pass(self, portal_id: int) -> None:
@@ -259,7 +231,10 @@ class PassScheduler:
             async with self._slots_free:
                 with bound(portal=portal_id):
                     report = await run_pass(
-                        self._ctx, portal_id, stop=self._stopping, lease_owner=self.owner
+                        self._ctx,
+                        portal_id,
+                        PassOptions(lease_owner=self.owner),
+                        stop=self._stopping,
                     )
                     await self._health.passed(
                         report, lease_owner=self.owner, interrupted=self._stopping.is_set()
@@ -278,19 +253,22 @@ class PassScheduler:
                 log.debug(EVENT_PASS_CRASHED, portal=portal_id, error=str(exc))
         finally:
             slot = self._slots.get(portal_id)
+            lost = self.keeper.is_lost(portal_id)
             if cancelled:
-                # A lost lease frees its slot now; a stop's cancellation leaves the slot for
-                # release_all(), which gives the lease back.
-                if slot is not None and slot.lost:
+                # A lost lease frees its slot now; a stop's cancellation leaves the slot (and the
+                # lease, still renewed) for release_all(), which gives the lease back.
+                if slot is not None and lost:
                     del self._slots[portal_id]
+                    self.keeper.forget(portal_id)
             else:
                 self._metrics.pass_finished(outcome, self._ctx.clock.monotonic() - started)
+                # The pass is over: its lease is handed back (or was lost), no longer renewed.
+                self.keeper.forget(portal_id)
                 try:
-                    if slot is not None and not slot.lost:
+                    if slot is not None and not lost:
                         # The slot stays taken until the lease is back, so no new pass starts
                         # meanwhile; a stop arriving now must not leave the lease dangling, so
                         # the hand-back runs on and release_all() waits for it.
-                        slot.releasing = True
                         release = asyncio.create_task(self._release(portal_id, None))
                         self._releases.add(release)
                         release.add_done_callback(self._releases.discard)

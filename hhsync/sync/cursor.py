@@ -5,6 +5,11 @@ at exactly that instant (hh.ru timestamps have one-second resolution, so several
 one). Paging stops at the first page that reaches back to the watermark. A watermark never moves
 past the start of the pass that produced it (items stamped later may still be arriving), and it
 moves only when the pass read the collection to that point completely.
+
+Not wired yet: no pass reads or writes a watermark today (``Vacancy.watermark_at`` and
+``watermark_ids`` stay empty), and a vacancy whose counters changed has its negotiations listed in
+full. The change-tracking work is to page with :func:`page_reaches` and store :func:`promote`'s
+result in those columns.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from hhsync.hh.errors import HhError
 from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logger
 from hhsync.sync.actions import AddActivity, Anomaly, CreateEntity
 from hhsync.sync.context import SyncContext, start_counting
+from hhsync.sync.options import PassOptions
 from hhsync.sync.plan import Plan, plan
 from hhsync.sync.progress import PassProgress
 from hhsync.sync.reading import read_account
@@ -79,26 +80,18 @@ def plan_settings(prefs: PortalSettings | None) -> PlanSettings:
 async def run_pass(
     ctx: SyncContext,
     portal_id: int,
+    options: PassOptions = PassOptions(),  # noqa: B008 - frozen, so one shared default is safe
     *,
-    force: bool = False,
-    dry_run: bool = False,
-    only_vacancies: list[str] | None = None,
-    backfill: bool = False,
-    since: datetime | None = None,
     progress: PassProgress | None = None,
     stop: asyncio.Event | None = None,
-    lease_owner: str | None = None,
 ) -> PassReport:
-    """Sync one portal once.
+    """Sync one portal once, as ``options`` say (:class:`~hhsync.sync.options.PassOptions`).
 
-    ``dry_run`` reads hh.ru and plans, but writes nothing: neither to Bitrix24 nor to our database
-    (only a token refresh is stored, since hh.ru and Bitrix24 accept each refresh token once).
-    ``since`` limits the plan to negotiations hh.ru changed at or after that instant; everything
-    listed is still stored, so nothing seen is ever lost. ``progress`` is filled as the pass goes.
-    ``stop`` (a daemon shutting down) ends the pass at the next boundary — between vacancies,
-    accounts or CRM batches — with everything done so far recorded. ``lease_owner`` fences every
-    CRM write batch: it is sent only while that owner still holds the portal's lease.
+    ``progress`` is filled as the pass goes. ``stop`` (a daemon shutting down) ends the pass at the
+    next boundary — between vacancies, accounts or CRM batches — with everything done so far
+    recorded.
     """
+    force, dry_run = options.force, options.dry_run
     counts = start_counting()
     now = ctx.clock.now()
     report = PassReport(portal_id)
@@ -136,14 +129,9 @@ async def run_pass(
                 settings,
                 report,
                 now,
-                force,
-                dry_run,
-                only_vacancies,
-                backfill,
-                since,
+                options,
                 progress or PassProgress(writes=report.writes),
                 stop or asyncio.Event(),
-                lease_owner,
             )
             try:
                 await _sync_accounts(scope, portal, linked)
@@ -189,14 +177,9 @@ class _Pass:
     settings: PlanSettings
     report: PassReport
     now: datetime
-    force: bool
-    dry_run: bool
-    only_vacancies: list[str] | None
-    backfill: bool
-    since: datetime | None
+    options: PassOptions
     progress: PassProgress
     stop: asyncio.Event
-    lease_owner: str | None
 
     def stopped(self) -> bool:
         """Whether to end here; says so once in the report (the next pass carries on)."""
@@ -216,7 +199,7 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
     bitrix = ctx.bitrix_client(portal)
     try:
         key = (portal.id, scope.settings.entity_type.value)
-        if not scope.dry_run and key not in ctx.prepared_portals:
+        if not scope.options.dry_run and key not in ctx.prepared_portals:
             await ensure_user_fields(bitrix, entity_kind(scope.settings.entity_type))
             ctx.prepared_portals.add(key)
         for account in linked:
@@ -237,7 +220,7 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
         report.errors.append(f"Bitrix24: {exc}")
         # Not a warning each pass: the portal's health says it once per streak (sync/health.py).
         log.debug("sync.portal_error", error=str(exc))
-    except leases.LeaseExpired as exc:
+    except leases.LeaseLost as exc:
         report.status = RunStatus.FAILED
         report.errors.append(str(exc))
         log.warning("sync.lease_expired", error=str(exc))
@@ -259,7 +242,8 @@ async def _sync_account(
     if account.id is None:
         raise ValueError("the account must be stored")
     ctx, report = scope.ctx, scope.report
-    hh = ctx.hh_client(account, Priority.BACKFILL if scope.backfill else Priority.INCREMENTAL)
+    options = scope.options
+    hh = ctx.hh_client(account, Priority.BACKFILL if options.backfill else Priority.INCREMENTAL)
     try:
         reading = await read_account(
             ctx.database,
@@ -268,9 +252,9 @@ async def _sync_account(
             include_archived=scope.prefs.import_archived,
             reconcile_s=ctx.settings.sync.reconcile_period_s,
             now=scope.now,
-            force=scope.force,
-            only_vacancies=scope.only_vacancies,
-            store=not scope.dry_run,
+            force=options.force,
+            only_vacancies=options.only_vacancies,
+            store=not options.dry_run,
             progress=scope.progress,
             stop=scope.stop,
         )
@@ -294,15 +278,15 @@ async def _sync_account(
             hh_account_id=account.id,
         )
     remote = reading.snapshot
-    if scope.since is not None:
-        remote, stored = remote.updated_since(scope.since), stored.updated_since(scope.since)
-    the_plan = plan(remote, stored, scope.settings, scope.now, force=scope.force)
+    if options.since is not None:
+        remote, stored = remote.updated_since(options.since), stored.updated_since(options.since)
+    the_plan = plan(remote, stored, scope.settings, scope.now, force=options.force)
     scope.progress.negotiations_planned += len({a.hh_id for a in the_plan.actions})
     report.planned.append(the_plan)
     report.anomalies.extend(the_plan.anomalies)
     for anomaly in the_plan.anomalies:
         log.warning("sync.anomaly", vacancy=anomaly.vacancy_hh_id, reason=anomaly.reason)
-    if scope.dry_run or not the_plan.actions:
+    if options.dry_run or not the_plan.actions:
         return
     writer = Writer(
         database=ctx.database,
@@ -343,7 +327,7 @@ async def _sync_account(
 
 
 def _lease_fence(scope: _Pass, portal_id: int) -> Fence | None:
-    owner = scope.lease_owner
+    owner = scope.options.lease_owner
     if owner is None:
         return None
 
@@ -353,7 +337,7 @@ def _lease_fence(scope: _Pass, portal_id: int) -> Fence | None:
 
     async def fence(session: AsyncSession) -> None:
         if not await leases.holds(session, owner, portal_id, scope.ctx.clock.now() + margin):
-            raise leases.LeaseExpired(
+            raise leases.LeaseLost(
                 f"portal {portal_id}: the lease of {owner} ended before a CRM write; the pass"
                 " stopped there and the lease's next holder carries on"
             )

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from hhsync.db.tables import EntityType, NegotiationKind
+from hhsync.errors import Skippable
 from hhsync.hh.models import Contact, Resume, ShortResume
 
 ORIGINATOR_ID: Final = "hhsync"
@@ -69,8 +70,9 @@ _TAG = re.compile(r"<[^>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 
 
-class MappingError(ValueError):
-    """A response that cannot be turned into valid CRM fields; the text says why."""
+class MappingError(Skippable):
+    """A response that cannot be turned into valid CRM fields; the text says why. Only that
+    response is held back (failed, retried later); the pass goes on with the others."""
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The planner: hh.ru's side + our stored side + settings → the actions of one pass. Pure.
 
 No I/O and no clock: ``now`` is an argument. Every branch below names the case it covers. The plan
-never deletes anything (hh.ru lists are partial by design: paging stops at watermarks and only
-changed vacancies are read), so a negotiation missing from the snapshot is simply left alone.
+never deletes anything (hh.ru's side is partial by design: only changed vacancies are read, and
+hh.ru caps how deep a list pages), so a negotiation missing from the snapshot is simply left alone.
 """
 
 from __future__ import annotations

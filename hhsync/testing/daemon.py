@@ -39,8 +39,8 @@ def daemon_env(the_world: World, db_url: str, **extra: str) -> dict[str, str]:
         "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
         "HHSYNC_BITRIX__REQUESTS_PER_S": "100",
         "HHSYNC_HH__REQUESTS_PER_S": "100",
-        "HHSYNC_SYNC__LEASE_TTL_S": "6",
-        # A lease of 6 s fits requests of at most 2 s; the sandbox portal answers well within
+        "HHSYNC_SYNC__LEASE_TTL_S": "8",
+        # A lease of 8 s fits requests of at most 2 s; the sandbox portal answers well within
         # them and never runs a request past 3 s, so a lost answer is looked up 12 s later.
         "HHSYNC_BITRIX__REQUEST_TIMEOUT_S": "2",
         "HHSYNC_BITRIX__REQUEST_CUTOFF_S": "3",

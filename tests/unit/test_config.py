@@ -183,8 +183,8 @@ def test_a_lease_too_short_for_the_bitrix_request_timeout_is_refused() -> None:
     assert "sync.lease_ttl_s (10 s) is too short for bitrix.request_timeout_s (30 s)" in str(
         refused.value
     )
-    assert "at least 48 s" in str(refused.value)
+    assert "at least 64 s" in str(refused.value)
     fits = load_settings(
-        environ={"HHSYNC_SYNC__LEASE_TTL_S": "10", "HHSYNC_BITRIX__REQUEST_TIMEOUT_S": "4"}
+        environ={"HHSYNC_SYNC__LEASE_TTL_S": "10", "HHSYNC_BITRIX__REQUEST_TIMEOUT_S": "3"}
     )
-    assert fits.bitrix.request_timeout_s == 4
+    assert fits.bitrix.request_timeout_s == 3

@@ -49,7 +49,7 @@ async def test_a_lost_lease_cancels_the_pass_and_the_new_holder_is_left_alone(
     bitrix = httpx.AsyncClient(base_url=bitrix_url, timeout=30)
     database = Database(db_url, pool_size=6)
     base = runner_settings(hh_url, db_url)
-    # A slow hh.ru keeps the import going for many heartbeats (every lease_ttl_s / 3 = 2 s).
+    # A slow hh.ru keeps the import going for many heartbeats (every lease_ttl_s / 3).
     slow = base.model_copy(update={"hh": base.hh.model_copy(update={"requests_per_s": 6.0})})
     runner = Runner(slow, database, cipher, instance_id="loser", serve_web=False, tick_s=0.2)
     stop = asyncio.Event()

@@ -24,6 +24,7 @@ from hhsync.db.tables import SyncStatus
 from hhsync.service.status import portal_views
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
+from hhsync.sync.options import PassOptions
 from hhsync.testing.world import World
 
 SLOW_BATCH_S = 2.5
@@ -121,7 +122,9 @@ async def test_a_pass_cancelled_under_a_running_batch_leaves_its_lease_holder_no
     slow_down_next_create_batch(world)
     async with world.ctx.database.session() as session:
         assert await leases.claim_portal(session, "alpha", world.portal_id, world.clock.now(), 60)
-    interrupted = asyncio.create_task(run_pass(impatient, world.portal_id, lease_owner="alpha"))
+    interrupted = asyncio.create_task(
+        run_pass(impatient, world.portal_id, PassOptions(lease_owner="alpha"))
+    )
     while len([s for s, _ in (await rows(world)).values() if s == "in_flight"]) < 16:  # noqa: ASYNC110 - polling the database, nothing to wait on
         await asyncio.sleep(0.02)  # the slow batch has been sent
     interrupted.cancel()
@@ -140,14 +143,14 @@ async def test_a_pass_cancelled_under_a_running_batch_leaves_its_lease_holder_no
         instance_id="beta",
     )
     try:
-        taken_over = await run_pass(beta, world.portal_id, lease_owner="beta")
+        taken_over = await run_pass(beta, world.portal_id, PassOptions(lease_owner="beta"))
         assert taken_over.writes.created == 8  # only the batch that never went
         assert taken_over.writes.adopted == 0
         await wait_for_leads(world, world.hh_negotiations())
         world.wait_out_in_flight(beta)
         async with world.ctx.database.session() as session:
             await leases.heartbeat(session, "beta", [world.portal_id], world.clock.now(), 60)
-        settled = await run_pass(beta, world.portal_id, lease_owner="beta")
+        settled = await run_pass(beta, world.portal_id, PassOptions(lease_owner="beta"))
         assert settled.writes.adopted == 16
     finally:
         await beta.aclose()

@@ -14,6 +14,7 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from hhsync.db import accounts, leases, portals, state
+from hhsync.db.leases import LeaseLost
 from hhsync.db.tables import (
     AuditEvent,
     Negotiation,
@@ -24,11 +25,12 @@ from hhsync.db.tables import (
     SyncStatus,
     Vacancy,
 )
-from hhsync.service.exclusive import LeaseLost, PortalBusy, run_leased
+from hhsync.service.exclusive import PortalBusy, run_leased
 from hhsync.service.operator import WrongStatus, one_pass, set_paused
 from hhsync.sync.actions import CreateEntity
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
+from hhsync.sync.options import PassOptions
 from hhsync.sync.progress import PassProgress
 from hhsync.testing.world import World
 
@@ -57,7 +59,7 @@ async def listed_updated_at(world: World) -> dict[str, datetime]:
 async def test_a_dry_run_plans_the_import_and_writes_nothing_anywhere(world: World) -> None:
     expected = world.hh_negotiations()
     before = await row_counts(world)
-    report = await run_pass(world.ctx, world.portal_id, force=True, dry_run=True)
+    report = await run_pass(world.ctx, world.portal_id, PassOptions(force=True, dry_run=True))
     creates = [a for p in report.planned for a in p.actions if isinstance(a, CreateEntity)]
     assert len({a.hh_id for a in creates}) == expected
     assert report.run_id is None
@@ -66,7 +68,7 @@ async def test_a_dry_run_plans_the_import_and_writes_nothing_anywhere(world: Wor
     assert report.bitrix_requests == 0
 
     # The real pass afterwards imports exactly what the dry run planned.
-    real = await run_pass(world.ctx, world.portal_id, force=True)
+    real = await run_pass(world.ctx, world.portal_id, PassOptions(force=True))
     assert {lead["ORIGIN_ID"] for lead in world.entities("lead")} == {a.hh_id for a in creates}
     assert real.writes.created == expected
 
@@ -80,10 +82,12 @@ async def test_since_limits_a_forced_pass_and_keeps_the_older_responses_for_late
     recent = {hh_id for hh_id, at in stamps.items() if at >= since}
     assert 0 < len(recent) < len(stamps)
 
-    planned = await run_pass(world.ctx, world.portal_id, force=True, dry_run=True, since=since)
+    planned = await run_pass(
+        world.ctx, world.portal_id, PassOptions(force=True, dry_run=True, since=since)
+    )
     assert {a.hh_id for p in planned.planned for a in p.actions} == recent
 
-    narrowed = await run_pass(world.ctx, world.portal_id, force=True, since=since)
+    narrowed = await run_pass(world.ctx, world.portal_id, PassOptions(force=True, since=since))
     assert narrowed.writes.created == len(recent)
     assert {lead["ORIGIN_ID"] for lead in world.entities("lead")} == recent
     async with world.ctx.database.session() as session:
@@ -118,7 +122,9 @@ async def test_an_operator_pass_holds_the_lease_and_gives_the_portal_back(world:
             live = await leases.lease_holders(session, world.clock.now())
             seen_holders.extend(x.owner for x in live if x.portal_id == world.portal_id)
 
-    report = await one_pass(settings, database, cipher, world.portal_id, force=True, before=before)
+    report = await one_pass(
+        settings, database, cipher, world.portal_id, PassOptions(force=True), before=before
+    )
     assert report.writes.created == world.hh_negotiations()
     assert len(seen_holders) == 1
     assert seen_holders[0].startswith("cli:")
@@ -135,10 +141,17 @@ async def test_an_operator_pass_refuses_a_portal_a_daemon_is_syncing(world: Worl
         assert await leases.claim_portal(
             session, "daemon-a:42", world.portal_id, world.clock.now(), 60
         )
-    with pytest.raises(PortalBusy, match="daemon-a:42"):
+    with pytest.raises(PortalBusy, match="daemon-a:42") as refused:
         await one_pass(
-            world.ctx.settings, world.ctx.database, world.ctx.cipher, world.portal_id, force=True
+            world.ctx.settings,
+            world.ctx.database,
+            world.ctx.cipher,
+            world.portal_id,
+            PassOptions(force=True),
         )
+    # Retriable: at the latest when the daemon's lease would run out unless renewed.
+    assert refused.value.retry_after_s is not None
+    assert 0 < refused.value.retry_after_s <= 60
     assert world.entities("lead") == []
     # A dry run writes nothing, so it needs no lease and is allowed meanwhile.
     dry = await one_pass(
@@ -146,21 +159,20 @@ async def test_an_operator_pass_refuses_a_portal_a_daemon_is_syncing(world: Worl
         world.ctx.database,
         world.ctx.cipher,
         world.portal_id,
-        force=True,
-        dry_run=True,
+        PassOptions(force=True, dry_run=True),
     )
     assert dry.planned
     assert dry.planned[0].actions
 
 
 def short_lease(world: World) -> SyncContext:
-    """The world's context with the shortest lease the settings allow (heartbeat every ~1.7 s)."""
+    """The world's context with a short lease (heartbeat every 2 s) and the requests it covers."""
     base = world.ctx.settings
     settings = base.model_copy(
         update={
-            "sync": base.sync.model_copy(update={"lease_ttl_s": 5}),
-            # the longest Bitrix24 request a 5 s lease covers (hhsync.deadlines)
-            "bitrix": base.bitrix.model_copy(update={"request_timeout_s": 1.3}),
+            "sync": base.sync.model_copy(update={"lease_ttl_s": 6}),
+            # the longest Bitrix24 request a 6 s lease covers (hhsync.deadlines)
+            "bitrix": base.bitrix.model_copy(update={"request_timeout_s": 1.0}),
         }
     )
     return SyncContext.create(
@@ -225,7 +237,7 @@ async def test_pause_and_resume_leave_a_parked_portal_parked(world: World) -> No
 
 async def test_a_pass_whose_lease_is_gone_writes_nothing_to_the_crm(world: World) -> None:
     expected = world.hh_negotiations()
-    fenced = await run_pass(world.ctx, world.portal_id, lease_owner="paused-vm:7")
+    fenced = await run_pass(world.ctx, world.portal_id, PassOptions(lease_owner="paused-vm:7"))
     assert fenced.status == RunStatus.FAILED
     assert any("ended before a CRM write" in e for e in fenced.errors)
     assert world.entities("lead") == []
@@ -238,5 +250,5 @@ async def test_a_pass_whose_lease_is_gone_writes_nothing_to_the_crm(world: World
         assert await leases.claim_portal(
             session, "paused-vm:7", world.portal_id, world.clock.now(), 60
         )
-    held = await run_pass(world.ctx, world.portal_id, lease_owner="paused-vm:7")
+    held = await run_pass(world.ctx, world.portal_id, PassOptions(lease_owner="paused-vm:7"))
     assert held.writes.created == expected

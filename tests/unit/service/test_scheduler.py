@@ -18,7 +18,7 @@ from hhsync.config import load_settings
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.metrics import Metrics
-from hhsync.service.scheduler import PassScheduler, Slot
+from hhsync.service.scheduler import PassScheduler
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import PassReport
 from hhsync.testing.server import free_port
@@ -53,19 +53,21 @@ async def offline() -> AsyncIterator[Offline]:
 async def test_a_whole_ttl_without_a_renewal_cancels_the_pass_a_shorter_gap_does_not(
     offline: Offline,
 ) -> None:
-    scheduler, now = offline.scheduler, offline.clock.monotonic()
+    scheduler, clock = offline.scheduler, offline.clock
     stale = asyncio.create_task(asyncio.Event().wait())
     fresh = asyncio.create_task(asyncio.Event().wait())
-    scheduler._slots[1] = Slot(1, stale, renewed_at=now - offline.ttl_s)
-    scheduler._slots[2] = Slot(2, fresh, renewed_at=now - offline.ttl_s / 3)
+    scheduler.keeper.keep(1, stale)
+    clock.advance(offline.ttl_s * 2 / 3)
+    scheduler.keeper.keep(2, fresh)
+    clock.advance(offline.ttl_s / 3)  # stale: a whole TTL since its claim; fresh: a third
     try:
         kept = await scheduler.heartbeat()
         await asyncio.wait({stale}, timeout=5)
         assert kept == [2]
         assert stale.cancelled()
-        assert scheduler._slots[1].lost
+        assert scheduler.keeper.is_lost(1)
         assert not fresh.done()
-        assert not scheduler._slots[2].lost
+        assert not scheduler.keeper.is_lost(2)
     finally:
         fresh.cancel()
 
