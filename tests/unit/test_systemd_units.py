@@ -1,7 +1,7 @@
 """The shipped systemd units: systemd itself accepts them, and they say what the service needs.
 
 ``systemd-analyze verify`` is the authority where it exists; the configparser checks pin the
-directives hhsync depends on (notify protocol, credentials by the names config.py reads, the
+directives hhsync depends on (notify protocol, credentials by the names hhsync.config reads, the
 state directory, hardening) everywhere, including machines without systemd.
 """
 
@@ -167,7 +167,7 @@ def test_service_loads_the_secrets_config_reads_by_name(service: Unit, migrate: 
 
 
 def test_env_example_holds_only_real_settings(tmp_path: Path) -> None:
-    """Every variable in the example, commented-out ones included, is accepted by config.py."""
+    """Every variable in the example, commented-out ones included, is accepted by hhsync.config."""
     environ: dict[str, str] = {}
     for raw in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
         line = raw.lstrip("# ").strip()

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from hhsync.sandbox.bitrix.admin import admin_context
+from hhsync.sandbox.bitrix.admin_inspect import admin_context
 from hhsync.sandbox.bitrix.crm import render
 from hhsync.sandbox.bitrix.http import base_url
 from hhsync.sandbox.bitrix.install import app_sid, iframe_form, iframe_query
