@@ -19,6 +19,16 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from hhsync.clock import utc
+from hhsync.kinds import (
+    AccountStatus,
+    EntityType,
+    HealthState,
+    NegotiationKind,
+    PortalStatus,
+    RunStatus,
+    StageMode,
+    SyncStatus,
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -45,73 +55,6 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 def _checked(column: str, enum: type[StrEnum]) -> CheckConstraint:
     values = ", ".join(f"'{member.value}'" for member in enum)
     return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
-
-
-class PortalStatus(StrEnum):
-    """Whether a portal is polled."""
-
-    ACTIVE = "active"
-    PAUSED = "paused"  # an operator paused it
-    NEEDS_REAUTH = "needs_reauth"  # Bitrix24 tokens cannot be refreshed
-    UNINSTALLED = "uninstalled"  # the app was removed from the portal
-
-
-class AccountStatus(StrEnum):
-    """Whether an hh.ru account is polled."""
-
-    ACTIVE = "active"
-    PAUSED = "paused"
-    NEEDS_REAUTH = "needs_reauth"  # token revoked, password changed, access withdrawn
-
-
-class EntityType(StrEnum):
-    """The CRM entity a negotiation becomes."""
-
-    LEAD = "lead"
-    DEAL = "deal"
-
-
-class StageMode(StrEnum):
-    """Simple: one stage for responses, one for invitations. Extended: one per employer state."""
-
-    SIMPLE = "simple"
-    EXTENDED = "extended"
-
-
-class NegotiationKind(StrEnum):
-    """hh.ru's two ways a negotiation starts."""
-
-    RESPONSE = "response"  # the applicant responded to a vacancy
-    INVITATION = "invitation"  # the employer invited the applicant
-
-
-class SyncStatus(StrEnum):
-    """Where a negotiation stands on its way to the CRM."""
-
-    PENDING = "pending"  # seen on hh.ru, not yet in the CRM
-    # A create (or an activity-only add) was sent and its outcome is not yet recorded: the next
-    # pass looks the entity or activity up by its origin before sending anything again.
-    IN_FLIGHT = "in_flight"
-    SYNCED = "synced"  # the CRM entity exists and reflects the last hh.ru state we saw
-    FAILED = "failed"  # the last attempt failed; last_error says why, next_retry_at says when
-
-
-class RunStatus(StrEnum):
-    """Outcome of one sync pass."""
-
-    RUNNING = "running"
-    OK = "ok"
-    PARTIAL = "partial"  # some negotiations failed; they are kept for retry
-    FAILED = "failed"
-
-
-class HealthState(StrEnum):
-    """A portal's health as its passes show it (``hhsync.sync.health`` decides the changes)."""
-
-    UNKNOWN = "unknown"  # no pass recorded yet
-    OK = "ok"
-    FAILING = "failing"  # its latest passes failed
-    PARKED = "parked"  # Bitrix24 needs re-authorisation: no passes until then
 
 
 class Portal(SQLModel, table=True):
@@ -363,3 +306,27 @@ class PortalLease(SQLModel, table=True):
     claimed_at: datetime = Field(sa_type=UTCDateTime)
     heartbeat_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+# The shared vocabularies are re-exported for the database layer's callers.
+__all__ = [
+    "AccountStatus",
+    "AuditEvent",
+    "EntityType",
+    "HealthState",
+    "HhAccount",
+    "JSONType",
+    "Negotiation",
+    "NegotiationKind",
+    "Portal",
+    "PortalHealth",
+    "PortalLease",
+    "PortalSettings",
+    "PortalStatus",
+    "RunStatus",
+    "StageMode",
+    "SyncRun",
+    "SyncStatus",
+    "UTCDateTime",
+    "Vacancy",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hhsync.db.tables import EntityType, NegotiationKind
+from hhsync.kinds import EntityType, NegotiationKind
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from hhsync.db.tables import HealthState, PortalStatus, RunStatus
+from hhsync.kinds import HealthState, PortalStatus, RunStatus
 
 EVENT_FAILING: Final = "portal.health_failing"
 EVENT_RECOVERED: Final = "portal.health_recovered"

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from hhsync.db.tables import EntityType, NegotiationKind
 from hhsync.errors import Skippable
 from hhsync.hh.models import Contact, Resume, ShortResume
+from hhsync.kinds import EntityType, NegotiationKind
 
 ORIGINATOR_ID: Final = "hhsync"
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from hhsync.db.tables import NegotiationKind, SyncStatus
+from hhsync.kinds import NegotiationKind, SyncStatus
 from hhsync.sync.actions import (
     Action,
     AddActivity,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hhsync.db.tables import NegotiationKind, StageMode
+from hhsync.kinds import NegotiationKind, StageMode
 from hhsync.sync.snapshot import PlanSettings
 
 

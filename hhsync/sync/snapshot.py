@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
+from hhsync.kinds import EntityType, NegotiationKind, StageMode, SyncStatus
 
 
 @dataclass(frozen=True)
