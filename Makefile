@@ -22,10 +22,11 @@ test: install ## the whole suite on real PostgreSQL (started or installed if mis
 	bash scripts/ensure_postgres.sh
 	$(BIN)/pytest
 
-lint: install ## ruff + mypy --strict
+lint: install ## ruff (incl. the banned clock calls) + mypy --strict + the import contracts
 	$(BIN)/ruff check hhsync tests scripts
 	$(BIN)/ruff format --check hhsync tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install ## benchmarks against the limits in ARCHITECTURE.md; figures go to BENCHMARKS.md
 	@ls scripts/bench_*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 1; }

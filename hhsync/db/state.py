@@ -21,7 +21,7 @@ from hhsync.db.tables import (
     SyncStatus,
     Vacancy,
 )
-from hhsync.sync.snapshot import RemoteNegotiation, StoredNegotiation, StoredState
+from hhsync.snapshot import RemoteNegotiation, StoredNegotiation, StoredState
 
 
 async def get_vacancy(session: AsyncSession, portal_id: int, hh_vacancy_id: str) -> Vacancy | None:

@@ -34,13 +34,13 @@ from hhsync.errors import NeedsReauth
 from hhsync.hh.budget import Priority
 from hhsync.hh.errors import HhError
 from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logger
+from hhsync.snapshot import PlanSettings
 from hhsync.sync.actions import AddActivity, Anomaly, CreateEntity
 from hhsync.sync.context import SyncContext, start_counting
 from hhsync.sync.options import PassOptions
 from hhsync.sync.plan import Plan, plan
 from hhsync.sync.progress import PassProgress
 from hhsync.sync.reading import read_account
-from hhsync.sync.snapshot import PlanSettings
 from hhsync.sync.userfields import ensure_user_fields
 from hhsync.sync.writing import Fence, Update, WriteFigures, Writer, entity_kind
 

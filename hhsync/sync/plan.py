@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hhsync.kinds import NegotiationKind, SyncStatus
+from hhsync.snapshot import (
+    PlanSettings,
+    RemoteNegotiation,
+    RemoteSnapshot,
+    StoredNegotiation,
+    StoredState,
+)
 from hhsync.sync.actions import (
     Action,
     AddActivity,
@@ -22,13 +29,6 @@ from hhsync.sync.actions import (
     UpdateHhStatus,
 )
 from hhsync.sync.routing import stage_for, state_has_own_stage
-from hhsync.sync.snapshot import (
-    PlanSettings,
-    RemoteNegotiation,
-    RemoteSnapshot,
-    StoredNegotiation,
-    StoredState,
-)
 
 # A fully read vacancy that suddenly shows nothing while we stored at least this many negotiations
 # of it looks like an hh.ru or access problem, not like reality (vdirsyncer's empty-side guard).

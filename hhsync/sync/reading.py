@@ -18,9 +18,9 @@ from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
 from hhsync.hh.client import HhClient, Listing
 from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
+from hhsync.snapshot import RemoteNegotiation, RemoteSnapshot
 from hhsync.sync.changes import VacancySeen, vacancies_to_read
 from hhsync.sync.progress import PassProgress
-from hhsync.sync.snapshot import RemoteNegotiation, RemoteSnapshot
 
 INTERNSHIP_MARKERS = ("стаж", "intern", "практик")
 

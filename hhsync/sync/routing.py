@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hhsync.kinds import NegotiationKind, StageMode
-from hhsync.sync.snapshot import PlanSettings
+from hhsync.snapshot import PlanSettings
 
 
 def stage_for(settings: PlanSettings, kind: NegotiationKind, employer_state: str) -> str | None:

@@ -14,9 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from hhsync.clock import SystemClock
 from hhsync.db.crypto import TokenCipher
 from hhsync.testing.server import free_port
 from hhsync.testing.world import World
+
+_CLOCK = SystemClock()  # waits are bounded by real time
 
 TOKEN_KEY: Final = TokenCipher.generate_key()
 """The key every daemon subprocess of this process is given."""
@@ -65,8 +68,8 @@ def wait_for(condition: Callable[[], bool], what: str, limit_s: float = 60.0) ->
     Raises:
         AssertionError: ``condition()`` still false after ``limit_s`` seconds.
     """
-    deadline = time.monotonic() + limit_s
+    deadline = _CLOCK.monotonic() + limit_s
     while not condition():
-        if time.monotonic() > deadline:
+        if _CLOCK.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.2)

@@ -11,6 +11,10 @@ from typing import Any
 
 import uvicorn
 
+from hhsync.clock import SystemClock
+
+_CLOCK = SystemClock()  # waits are bounded by real time
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on right now."""
@@ -36,9 +40,9 @@ def serve(app: Any, host: str = "127.0.0.1", port: int | None = None) -> Iterato
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn:{chosen}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = _CLOCK.monotonic() + 10
     while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
+        if not thread.is_alive() or _CLOCK.monotonic() > deadline:
             raise RuntimeError(f"test server on {host}:{chosen} did not start")
         time.sleep(0.01)
     try:

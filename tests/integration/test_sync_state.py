@@ -11,7 +11,7 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import EntityType, NegotiationKind, SyncStatus
 from hhsync.db.tokens import TokenPair
-from hhsync.sync.snapshot import RemoteNegotiation
+from hhsync.snapshot import RemoteNegotiation
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

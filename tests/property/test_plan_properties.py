@@ -14,6 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
+from hhsync.snapshot import (
+    PlanSettings,
+    RemoteNegotiation,
+    RemoteSnapshot,
+    StoredNegotiation,
+    StoredState,
+)
 from hhsync.sync.actions import (
     Action,
     AddActivity,
@@ -23,13 +30,6 @@ from hhsync.sync.actions import (
     UpdateHhStatus,
 )
 from hhsync.sync.plan import plan
-from hhsync.sync.snapshot import (
-    PlanSettings,
-    RemoteNegotiation,
-    RemoteSnapshot,
-    StoredNegotiation,
-    StoredState,
-)
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 STATES = [

@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
-from hhsync.sync.actions import AddActivity, CreateEntity, MoveStage, Relink, UpdateHhStatus
-from hhsync.sync.plan import SUSPICIOUS_EMPTY_MIN, plan
-from hhsync.sync.snapshot import (
+from hhsync.snapshot import (
     PlanSettings,
     RemoteNegotiation,
     RemoteSnapshot,
     StoredNegotiation,
     StoredState,
 )
+from hhsync.sync.actions import AddActivity, CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.plan import SUSPICIOUS_EMPTY_MIN, plan
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
