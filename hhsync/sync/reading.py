@@ -57,6 +57,7 @@ def to_remote(negotiation: Negotiation, vacancy_hh_id: str) -> RemoteNegotiation
         created_at=negotiation.created_at,
         updated_at=negotiation.updated_at,
         resume_id=negotiation.resume.id if negotiation.resume else None,
+        employer_state_name=negotiation.employer_state.name if negotiation.employer_state else None,
     )
 
 
