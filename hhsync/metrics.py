@@ -162,7 +162,7 @@ class Metrics:
         self.responses_synced.inc(count)
 
     def response_failed(self, reason: str, count: int = 1) -> None:
-        """Count responses that failed to sync, by why (``writing.FailureKind``)."""
+        """Count responses that failed to sync, by why (``sync.apply.outcomes.FailureKind``)."""
         self.responses_failed.labels(reason).inc(count)
 
     def hh_request(self, status_code: int | None) -> None:

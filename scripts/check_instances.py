@@ -36,7 +36,7 @@ from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import SyncRun
-from hhsync.deadlines import longest_request_timeout_s
+from hhsync.model.deadlines import longest_request_timeout_s
 from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
@@ -124,7 +124,7 @@ async def check(args: argparse.Namespace) -> int:
                     "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
                     "HHSYNC_SYNC__POLL_INTERVAL_S": str(args.interval),
                     "HHSYNC_SYNC__LEASE_TTL_S": str(args.ttl),
-                    # The longest Bitrix24 request a lease of this TTL covers (hhsync.deadlines).
+                    # The longest Bitrix24 request a lease of this TTL covers (model/deadlines.py).
                     "HHSYNC_BITRIX__REQUEST_TIMEOUT_S": str(request_timeout_s),
                     "HHSYNC_SYNC__MAX_CONCURRENT_PASSES": "8",
                     "HHSYNC_LOG__LEVEL": "warning",

@@ -246,7 +246,7 @@ class BitrixRest:
                         method=method,
                     )
                 # A write's whole exchange is bounded, so the portal cannot still be starting it
-                # long after it was marked in flight (see hhsync.deadlines).
+                # long after it was marked in flight (see hhsync.model.deadlines).
                 async with asyncio.timeout(None if safe else self._write_timeout_s):
                     response = await self._http.post(self.url(method), json=body, auth=self.auth)
         except TimeoutError as exc:

@@ -30,7 +30,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.utils import parse_env_vars
 
-from hhsync.deadlines import lease_ttl_needed
+from hhsync.model.deadlines import lease_ttl_needed
 
 ENV_PREFIX = "HHSYNC_"
 ENV_NESTED_DELIMITER = "__"

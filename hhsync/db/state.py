@@ -1,4 +1,8 @@
-"""Stored sync state of a portal (vacancies, negotiations) and its audit trail, scoped by portal."""
+"""Stored sync state of a portal (vacancies, negotiations) and its audit trail, scoped by portal.
+
+What a pass reads and remembers; the outcomes of its writes are recorded through
+:class:`hhsync.db.portal_store.PortalStore`.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from hhsync.db.tables import (
     SyncStatus,
     Vacancy,
 )
-from hhsync.snapshot import RemoteNegotiation, StoredNegotiation, StoredState
+from hhsync.model.snapshot import RemoteNegotiation, StoredNegotiation, StoredState
 
 
 async def get_vacancy(session: AsyncSession, portal_id: int, hh_vacancy_id: str) -> Vacancy | None:
@@ -257,204 +261,6 @@ async def load_stored_state(
     return StoredState(stored)
 
 
-async def _negotiation_for_update(
-    session: AsyncSession, portal_id: int, hh_negotiation_id: str
-) -> Negotiation:
-    row = await get_negotiation(session, portal_id, hh_negotiation_id)
-    if row is None:
-        raise LookupError(f"negotiation {hh_negotiation_id} is not stored for portal {portal_id}")
-    return row
-
-
-def _activity_in_flight(row: Negotiation) -> bool:
-    """The entity exists, its activity's add was sent (or never checked) and no outcome is known:
-    the next pass must look the activity up by origin before adding one."""
-    return (
-        row.sync_status == SyncStatus.IN_FLIGHT
-        and row.crm_entity_id is not None
-        and row.crm_activity_id is None
-    )
-
-
-async def mark_in_flight(
-    session: AsyncSession,
-    *,
-    portal_id: int,
-    hh_negotiation_id: str,
-    now: datetime,
-    until: datetime,
-) -> None:
-    """Committed before a create (or an entity's missing activity) is sent: after a crash the
-    next pass looks up what landed by ORIGINATOR_ID/ORIGIN_ID and adopts it, never duplicates.
-
-    ``until`` is when the request can no longer be running at the portal; no lookup before then
-    can be trusted, so the row waits in flight until that instant.
-    """
-    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
-    row.sync_status = SyncStatus.IN_FLIGHT
-    row.in_flight_until = until
-    row.attempts += 1
-    row.updated_at = now
-    session.add(row)
-    await session.flush()
-
-
-@dataclass(frozen=True)
-class CreatedEntity:
-    """What Bitrix24 answered for a create (or what an adoption found)."""
-
-    entity_type: EntityType
-    entity_id: int
-    stage: str | None
-    hh_status: str
-    activity_id: int | None = None
-    contact_id: int | None = None
-    adopted: bool = False
-    activity_error: str | None = None
-    """Why the activity was refused; the entity is kept and the activity retried later."""
-    retry_at: datetime | None = None
-    activity_unknown: bool = False
-    """An adoption could not check for the entity's activity: in flight, looked up later."""
-
-
-async def record_created(
-    session: AsyncSession,
-    *,
-    portal_id: int,
-    hh_negotiation_id: str,
-    created: CreatedEntity,
-    now: datetime,
-    sync_run_id: int | None = None,
-) -> None:
-    """The entity exists: link it, clear the error, write the audit line, in one transaction."""
-    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
-    row.crm_entity_type = created.entity_type
-    row.crm_entity_id = created.entity_id
-    row.crm_activity_id = created.activity_id
-    row.crm_contact_id = created.contact_id
-    row.crm_stage_set = created.stage
-    row.hh_status_set = created.hh_status
-    row.sync_status = SyncStatus.SYNCED
-    row.last_error = None
-    row.next_retry_at = None
-    if created.activity_error is not None:
-        row.sync_status = SyncStatus.FAILED
-        row.last_error = f"activity not added: {created.activity_error}"[:2000]
-        row.next_retry_at = created.retry_at or now
-    elif created.adopted and created.activity_id is None:
-        # Adopted without its activity: pending (the planner adds it), or still in flight when
-        # nobody could check whether it exists (the planner looks it up before adding).
-        row.sync_status = SyncStatus.IN_FLIGHT if created.activity_unknown else SyncStatus.PENDING
-    row.synced_at = now
-    row.updated_at = now
-    session.add(row)
-    await add_audit(
-        session,
-        portal_id=portal_id,
-        negotiation_id=row.id,
-        sync_run_id=sync_run_id,
-        event="entity.adopted" if created.adopted else "entity.created",
-        now=now,
-        detail={
-            "entity_type": created.entity_type.value,
-            "entity_id": created.entity_id,
-            "activity_id": created.activity_id,
-            "stage": created.stage,
-        },
-    )
-
-
-async def record_updated(
-    session: AsyncSession,
-    *,
-    portal_id: int,
-    hh_negotiation_id: str,
-    hh_status: str,
-    stage: str | None,
-    stage_kept_manual: bool,
-    resume_id: str | None,
-    now: datetime,
-    sync_run_id: int | None = None,
-) -> None:
-    """The entity follows hh.ru again; a stage a person set by hand is recorded as kept."""
-    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
-    changes: dict[str, Any] = {"hh_status": {"from": row.hh_status_set, "to": hh_status}}
-    row.hh_status_set = hh_status
-    if stage is not None and not stage_kept_manual:
-        changes["stage"] = {"from": row.crm_stage_set, "to": stage}
-        row.crm_stage_set = stage
-    if resume_id != row.hh_resume_id:
-        changes["resume"] = {"from": row.hh_resume_id, "to": resume_id}
-        row.hh_resume_id = resume_id
-        row.resume_deleted = resume_id is None
-    awaits_activity = row.crm_activity_id is None and row.sync_status == SyncStatus.PENDING
-    if not (awaits_activity or _activity_in_flight(row)):
-        # else it stays pending (adopted without its activity) or in flight (the activity's add
-        # has no known outcome) until add_activities settles it: such rows are always reloaded
-        row.sync_status = SyncStatus.SYNCED
-    row.last_error = None
-    row.next_retry_at = None
-    row.synced_at = now
-    row.updated_at = now
-    session.add(row)
-    await add_audit(
-        session,
-        portal_id=portal_id,
-        negotiation_id=row.id,
-        sync_run_id=sync_run_id,
-        event="entity.updated",
-        now=now,
-        detail=changes,
-    )
-    if stage_kept_manual:
-        await add_audit(
-            session,
-            portal_id=portal_id,
-            negotiation_id=row.id,
-            sync_run_id=sync_run_id,
-            event="stage.kept_manual",
-            now=now,
-            detail={"wanted": stage, "last_set_by_hhsync": row.crm_stage_set},
-        )
-
-
-async def record_failed(
-    session: AsyncSession,
-    *,
-    portal_id: int,
-    hh_negotiation_id: str,
-    error: str,
-    retry_at: datetime,
-    now: datetime,
-    sync_run_id: int | None = None,
-    activity_settled: bool = False,
-) -> None:
-    """Keep the response with its reason and when to try again: never dropped.
-
-    An entity whose activity is in flight stays in flight (another write failed; whether the
-    activity landed is still unknown) unless ``activity_settled`` says this failure is the
-    activity's own, with a known outcome (refused, not sent, or looked up and not found).
-    """
-    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
-    if row.sync_status != SyncStatus.IN_FLIGHT:
-        row.attempts += 1  # a send counts its attempt when it goes in flight; others count here
-    if activity_settled or not _activity_in_flight(row):
-        row.sync_status = SyncStatus.FAILED
-    row.last_error = error[:2000]
-    row.next_retry_at = retry_at
-    row.updated_at = now
-    session.add(row)
-    await add_audit(
-        session,
-        portal_id=portal_id,
-        negotiation_id=row.id,
-        sync_run_id=sync_run_id,
-        event="sync.failed",
-        now=now,
-        detail={"error": error[:500], "attempts": row.attempts, "retry_at": retry_at.isoformat()},
-    )
-
-
 async def record_vacancy_read(
     session: AsyncSession,
     *,
@@ -517,39 +323,6 @@ async def entities_by_resume(
             )
         )
     return found
-
-
-async def record_activity_added(
-    session: AsyncSession,
-    *,
-    portal_id: int,
-    hh_negotiation_id: str,
-    activity_id: int,
-    now: datetime,
-    sync_run_id: int | None = None,
-    found: bool = False,
-) -> None:
-    """The missing timeline activity is there now: the negotiation is fully synced.
-
-    ``found``: it was not added now but found by origin (an earlier add had landed).
-    """
-    row = await _negotiation_for_update(session, portal_id, hh_negotiation_id)
-    row.crm_activity_id = activity_id
-    row.sync_status = SyncStatus.SYNCED
-    row.last_error = None
-    row.next_retry_at = None
-    row.synced_at = now
-    row.updated_at = now
-    session.add(row)
-    await add_audit(
-        session,
-        portal_id=portal_id,
-        negotiation_id=row.id,
-        sync_run_id=sync_run_id,
-        event="activity.adopted" if found else "activity.added",
-        now=now,
-        detail={"activity_id": activity_id},
-    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from hhsync.clock import utc
-from hhsync.kinds import (
+from hhsync.model.kinds import (
     AccountStatus,
     EntityType,
     HealthState,

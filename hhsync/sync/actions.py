@@ -1,10 +1,15 @@
-"""What a pass does, as data: the planner emits these, the engine applies them one by one."""
+"""What a pass does, as data: the planner emits these, the writer applies them.
+
+Each action is complete: applying it reads no hh.ru payload and decides nothing the planner
+could have decided (the writer only checks the CRM where a person may have acted since).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from hhsync.kinds import EntityType, NegotiationKind
+from hhsync.model.kinds import EntityType, NegotiationKind
 
 
 @dataclass(frozen=True)
@@ -24,39 +29,44 @@ class CreateEntity:
     by ORIGINATOR_ID/ORIGIN_ID and adopt it before creating anything."""
 
 
+class StageMove(NamedTuple):
+    """Move the entity to ``to``, but only if the CRM still shows ``expected`` (the stage hhsync
+    last set): when a person has moved the entity by hand, the person wins and the move is
+    recorded as kept. (A tuple, so that the dry run prints it as one readable value.)"""
+
+    to: str
+    expected: str | None
+
+    def __str__(self) -> str:
+        return f"{self.expected} -> {self.to}"
+
+
+class ResumeChange(NamedTuple):
+    """hh.ru now shows another resume for the negotiation, or none (``resume_id`` None)."""
+
+    resume_id: str | None
+
+    def __str__(self) -> str:
+        return self.resume_id or "deleted"
+
+
 @dataclass(frozen=True)
-class UpdateHhStatus:
-    """Write the new hh.ru employer state into UF_CRM_HH_STATUS."""
+class UpdateEntity:
+    """Make an existing entity follow hh.ru: everything one negotiation's update writes.
 
-    hh_id: str
-    entity_type: EntityType
-    entity_id: int
-    employer_state: str
-
-
-@dataclass(frozen=True)
-class MoveStage:
-    """Move the entity to the stage mapped to its new employer state (extended mode).
-
-    The engine moves it only if the CRM still shows ``expected_stage`` (the stage hhsync last set):
-    when a person has moved the entity by hand, the person wins and the move is recorded as kept.
+    None in a part means that part has not changed and is left as it is.
     """
 
     hh_id: str
     entity_type: EntityType
     entity_id: int
-    stage: str
-    expected_stage: str | None
-
-
-@dataclass(frozen=True)
-class Relink:
-    """hh.ru now shows another resume (or none) for the negotiation: update the resume fields."""
-
-    hh_id: str
-    entity_type: EntityType
-    entity_id: int
-    resume_id: str | None
+    hh_status: str | None = None
+    """The new employer state, for UF_CRM_HH_STATUS and the record."""
+    hh_status_label: str | None = None
+    """What UF_CRM_HH_STATUS shows for it (hh.ru's own name of the state when it sent one)."""
+    stage: StageMove | None = None
+    """Extended mode: the stage mapped to the new employer state."""
+    resume: ResumeChange | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ class AddActivity:
     by its originatorId/originId on the entity and record it, adding one only if none is there."""
 
 
-Action = CreateEntity | UpdateHhStatus | MoveStage | Relink | AddActivity
+Action = CreateEntity | UpdateEntity | AddActivity
 
 
 @dataclass(frozen=True)

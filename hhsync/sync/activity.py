@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hhsync.kinds import EntityType, NegotiationKind
+from hhsync.model.kinds import EntityType, NegotiationKind
 from hhsync.sync.mapping import KIND_LABELS, ORIGINATOR_ID, Applicant
 
 MAX_BLOCKS: Final = 20

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hhsync import deadlines
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.errors import BitrixError
 from hhsync.db import accounts, leases, portals, runs, state
@@ -34,15 +33,20 @@ from hhsync.errors import NeedsReauth
 from hhsync.hh.budget import Priority
 from hhsync.hh.errors import HhError
 from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logger
-from hhsync.snapshot import PlanSettings
-from hhsync.sync.actions import AddActivity, Anomaly, CreateEntity
+from hhsync.model import deadlines
+from hhsync.model.backoff import Backoff
+from hhsync.model.snapshot import PlanSettings
+from hhsync.sync.actions import Anomaly
+from hhsync.sync.apply.outcomes import WriteFigures
+from hhsync.sync.apply.sender import Fence
 from hhsync.sync.context import SyncContext, start_counting
+from hhsync.sync.mapping import entity_kind
 from hhsync.sync.options import PassOptions
 from hhsync.sync.plan import Plan, plan
 from hhsync.sync.progress import PassProgress
 from hhsync.sync.reading import read_account
 from hhsync.sync.userfields import ensure_user_fields
-from hhsync.sync.writing import Fence, Update, WriteFigures, Writer, entity_kind
+from hhsync.sync.writing import Writer
 
 log = get_logger(__name__)
 
@@ -294,11 +298,9 @@ async def _sync_account(
         hh=hh,
         portal_id=portal_id,
         prefs=scope.prefs,
-        vacancies=reading.vacancies,
-        listed=reading.negotiations,
+        reading=reading,
         now=scope.now,
-        retry_base_s=ctx.settings.sync.retry_base_s,
-        retry_max_s=ctx.settings.sync.retry_max_s,
+        backoff=Backoff(ctx.settings.sync.retry_base_s, ctx.settings.sync.retry_max_s),
         pdf_max_bytes=ctx.settings.hh.resume_pdf_max_bytes,
         run_id=report.run_id,
         figures=report.writes,
@@ -309,17 +311,8 @@ async def _sync_account(
             ctx.settings.bitrix.request_timeout_s, ctx.settings.bitrix.request_cutoff_s
         ),
     )
-    creates = [a for a in the_plan.actions if isinstance(a, CreateEntity)]
-    activities = [a for a in the_plan.actions if isinstance(a, AddActivity)]
-    updates: list[Update] = [
-        a for a in the_plan.actions if not isinstance(a, CreateEntity | AddActivity)
-    ]
     try:
-        await writer.create_all(creates)
-        if scope.stopped():
-            return
-        await writer.update_all(updates)
-        await writer.add_activities(activities)
+        await writer.apply(the_plan.actions, stopped=scope.stopped)
     except HhError as exc:
         if not isinstance(exc, NeedsReauth):
             raise

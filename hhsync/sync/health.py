@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
-from hhsync.kinds import HealthState, PortalStatus, RunStatus
+from hhsync.model.kinds import HealthState, PortalStatus, RunStatus
 
 EVENT_FAILING: Final = "portal.health_failing"
 EVENT_RECOVERED: Final = "portal.health_recovered"

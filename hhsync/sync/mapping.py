@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from hhsync.bitrix.commands import EntityKind
 from hhsync.errors import Skippable
 from hhsync.hh.models import Contact, Resume, ShortResume
-from hhsync.kinds import EntityType, NegotiationKind
+from hhsync.model.kinds import EntityType, NegotiationKind
 
 ORIGINATOR_ID: Final = "hhsync"
 
@@ -166,6 +167,16 @@ def state_label(employer_state: str, hh_name: str | None = None) -> str:
     if hh_name and hh_name.strip():
         return clean_text(hh_name, STRING_UF_MAX)
     return STATE_LABELS.get(employer_state, employer_state)
+
+
+def entity_kind(entity_type: EntityType) -> EntityKind:
+    """Our entity type as the Bitrix24 client names it."""
+    return "deal" if entity_type == EntityType.DEAL else "lead"
+
+
+def stage_field(entity_type: EntityType) -> str:
+    """The field that holds an entity's stage: a lead's status, a deal's stage."""
+    return "STATUS_ID" if entity_type == EntityType.LEAD else "STAGE_ID"
 
 
 def applicant_from(resume: Resume | ShortResume | None, resume_id: str | None) -> Applicant:

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from hhsync.kinds import NegotiationKind, SyncStatus
-from hhsync.snapshot import (
+from hhsync.model.kinds import NegotiationKind, SyncStatus
+from hhsync.model.snapshot import (
     PlanSettings,
     RemoteNegotiation,
     RemoteSnapshot,
@@ -24,10 +24,11 @@ from hhsync.sync.actions import (
     AddActivity,
     Anomaly,
     CreateEntity,
-    MoveStage,
-    Relink,
-    UpdateHhStatus,
+    ResumeChange,
+    StageMove,
+    UpdateEntity,
 )
+from hhsync.sync.mapping import state_label
 from hhsync.sync.routing import stage_for, state_has_own_stage
 
 # A fully read vacancy that suddenly shows nothing while we stored at least this many negotiations
@@ -128,27 +129,31 @@ def _follow_changes(
     if known.sync_status == SyncStatus.FAILED and not _due(known, now):
         # Case: an update failed recently; wait for next_retry_at before touching it again.
         return []
-    actions: list[Action] = []
+    status: str | None = None
+    stage: StageMove | None = None
     if negotiation.employer_state != known.hh_status_set:
         # Case: the employer state changed on hh.ru (or its last write failed): update the
         # status field, and in extended mode move the stage mapped to the new state.
+        status = negotiation.employer_state
+        if state_has_own_stage(settings, status):
+            target = stage_for(settings, negotiation.kind, status)
+            if target is not None and target != known.crm_stage_set:
+                stage = StageMove(target, known.crm_stage_set)
+    resume: ResumeChange | None = None
+    if negotiation.resume_id != known.resume_id:
+        # Case: hh.ru now shows another resume, or none (deleted): update the resume fields.
+        resume = ResumeChange(negotiation.resume_id)
+    actions: list[Action] = []
+    if status is not None or resume is not None:
+        label = None if status is None else state_label(status, negotiation.employer_state_name)
         actions.append(
-            UpdateHhStatus(known.hh_id, entity_type, entity_id, negotiation.employer_state)
+            UpdateEntity(known.hh_id, entity_type, entity_id, status, label, stage, resume)
         )
-        if state_has_own_stage(settings, negotiation.employer_state):
-            stage = stage_for(settings, negotiation.kind, negotiation.employer_state)
-            if stage is not None and stage != known.crm_stage_set:
-                actions.append(
-                    MoveStage(known.hh_id, entity_type, entity_id, stage, known.crm_stage_set)
-                )
     if not known.has_activity and not known.awaits_portal(now):
         # Case: the entity exists but its activity was refused, adoption found none, or an add
         # was sent with no recorded outcome (then it is looked up by origin before any add, once
         # the request that carried it can no longer be running at the portal).
         actions.append(_add_activity(known, negotiation.kind, negotiation.employer_state))
-    if negotiation.resume_id != known.resume_id:
-        # Case: hh.ru now shows another resume, or none (deleted): update the resume fields.
-        actions.append(Relink(known.hh_id, entity_type, entity_id, negotiation.resume_id))
     # Case: nothing changed: no action.
     return actions
 

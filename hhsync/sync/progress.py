@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hhsync.sync.writing import WriteFigures
+from hhsync.sync.apply.outcomes import WriteFigures
 
 
 @dataclass

@@ -18,7 +18,7 @@ from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
 from hhsync.hh.client import HhClient, Listing
 from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
-from hhsync.snapshot import RemoteNegotiation, RemoteSnapshot
+from hhsync.model.snapshot import RemoteNegotiation, RemoteSnapshot
 from hhsync.sync.changes import VacancySeen, vacancies_to_read
 from hhsync.sync.progress import PassProgress
 
@@ -57,6 +57,7 @@ def to_remote(negotiation: Negotiation, vacancy_hh_id: str) -> RemoteNegotiation
         created_at=negotiation.created_at,
         updated_at=negotiation.updated_at,
         resume_id=negotiation.resume.id if negotiation.resume else None,
+        employer_state_name=negotiation.employer_state.name if negotiation.employer_state else None,
     )
 
 

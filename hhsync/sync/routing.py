@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hhsync.kinds import NegotiationKind, StageMode
-from hhsync.snapshot import PlanSettings
+from hhsync.model.kinds import NegotiationKind, StageMode
+from hhsync.model.snapshot import PlanSettings
 
 
 def stage_for(settings: PlanSettings, kind: NegotiationKind, employer_state: str) -> str | None:

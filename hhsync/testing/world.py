@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from hhsync import deadlines
 from hhsync.clock import ShiftedClock
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
+from hhsync.model import deadlines
 from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
@@ -58,8 +58,8 @@ class World:
         return result
 
     def wait_out_in_flight(self, ctx: SyncContext | None = None) -> None:
-        """Move the clock past the in-flight hold: a batch whose answer was lost can no longer
-        be running at the portal, so the next pass may look it up (:mod:`hhsync.deadlines`)."""
+        """Move the clock past the in-flight hold (:mod:`hhsync.model.deadlines`): a batch whose
+        answer was lost can no longer be running at the portal, so the next pass may look it up."""
         bitrix = (ctx or self.ctx).settings.bitrix
         hold_s = deadlines.in_flight_hold_s(bitrix.request_timeout_s, bitrix.request_cutoff_s)
         self.clock.advance(hold_s + 1)

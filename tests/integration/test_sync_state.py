@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.db import accounts, portals, state
 from hhsync.db.crypto import TokenCipher
+from hhsync.db.portal_store import CreatedEntity, EntityUpdate, PortalStore
 from hhsync.db.session import Database
 from hhsync.db.tables import EntityType, NegotiationKind, SyncStatus
 from hhsync.db.tokens import TokenPair
-from hhsync.snapshot import RemoteNegotiation
+from hhsync.model.backoff import Backoff
+from hhsync.model.snapshot import RemoteNegotiation
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -52,6 +55,10 @@ async def portal_with_vacancy(
         )
         assert vacancy.id is not None
         return portal.id, account.id, vacancy.id
+
+
+def outcomes(session: AsyncSession, portal_id: int) -> PortalStore:
+    return PortalStore(session, portal_id, now=NOW, backoff=Backoff(60.0, 3600.0))
 
 
 def seen(hh_id: str, employer_state: str = "response") -> RemoteNegotiation:
@@ -102,36 +109,19 @@ async def test_outcomes_move_status_and_write_audit(
             seen=[seen("1"), seen("2")],
             now=NOW,
         )
-        await state.mark_in_flight(
-            session, portal_id=portal_id, hh_negotiation_id="1", now=NOW, until=NOW
+        store = outcomes(session, portal_id)
+        await store.mark_in_flight("1", until=NOW)
+        await store.record_created(
+            "1", CreatedEntity(EntityType.LEAD, 17, "NEW", "response", activity_id=5)
         )
-        await state.record_created(
-            session,
-            portal_id=portal_id,
-            hh_negotiation_id="1",
-            created=state.CreatedEntity(EntityType.LEAD, 17, "NEW", "response", activity_id=5),
-            now=NOW,
-        )
-        await state.mark_in_flight(
-            session, portal_id=portal_id, hh_negotiation_id="2", now=NOW, until=NOW
-        )
-        await state.record_failed(
-            session,
-            portal_id=portal_id,
-            hh_negotiation_id="2",
-            error="The required field 'Lead Name' is missing.",
+        await store.mark_in_flight("2", until=NOW)
+        await store.record_failed(
+            "2",
+            "The required field 'Lead Name' is missing.",
             retry_at=NOW + timedelta(minutes=1),
-            now=NOW,
         )
-        await state.record_updated(
-            session,
-            portal_id=portal_id,
-            hh_negotiation_id="1",
-            hh_status="interview",
-            stage="IN_PROCESS",
-            stage_kept_manual=True,
-            resume_id="r1",
-            now=NOW,
+        await store.record_updated(
+            "1", EntityUpdate(hh_status="interview", stage="IN_PROCESS", stage_kept_manual=True)
         )
         stored = await state.load_stored_state(session, portal_id)
         trail = [e.event for e in await state.audit_trail(session, portal_id)]
@@ -173,12 +163,8 @@ async def test_loading_by_vacancy_keeps_every_unfinished_negotiation(
             seen=[seen("1"), seen("2")],
             now=NOW,
         )
-        await state.record_created(
-            session,
-            portal_id=portal_id,
-            hh_negotiation_id="2",
-            created=state.CreatedEntity(EntityType.LEAD, 3, None, "response"),
-            now=NOW,
+        await outcomes(session, portal_id).record_created(
+            "2", CreatedEntity(EntityType.LEAD, 3, None, "response")
         )
         await state.remember_negotiations(
             session,
@@ -211,14 +197,7 @@ async def test_outcomes_cannot_touch_another_portal(
             now=NOW,
         )
         with pytest.raises(LookupError, match="not stored for portal"):
-            await state.record_failed(
-                session,
-                portal_id=portal_b,
-                hh_negotiation_id="1",
-                error="x",
-                retry_at=NOW,
-                now=NOW,
-            )
+            await outcomes(session, portal_b).record_failed("1", "x", retry_at=NOW)
         assert (await state.load_stored_state(session, portal_b)).negotiations == {}
 
 
@@ -235,21 +214,9 @@ async def test_import_progress_counts_loaded_and_imported(
             seen=[seen("1"), seen("2"), seen("3")],
             now=NOW,
         )
-        await state.record_created(
-            session,
-            portal_id=portal_id,
-            hh_negotiation_id="1",
-            created=state.CreatedEntity(EntityType.DEAL, 9, None, "response"),
-            now=NOW,
-        )
-        await state.record_failed(
-            session,
-            portal_id=portal_id,
-            hh_negotiation_id="2",
-            error="x",
-            retry_at=NOW,
-            now=NOW,
-        )
+        store = outcomes(session, portal_id)
+        await store.record_created("1", CreatedEntity(EntityType.DEAL, 9, None, "response"))
+        await store.record_failed("2", "x", retry_at=NOW)
         progress = await state.import_progress(session, portal_id)
     assert progress == state.ImportProgress(loaded=3, imported=1, failed=1, pending=1)
     assert progress.labels(EntityType.DEAL) == {
@@ -282,11 +249,7 @@ async def test_unfinished_counts_per_portal_feed_the_pending_gauge(
             seen=[seen("1")],
             now=NOW,
         )
-        await state.record_created(
-            session,
-            portal_id=alpha,
-            hh_negotiation_id="1",
-            created=state.CreatedEntity(EntityType.LEAD, 5, None, "response"),
-            now=NOW,
+        await outcomes(session, alpha).record_created(
+            "1", CreatedEntity(EntityType.LEAD, 5, None, "response")
         )
         assert await state.unfinished_by_portal(session) == {alpha: 1, beta: 1}

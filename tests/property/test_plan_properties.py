@@ -1,8 +1,9 @@
 """Properties of the planner over generated situations.
 
 Applying a plan (every action succeeding) and planning again yields nothing; no plan ever holds two
-creates for one negotiation; whatever is stored without an entity and due is always retried; an
-activity whose add has no recorded outcome is always looked up, and only such activities are.
+creates, or two updates, for one negotiation; whatever is stored without an entity and due is
+always retried; an activity whose add has no recorded outcome is always looked up, and only such
+activities are.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
-from hhsync.snapshot import (
+from hhsync.model.snapshot import (
     PlanSettings,
     RemoteNegotiation,
     RemoteSnapshot,
@@ -25,9 +26,7 @@ from hhsync.sync.actions import (
     Action,
     AddActivity,
     CreateEntity,
-    MoveStage,
-    Relink,
-    UpdateHhStatus,
+    UpdateEntity,
 )
 from hhsync.sync.plan import plan
 
@@ -136,28 +135,22 @@ def apply_success(
                 crm_stage_set=action.stage,
                 hh_status_set=action.employer_state,
             )
-        elif isinstance(action, UpdateHhStatus):
+        elif isinstance(action, UpdateEntity):
             row = rows[action.hh_id]
+            status = row.hh_status_set if action.hh_status is None else action.hh_status
             rows[action.hh_id] = replace(
                 row,
-                hh_status_set=action.employer_state,
-                employer_state=action.employer_state,
+                hh_status_set=status,
+                employer_state=row.employer_state if action.hh_status is None else status,
+                crm_stage_set=action.stage.to if action.stage else row.crm_stage_set,
+                resume_id=action.resume.resume_id if action.resume else row.resume_id,
                 sync_status=SyncStatus.SYNCED,
                 next_retry_at=None,
             )
-        elif isinstance(action, MoveStage):
-            rows[action.hh_id] = replace(rows[action.hh_id], crm_stage_set=action.stage)
         elif isinstance(action, AddActivity):
             rows[action.hh_id] = replace(
                 rows[action.hh_id],
                 has_activity=True,
-                sync_status=SyncStatus.SYNCED,
-                next_retry_at=None,
-            )
-        elif isinstance(action, Relink):
-            rows[action.hh_id] = replace(
-                rows[action.hh_id],
-                resume_id=action.resume_id,
                 sync_status=SyncStatus.SYNCED,
                 next_retry_at=None,
             )
@@ -196,6 +189,29 @@ def test_never_two_creates_for_one_negotiation_nor_a_create_for_a_known_entity(
     for hh_id in created:
         known = stored.negotiations.get(hh_id)
         assert known is None or not known.has_entity
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    negotiations=st.lists(remotes(), max_size=30),
+    stored=stored_states(),
+    portal=plan_settings,
+)
+def test_one_complete_update_per_negotiation_and_only_for_a_known_entity(
+    negotiations: list[RemoteNegotiation], stored: StoredState, portal: PlanSettings
+) -> None:
+    actions = plan(RemoteSnapshot(tuple(negotiations)), stored, portal, NOW).actions
+    updates = [a for a in actions if isinstance(a, UpdateEntity)]
+    assert len(updates) == len({a.hh_id for a in updates})
+    for update in updates:
+        known = stored.negotiations[update.hh_id]
+        assert (update.entity_type, update.entity_id) == (
+            known.crm_entity_type,
+            known.crm_entity_id,
+        )
+        assert update.hh_status is not None or update.resume is not None  # never an empty one
+        assert (update.hh_status is None) == (update.hh_status_label is None)
+        assert update.stage is None or update.hh_status is not None
 
 
 @settings(max_examples=200, deadline=None)

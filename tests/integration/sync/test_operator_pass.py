@@ -171,7 +171,7 @@ def short_lease(world: World) -> SyncContext:
     settings = base.model_copy(
         update={
             "sync": base.sync.model_copy(update={"lease_ttl_s": 6}),
-            # the longest Bitrix24 request a 6 s lease covers (hhsync.deadlines)
+            # the longest Bitrix24 request a 6 s lease covers (hhsync.model.deadlines)
             "bitrix": base.bitrix.model_copy(update={"request_timeout_s": 1.0}),
         }
     )

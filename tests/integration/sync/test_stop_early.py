@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from hhsync.db import state
 from hhsync.db.tables import Negotiation, RunStatus, SyncRun, SyncStatus
+from hhsync.sync.apply.creates import CREATES_PER_BATCH
 from hhsync.sync.engine import run_pass
-from hhsync.sync.writing import CREATES_PER_BATCH
 from hhsync.testing.world import World
 
 STOPPED = "stopped early for a shutdown; the next pass carries on"

@@ -8,14 +8,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
-from hhsync.snapshot import (
+from hhsync.model.snapshot import (
     PlanSettings,
     RemoteNegotiation,
     RemoteSnapshot,
     StoredNegotiation,
     StoredState,
 )
-from hhsync.sync.actions import AddActivity, CreateEntity, MoveStage, Relink, UpdateHhStatus
+from hhsync.sync.actions import (
+    AddActivity,
+    CreateEntity,
+    ResumeChange,
+    StageMove,
+    UpdateEntity,
+)
 from hhsync.sync.plan import SUSPICIOUS_EMPTY_MIN, plan
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -43,8 +49,11 @@ def remote(
     resume: str | None = "r-1001",
     created: datetime = T0,
     updated: datetime | None = None,
+    state_name: str | None = None,
 ) -> RemoteNegotiation:
-    return RemoteNegotiation(hh_id, vacancy, kind, state, created, updated or created, resume)
+    return RemoteNegotiation(
+        hh_id, vacancy, kind, state, created, updated or created, resume, state_name
+    )
 
 
 def stored(
@@ -141,7 +150,7 @@ def test_creates_come_oldest_first_then_updates() -> None:
     older = remote("1", created=T0)
     changed = remote("3", state="interview")
     actions = plan(snapshot(newer, changed, older), state(stored("3")), SIMPLE, NOW).actions
-    assert [type(a).__name__ for a in actions] == ["CreateEntity", "CreateEntity", "UpdateHhStatus"]
+    assert [type(a).__name__ for a in actions] == ["CreateEntity", "CreateEntity", "UpdateEntity"]
     assert [a.hh_id for a in actions] == ["1", "2", "3"]
 
 
@@ -185,22 +194,36 @@ def test_unchanged_synced_negotiation_needs_nothing() -> None:
 
 def test_state_change_in_simple_mode_updates_only_the_status_field() -> None:
     actions = plan(snapshot(remote(state="interview")), state(stored()), SIMPLE, NOW).actions
-    assert actions == (UpdateHhStatus("1001", EntityType.LEAD, 77, "interview"),)
+    assert actions == (UpdateEntity("1001", EntityType.LEAD, 77, "interview", "Интервью"),)
+
+
+def test_the_status_field_shows_hh_rus_own_name_of_the_state() -> None:
+    changed = remote(state="interview", state_name="Собеседование в офисе")
+    actions = plan(snapshot(changed), state(stored()), SIMPLE, NOW).actions
+    assert actions == (
+        UpdateEntity("1001", EntityType.LEAD, 77, "interview", "Собеседование в офисе"),
+    )
 
 
 def test_state_change_in_extended_mode_also_moves_the_stage_from_the_one_we_set() -> None:
     known = stored(stage="C3:NEW", entity_type=EntityType.DEAL)
     actions = plan(snapshot(remote(state="interview")), state(known), EXTENDED, NOW).actions
     assert actions == (
-        UpdateHhStatus("1001", EntityType.DEAL, 77, "interview"),
-        MoveStage("1001", EntityType.DEAL, 77, "C3:EXECUTING", expected_stage="C3:NEW"),
+        UpdateEntity(
+            "1001",
+            EntityType.DEAL,
+            77,
+            "interview",
+            "Интервью",
+            stage=StageMove("C3:EXECUTING", expected="C3:NEW"),
+        ),
     )
 
 
 def test_extended_mode_does_not_move_for_an_unmapped_state() -> None:
     known = stored(stage="C3:NEW", entity_type=EntityType.DEAL)
     actions = plan(snapshot(remote(state="consider")), state(known), EXTENDED, NOW).actions
-    assert actions == (UpdateHhStatus("1001", EntityType.DEAL, 77, "consider"),)
+    assert actions == (UpdateEntity("1001", EntityType.DEAL, 77, "consider", "Подумать"),)
 
 
 def test_failed_update_is_retried_only_when_due() -> None:
@@ -209,13 +232,30 @@ def test_failed_update_is_retried_only_when_due() -> None:
     changed = snapshot(remote(state="offer"))
     assert plan(changed, state(waiting), SIMPLE, NOW).actions == ()
     assert plan(changed, state(due), SIMPLE, NOW).actions == (
-        UpdateHhStatus("1001", EntityType.LEAD, 77, "offer"),
+        UpdateEntity("1001", EntityType.LEAD, 77, "offer", "Предложение о работе"),
     )
 
 
 def test_resume_deleted_after_import_relinks() -> None:
     actions = plan(snapshot(remote(resume=None)), state(stored()), SIMPLE, NOW).actions
-    assert actions == (Relink("1001", EntityType.LEAD, 77, None),)
+    assert actions == (UpdateEntity("1001", EntityType.LEAD, 77, resume=ResumeChange(None)),)
+
+
+def test_a_state_change_and_another_resume_make_one_update() -> None:
+    changed = remote(state="interview", resume="r-1001-new")
+    known = stored(stage="C3:NEW", entity_type=EntityType.DEAL)
+    actions = plan(snapshot(changed), state(known), EXTENDED, NOW).actions
+    assert actions == (
+        UpdateEntity(
+            "1001",
+            EntityType.DEAL,
+            77,
+            "interview",
+            "Интервью",
+            StageMove("C3:EXECUTING", "C3:NEW"),
+            ResumeChange("r-1001-new"),
+        ),
+    )
 
 
 def test_suspiciously_empty_vacancy_is_reported_and_left_alone() -> None:
@@ -277,7 +317,7 @@ def test_activity_sent_with_no_recorded_outcome_is_looked_up_first_whatever_the_
     assert plan(snapshot(), state(in_flight), SIMPLE, NOW).actions == (lookup,)
     # and beside the updates hh.ru asks for
     assert plan(snapshot(remote(state="offer")), state(in_flight), SIMPLE, NOW).actions == (
-        UpdateHhStatus("1001", EntityType.LEAD, 77, "offer"),
+        UpdateEntity("1001", EntityType.LEAD, 77, "offer", "Предложение о работе"),
         replace(lookup, employer_state="offer"),
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hhsync.db.tables import NegotiationKind, SyncStatus
-from hhsync.snapshot import RemoteNegotiation, RemoteSnapshot, StoredNegotiation, StoredState
+from hhsync.model.snapshot import RemoteNegotiation, RemoteSnapshot, StoredNegotiation, StoredState
+from hhsync.sync.apply.outcomes import WriteFigures
 from hhsync.sync.progress import PassProgress
-from hhsync.sync.writing import WriteFigures
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 
@@ -23,3 +25,15 @@ def retry_delay_s(attempts: int, base_s: float, max_s: float, key: str) -> float
 def next_retry_at(attempts: int, now: datetime, base_s: float, max_s: float, key: str) -> datetime:
     """When a response that has failed ``attempts`` times is due again."""
     return now + timedelta(seconds=retry_delay_s(attempts, base_s, max_s, key))
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """A portal's retry timing (``sync.retry_base_s``, ``sync.retry_max_s``)."""
+
+    base_s: float
+    max_s: float
+
+    def due(self, now: datetime, key: str) -> Callable[[int], datetime]:
+        """When ``key``, having failed a given number of times by ``now``, is due again."""
+        return lambda attempts: next_retry_at(attempts, now, self.base_s, self.max_s, key)

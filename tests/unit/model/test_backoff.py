@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hhsync.sync.backoff import next_retry_at, retry_delay_s
+from hhsync.model.backoff import next_retry_at, retry_delay_s
 
 
 def test_delays_grow_and_are_capped() -> None:

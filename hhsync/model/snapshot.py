@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hhsync.kinds import EntityType, NegotiationKind, StageMode, SyncStatus
+from hhsync.model.kinds import EntityType, NegotiationKind, StageMode, SyncStatus
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class RemoteNegotiation:
     updated_at: datetime
     resume_id: str | None
     """None when hh.ru shows ``resume: null`` (the applicant deleted or hid the resume)."""
+    employer_state_name: str | None = None
+    """hh.ru's own name of the employer state, when it sent one (the CRM shows it as is)."""
 
 
 @dataclass(frozen=True)

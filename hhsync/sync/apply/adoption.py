@@ -1,0 +1,130 @@
+"""What earlier writes with an unknown outcome left in the CRM, found by origin and adopted.
+
+Looked up only once the request that carried them can no longer be running (the planner waits
+out the in-flight hold). An entity is found by ORIGINATOR_ID/ORIGIN_ID, an activity by its
+originatorId/originId on the entity (matched by OWNER_ID). A lookup that fails leaves nothing to
+go on: the negotiation is not sent now (that could duplicate) and is looked up again next time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Final
+
+from hhsync.bitrix import commands as cmd
+from hhsync.bitrix.batch import MAX_COMMANDS, BatchResult, Command, CommandResult, Outcome
+from hhsync.db.portal_store import CreatedEntity
+from hhsync.sync import mapping
+from hhsync.sync.actions import AddActivity, CreateEntity
+from hhsync.sync.apply.outcomes import Outcomes, lookup_failure, refusal
+from hhsync.sync.apply.sender import Sender, batches
+
+# An adoption looks up the entity and its activity: two commands a negotiation.
+ADOPTIONS_PER_BATCH: Final = MAX_COMMANDS // 2
+
+
+@dataclass
+class Adoption:
+    """Adopts one portal's entities and activities whose write had no recorded outcome."""
+
+    sender: Sender
+
+    async def entities(self, actions: Sequence[CreateEntity]) -> set[str]:
+        """Adopt the entities (with their activity if found) earlier creates left.
+
+        Returns the negotiations that must not be created now: adopted, or not looked up
+        (tried again later, adopt first).
+        """
+        settled: set[str] = set()
+        for chunk in batches(actions, ADOPTIONS_PER_BATCH):
+            commands: dict[str, Command] = {}
+            for i, action in enumerate(chunk):
+                kind = mapping.entity_kind(action.entity_type)
+                commands[f"e{i}"] = cmd.find_by_origin(kind, mapping.ORIGINATOR_ID, action.hh_id)
+                commands[f"a{i}"] = cmd.find_activities_by_origin(
+                    kind, mapping.ORIGINATOR_ID, action.hh_id
+                )
+            settled |= await self.sender.recorded(commands, partial(_adopt_all, chunk))
+        return settled
+
+    async def activities(self, actions: Sequence[AddActivity]) -> list[AddActivity]:
+        """Record the activities earlier adds left on their entities; returns the actions whose
+        activity is not there (to be added now)."""
+        missing: list[AddActivity] = []
+        for chunk in batches(actions):
+            commands = {
+                f"l{i}": cmd.find_activities_by_origin(
+                    mapping.entity_kind(action.entity_type),
+                    mapping.ORIGINATOR_ID,
+                    action.hh_id,
+                    owner_id=action.entity_id,
+                )
+                for i, action in enumerate(chunk)
+            }
+            missing += await self.sender.recorded(commands, partial(_find_all, chunk))
+        return missing
+
+
+async def _adopt_all(
+    chunk: Sequence[CreateEntity], outcomes: Outcomes, result: BatchResult
+) -> set[str]:
+    """The negotiations of ``chunk`` not to create now (see :meth:`Adoption.entities`)."""
+    settled: set[str] = set()
+    for i, action in enumerate(chunk):
+        entity, activities = result[f"e{i}"], result[f"a{i}"]
+        if not isinstance(entity, CommandResult):
+            # Without the lookup a create could duplicate: fail now, adopt first next time.
+            await _lookup_failed(outcomes, action.hh_id, "an earlier create", entity)
+            settled.add(action.hh_id)
+            continue
+        found = cmd.parse_ids(entity.result)
+        if not found:
+            continue  # nothing landed: created now
+        entity_id = min(found)
+        created = CreatedEntity(
+            action.entity_type,
+            entity_id,
+            action.stage,
+            action.employer_state,
+            activity_id=_owned(activities, entity_id),
+            adopted=True,
+            activity_unchecked=not isinstance(activities, CommandResult),
+        )
+        await outcomes.created(action.hh_id, created)
+        settled.add(action.hh_id)
+    return settled
+
+
+async def _find_all(
+    chunk: Sequence[AddActivity], outcomes: Outcomes, result: BatchResult
+) -> list[AddActivity]:
+    """The actions of ``chunk`` whose activity is not there (see :meth:`Adoption.activities`)."""
+    missing: list[AddActivity] = []
+    for i, action in enumerate(chunk):
+        outcome = result[f"l{i}"]
+        if not isinstance(outcome, CommandResult):
+            # Still unknown: it stays in flight and is looked up again next time.
+            await _lookup_failed(outcomes, action.hh_id, "an earlier activity", outcome)
+            continue
+        found = _owned(outcome, action.entity_id)
+        if found is None:
+            missing.append(action)
+        else:
+            await outcomes.activity_added(action.hh_id, found, found=True)
+    return missing
+
+
+async def _lookup_failed(outcomes: Outcomes, hh_id: str, what: str, outcome: Outcome) -> None:
+    await outcomes.failed(
+        hh_id, f"looking up {what}: {refusal(outcome)}", kind=lookup_failure(outcome)
+    )
+
+
+def _owned(activities: Outcome, entity_id: int) -> int | None:
+    """The first activity of the lookup that belongs to the entity ``entity_id``."""
+    if not isinstance(activities, CommandResult):
+        return None
+    owned = [a for a, owner in cmd.parse_activity_owners(activities.result) if owner == entity_id]
+    return min(owned, default=None)

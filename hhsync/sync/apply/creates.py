@@ -1,0 +1,156 @@
+"""New entities: adopt what an earlier create left first, then create the rest in batches.
+
+Each batch carries, per negotiation, its contact (deals, or ``link_contacts``), the entity and
+its timeline activity, chained by ``$result``; the activity travels with its entity, so an
+adoption later finds both. hh.ru enrichment of the next batch overlaps with sending the current
+one to Bitrix24.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Final
+
+from hhsync.bitrix import commands as cmd
+from hhsync.bitrix.batch import BatchResult, Command, CommandResult, result_ref
+from hhsync.bitrix.client import BitrixClient
+from hhsync.db.portal_store import CreatedEntity
+from hhsync.db.tables import EntityType, PortalSettings
+from hhsync.sync import activity, mapping
+from hhsync.sync.actions import CreateEntity
+from hhsync.sync.apply.adoption import Adoption
+from hhsync.sync.apply.enrich import Enricher, Prepared
+from hhsync.sync.apply.outcomes import Outcomes, Recorder, refusal
+from hhsync.sync.apply.sender import Sender, batches
+
+# Three commands per negotiation (contact, entity, activity) fit 16 negotiations in a 50-command
+# batch; leads need two, but one size keeps batches of similar body size (PDFs travel inside).
+CREATES_PER_BATCH: Final = 16
+
+
+@dataclass
+class Creates:
+    """Creates one account's new entities in one portal."""
+
+    bitrix: BitrixClient
+    sender: Sender
+    recorder: Recorder
+    enricher: Enricher
+    adoption: Adoption
+    prefs: PortalSettings
+    stop: asyncio.Event
+    """Set when the daemon shuts down: no new batch starts; the one under way is recorded."""
+
+    async def run(self, creates: Sequence[CreateEntity]) -> None:
+        """Create entities (adopting earlier ones first where an outcome was unknown).
+
+        Enrichment runs a few hh.ru requests at once; the process-wide hh.ru budget still sets
+        the pace.
+        """
+        sending: asyncio.Task[None] | None = None
+        try:
+            for chunk in batches(creates, CREATES_PER_BATCH):
+                if self.stop.is_set():
+                    break  # the rest stay pending in the database for the next pass
+                settled = await self.adoption.entities([a for a in chunk if a.adopt_first])
+                ready = await self.enricher.prepare_all(
+                    [a for a in chunk if a.hh_id not in settled]
+                )
+                if sending is not None:
+                    await sending
+                    sending = None
+                if ready and not self.stop.is_set():
+                    sending = asyncio.create_task(self._send(ready), name="b24-creates")
+        finally:
+            if sending is not None:
+                await sending  # its outcomes must be recorded whatever stopped the preparation
+
+    async def _send(self, ready: list[Prepared]) -> None:
+        commands: dict[str, Command] = {}
+        made_in_batch: dict[str, str] = {}
+        for index, item in enumerate(ready):
+            commands.update(await self._commands(index, item, made_in_batch))
+        hh_ids = [item.action.hh_id for item in ready]
+        await self.sender.once(hh_ids, commands, partial(_record, ready))
+
+    async def _commands(
+        self, index: int, item: Prepared, made_in_batch: dict[str, str]
+    ) -> dict[str, Command]:
+        """The contact (unless one is found), entity and activity commands of one create."""
+        commands: dict[str, Command] = {}
+        kind = mapping.entity_kind(item.action.entity_type)
+        fields = dict(item.draft.fields)
+        wants_contact = item.draft.contact_fields is not None or self.prefs.link_contacts
+        contact: int | str | None = None
+        if self.prefs.link_contacts:
+            contact = await self._contact_for(item.draft, made_in_batch)
+        if wants_contact and contact is None:
+            commands[f"c{index}"] = Command(
+                "crm.contact.add",
+                {
+                    "fields": item.draft.contact_fields or item.draft.linkable_contact,
+                    "params": {"REGISTER_SONET_EVENT": "N"},
+                },
+            )
+            contact = result_ref(f"c{index}")
+            for phone, _ in item.draft.applicant.phones:
+                made_in_batch[phone.lower()] = contact
+            for email in item.draft.applicant.emails:
+                made_in_batch[email.lower()] = contact
+        if contact is not None:
+            if item.action.entity_type == EntityType.DEAL:
+                fields["CONTACT_IDS"] = [contact]
+            else:
+                fields["CONTACT_ID"] = contact
+        commands[f"e{index}"] = cmd.entity_add(kind, fields)
+        commands[f"a{index}"] = cmd.activity_configurable_add(
+            kind,
+            result_ref(f"e{index}"),
+            item.layout,
+            activity.activity_fields(item.action.hh_id, self.prefs.responsible_user_id),
+        )
+        return commands
+
+    async def _contact_for(
+        self, draft: mapping.CrmDraft, made_in_batch: dict[str, str]
+    ) -> int | str | None:
+        """An existing contact with the applicant's phone or e-mail (``link_contacts``), or the
+        ``$result`` of one created earlier in this batch for the same applicant."""
+        keys = [*(p for p, _ in draft.applicant.phones), *draft.applicant.emails]
+        for key in keys:
+            if key.lower() in made_in_batch:
+                return made_in_batch[key.lower()]
+        found: list[int] = []
+        phones = [p for p, _ in draft.applicant.phones][: cmd.MAX_DUPLICATE_VALUES]
+        emails = list(draft.applicant.emails)[: cmd.MAX_DUPLICATE_VALUES]
+        if phones:
+            found += (await self.bitrix.duplicates_by_comm("PHONE", phones, "CONTACT")).CONTACT
+        if emails and not found:
+            found += (await self.bitrix.duplicates_by_comm("EMAIL", emails, "CONTACT")).CONTACT
+        self.recorder.figures.commands += bool(phones) + bool(emails and not found)
+        return min(found) if found else None
+
+
+async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:
+    for index, item in enumerate(ready):
+        entity = result[f"e{index}"]
+        contact = result.outcomes.get(f"c{index}")
+        if not isinstance(entity, CommandResult):
+            await outcomes.failed(item.action.hh_id, refusal(entity, contact), kind="crm_refused")
+            continue
+        made = result[f"a{index}"]
+        created = CreatedEntity(
+            item.action.entity_type,
+            cmd.parse_int(entity.result),
+            item.action.stage,
+            item.action.employer_state,
+            activity_id=cmd.parse_int(made.result) if isinstance(made, CommandResult) else None,
+            contact_id=cmd.parse_int(contact.result)
+            if isinstance(contact, CommandResult)
+            else None,
+            activity_error=None if isinstance(made, CommandResult) else refusal(made),
+        )
+        await outcomes.created(item.action.hh_id, created)

@@ -1,0 +1,116 @@
+"""The one way batches reach the portal, and the one home of what an unanswered write means.
+
+A write that must happen once (a create, an activity add) is committed *in flight* before it is
+sent, behind the lease fence. If its answer never arrives (timeout, crash, 5xx after the write),
+the negotiations stay in flight and wait until the request can no longer be running at the
+portal (:mod:`hhsync.model.deadlines`); the next pass then looks each one up by
+ORIGINATOR_ID/ORIGIN_ID before anything is sent again. A batch refused before it ran (rate or
+operating-time limit, a missed send window) wrote nothing: its negotiations fail and are retried
+soon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hhsync.bitrix.batch import MAX_COMMANDS, BatchResult, Command
+from hhsync.bitrix.client import BitrixClient
+from hhsync.bitrix.errors import OutcomeUnknown
+from hhsync.clock import Clock
+from hhsync.errors import Retriable
+from hhsync.log import get_logger
+from hhsync.model import deadlines
+from hhsync.sync.apply.outcomes import Outcomes, Recorder
+
+log = get_logger(__name__)
+
+Fence = Callable[[AsyncSession], Awaitable[None]]
+"""Checked in the transaction that marks a batch in flight, before it is sent: raises
+``LeaseExpired`` once this process no longer holds the portal's lease."""
+
+T = TypeVar("T")
+
+Answered = Callable[[Outcomes, BatchResult], Awaitable[T]]
+"""Records a batch's per-command answers (in the transaction it is given)."""
+
+
+def batches(items: Sequence[T], size: int = MAX_COMMANDS) -> Iterator[Sequence[T]]:
+    """``items`` in runs of ``size`` (Bitrix24 runs at most 50 commands per batch)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class Sender:
+    """Sends one portal's batches for a pass and counts their commands."""
+
+    bitrix: BitrixClient
+    recorder: Recorder
+    clock: Clock
+    """Read when a batch is marked in flight (the pass's ``now`` may be minutes old by then)."""
+    in_flight_hold_s: float
+    """How long after marking a write batch its request may still run at the portal."""
+    fence: Fence | None = None
+
+    async def batch(self, commands: Mapping[str, Command]) -> BatchResult:
+        """A batch that may run twice without harm: lookups and reads (the client retries
+        them) and updates (which write the same values again)."""
+        self.recorder.figures.commands += len(commands)
+        return await self.bitrix.batch(commands)
+
+    async def recorded(self, commands: Mapping[str, Command], answered: Answered[T]) -> T:
+        """:meth:`batch`, its answers recorded by ``answered`` in one transaction."""
+        result = await self.batch(commands)
+        async with self.recorder.transaction() as outcomes:
+            return await answered(outcomes, result)
+
+    async def once(
+        self,
+        hh_ids: Sequence[str],
+        commands: Mapping[str, Command],
+        answered: Answered[None],
+        *,
+        activity_only: bool = False,
+    ) -> None:
+        """Send a write batch for ``hh_ids``, committed in flight first, and record what came of
+        it: the answers by ``answered``; an unknown outcome leaves them in flight; a refusal
+        before it ran records them as failed. ``activity_only``: the batch adds activities.
+
+        The portal's limits are waited for before the marking, so the batch leaves within its
+        send window or not at all.
+        """
+        await self.bitrix.wait_until_sendable(commands)
+        send_by = self.bitrix.send_deadline(deadlines.SEND_WINDOW_S)
+        until = self.clock.now() + timedelta(seconds=self.in_flight_hold_s)
+        async with self.recorder.transaction() as outcomes:
+            if self.fence is not None:
+                await self.fence(outcomes.store.session)
+            for hh_id in hh_ids:
+                await outcomes.store.mark_in_flight(hh_id, until=until)
+        self.recorder.figures.commands += len(commands)
+        try:
+            result = await self.bitrix.batch(commands, send_by=send_by)
+        except OutcomeUnknown as exc:
+            # The portal may have written some of them: they stay in flight, looked up later.
+            self.recorder.figures.outcome_unknown += len(hh_ids)
+            log.warning("sync.outcome_unknown", count=len(hh_ids), reason=str(exc))
+            return
+        except Retriable as exc:
+            # Refused before execution (rate or time limit, send window missed): retry soon.
+            prefix = "activity not added: " if activity_only else ""
+            async with self.recorder.transaction() as outcomes:
+                for hh_id in hh_ids:
+                    await outcomes.failed(
+                        hh_id,
+                        f"{prefix}{type(exc).__name__}: {exc}",
+                        kind="crm_busy",
+                        activity_settled=activity_only,
+                    )
+            return
+        async with self.recorder.transaction() as outcomes:
+            await answered(outcomes, result)
