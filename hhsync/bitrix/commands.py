@@ -86,6 +86,23 @@ def find_by_origin(kind: EntityKind, originator_id: str, origin_id: str) -> Comm
     )
 
 
+def find_stages_by_origin(kind: EntityKind, originator_id: str, origin_id: str) -> Command:
+    """Like :func:`find_by_origin`, with each entity's stage (a lead's ``STATUS_ID``, a deal's
+    ``STAGE_ID``): what an adoption must record as the stage hhsync last set."""
+    command = find_by_origin(kind, originator_id, origin_id)
+    stage = "STATUS_ID" if kind == "lead" else "STAGE_ID"
+    return Command(command.method, {**command.params, "select": ["ID", stage]})
+
+
+def parse_stages(rows: Any) -> dict[int, str | None]:
+    """``ID`` → stage of each row of a :func:`find_stages_by_origin` result."""
+    found: dict[int, str | None] = {}
+    for row in rows or []:
+        stage = row.get("STATUS_ID", row.get("STAGE_ID"))
+        found[int(row["ID"])] = None if stage in (None, "") else str(stage)
+    return found
+
+
 def entity_fields(kind: EntityKind) -> Command:
     """``crm.<kind>.fields``: field descriptions, user fields included."""
     return Command(f"crm.{kind}.fields")

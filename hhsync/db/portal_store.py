@@ -32,7 +32,8 @@ class CreatedEntity:
     entity_type: EntityType
     entity_id: int
     stage: str | None
-    hh_status: str
+    hh_status: str | None
+    """The employer state written to UF_CRM_HH_STATUS; None when not known (an adoption)."""
     activity_id: int | None = None
     contact_id: int | None = None
     adopted: bool = False

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -224,7 +224,8 @@ async def load_stored_state(
     hh_account_id: int | None = None,
 ) -> StoredState:
     """What the planner needs: the negotiations of these vacancies (all when None) plus every
-    unfinished one (pending, in flight or failed), optionally of one hh.ru account only."""
+    unfinished one (pending, in flight or failed) and every entity whose status field may not show
+    what hh.ru last said, optionally of one hh.ru account only."""
     query = (
         select(Negotiation, Vacancy.hh_vacancy_id)
         .join(Vacancy, col(Vacancy.id) == col(Negotiation.vacancy_id))
@@ -237,6 +238,15 @@ async def load_stored_state(
             or_(
                 col(Vacancy.hh_vacancy_id).in_(list(hh_vacancy_ids)),
                 col(Negotiation.sync_status) != SyncStatus.SYNCED,
+                # an entity whose status field does not show what hh.ru last said (a write that
+                # was lost, or an adopted entity never checked): followed on every pass
+                and_(
+                    col(Negotiation.crm_entity_id).is_not(None),
+                    or_(
+                        col(Negotiation.hh_status_set).is_(None),
+                        col(Negotiation.hh_status_set) != col(Negotiation.employer_state),
+                    ),
+                ),
             )
         )
     stored: dict[str, StoredNegotiation] = {}

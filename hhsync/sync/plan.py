@@ -80,13 +80,12 @@ def plan(
             continue
         if not known.has_entity:
             creates.extend(_retry_create(known, None, settings, now))
-        elif known.awaits_portal(now):
-            # Case: an activity-only add may still be running at the portal: wait for it.
-            continue
-        elif not known.has_activity and (_activity_unknown(known) or _due(known, now)):
-            # Case: an entity whose activity was refused, lost or sent with no recorded outcome,
-            # on a vacancy not read this pass.
-            updates.append(_add_activity(known, known.kind, known.employer_state))
+        else:
+            # Case: an entity on a vacancy not read this pass whose last write did not go
+            # through (a status update refused, lost to a 5xx or cut by a crash; an adoption that
+            # could not tell what the entity shows) or whose activity is missing: follow what we
+            # stored of hh.ru, so it does not wait for the vacancy's next full read.
+            updates.extend(_follow_changes(known, _as_remote(known), settings, now))
 
     creates.sort(key=lambda a: (_created_order(a, latest, stored), a.hh_id))
     return Plan((*creates, *updates), anomalies)

@@ -42,7 +42,9 @@ class Adoption:
             commands: dict[str, Command] = {}
             for i, action in enumerate(chunk):
                 kind = mapping.entity_kind(action.entity_type)
-                commands[f"e{i}"] = cmd.find_by_origin(kind, mapping.ORIGINATOR_ID, action.hh_id)
+                commands[f"e{i}"] = cmd.find_stages_by_origin(
+                    kind, mapping.ORIGINATOR_ID, action.hh_id
+                )
                 commands[f"a{i}"] = cmd.find_activities_by_origin(
                     kind, mapping.ORIGINATOR_ID, action.hh_id
                 )
@@ -79,15 +81,18 @@ async def _adopt_all(
             await _lookup_failed(outcomes, action.hh_id, "an earlier create", entity)
             settled.add(action.hh_id)
             continue
-        found = cmd.parse_ids(entity.result)
+        found = cmd.parse_stages(entity.result)
         if not found:
             continue  # nothing landed: created now
         entity_id = min(found)
         created = CreatedEntity(
             action.entity_type,
             entity_id,
-            action.stage,
-            action.employer_state,
+            # What the entity shows, not what this pass would create: the create that landed was
+            # planned earlier, maybe for another employer state. Its status field is unknown, so
+            # the next pass writes it (the planner follows a status not recorded as written).
+            found[entity_id] or action.stage,
+            None,
             activity_id=_owned(activities, entity_id),
             adopted=True,
             activity_unchecked=not isinstance(activities, CommandResult),

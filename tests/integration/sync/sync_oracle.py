@@ -168,7 +168,7 @@ def disagreements(seen: Observed) -> list[str]:
         shown = lead.get("UF_CRM_HH_STATUS")
         # The last state stored is also accepted: a status update whose outcome was never
         # recorded (500 after the write, a crash) may have landed; the row keeps the state it
-        # had written until the next reconcile (test_a_status_update_that_did_not_go_through_…).
+        # had written until the next pass writes it again (test_status_follows.py).
         if shown not in status_labels(row.hh_status_set) | status_labels(row.employer_state):
             problems.append(
                 f"negotiation {row.hh_id}: synced as {row.hh_status_set!r} (hh.ru state stored:"

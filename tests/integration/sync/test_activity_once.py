@@ -48,6 +48,15 @@ async def assert_one_activity_per_lead_recorded(world: World) -> None:
             assert row.crm_activity_id == activity_of[str(lead["ID"])]
 
 
+async def assert_status_written_after_adoption(world: World, adopted: int) -> None:
+    """An adopted lead's status field is not known to show hh.ru's state: the next pass writes
+    it, in one batch, and touches nothing else."""
+    written = await run_pass(world.ctx, world.portal_id)
+    assert written.writes.updated == adopted
+    assert written.writes.created == 0
+    assert written.bitrix_requests == 1
+
+
 async def assert_idle(world: World) -> None:
     """A pass with nothing new makes no Bitrix24 request and changes nothing."""
     before = activities_per_lead(world)
@@ -128,6 +137,7 @@ async def test_crash_after_the_create_batch_adopts_each_lead_with_its_activity(
     await assert_one_activity_per_lead_recorded(world)
     assert recovered.writes.adopted == len(unknown)
     assert recovered.writes.activities_adopted == len(unknown)
+    await assert_status_written_after_adoption(world, len(unknown))
     await assert_idle(world)
 
 
@@ -148,6 +158,7 @@ async def test_500_after_the_create_batch_adopts_each_lead_with_its_activity(
     await assert_one_activity_per_lead_recorded(world)
     assert second.writes.adopted == first.writes.outcome_unknown
     assert second.writes.activities_adopted == first.writes.outcome_unknown
+    await assert_status_written_after_adoption(world, first.writes.outcome_unknown)
     await assert_idle(world)
 
 

@@ -1,17 +1,16 @@
 """UF_CRM_HH_STATUS follows hh.ru after an adoption and after a status update that did not go
 through: what the sync state machine (``test_sync_machine.py``) found, reduced to a few steps.
 
-Both are engine bugs, pinned with strict xfails until the engine is fixed (then drop the marks,
-and the machine's allowances named in each reason):
+Both were engine bugs:
 
-* An adoption records the employer state of the adopting pass as the one written to
+* An adoption recorded the employer state of the adopting pass as the one written to
   UF_CRM_HH_STATUS, but the adopted lead carries the state it was created with, so no later pass
-  sees anything to update. The machine moves no negotiation whose create is awaiting a lookup.
-* A pass stores a vacancy's counters when it reads them, and the planner follows changes only of
+  saw anything to update. Now an adoption records the stage the entity shows and no written
+  status, and the next pass writes the status.
+* A pass stores a vacancy's counters when it reads them, and the planner followed changes only of
   negotiations listed again; a status update that was refused, lost to a 500, or cut by a crash
-  waits for the next reconcile (6 h by default), the row meanwhile marked synced or failed with a
-  retry time that does not retry it. The machine accepts, on a synced row's lead, the last hh.ru
-  state stored as well as the state recorded as written; its settle step waits for a reconcile.
+  waited for the next reconcile (6 h by default). Now every entity whose status field may not show
+  what hh.ru last said is loaded and followed on every pass, whether its vacancy is read or not.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ REQUIRED_FIELD = "POST"  # a lead field hhsync never fills
 
 class NotReached(Exception):
     """The reproduction did not reach the state it needs: a broken test, not the bug (the
-    xfails expect only the final assertions to fail)."""
+    final assertions are what the test is about)."""
 
 
 def reached(condition: bool, what: str) -> None:
@@ -68,13 +67,6 @@ def a_fresh_response(world: World) -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="adoption records the employer state of the adopting pass as written to"
-    " UF_CRM_HH_STATUS, but the adopted lead carries the state it was created with: the lead"
-    " keeps the old status until the next move",
-)
 async def test_a_lead_adopted_after_its_negotiation_moved_shows_the_new_state(
     world: World,
 ) -> None:
@@ -99,13 +91,6 @@ async def test_a_lead_adopted_after_its_negotiation_moved_shows_the_new_state(
 
 
 @pytest.mark.parametrize("failure", ["refused", "error_before_write", "error_after_write"])
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a status update that failed or has no recorded outcome is not retried: the pass"
-    " stored the vacancy's counters when it read them, and the planner follows changes only of"
-    " negotiations listed again, so it waits for the next reconcile (6 h by default)",
-)
 async def test_a_status_update_that_did_not_go_through_is_written_on_the_next_pass(
     world: World, failure: str
 ) -> None:

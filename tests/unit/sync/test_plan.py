@@ -368,3 +368,24 @@ def test_in_flight_waits_until_its_request_can_no_longer_run(
             for a in actions
         ]
         assert described == expected, (listed, at)
+
+
+def test_a_status_write_that_did_not_go_through_is_retried_without_hh_listing_it_again() -> None:
+    """The state hh.ru last showed is stored; a lost or refused write of it is followed up on the
+    next pass, not at the vacancy's next full read."""
+    lost = stored(state="offer", hh_status="response")  # the update's outcome was never recorded
+    refused = replace(lost, sync_status=SyncStatus.FAILED, next_retry_at=NOW)
+    waiting = replace(refused, next_retry_at=NOW + timedelta(1))
+    expected = (UpdateEntity("1001", EntityType.LEAD, 77, "offer", "Предложение о работе"),)
+    assert plan(snapshot(), state(lost), SIMPLE, NOW).actions == expected
+    assert plan(snapshot(), state(refused), SIMPLE, NOW).actions == expected
+    assert plan(snapshot(), state(waiting), SIMPLE, NOW).actions == ()
+
+
+def test_an_adopted_entity_gets_its_status_written_and_moves_from_the_stage_it_shows() -> None:
+    """An adoption records the stage the entity shows and no written status."""
+    adopted = replace(stored(state="interview", stage="C3:NEW"), hh_status_set=None)
+    (update,) = plan(snapshot(), state(adopted), EXTENDED, NOW).actions
+    assert isinstance(update, UpdateEntity)
+    assert update.hh_status == "interview"
+    assert update.stage == StageMove("C3:EXECUTING", "C3:NEW")
