@@ -25,6 +25,7 @@ from hhsync.db.tables import (
     SyncStatus,
     Vacancy,
 )
+from hhsync.model.import_progress import ImportProgress
 from hhsync.model.snapshot import RemoteNegotiation, StoredNegotiation, StoredState
 
 
@@ -333,28 +334,6 @@ async def entities_by_resume(
             )
         )
     return found
-
-
-@dataclass(frozen=True)
-class ImportProgress:
-    """The initial import's counters as the settings page and `hhsync status` show them."""
-
-    loaded: int
-    """Responses and invitations read from hh.ru and stored («Откликов загружено»)."""
-    imported: int
-    """Of those, with a CRM entity («Лидов/Сделок импортировано»)."""
-    failed: int
-    pending: int
-
-    def labels(self, entity_type: EntityType) -> dict[str, int]:
-        """The counters under their Russian labels."""
-        entities = "Лидов" if entity_type == EntityType.LEAD else "Сделок"
-        return {
-            "Откликов загружено": self.loaded,
-            f"{entities} импортировано": self.imported,
-            "Ожидают повтора": self.failed,
-            "В очереди": self.pending,
-        }
 
 
 async def import_progress(session: AsyncSession, portal_id: int) -> ImportProgress:

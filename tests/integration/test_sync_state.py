@@ -14,7 +14,9 @@ from hhsync.db.session import Database
 from hhsync.db.tables import EntityType, NegotiationKind, SyncStatus
 from hhsync.db.tokens import TokenPair
 from hhsync.model.backoff import Backoff
+from hhsync.model.import_progress import ImportProgress
 from hhsync.model.snapshot import RemoteNegotiation
+from hhsync.texts import import_progress_labels
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -218,8 +220,8 @@ async def test_import_progress_counts_loaded_and_imported(
         await store.record_created("1", CreatedEntity(EntityType.DEAL, 9, None, "response"))
         await store.record_failed("2", "x", retry_at=NOW)
         progress = await state.import_progress(session, portal_id)
-    assert progress == state.ImportProgress(loaded=3, imported=1, failed=1, pending=1)
-    assert progress.labels(EntityType.DEAL) == {
+    assert progress == ImportProgress(loaded=3, imported=1, failed=1, pending=1)
+    assert import_progress_labels(progress, EntityType.DEAL) == {
         "Откликов загружено": 3,
         "Сделок импортировано": 1,
         "Ожидают повтора": 1,
