@@ -1,4 +1,4 @@
-"""Keeps one owner's portal leases alive while their passes run (DESIGN.md invariant 6).
+"""Keeps one owner's portal leases alive while their passes run (ARCHITECTURE.md invariant 6).
 
 The daemon's scheduler and an operator's pass hold leases the same way, so they share this keeper
 and its one rule:
