@@ -104,6 +104,8 @@ class BitrixAuth(httpx.Auth):
         self._persist = persist
         self._on_error = on_error
         self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Task[PortalTokens] | None = None
+        """A refresh still running after its caller was cancelled (see :meth:`refresh`)."""
         self.refresh_count = 0
 
     @property
@@ -144,12 +146,27 @@ class BitrixAuth(httpx.Auth):
         cannot be reached.
         """
         async with self._lock:
+            orphan = self._refreshing
+            if orphan is not None:
+                # A refresh whose caller was cancelled still runs: its answer decides, since the
+                # refresh token it sent works once. Waiting for it keeps refreshes single-flight
+                # even though the cancelled caller let go of the lock.
+                # If it failed, nothing changed and this caller tries for itself below.
+                await asyncio.wait({orphan})
+                self._refreshing = None
             current = self._tokens.access_token.get_secret_value()
             if stale_access_token is not None and current != stale_access_token:
                 return self._tokens  # another task refreshed while we waited
             # Shielded: a pass cancelled mid-refresh (a write's timeout, a stop) must still keep
             # the new pair, since the old refresh token is already spent on the server.
-            return await asyncio.shield(self._exchange_and_persist())
+            task = asyncio.get_running_loop().create_task(
+                self._exchange_and_persist(), name="bitrix-token-refresh"
+            )
+            task.add_done_callback(_retrieve_error)
+            self._refreshing = task
+            fresh = await asyncio.shield(task)
+            self._refreshing = None
+            return fresh
 
     async def _exchange_and_persist(self) -> PortalTokens:
         fresh = await self._exchange()
@@ -211,3 +228,9 @@ class BitrixAuth(httpx.Auth):
             client_endpoint=token.client_endpoint or self._tokens.client_endpoint,
             member_id=token.member_id or self._tokens.member_id,
         )
+
+
+def _retrieve_error(task: asyncio.Task[PortalTokens]) -> None:
+    """Mark an orphaned refresh's error as seen: the next caller of ``refresh`` acts on it."""
+    if not task.cancelled():
+        task.exception()

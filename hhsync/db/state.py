@@ -239,13 +239,15 @@ async def load_stored_state(
             or_(
                 col(Vacancy.hh_vacancy_id).in_(list(hh_vacancy_ids)),
                 col(Negotiation.sync_status) != SyncStatus.SYNCED,
-                # an entity whose status field does not show what hh.ru last said (a write that
-                # was lost, or an adopted entity never checked): followed on every pass
+                # an entity whose status field may not show what hh.ru last said (a write that
+                # was lost, an adopted entity never checked) or that still lacks its timeline
+                # activity: followed on every pass, whether its vacancy is read or not
                 and_(
                     col(Negotiation.crm_entity_id).is_not(None),
                     or_(
                         col(Negotiation.hh_status_set).is_(None),
                         col(Negotiation.hh_status_set) != col(Negotiation.employer_state),
+                        col(Negotiation.crm_activity_id).is_(None),
                     ),
                 ),
             )

@@ -33,7 +33,7 @@ def lease_ttl_needed(request_timeout_s: float) -> float:
     """The shortest lease TTL that outlives every Bitrix24 request sent under it.
 
     The lease fence lets a write batch go only while the lease has the send window plus the
-    request timeout left, and heartbeats renew the lease every third of its TTL, so up to two
+    request timeout left, and heartbeats renew the lease every third of its TTL, so at least two
     thirds of it is left when a batch asks. Half the TTL must cover that span: the remaining sixth
     is slack for a heartbeat that comes late, so a healthy instance never finds its lease too
     short to write.

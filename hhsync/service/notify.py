@@ -6,7 +6,7 @@ namespace. Without that variable (a terminal, a container, tests) every call is 
 notification, or a socket kind other than AF_UNIX, is logged and reported as False, never raised:
 the daemon must not die because its supervisor's socket is full or gone.
 
-Only ``config.py`` reads the environment, so :func:`notifier_from_environ` receives the mapping.
+Only ``hhsync.config`` reads the environment, so :func:`notifier_from_environ` receives the mapping.
 """
 
 from __future__ import annotations

@@ -162,12 +162,14 @@ async def test_loading_by_vacancy_keeps_every_unfinished_negotiation(
             portal_id=portal_id,
             hh_account_id=account_id,
             vacancy_id=vacancy_id,
-            seen=[seen("1"), seen("2")],
+            seen=[seen("1"), seen("2"), seen("3")],
             now=NOW,
         )
-        await outcomes(session, portal_id).record_created(
-            "2", CreatedEntity(EntityType.LEAD, 3, None, "response")
+        store = outcomes(session, portal_id)
+        await store.record_created(
+            "2", CreatedEntity(EntityType.LEAD, 3, None, "response", activity_id=30)
         )
+        await store.record_created("3", CreatedEntity(EntityType.LEAD, 4, None, "response"))
         await state.remember_negotiations(
             session,
             portal_id=portal_id,
@@ -179,8 +181,9 @@ async def test_loading_by_vacancy_keeps_every_unfinished_negotiation(
             now=NOW,
         )
         only_777 = await state.load_stored_state(session, portal_id, ["777"])
-    # "1" is pending on another vacancy: still loaded so that it is retried; "2" is settled.
-    assert set(only_777.negotiations) == {"1", "9"}
+    # "1" is pending on another vacancy: still loaded so that it is retried; "3"'s lead has no
+    # timeline activity yet, so it is loaded too; "2" is settled.
+    assert set(only_777.negotiations) == {"1", "3", "9"}
     assert only_777.negotiations["9"].resume_id is None
 
 

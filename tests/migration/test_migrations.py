@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -90,3 +91,48 @@ def test_embedded_sqlite_upgrade(tmp_path: Path) -> None:
     assert table_names(url) == TABLES
     downgrade(url, "base")
     assert table_names(url) == set()
+
+
+def test_rows_in_flight_before_the_hold_existed_get_one(
+    pg_admin_url: str, fresh_db_name: str
+) -> None:
+    """A batch an older version left in flight may still run at the portal during a rolling
+    upgrade: its rows must not be looked up at once (migration 0002)."""
+    url = sync_url(pg_admin_url, fresh_db_name)
+    upgrade(url, "0001")
+    dsn = make_url(pg_admin_url).set(database=fresh_db_name).render_as_string(hide_password=False)
+    marked = "2026-11-30 10:00:00+00"
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO portal (id, member_id, domain, client_endpoint, server_endpoint,"
+            " access_token_enc, refresh_token_enc, access_expires_at, token_version, status,"
+            " lang, installed_at, updated_at) VALUES (1, 'm', 'd', 'c', 's', 'a', 'r', now(), 0,"
+            " 'active', 'ru', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO hh_account (id, portal_id, hh_employer_id, hh_manager_id, employer_name,"
+            " manager_name, is_admin, access_token_enc, refresh_token_enc, access_expires_at,"
+            " token_version, status, created_at, updated_at) VALUES (1, 1, 'e', 'm', '', '',"
+            " true, 'a', 'r', now(), 0, 'active', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO vacancy (id, portal_id, hh_account_id, hh_vacancy_id, name, area_name,"
+            " archived, internship, counters, watermark_ids, created_at, updated_at)"
+            " VALUES (1, 1, 1, 'v', '', '', false, false, '{}', '[]', now(), now())"
+        )
+        for hh_id, status in (("1", "in_flight"), ("2", "synced")):
+            conn.execute(
+                "INSERT INTO negotiation (portal_id, hh_account_id, vacancy_id,"
+                " hh_negotiation_id, resume_deleted, kind, employer_state, hh_created_at,"
+                " hh_updated_at, sync_status, attempts, created_at, updated_at) VALUES"
+                " (1, 1, 1, %s, false, 'response', 'response', now(), now(), %s, 1, now(), %s)",
+                (hh_id, status, marked),
+            )
+    upgrade(url)
+    with psycopg.connect(dsn) as conn:
+        rows = dict(
+            conn.execute(
+                "SELECT hh_negotiation_id, in_flight_until - updated_at FROM negotiation"
+            ).fetchall()
+        )
+    assert rows == {"1": timedelta(minutes=10), "2": None}

@@ -11,6 +11,7 @@ from typing import Any
 from hhsync.bitrix import commands as cmd
 from hhsync.bitrix.batch import BatchResult, CommandResult
 from hhsync.db.portal_store import EntityUpdate
+from hhsync.errors import Retriable
 from hhsync.sync import mapping
 from hhsync.sync.actions import UpdateEntity
 from hhsync.sync.apply.outcomes import Outcomes, refusal
@@ -36,7 +37,16 @@ class Updates:
                 )
                 for i, u in enumerate(chunk)
             }
-            await self.sender.recorded(commands, partial(_record, chunk, moved))
+            try:
+                await self.sender.recorded(commands, partial(_record, chunk, moved))
+            except Retriable as exc:
+                # A 5xx, timeout or rate limit on one batch must not end the pass: an update may
+                # be written twice without harm, so its rows are kept and written again when due.
+                async with self.sender.recorder.transaction() as outcomes:
+                    for update in chunk:
+                        await outcomes.failed(
+                            update.hh_id, f"{type(exc).__name__}: {exc}", kind="crm_busy"
+                        )
 
     async def _current_stages(self, moving: Sequence[UpdateEntity]) -> dict[str, str | None]:
         """The stage each entity about to be moved shows in the CRM now."""

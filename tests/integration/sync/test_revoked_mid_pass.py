@@ -101,7 +101,9 @@ async def test_a_password_changed_while_the_pass_reads_parks_the_account_and_fin
     async with world.ctx.database.session() as session:
         parked = await accounts.get_account(session, world.portal_id, world.account_id)
         other = await accounts.get_account(session, world.portal_id, other_account)
-        runs = (await session.exec(select(SyncRun).where(col(SyncRun.portal_id) == 1))).all()
+        runs = (
+            await session.exec(select(SyncRun).where(col(SyncRun.portal_id) == world.portal_id))
+        ).all()
     assert parked is not None
     assert parked.status == AccountStatus.NEEDS_REAUTH
     assert parked.status_reason

@@ -270,3 +270,36 @@ async def test_refresh_refused_with_invalid_grant_needs_reauth() -> None:
 
 def test_operation_time_limit_is_retriable_with_a_hint() -> None:
     assert OperationTimeLimit("x").retry_after_s == 60.0
+
+
+async def test_a_refresh_whose_caller_is_cancelled_finishes_and_is_never_sent_twice() -> None:
+    """Bitrix24 refresh tokens work once: a pass cancelled mid-refresh (a write's timeout, a stop)
+    must neither lose the new pair nor let the next request spend the old refresh token again."""
+    portal = ScriptedPortal(current_token="issued-since")  # our access token has expired
+    clock = FrozenClock()
+    saved: list[PortalTokens] = []
+    answer = asyncio.Event()
+
+    async def slow_token(request: Request) -> Response:
+        await answer.wait()  # the OAuth server is slow to answer
+        return await portal.handle(request)
+
+    async def persist(tokens: PortalTokens) -> None:
+        saved.append(tokens)
+
+    app = portal.app()
+    app.router.routes.insert(0, Route("/oauth/token/", slow_token, methods=["POST"]))
+    async with make_http_client(transport=httpx.ASGITransport(app=app)) as http:
+        client = build_client(http, clock, persist)
+        cancelled = asyncio.create_task(client.user_current())
+        while portal.count("/rest/user.current.json") == 0:  # noqa: ASYNC110 - scripted app
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.01)  # the expired-token answer came; the refresh is on its way
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        answer.set()
+        user = await client.user_current()  # waits for the orphaned refresh, then uses its pair
+    assert user.ID == 1
+    assert portal.refreshes == 1
+    assert [t.refresh_token.get_secret_value() for t in saved] == ["new-refresh-1"]
