@@ -11,42 +11,10 @@ from typing import Final, LiteralString
 
 # --- portal leases (ARCHITECTURE.md invariant 6: one owner per portal) -----------------------
 
-# PostgreSQL. The CTE locks the due portal rows with SKIP LOCKED, so concurrent claimers split the
-# due portals instead of queueing behind each other. NO KEY UPDATE is the weakest lock that still
-# excludes another claimer; unlike FOR UPDATE it does not block rows being inserted elsewhere that
-# reference the portal (foreign keys take KEY SHARE). The lock alone is not the guarantee: a
-# claimer whose snapshot predates another's commit may still pick a portal just leased. The
-# upsert's WHERE is the guarantee: it only replaces a lease that has expired or is already ours,
-# and RETURNING lists only the rows actually written, so the loser of such a race gets nothing.
-CLAIM_DUE_PORTALS: Final[LiteralString] = """
-WITH due AS (
-    SELECT p.id
-    FROM portal AS p
-    WHERE p.status = :active_status
-      AND (p.next_pass_at IS NULL OR p.next_pass_at <= :now)
-      AND NOT EXISTS (
-          SELECT 1 FROM portal_lease AS l
-          WHERE l.portal_id = p.id AND l.expires_at > :now
-      )
-    ORDER BY p.next_pass_at NULLS FIRST, p.id
-    LIMIT :limit
-    FOR NO KEY UPDATE OF p SKIP LOCKED
-)
-INSERT INTO portal_lease (portal_id, owner, claimed_at, heartbeat_at, expires_at)
-SELECT due.id, :owner, :now, :now, :expires_at FROM due
-ON CONFLICT (portal_id) DO UPDATE
-    SET owner = EXCLUDED.owner,
-        claimed_at = EXCLUDED.claimed_at,
-        heartbeat_at = EXCLUDED.heartbeat_at,
-        expires_at = EXCLUDED.expires_at
-    WHERE portal_lease.expires_at <= EXCLUDED.claimed_at
-       OR portal_lease.owner = EXCLUDED.owner
-RETURNING portal_id
-"""
-
-# SQLite (embedded, one instance): no row locks exist, so the due portals are read plainly and
-# each is leased with UPSERT_LEASE; the database file lock serialises writers.
-SELECT_DUE_PORTALS: Final[LiteralString] = """
+# The guarantee of every lease claim: the upsert replaces only a lease that has expired or is
+# already ours, and RETURNING lists only the rows actually written.
+# Active portals whose next pass is due and that no live lease holds, oldest due first.
+_DUE_PORTALS: Final[LiteralString] = """
 SELECT p.id
 FROM portal AS p
 WHERE p.status = :active_status
@@ -59,12 +27,7 @@ ORDER BY p.next_pass_at NULLS FIRST, p.id
 LIMIT :limit
 """
 
-# Also how an operator's resync leases one named portal (either dialect): a concurrent insert of the
-# same portal waits for the other's commit, then the WHERE sees its live lease and writes nothing.
-UPSERT_LEASE: Final[LiteralString] = """
-INSERT INTO portal_lease (portal_id, owner, claimed_at, heartbeat_at, expires_at)
-VALUES (:portal_id, :owner, :now, :now, :expires_at)
-ON CONFLICT (portal_id) DO UPDATE
+_TAKE_OVER_AN_EXPIRED_OR_OWN_LEASE: Final[LiteralString] = """ON CONFLICT (portal_id) DO UPDATE
     SET owner = excluded.owner,
         claimed_at = excluded.claimed_at,
         heartbeat_at = excluded.heartbeat_at,
@@ -73,6 +36,40 @@ ON CONFLICT (portal_id) DO UPDATE
        OR portal_lease.owner = excluded.owner
 RETURNING portal_id
 """
+
+# PostgreSQL. The CTE locks the due portal rows with SKIP LOCKED, so concurrent claimers split the
+# due portals instead of queueing behind each other. NO KEY UPDATE is the weakest lock that still
+# excludes another claimer; unlike FOR UPDATE it does not block rows being inserted elsewhere that
+# reference the portal (foreign keys take KEY SHARE). The lock alone is not the guarantee: a
+# claimer whose snapshot predates another's commit may still pick a portal just leased. The
+# upsert's WHERE is the guarantee: it only replaces a lease that has expired or is already ours,
+# and RETURNING lists only the rows actually written, so the loser of such a race gets nothing.
+CLAIM_DUE_PORTALS: Final[LiteralString] = (
+    """
+WITH due AS (
+"""
+    + _DUE_PORTALS
+    + """    FOR NO KEY UPDATE OF p SKIP LOCKED
+)
+INSERT INTO portal_lease (portal_id, owner, claimed_at, heartbeat_at, expires_at)
+SELECT due.id, :owner, :now, :now, :expires_at FROM due
+"""
+    + _TAKE_OVER_AN_EXPIRED_OR_OWN_LEASE
+)
+
+# SQLite (embedded, one instance): no row locks exist, so the due portals are read plainly and
+# each is leased with UPSERT_LEASE; the database file lock serialises writers.
+SELECT_DUE_PORTALS: Final[LiteralString] = _DUE_PORTALS
+
+# Also how an operator's resync leases one named portal (either dialect): a concurrent insert of the
+# same portal waits for the other's commit, then the WHERE sees its live lease and writes nothing.
+UPSERT_LEASE: Final[LiteralString] = (
+    """
+INSERT INTO portal_lease (portal_id, owner, claimed_at, heartbeat_at, expires_at)
+VALUES (:portal_id, :owner, :now, :now, :expires_at)
+"""
+    + _TAKE_OVER_AN_EXPIRED_OR_OWN_LEASE
+)
 
 # Extends only live leases of this owner: a lease past its expiry is lost even if nobody took it
 # yet, because another instance may already be about to.

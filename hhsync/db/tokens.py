@@ -52,6 +52,19 @@ def read_account_tokens(account: HhAccount, cipher: TokenCipher) -> TokenPair:
     )
 
 
+def _rotated(
+    cipher: TokenCipher, new: TokenPair, expected_version: int, now: datetime
+) -> dict[str, object]:
+    """The columns a compare-and-swap of a refreshed pair writes (encrypted, version bumped)."""
+    return {
+        "access_token_enc": cipher.encrypt(new.access_token),
+        "refresh_token_enc": cipher.encrypt(new.refresh_token),
+        "access_expires_at": new.access_expires_at,
+        "token_version": expected_version + 1,
+        "updated_at": now,
+    }
+
+
 async def swap_portal_tokens(
     session: AsyncSession,
     cipher: TokenCipher,
@@ -65,13 +78,7 @@ async def swap_portal_tokens(
     result = await session.exec(
         update(Portal)
         .where(col(Portal.id) == portal_id, col(Portal.token_version) == expected_version)
-        .values(
-            access_token_enc=cipher.encrypt(new.access_token),
-            refresh_token_enc=cipher.encrypt(new.refresh_token),
-            access_expires_at=new.access_expires_at,
-            token_version=expected_version + 1,
-            updated_at=now,
-        )
+        .values(**_rotated(cipher, new, expected_version, now))
     )
     return bool(result.rowcount)
 
@@ -98,13 +105,7 @@ async def swap_account_tokens(
             col(HhAccount.portal_id) == portal_id,
             col(HhAccount.token_version) == expected_version,
         )
-        .values(
-            access_token_enc=cipher.encrypt(new.access_token),
-            refresh_token_enc=cipher.encrypt(new.refresh_token),
-            access_expires_at=new.access_expires_at,
-            token_version=expected_version + 1,
-            updated_at=now,
-        )
+        .values(**_rotated(cipher, new, expected_version, now))
     )
     return bool(result.rowcount)
 
