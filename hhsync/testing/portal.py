@@ -99,13 +99,23 @@ async def _admin_login(
     employer = world["employers"][0]
     admin = next(m for m in employer["managers"] if m["is_admin"])
     answer = await http.post(hh_url.join("/_sandbox/tokens"), json={"manager_id": admin["id"]})
-    tokens = _json(answer)
+    return manager_link(employer, admin, _json(answer), now)
+
+
+def manager_link(
+    employer: Mapping[str, Any],
+    manager: Mapping[str, Any],
+    tokens: Mapping[str, Any],
+    now: datetime,
+) -> accounts.AccountLink:
+    """What an hh.ru login of ``manager`` leaves to link: the sandbox's state of the employer and
+    manager, and the token pair its ``/_sandbox/tokens`` gave."""
     return accounts.AccountLink(
         str(employer["id"]),
-        str(admin["id"]),
+        str(manager["id"]),
         employer["name"],
-        admin["name"],
-        True,
+        manager["name"],
+        bool(manager["is_admin"]),
         TokenPair(
             tokens["access_token"],
             tokens["refresh_token"],

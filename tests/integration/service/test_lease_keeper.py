@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from structlog.testing import capture_logs
 
 from hhsync.clock import FrozenClock
-from hhsync.db import leases, portals
+from hhsync.db import leases
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.service.lease_keeper import (
@@ -28,6 +28,7 @@ from hhsync.service.lease_keeper import (
     EVENT_LEASE_LOST,
     LeaseKeeper,
 )
+from tests.integration.test_leases import make_portals
 
 pytestmark = pytest.mark.postgres
 
@@ -38,23 +39,7 @@ OWNER = "instance-alpha"
 
 async def leased_portals(database: Database, cipher: TokenCipher, count: int) -> list[int]:
     """Install ``count`` portals and lease them all to ``OWNER`` at ``NOW``."""
-    async with database.session() as session:
-        for number in range(count):
-            member = f"keeper{number:03d}"
-            await portals.install_portal(
-                session,
-                cipher,
-                portals.PortalInstall(
-                    member_id=member,
-                    domain=f"{member}.bitrix24.ru",
-                    client_endpoint=f"https://{member}.bitrix24.ru/rest/",
-                    server_endpoint="https://oauth.bitrix.info/rest/",
-                    access_token=f"access-{member}",
-                    refresh_token=f"refresh-{member}",
-                    access_expires_at=NOW + timedelta(hours=1),
-                ),
-                NOW,
-            )
+    await make_portals(database, cipher, count)
     async with database.session() as session:
         claimed = await leases.claim_due_portals(session, OWNER, NOW, TTL_S, count)
     assert len(claimed) == count

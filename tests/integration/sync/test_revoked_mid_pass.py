@@ -8,17 +8,15 @@ reason, the portal's other accounts are synced in the same pass, and the pass's 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import httpx
 import pytest
 from sqlmodel import col, select
 
 from hhsync.db import accounts
 from hhsync.db.tables import AccountStatus, RunStatus, SyncRun
-from hhsync.db.tokens import TokenPair
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sync.engine import run_pass
+from hhsync.testing.portal import manager_link
 from hhsync.testing.world import World
 
 
@@ -42,18 +40,7 @@ async def link_second_employer(world: World) -> tuple[int, str]:
     admin = next(m for m in employer["managers"] if m["is_admin"])
     tokens = world.hh_admin("POST", "/_sandbox/tokens", manager_id=admin["id"])
     now = world.clock.now()
-    link = accounts.AccountLink(
-        str(employer["id"]),
-        str(admin["id"]),
-        employer["name"],
-        admin["name"],
-        True,
-        TokenPair(
-            tokens["access_token"],
-            tokens["refresh_token"],
-            now + timedelta(seconds=tokens["expires_in"]),
-        ),
-    )
+    link = manager_link(employer, admin, tokens, now)
     async with world.ctx.database.session() as session:
         account = await accounts.link_account(session, world.ctx.cipher, world.portal_id, link, now)
     assert account.id is not None
