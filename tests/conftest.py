@@ -1,5 +1,6 @@
-"""Shared fixtures: real PostgreSQL databases cloned from a migrated template, ciphers, and the
-engine's world (both sandboxes over HTTP, one portal installed; :mod:`hhsync.testing.world`).
+"""Shared fixtures: real PostgreSQL databases cloned from a migrated template, ciphers, the
+engine's world (both sandboxes over HTTP, one portal installed; :mod:`hhsync.testing.world`),
+and a real Chromium for the browser tests (:mod:`hhsync.testing.browser`).
 
 The server comes from ``HHSYNC_TEST_DATABASE_URL`` (``.ci/run`` points it at a throwaway database;
 the default is the local trust-auth server). Each test that asks for ``database`` gets its own
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -23,7 +26,11 @@ from hhsync.db.session import Database
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.testing.world import World, open_world, serve_sandboxes, small_employer
 
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
 DEFAULT_TEST_DB = "postgresql://postgres@127.0.0.1:5432/postgres"
+ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def _admin_url() -> str:
@@ -141,3 +148,23 @@ async def world(
     """A portal linked to the hh.ru employer on ``sandboxes`` and a sync context for it."""
     async with open_world(sandboxes, database, cipher, db_url) as the_world:
         yield the_world
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium driven by Playwright; fails saying how to install it when missing."""
+    from hhsync.testing.browser import ChromiumMissing, chromium, chromium_path
+
+    try:
+        chromium_path()
+    except ChromiumMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where browser tests leave screenshots (``tests/artifacts/``, not committed)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -29,6 +29,8 @@ class SandboxOptions:
     speed: float = 1.0
     app_url: str = "http://127.0.0.1:8080/b24/app"
     """The hhsync handler the Bitrix24 sandbox's portal page opens in its iframe."""
+    install_url: str | None = None
+    """The installer the portal opens for an administrator until ``installFinish``; None = app."""
 
 
 def build_hh(options: SandboxOptions) -> Starlette:
@@ -43,7 +45,12 @@ def build_bitrix(options: SandboxOptions) -> Starlette:
     from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
 
     return create_app(
-        BitrixSandboxConfig(seed=options.seed, speed=options.speed, app_url=options.app_url)
+        BitrixSandboxConfig(
+            seed=options.seed,
+            speed=options.speed,
+            app_url=options.app_url,
+            install_url=options.install_url,
+        )
     )
 
 

@@ -6,9 +6,13 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
 
 ``P = /_sandbox/portals/{domain}``:
 
-* ``POST /_sandbox/portals`` ``{domain?, plan?, lang?, user_id?, install_finished?}`` → an installed
-  portal in one step: tokens, ``client_endpoint``, ``server_endpoint``, ``token_url``, the iframe
-  form/query and the ONAPPINSTALL form; ``GET /_sandbox/portals`` lists them.
+* ``POST /_sandbox/portals`` ``{domain?, domain_is_host?, plan?, lang?, user_id?, installed?,
+  install_finished?}`` → an installed portal in one step: tokens, ``client_endpoint``,
+  ``server_endpoint``, ``token_url``, ``pages`` (where a browser opens it), the iframe form/query
+  and the ONAPPINSTALL form. ``domain_is_host: true`` names it ``localhost:<this port>``, a
+  browser origin (see :mod:`.hosting`); ``installed: false`` leaves the app for the
+  administrator to install from the install page (no tokens then). ``GET /_sandbox/portals``
+  lists them.
 * ``GET P`` summary (counts, plan, bucket levels, method time used, required fields, users);
   ``GET P/entities/{leads|deals|contacts|activities|comments|userfields|files}``.
 * ``POST P/tokens {user_id}`` a token pair for a user; ``POST P/code {user_id}`` an auth code.
@@ -18,11 +22,14 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
   ``{rates: {kind: fraction}, rate_status, rate_delay_s}``; DELETE clears.
 * ``GET P/requests?limit=N`` the request log; ``POST P/permissions {managers_see_own_only}``.
 * ``POST P/uninstall {handler_url?, clean?}``, ``P/reinstall``, ``P/install-finish``,
-  ``P/install-event {handler_url}``, ``P/rename {domain}``, ``P/users {id?, admin, active…}``.
+  ``P/install-event {handler_url}``, ``P/update {version}``; ``GET P/app`` (frames, counts,
+  deliveries), ``GET P/events`` (:mod:`.admin_app`).
+* ``POST P/rename {domain}``, ``P/users {id?, admin, active…}``.
 * ``POST /_sandbox/time/advance {seconds}``, ``GET /_sandbox/time``.
 
-This module is the route table; the endpoints are in ``admin_portals`` (installation, tokens,
-users), ``admin_inspect`` (state views) and ``admin_limits`` (plan, required fields, faults, time).
+This module is the route table; the endpoints are in ``admin_portals`` (creation, tokens,
+users), ``admin_app`` (the app's lifecycle and events), ``admin_inspect`` (state views) and
+``admin_limits`` (plan, required fields, faults, time).
 """
 
 from __future__ import annotations
@@ -34,6 +41,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hhsync.sandbox.bitrix.admin_app import (
+    app_view,
+    events_view,
+    install_finish,
+    reinstall,
+    send_install_event,
+    uninstall,
+    update,
+)
 from hhsync.sandbox.bitrix.admin_inspect import (
     list_portals,
     portal_entities,
@@ -51,13 +67,9 @@ from hhsync.sandbox.bitrix.admin_limits import (
 )
 from hhsync.sandbox.bitrix.admin_portals import (
     create_portal,
-    install_finish,
     issue_code,
     issue_tokens,
-    reinstall,
     rename,
-    send_install_event,
-    uninstall,
     users,
 )
 from hhsync.sandbox.bitrix.admin_requests import AdminError
@@ -98,6 +110,9 @@ def routes() -> list[BaseRoute]:
         Route(prefix + "/reinstall", _admin(reinstall), methods=["POST"]),
         Route(prefix + "/install-finish", _admin(install_finish), methods=["POST"]),
         Route(prefix + "/install-event", _admin(send_install_event), methods=["POST"]),
+        Route(prefix + "/update", _admin(update), methods=["POST"]),
+        Route(prefix + "/app", _admin(app_view), methods=["GET"]),
+        Route(prefix + "/events", _admin(events_view), methods=["GET"]),
         Route(prefix + "/rename", _admin(rename), methods=["POST"]),
         Route(prefix + "/users", _admin(users), methods=["POST"]),
         Route("/_sandbox/time/advance", _admin(advance_time), methods=["POST"]),

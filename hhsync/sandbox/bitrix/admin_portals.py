@@ -1,15 +1,22 @@
-"""Admin actions on a portal's installation: create one, tokens and codes, uninstall and
-reinstall (with their events), rename, users."""
+"""Admin actions on portals: create one (installed, or waiting for the administrator to install
+the app from the page), tokens and codes, rename, users. The app's lifecycle (uninstall,
+reinstall, finish, update, events) is in :mod:`.admin_app`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 
-from hhsync.sandbox.bitrix.admin_requests import AdminError, json_body, portal_of, sandbox_of
-from hhsync.sandbox.bitrix.http import base_url
+from hhsync.sandbox.bitrix.admin_requests import (
+    AdminError,
+    base_of,
+    json_body,
+    portal_of,
+    sandbox_of,
+)
+from hhsync.sandbox.bitrix.frames import APP_PATH
+from hhsync.sandbox.bitrix.hosting import is_browser_domain
 from hhsync.sandbox.bitrix.install import (
     app_sid,
     client_endpoint,
@@ -19,7 +26,6 @@ from hhsync.sandbox.bitrix.install import (
     oauth_host,
     server_endpoint,
     token_url,
-    uninstall_event_form,
 )
 from hhsync.sandbox.bitrix.limits import RatePlan
 from hhsync.sandbox.bitrix.oauth import AccessGrant
@@ -27,15 +33,51 @@ from hhsync.sandbox.bitrix.rest import BitrixSandbox
 from hhsync.sandbox.bitrix.store import Portal, User
 
 
+def portal_pages(base: str, portal: Portal) -> dict[str, str]:
+    """Where a browser opens the portal's pages (its own origin when it can have one)."""
+    if is_browser_domain(portal.domain):
+        origin = f"http://{portal.domain}"
+        return {
+            "home": f"{origin}/",
+            "app": f"{origin}{APP_PATH}",
+            "install": f"{origin}/marketplace/install/",
+            "crm": f"{origin}/crm/",
+        }
+    prefix = f"{base}/_sandbox/portal/{portal.domain}"
+    return {
+        "home": f"{prefix}/",
+        "app": f"{prefix}/app",
+        "install": f"{prefix}/install",
+        "crm": f"{prefix}/crm",
+    }
+
+
+def portal_info(request: Request, sandbox: BitrixSandbox, portal: Portal) -> dict[str, Any]:
+    """Endpoints and pages of a portal, with or without the app on it (no tokens)."""
+    base = base_of(request)
+    return {
+        "domain": portal.domain,
+        "member_id": portal.member_id,
+        "installed": portal.installed,
+        "install_finished": portal.install_finished,
+        "client_endpoint": client_endpoint(base, portal),
+        "server_endpoint": server_endpoint(base),
+        "token_url": token_url(base),
+        "client_id": sandbox.config.client_id,
+        "app_url": sandbox.config.app_url,
+        "install_url": sandbox.config.installer_url,
+        "pages": portal_pages(base, portal),
+    }
+
+
 def install_info(
     request: Request, sandbox: BitrixSandbox, portal: Portal, grant: AccessGrant
 ) -> dict[str, Any]:
     """Tokens and endpoints of an installed portal, plus what its iframe and ONAPPINSTALL send."""
-    base = base_url(request, sandbox.config.public_url)
+    base = base_of(request)
     lifetime = sandbox.config.access_token_lifetime_s
     return {
-        "domain": portal.domain,
-        "member_id": portal.member_id,
+        **portal_info(request, sandbox, portal),
         "application_token": portal.application_token,
         "user_id": grant.user_id,
         "access_token": grant.token,
@@ -43,23 +85,38 @@ def install_info(
         "expires_in": int(lifetime),
         "expires": int(grant.expires_at),
         "scope": grant.scope,
-        "client_endpoint": client_endpoint(base, portal),
-        "server_endpoint": server_endpoint(base),
-        "token_url": token_url(base),
-        "client_id": sandbox.config.client_id,
-        "app_url": sandbox.config.app_url,
         "app_query": iframe_query(portal, app_sid(sandbox.rng)),
         "app_form": iframe_form(base, portal, grant, lifetime),
         "install_event": install_event_form(base, portal, grant, lifetime, int(sandbox.now_s())),
     }
 
 
+def _domain(request: Request, body: dict[str, Any]) -> str | None:
+    """The new portal's domain: as given, or ``localhost:<this server's port>`` (browser host)."""
+    if not body.get("domain_is_host"):
+        domain = body.get("domain")
+        if domain is not None and not isinstance(domain, str):
+            raise AdminError("domain must be a string")
+        return domain
+    if body.get("domain"):
+        raise AdminError("give domain or domain_is_host, not both")
+    server = request.scope.get("server")
+    if not server:
+        raise AdminError("the server's own port is unknown here; give domain=localhost:PORT")
+    return f"localhost:{server[1]}"
+
+
 async def create_portal(request: Request) -> Any:
-    """POST /_sandbox/portals: a new portal with the app installed, in one step."""
+    """POST /_sandbox/portals: a new portal, the app installed in one step unless told not to."""
     sandbox = sandbox_of(request)
     body = await json_body(request)
     plan = RatePlan.named(str(body["plan"])) if body.get("plan") else None
-    portal = sandbox.create_portal(body.get("domain"), plan, body.get("lang"))
+    portal = sandbox.create_portal(_domain(request, body), plan, body.get("lang"))
+    if body.get("installed") is False:
+        # the administrator installs it from the install page, like on a real portal
+        portal.installed = False
+        portal.install_finished = False
+        return portal_info(request, sandbox, portal)
     if body.get("install_finished") is False:
         portal.install_finished = False
     grant = sandbox.issue_tokens(portal, int(body.get("user_id", 1)))
@@ -84,7 +141,7 @@ async def issue_code(request: Request) -> Any:
     code = sandbox.tokens.issue_code(
         portal.domain, user_id, sandbox.config.app_scope, sandbox.now_s()
     )
-    base = base_url(request, sandbox.config.public_url)
+    base = base_of(request)
     return {
         "code": code,
         "domain": portal.domain,
@@ -94,62 +151,6 @@ async def issue_code(request: Request) -> Any:
     }
 
 
-async def _post_event(url: str, form: dict[str, str]) -> int:
-    async with httpx.AsyncClient(timeout=10.0) as client:
-        response = await client.post(url, data=form)
-        return response.status_code
-
-
-async def uninstall(request: Request) -> Any:
-    """POST /_sandbox/portals/{domain}/uninstall {handler_url?, clean?}: tokens die."""
-    sandbox, portal = sandbox_of(request), portal_of(request)
-    body = await json_body(request)
-    bound = sandbox.uninstall(portal)
-    handlers = [str(body["handler_url"])] if body.get("handler_url") else bound
-    form = uninstall_event_form(
-        base_url(request, sandbox.config.public_url),
-        portal,
-        bool(body.get("clean", False)),
-        int(sandbox.now_s()),
-    )
-    statuses: dict[str, int | str] = {}
-    for handler in handlers:
-        try:
-            statuses[handler] = await _post_event(handler, form)
-        except httpx.HTTPError as error:
-            # the portal never retries an event: a handler that is down just misses it
-            statuses[handler] = f"failed: {error.__class__.__name__}"
-    return {"installed": False, "handler_statuses": statuses}
-
-
-async def reinstall(request: Request) -> Any:
-    """POST /_sandbox/portals/{domain}/reinstall: install again, with a fresh token pair."""
-    sandbox, portal = sandbox_of(request), portal_of(request)
-    body = await json_body(request)
-    sandbox.reinstall(portal)
-    grant = sandbox.issue_tokens(portal, int(body.get("user_id", 1)))
-    return install_info(request, sandbox, portal, grant)
-
-
-async def install_finish(request: Request) -> Any:
-    """POST /_sandbox/portals/{domain}/install-finish: what ``BX24.installFinish()`` does."""
-    portal = portal_of(request)
-    portal.install_finished = True
-    return {"install_finished": True}
-
-
-async def send_install_event(request: Request) -> Any:
-    """POST /_sandbox/portals/{domain}/install-event {handler_url, user_id?}: POST ONAPPINSTALL."""
-    sandbox, portal = sandbox_of(request), portal_of(request)
-    body = await json_body(request)
-    if not body.get("handler_url"):
-        raise AdminError("handler_url is required")
-    grant = sandbox.issue_tokens(portal, int(body.get("user_id", 1)))
-    info = install_info(request, sandbox, portal, grant)
-    info["handler_status"] = await _post_event(str(body["handler_url"]), info["install_event"])
-    return info
-
-
 async def rename(request: Request) -> Any:
     """POST /_sandbox/portals/{domain}/rename {domain}: the old domain answers 302 from now on."""
     sandbox, portal = sandbox_of(request), portal_of(request)
@@ -157,7 +158,7 @@ async def rename(request: Request) -> Any:
     sandbox.rename(portal, str(body.get("domain") or ""))
     return {
         "domain": portal.domain,
-        "client_endpoint": client_endpoint(base_url(request, sandbox.config.public_url), portal),
+        "client_endpoint": client_endpoint(base_of(request), portal),
     }
 
 

@@ -1,4 +1,5 @@
-"""Reading admin requests: the sandbox and portal a path names, JSON bodies, bad-input errors."""
+"""Reading sandbox requests: the sandbox and portal a path names, the base URL to hand out, JSON
+bodies, bad-input errors."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from hhsync.sandbox.bitrix.hosting import public_base
 from hhsync.sandbox.bitrix.rest import BitrixSandbox
 from hhsync.sandbox.bitrix.store import Portal
 
@@ -23,6 +25,12 @@ def sandbox_of(request: Request) -> BitrixSandbox:
     """The sandbox serving ``request``."""
     sandbox: BitrixSandbox = request.app.state.sandbox
     return sandbox
+
+
+def base_of(request: Request) -> str:
+    """The base URL clients of this sandbox get (see :func:`.hosting.public_base`)."""
+    sandbox = sandbox_of(request)
+    return public_base(request, sandbox.config.public_url, sandbox.portals)
 
 
 def portal_of(request: Request) -> Portal:

@@ -15,8 +15,16 @@ Addressing (one server, many portals):
 * ``DOMAIN`` sent to the app page is the portal's bare domain (``demo.bitrix24.ru``), as a real
   portal sends it; the REST base comes from ``client_endpoint`` in ONAPPINSTALL and in every
   token response.
+* A portal a browser can host has the domain ``localhost:PORT`` (this server's port). A request
+  whose ``Host`` is that domain reaches the portal's own paths: ``/``, ``/marketplace/app/1/``,
+  ``/marketplace/install/``, ``/crm/``, ``/rest/{method}`` (:mod:`.hosting`). That is what the
+  frame SDK needs: it posts to and trusts only ``http://DOMAIN``, and calls ``DOMAIN/rest/``.
+* Every portal REST answer carries ``Access-Control-Allow-Origin: *``; ``OPTIONS`` answers the
+  browser's preflight.
 * A renamed portal answers 302 with ``Location`` on its new domain.
-* ``/_sandbox/...``: admin API (:mod:`.admin`) and the demo pages (:mod:`.pages`).
+* ``/_sandbox/...``: admin API (:mod:`.admin`), the pages hosting the application
+  (:mod:`.portal_pages`, with the parent script and :mod:`.frame_commands`) and the CRM view
+  (:mod:`.pages`).
 
 Public interface: ``create_app(BitrixSandboxConfig(...))``; the state is ``app.state.sandbox``
 (a :class:`~hhsync.sandbox.bitrix.rest.BitrixSandbox`).
@@ -31,11 +39,13 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from hhsync.sandbox.bitrix import admin, pages
+from hhsync.sandbox.bitrix import admin, pages, portal_pages
+from hhsync.sandbox.bitrix.admin_requests import base_of
 from hhsync.sandbox.bitrix.batch import parse_commands, split_command
 from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.envelope import (
@@ -48,8 +58,8 @@ from hhsync.sandbox.bitrix.envelope import (
     query_limit_exceeded,
     success_body,
 )
+from hhsync.sandbox.bitrix.hosting import PortalHosts, preflight, with_cors
 from hhsync.sandbox.bitrix.http import (
-    base_url,
     client_ip,
     nginx_page,
     php_json,
@@ -123,7 +133,11 @@ def _after_work(fault: Fault | None, reply: RestReply) -> Response:
 
 
 async def rest_endpoint(request: Request) -> Response:
-    """``/p/{domain}/rest/{method}``: one REST call or a batch on one portal."""
+    """``/p/{domain}/rest/{method}``: one REST call or a batch, readable from any origin."""
+    return with_cors(await _rest_call(request))
+
+
+async def _rest_call(request: Request) -> Response:
     sandbox = _sandbox(request)
     domain = request.path_params["domain"]
     method = request.path_params["method"].removesuffix(".json")
@@ -150,7 +164,7 @@ async def rest_endpoint(request: Request) -> Response:
             portal, ip, request.method, (method,), early.status_code, f"fault:{fault.kind.value}"
         )
         return early
-    host = oauth_host(base_url(request, sandbox.config.public_url))
+    host = oauth_host(base_of(request))
     reply = sandbox.handle(portal, method, params, ip, host)
     response = _after_work(fault, reply)
     error: str | None = None if reply.status == 200 else str(reply.body.get("error"))
@@ -164,7 +178,7 @@ async def token_endpoint(request: Request) -> Response:
     """``/oauth/token/``: refresh (single use, rotating) and authorization-code exchange."""
     sandbox = _sandbox(request)
     params = await read_params(request)
-    base = base_url(request, sandbox.config.public_url)
+    base = base_of(request)
     now = sandbox.now_s()
     grant_type = str(params.get("grant_type") or "")
     try:
@@ -206,7 +220,7 @@ async def oauth_rest_endpoint(request: Request) -> Response:
     sandbox = _sandbox(request)
     method = request.path_params["method"].removesuffix(".json").lower()
     params = await read_params(request)
-    base = base_url(request, sandbox.config.public_url)
+    base = base_of(request)
     if method != "app.info":
         not_found = method_not_found()
         return php_json(not_found.body(), not_found.status)
@@ -232,7 +246,7 @@ async def oauth_rest_endpoint(request: Request) -> Response:
         .isoformat(),
         "install": {
             "installed": portal.install_finished,
-            "version": 1,
+            "version": portal.app.version,
             "status": "L",
             "scope": checked.scope,
             "domain": portal.domain,
@@ -278,6 +292,7 @@ def routes() -> list[BaseRoute]:
     """Every route of the sandbox."""
     return [
         Route("/p/{domain}/rest/{method:path}", rest_endpoint, methods=["GET", "POST"]),
+        Route("/p/{domain}/rest/{method:path}", preflight, methods=["OPTIONS"]),
         Route(
             "/p/{domain}/bitrix/components/bitrix/{component}/show_file.php",
             file_endpoint,
@@ -287,12 +302,13 @@ def routes() -> list[BaseRoute]:
         Route("/oauth/token", token_endpoint, methods=["GET", "POST"]),
         Route("/rest/{method:path}", oauth_rest_endpoint, methods=["GET", "POST"]),
         *admin.routes(),
+        *portal_pages.routes(),
         *pages.routes(),
     ]
 
 
 def create_app(config: BitrixSandboxConfig | None = None) -> Starlette:
     """The sandbox app; ``app.state.sandbox`` is its state (portals, tokens, clock)."""
-    app = Starlette(routes=routes())
+    app = Starlette(routes=routes(), middleware=[Middleware(PortalHosts)])
     app.state.sandbox = BitrixSandbox(config or BitrixSandboxConfig())
     return app

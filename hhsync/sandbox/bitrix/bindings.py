@@ -1,10 +1,12 @@
 """``placement.bind/get/unbind`` and ``event.bind/get/unbind``: what an installer registers.
 
 Both need an administrator's token in application context (Bitrix24 REST docs, placement.bind
-and event.bind). Only the registration is simulated: the sandbox delivers ONAPPUNINSTALL to a
-bound handler when the admin API uninstalls the app; other events are not delivered. Bitrix24
-refuses handler URLs that are not publicly reachable; the sandbox cannot (everything runs on
-localhost), so it accepts them.
+and event.bind). The application's own events are delivered to the handlers bound here, once
+the installation is finished (:mod:`.app_lifecycle`): ONAPPINSTALL when the installer calls
+``installFinish``, ONAPPUPDATE on the admin's update, ONAPPUNINSTALL on uninstall. CRM events
+are registered but not delivered. A bound widget is what the portal page opens for its
+placement (:mod:`.portal_pages`). Bitrix24 refuses handler URLs that are not publicly reachable;
+the sandbox cannot (everything runs on localhost), so it accepts them.
 """
 
 from __future__ import annotations

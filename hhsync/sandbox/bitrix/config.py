@@ -59,6 +59,12 @@ class BitrixSandboxConfig:
     """Scopes granted to the application's tokens."""
     app_url: str = "http://127.0.0.1:8080/b24/app"
     """The hhsync handler the portal opens in its iframe (POST with AUTH_ID…)."""
+    install_url: str | None = None
+    """The installer ("initial installation path") the portal opens for an administrator, with
+    the same POST, until the frame calls ``installFinish``; None = ``app_url``."""
+    install_handler_url: str | None = None
+    """The app's own "installation event handler URL": ONAPPINSTALL goes there (as well as to the
+    handlers bound with ``event.bind``) once the installation is finished; None = only those."""
     public_url: str | None = None
     """Base URL the sandbox tells clients (client_endpoint…); None = the request's own base."""
     demo_portals: tuple[str, ...] = ("demo.bitrix24.ru",)
@@ -69,3 +75,8 @@ class BitrixSandboxConfig:
     """Portal language."""
     max_batch_commands: int = 50
     """Commands allowed in one ``batch``."""
+
+    @property
+    def installer_url(self) -> str:
+        """The URL the portal opens while the application is being installed."""
+        return self.install_url or self.app_url

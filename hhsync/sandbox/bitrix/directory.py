@@ -12,7 +12,6 @@ from hhsync.sandbox.bitrix.params import as_int, lower_keys
 from hhsync.sandbox.bitrix.store import Status, User
 
 APP_CODE = "hhsync.hh_integration"
-APP_VERSION = 1
 
 
 def app_info(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
@@ -23,7 +22,7 @@ def app_info(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
         {
             "ID": 1,
             "CODE": APP_CODE,
-            "VERSION": APP_VERSION,
+            "VERSION": portal.app.version,
             "STATUS": "L",
             "INSTALLED": portal.install_finished,
             "PAYMENT_EXPIRED": "N",

@@ -1,9 +1,11 @@
-"""What a portal sends an application: the iframe POST, ONAPPINSTALL/ONAPPUNINSTALL, token bodies.
+"""What a portal sends an application: the iframe POST, ONAPPINSTALL/UPDATE/UNINSTALL, token bodies.
 
 Endpoints (documented in :mod:`hhsync.sandbox.bitrix.app`): a portal's REST base is
 ``{base}/p/{domain}/rest/`` (``client_endpoint``); the OAuth server is the sandbox root, so
 ``server_endpoint`` is ``{base}/rest/`` and the token URL ``{base}/oauth/token/``, the same
 relation as ``https://oauth.bitrix.info/rest/`` → ``https://oauth.bitrix.info/oauth/token/``.
+``base`` is always the sandbox's own address, also when the request came to a portal's browser
+host (:func:`.hosting.public_base`), so server-side clients never need that host.
 """
 
 from __future__ import annotations
@@ -105,9 +107,32 @@ def install_event_form(
     """ONAPPINSTALL as the portal POSTs it: form-encoded with bracketed keys."""
     return {
         "event": "ONAPPINSTALL",
-        "data[VERSION]": "1",
+        "data[VERSION]": str(portal.app.version),
         "data[ACTIVE]": "Y",
         "data[INSTALLED]": "Y",
+        "data[LANGUAGE_ID]": portal.lang,
+        "ts": str(ts),
+        "auth[domain]": portal.domain,
+        "auth[scope]": grant.scope,
+        "auth[access_token]": grant.token,
+        "auth[refresh_token]": grant.refresh_token,
+        "auth[expires_in]": str(int(lifetime_s)),
+        "auth[server_endpoint]": server_endpoint(base),
+        "auth[status]": APP_STATUS,
+        "auth[client_endpoint]": client_endpoint(base, portal),
+        "auth[member_id]": portal.member_id,
+        "auth[application_token]": portal.application_token,
+    }
+
+
+def update_event_form(
+    base: str, portal: Portal, grant: AccessGrant, lifetime_s: float, previous: int, ts: int
+) -> dict[str, str]:
+    """ONAPPUPDATE: both versions and the (new) application token, with the updater's tokens."""
+    return {
+        "event": "ONAPPUPDATE",
+        "data[VERSION]": str(portal.app.version),
+        "data[PREVIOUS_VERSION]": str(previous),
         "data[LANGUAGE_ID]": portal.lang,
         "ts": str(ts),
         "auth[domain]": portal.domain,

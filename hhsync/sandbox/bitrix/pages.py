@@ -1,18 +1,16 @@
-"""What a demo user looks at: the portal page hosting the app iframe, and a small CRM view.
+"""What a demo user looks at: the portal's page chrome and a small CRM view.
 
-The host page does what a portal does when a user opens an application: it renders an iframe and
-POSTs ``AUTH_ID``, ``REFRESH_ID``, ``member_id``, ``PLACEMENT``… into it, with ``DOMAIN``,
-``PROTOCOL``, ``LANG`` and ``APP_SID`` in the query string of ``app_url``. The CRM view lists leads,
-deals (with the name, phones and e-mails of their linked contacts) and contacts with their fields,
-files and timeline. Everything shown is escaped: applicant names and texts come from hh.ru and
-are hostile input.
+The pages that host the application in an iframe are in :mod:`.portal_pages`. The CRM view lists
+leads, deals (with the name, phones and e-mails of their linked contacts) and contacts with their
+fields, files and timeline. Everything shown is escaped: applicant names and texts come from
+hh.ru and are hostile input.
 """
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -20,8 +18,6 @@ from starlette.routing import BaseRoute, Route
 
 from hhsync.sandbox.bitrix.admin_inspect import admin_context
 from hhsync.sandbox.bitrix.crm import render
-from hhsync.sandbox.bitrix.http import base_url
-from hhsync.sandbox.bitrix.install import app_sid, iframe_form, iframe_query
 from hhsync.sandbox.bitrix.rest import BitrixSandbox
 from hhsync.sandbox.bitrix.store import OWNER_TYPES, Activity, CrmEntity, Portal, StoredFile
 
@@ -33,6 +29,10 @@ header{background:#2fc6f6;color:#fff;padding:10px 20px}
 header a{color:#fff;margin-right:16px}
 main{padding:16px 20px}
 iframe{width:100%;height:80vh;border:1px solid #ccd;background:#fff}
+#b24-dialog{position:fixed;top:15vh;left:30vw;width:40vw;background:#fff;border:1px solid #99a;
+padding:12px 20px;box-shadow:0 4px 24px rgba(0,0,0,.3)}
+#b24-dialog ul{list-style:none;padding:0}#b24-dialog li{margin:4px 0}
+.notice{background:#fff;border-left:4px solid #ffa900;padding:12px 16px}
 table{border-collapse:collapse;background:#fff;margin-bottom:24px;width:100%}
 th,td{border:1px solid #dde;padding:6px 8px;vertical-align:top;text-align:left;font-size:14px}
 th{background:#f5f7f8}
@@ -46,52 +46,18 @@ def _sandbox(request: Request) -> BitrixSandbox:
     return sandbox
 
 
-def _page(title: str, portal: Portal, body: str) -> str:
+def page(title: str, portal: Portal, body: str) -> str:
+    """A portal page: header with the portal's name and its sections, then ``body`` (HTML)."""
     domain = quote(portal.domain)
     return (
         '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<header><strong>Битрикс24 · {escape(portal.domain)}</strong> &nbsp; "
         f'<a href="/_sandbox/portal/{domain}/app">Приложение</a>'
+        f'<a href="/_sandbox/portal/{domain}/install">Маркет</a>'
         f'<a href="/_sandbox/portal/{domain}/crm">CRM</a></header>'
         f"<main>{body}</main></body></html>"
     )
-
-
-def _hidden(name: str, value: str) -> str:
-    return f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
-
-
-async def app_page(request: Request) -> Response:
-    """``/_sandbox/portal/{domain}/app?user_id=&placement=``: open the app like a portal does."""
-    sandbox = _sandbox(request)
-    portal = sandbox.portal(request.path_params["domain"])
-    if portal is None:
-        return HTMLResponse("Портал не найден", status_code=404)
-    if not portal.installed:
-        return HTMLResponse(
-            _page("Приложение удалено", portal, "<p>Приложение не установлено на этом портале.</p>")
-        )
-    try:
-        user_id = int(request.query_params.get("user_id", "1"))
-        grant = sandbox.issue_tokens(portal, user_id)
-    except ValueError:
-        return HTMLResponse("Пользователь не найден", status_code=404)
-    base = base_url(request, sandbox.config.public_url)
-    placement = request.query_params.get("placement", "DEFAULT")
-    options = request.query_params.get("placement_options")
-    form = iframe_form(
-        base, portal, grant, sandbox.config.access_token_lifetime_s, placement, options
-    )
-    action = f"{sandbox.config.app_url}?{urlencode(iframe_query(portal, app_sid(sandbox.rng)))}"
-    inputs = "".join(_hidden(k, v) for k, v in form.items())
-    body = (
-        f'<form id="app-form" method="post" target="app-frame" action="{escape(action)}">'
-        f'{inputs}<noscript><button type="submit">Открыть приложение</button></noscript></form>'
-        '<iframe name="app-frame" title="hhsync"></iframe>'
-        "<script>document.getElementById('app-form').submit();</script>"
-    )
-    return HTMLResponse(_page("Приложение hhsync", portal, body))
 
 
 def _safe_href(uri: Any) -> str | None:
@@ -255,7 +221,7 @@ async def crm_page(request: Request) -> Response:
     if portal is None:
         return HTMLResponse("Портал не найден", status_code=404)
     body = "".join(_entity_rows(request, portal, kind) for kind in ("lead", "deal", "contact"))
-    return HTMLResponse(_page("CRM", portal, body))
+    return HTMLResponse(page("CRM", portal, body))
 
 
 async def file_page(request: Request) -> Response:
@@ -275,7 +241,6 @@ async def file_page(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     """The page routes."""
     return [
-        Route("/_sandbox/portal/{domain}/app", app_page, methods=["GET"]),
         Route("/_sandbox/portal/{domain}/crm", crm_page, methods=["GET"]),
         Route("/_sandbox/portal/{domain}/files/{file_id}", file_page, methods=["GET"]),
     ]

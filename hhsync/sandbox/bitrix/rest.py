@@ -32,6 +32,8 @@ from hhsync.sandbox.bitrix.envelope import (
     time_block,
     user_not_authorized,
 )
+from hhsync.sandbox.bitrix.frames import FrameRegistry
+from hhsync.sandbox.bitrix.hosting import check_domain
 from hhsync.sandbox.bitrix.limits import OperatingBudget, RatePlan
 from hhsync.sandbox.bitrix.oauth import AccessGrant, TokenRegistry, scope_allows
 from hhsync.sandbox.bitrix.params import flag
@@ -74,6 +76,7 @@ class BitrixSandbox:
         )
         self.portals: dict[str, Portal] = {}
         self.moved: dict[str, str] = {}
+        self.frames = FrameRegistry()
         self.registry = build_registry()
         self.zone = portal_zone(config.utc_offset_h)
         for domain in config.demo_portals:
@@ -93,7 +96,8 @@ class BitrixSandbox:
         self, domain: str | None = None, plan: RatePlan | None = None, lang: str | None = None
     ) -> Portal:
         """A new portal with the application installed on it."""
-        name = domain or f"b24-{self.rng.getrandbits(24):06x}.bitrix24.ru"
+        name = (domain or f"b24-{self.rng.getrandbits(24):06x}.bitrix24.ru").lower()
+        check_domain(name)
         if name in self.portals:
             raise ValueError(f"portal {name} already exists")
         portal = new_portal(
@@ -137,6 +141,7 @@ class BitrixSandbox:
 
     def rename(self, portal: Portal, new_domain: str) -> None:
         """Change the portal's domain: the old one answers 302 to the new one from now on."""
+        check_domain(new_domain)
         if new_domain in self.portals:
             raise ValueError(f"portal {new_domain} already exists")
         old = portal.domain
@@ -144,6 +149,7 @@ class BitrixSandbox:
         portal.domain = new_domain
         self.portals[new_domain] = portal
         self.moved[old] = new_domain
+        self.frames.rename(old, new_domain)
         for grant in self.tokens.access.values():
             if grant.domain == old:
                 grant.domain = new_domain

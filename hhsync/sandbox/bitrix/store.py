@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hhsync.sandbox.bitrix.app_state import AppState
 from hhsync.sandbox.bitrix.limits import LeakyBucket, OperatingBudget, RatePlan
 from hhsync.sandbox.faults import FaultPlan
 
@@ -205,6 +206,7 @@ class Portal:
     comments: dict[int, TimelineComment] = field(default_factory=dict)
     placements: list[dict[str, Any]] = field(default_factory=list)
     event_handlers: list[dict[str, Any]] = field(default_factory=list)
+    app: AppState = field(default_factory=AppState)
     # field name -> label used in the "required field is missing" message, per entity kind
     required: dict[str, dict[str, str]] = field(
         default_factory=lambda: {"lead": {}, "deal": {}, "contact": {}}

@@ -45,11 +45,13 @@ async def test_app_page_posts_the_install_fields_into_an_iframe(portal: PortalHa
     page = await portal.client.get(f"/_sandbox/portal/{portal.domain}/app", params={"user_id": 2})
     reader = FormReader()
     reader.feed(page.text)
-    assert (reader.method, reader.target) == ("post", "app-frame")
-    assert 'iframe name="app-frame"' in page.text
     url = urlsplit(reader.action)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == "http://127.0.0.1:8080/b24/app"
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    # the SDK reads DOMAIN|PROTOCOL|APP_SID from the frame's name, not from the query string
+    frame_name = f"{portal.domain}|0|{query['APP_SID']}"
+    assert (reader.method, reader.target) == ("post", frame_name)
+    assert f'iframe id="b24-app-frame" name="{frame_name}"' in page.text
+    assert f"{url.scheme}://{url.netloc}{url.path}" == "http://127.0.0.1:8080/b24/app"
     documented = set(example("app-page.post-params.DEFAULT.json")) - {"_source"}
     assert set(query) | set(reader.fields) == documented
     assert query["DOMAIN"] == portal.domain
@@ -60,6 +62,12 @@ async def test_app_page_posts_the_install_fields_into_an_iframe(portal: PortalHa
 
 
 async def test_placement_page_sends_its_options(portal: PortalHandle) -> None:
+    handler = "http://127.0.0.1:8080/b24/deal-tab"
+    unbound = await portal.client.get(
+        f"/_sandbox/portal/{portal.domain}/app", params={"placement": "CRM_DEAL_DETAIL_TAB"}
+    )
+    assert unbound.status_code == 404  # a widget shows only once placement.bind registered it
+    await portal.ok("placement.bind", {"PLACEMENT": "CRM_DEAL_DETAIL_TAB", "HANDLER": handler})
     page = await portal.client.get(
         f"/_sandbox/portal/{portal.domain}/app",
         params={"placement": "CRM_DEAL_DETAIL_TAB", "placement_options": '{"ID":"8061"}'},
@@ -68,6 +76,7 @@ async def test_placement_page_sends_its_options(portal: PortalHandle) -> None:
     reader.feed(page.text)
     assert reader.fields["PLACEMENT"] == "CRM_DEAL_DETAIL_TAB"
     assert reader.fields["PLACEMENT_OPTIONS"] == '{"ID":"8061"}'
+    assert reader.action.startswith(handler + "?")
 
 
 async def test_crm_view_escapes_hostile_applicant_data(portal: PortalHandle) -> None:
