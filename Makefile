@@ -18,8 +18,9 @@ install: $(STAMP) ## virtualenv + editable install with dev extras
 demo: install ## the daemon on the hh.ru and Bitrix24 sandboxes, embedded defaults
 	$(BIN)/hhsync demo
 
-test: install ## the whole suite on real PostgreSQL (started or installed if missing)
+test: install ## the whole suite on real PostgreSQL and Debian's Chromium (installed if missing)
 	bash scripts/ensure_postgres.sh
+	bash scripts/ensure_chromium.sh
 	$(BIN)/pytest
 
 lint: install ## ruff (incl. the banned clock calls) + mypy --strict + the import contracts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -33,6 +35,20 @@ class TokenCipher:
                     ]
                 ) from exc
         self._fernet = MultiFernet(fernets)
+        self._first_key = parts[0].encode("ascii")
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (e.g. signing OAuth state) derived from the newest token key.
+
+        One configured secret then covers every signature hhsync makes; a purpose string keeps
+        the derived keys apart, so a session token can never pass as an OAuth state.
+        """
+        return self.derive_from_secret(self._first_key.decode("ascii"), purpose)
+
+    @staticmethod
+    def derive_from_secret(secret: str, purpose: str) -> bytes:
+        """A key for ``purpose`` derived from any configured ``secret`` (HMAC-SHA256)."""
+        return hmac.new(secret.encode(), f"hhsync:{purpose}".encode(), hashlib.sha256).digest()
 
     @staticmethod
     def generate_key() -> str:

@@ -16,6 +16,7 @@ import signal
 from collections.abc import Iterator
 from typing import Any, Final
 
+import httpx
 from sqlalchemy import text
 
 from hhsync.clock import Clock
@@ -24,6 +25,7 @@ from hhsync.db import runs, sql
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.errors import ConfigError
+from hhsync.hh.rest import user_agent
 from hhsync.log import get_logger
 from hhsync.metrics import Metrics
 from hhsync.service.notify import Notifier
@@ -32,6 +34,8 @@ from hhsync.service.web_server import EmbeddedServer, WebServer, bind
 from hhsync.sync.context import SyncContext
 from hhsync.sync.writing import ENRICH_CONCURRENCY
 from hhsync.web.app import create_app
+from hhsync.web.context import WebContext
+from hhsync.web.door import door_routes
 
 EVENT_STARTED: Final = "daemon.started"
 EVENT_STOPPING: Final = "daemon.stopping"
@@ -106,8 +110,20 @@ class Runner:
         self.scheduler = PassScheduler(self.ctx, self.metrics, tick_s=tick_s)
         self._serve_web = serve_web
         self.web: WebServer | None = None
+        self._web_http: httpx.AsyncClient | None = None
         self.started = asyncio.Event()
         """Set once the daemon is ready (what READY=1 announces)."""
+
+    def _web_context(self) -> WebContext:
+        """The app routes' context: this daemon's settings, database, cipher and clock, and one
+        HTTP client for Bitrix24's OAuth server and hh.ru (closed when the daemon stops)."""
+        self._web_http = httpx.AsyncClient(
+            timeout=self.settings.bitrix.request_timeout_s,
+            headers={"User-Agent": user_agent(self.settings.hh.user_agent_contact)},
+        )
+        return WebContext(
+            self.settings, self.database, self.ctx.cipher, self._web_http, clock=self.ctx.clock
+        )
 
     @property
     def web_url(self) -> str | None:
@@ -133,7 +149,10 @@ class Runner:
             log.warning("daemon.abandoned_runs_closed", count=closed)
         if self._serve_web:
             sock = bind(self.settings.web.host, self.settings.web.port)
-            self.web = WebServer(create_app(self.database, self.metrics), sock)
+            self.web = WebServer(
+                create_app(self.database, self.metrics, routes=door_routes(self._web_context())),
+                sock,
+            )
             await self.web.start()
         self.scheduler.start()
         self.started.set()
@@ -185,6 +204,8 @@ class Runner:
         finally:
             if self.web is not None:
                 await self.web.stop()
+            if self._web_http is not None:
+                await self._web_http.aclose()
             await self.ctx.aclose()
             log.info(EVENT_STOPPED, passes=self.scheduler.tally.passes)
 

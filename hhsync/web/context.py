@@ -1,0 +1,45 @@
+"""What every page and callback of the app needs, built once per daemon process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from hhsync.clock import Clock, SystemClock
+from hhsync.config import Settings
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.session import Database
+from hhsync.web.session import SessionSigner
+
+
+@dataclass
+class WebContext:
+    """Settings, storage and the outbound HTTP client of the app's routes.
+
+    ``http`` talks to Bitrix24's OAuth server (``app.info``, token exchange) and to hh.ru (code
+    exchange, ``/me``, revocation); it is the daemon's, closed with it.
+    """
+
+    settings: Settings
+    database: Database
+    cipher: TokenCipher
+    http: httpx.AsyncClient
+    clock: Clock = field(default_factory=SystemClock)
+    sessions: SessionSigner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = SessionSigner(self.signing_key("session"), self.clock)
+
+    def signing_key(self, purpose: str) -> bytes:
+        """The key signing values for ``purpose``: from ``security.state_signing_key`` when set,
+        else derived from the token key, so a deployment configures one secret."""
+        configured = self.settings.security.state_signing_key
+        if configured is not None:
+            return TokenCipher.derive_from_secret(configured.get_secret_value(), purpose)
+        return self.cipher.derive_key(purpose)
+
+    @property
+    def public_url(self) -> str:
+        """The base URL Bitrix24 and hh.ru reach the app at, without a trailing slash."""
+        return str(self.settings.web.public_url).rstrip("/")

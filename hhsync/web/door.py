@@ -1,0 +1,18 @@
+"""The app's routes: static assets, the Bitrix24 side (install, app page, events) and the hh.ru
+login; :func:`door_routes` is what the daemon mounts beside its probes."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from hhsync.web.context import WebContext
+
+STATIC_PREFIX = "/static"
+
+
+def door_routes(ctx: WebContext) -> list[BaseRoute]:
+    """Every route of the app behind ``web.public_url``."""
+    return [
+        Mount(STATIC_PREFIX, app=StaticFiles(packages=[("hhsync.web", "static")]), name="static"),
+    ]
