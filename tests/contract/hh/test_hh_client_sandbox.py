@@ -539,6 +539,24 @@ async def test_authorization_code_flow_end_to_end(world: World) -> None:
         )
 
 
+async def test_invalidate_token_kills_the_pair_through_a_shared_client(world: World) -> None:
+    """``DELETE /token`` (hh.ru OpenAPI spec ``invalidate-token``), sent through a client without
+    a base URL of its own, as the web app's shared one is."""
+    pair = await world.tokens()
+    async with httpx.AsyncClient(headers={"User-Agent": UA}) as shared:
+        client = HhClient(
+            shared,
+            auth=world.auth(pair, Vault()),
+            budget=world.budget(),
+            account_key="web",
+            base_url=world.url,
+        )
+        assert (await client.me()).manager is not None
+        await client.invalidate_token()
+        with pytest.raises(TokenRevoked):
+            await client.me()
+
+
 async def test_wrong_client_secret_is_fatal(world: World) -> None:
     with pytest.raises(AppCredentialsRejected) as caught:
         await exchange_code(
