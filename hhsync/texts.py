@@ -66,7 +66,7 @@ HH_API_ACCOUNT_NOT_FOUND = "Такого аккаунта hh.ru у этого п
 HH_API_TOO_MANY_LOGINS = "Слишком много начатых входов: завершите открытый или подождите 10 минут."
 HH_API_NOT_CONFIGURED = HH_LOGIN_MISCONFIGURED
 HH_API_LOGOUT_HH_DOWN = "hh.ru не ответил, выход не выполнен: попробуйте ещё раз."
-HH_API_LOGOUT_RACE = "Аккаунт как раз обновлял доступ к hh.ru: попробуйте выйти ещё раз."
+HH_API_LOGOUT_RACE = "Аккаунт как раз обновлял доступ к hh.ru: нажмите «Выйти» ещё раз."
 
 HH_LOGIN_JS_TEXTS = {
     "login": HH_LOGIN,

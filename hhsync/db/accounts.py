@@ -94,17 +94,20 @@ async def get_account(session: AsyncSession, portal_id: int, account_id: int) ->
 
 
 async def log_out_account(
-    session: AsyncSession, portal_id: int, account_id: int, now: datetime
+    session: AsyncSession, portal_id: int, account_id: int, expected_version: int, now: datetime
 ) -> bool:
     """«Выйти»: the account stops being polled and its tokens are wiped; its vacancies and
     negotiations stay, so a later login of the same manager resumes without importing anything
-    twice. The token version moves on, so a refresh still running cannot store a pair."""
+    twice. Only the pair of ``expected_version`` (the one just killed on hh.ru) is wiped: if a
+    pass refreshed it meanwhile, nothing changes and False says so. The version moves on, so a
+    refresh still running cannot store a pair afterwards."""
     result = await session.exec(
         update(HhAccount)
         .where(
             col(HhAccount.id) == account_id,
             col(HhAccount.portal_id) == portal_id,
             col(HhAccount.status) != AccountStatus.LOGGED_OUT,
+            col(HhAccount.token_version) == expected_version,
         )
         .values(
             status=AccountStatus.LOGGED_OUT,

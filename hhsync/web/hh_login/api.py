@@ -100,16 +100,18 @@ async def log_out(deps: LoginDeps, request: Request) -> Response:
     if account is None or account.status == AccountStatus.LOGGED_OUT:
         return json_error(404, texts.HH_API_ACCOUNT_NOT_FOUND)
     try:
-        await deps.calls.drop_account(account)
+        killed = await deps.calls.drop_account(account)
     except TokenPersistFailed:
         return json_error(409, texts.HH_API_LOGOUT_RACE)
     except HhError:
         return json_error(502, texts.HH_API_LOGOUT_HH_DOWN)
     async with deps.ctx.database.session() as session:
         done = await accounts.log_out_account(
-            session, claims.portal_id, account_id, deps.ctx.clock.now()
+            session, claims.portal_id, account_id, killed, deps.ctx.clock.now()
         )
     if not done:
-        return json_error(404, texts.HH_API_ACCOUNT_NOT_FOUND)
+        # A pass refreshed the pair meanwhile (a live one, not killed yet), or another logout
+        # came first: the page may simply press «Выйти» again.
+        return json_error(409, texts.HH_API_LOGOUT_RACE)
     log.info(EVENT_LOGGED_OUT, portal=claims.portal_id, account=account_id, user=claims.user_id)
     return json_answer({"logged_out": account_id})

@@ -9,6 +9,7 @@ refreshed first and the new pair stored before it is used (ARCHITECTURE.md invar
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
@@ -101,8 +102,9 @@ class HhCalls:
         except TokenRevoked:
             return
 
-    async def drop_account(self, account: HhAccount) -> None:
-        """Kill a linked account's pair on hh.ru before it is logged out.
+    async def drop_account(self, account: HhAccount) -> int:
+        """Kill a linked account's pair on hh.ru before it is logged out; returns the token
+        version of the pair killed (a refresh on the way stores a newer one first).
 
         A pair hh.ru already killed (revoked, password changed, refresh spent) counts as done,
         and so does one hhsync cannot decrypt any more (nobody can use it either).
@@ -116,7 +118,7 @@ class HhCalls:
         try:
             stored = read_account_tokens(account, self.ctx.cipher)
         except TokenDecryptError:
-            return
+            return account.token_version
         version = [stored.version]
         portal_id, account_id = account.portal_id, account.id
 
@@ -143,7 +145,6 @@ class HhCalls:
             persist=persist,
             clock=self.ctx.clock,
         )
-        try:
+        with suppress(TokenRevoked):  # already dead on hh.ru: nothing left to kill
             await self._client(auth, f"{portal_id}:{account_id}").invalidate_token()
-        except TokenRevoked:
-            return
+        return version[0]

@@ -111,6 +111,9 @@
     }
     say("");
     call("POST", "/login").then(function (body) {
+      if (popup.closed) {
+        return;
+      }
       popup.location.href = body.authorize_url;
       watch();
     }).catch(function (error) {

@@ -89,3 +89,22 @@ async def test_when_hh_does_not_answer_nothing_changes(login_world: LoginWorld) 
     assert same.access_token_enc == first.access_token_enc
     access = login_world.ctx.cipher.decrypt(same.access_token_enc)
     assert (await login_world.hh_me(access)).status_code == 200
+
+
+async def test_a_pair_refreshed_meanwhile_is_not_wiped(login_world: LoginWorld) -> None:
+    """Only the pair just killed on hh.ru is wiped: a pass that refreshed it in between left a
+    live pair, which must not be forgotten unrevoked (the page presses «Выйти» again)."""
+    portal, _ = await _two_accounts(login_world)
+    first, _ = await login_world.accounts(portal)
+    assert first.id is not None
+    now = login_world.clock.now()
+    async with login_world.ctx.database.session() as session:
+        stale = await accounts.log_out_account(
+            session, portal, first.id, first.token_version - 1, now
+        )
+    assert not stale
+    same, _ = await login_world.accounts(portal)
+    assert same.status == AccountStatus.ACTIVE
+    assert same.access_token_enc == first.access_token_enc
+    async with login_world.ctx.database.session() as session:
+        assert await accounts.log_out_account(session, portal, first.id, first.token_version, now)
