@@ -29,13 +29,15 @@ def sandbox(
         fail(f"sandbox: unknown {which!r}; choose hh, bitrix or all", EXIT_CONFIG)
     if speed <= 0:
         fail("sandbox: --speed must be positive", EXIT_CONFIG)
+    public_url = str(settings.web.public_url).rstrip("/")
     options = SandboxOptions(
         host=host,
         hh_port=hh_port,
         bitrix_port=bitrix_port,
         seed=seed,
         speed=speed,
-        app_url=str(settings.web.public_url).rstrip("/") + "/b24/app",
+        app_url=f"{public_url}/b24/app",
+        hh_redirect_uri=f"{public_url}/oauth/hh/callback",
     )
     running = servers(chosen, options)
     for url, _ in running:

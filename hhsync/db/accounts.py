@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -64,14 +65,21 @@ async def link_account(
 
 
 async def list_accounts(
-    session: AsyncSession, portal_id: int, status: AccountStatus | None = None
+    session: AsyncSession,
+    portal_id: int,
+    status: AccountStatus | None = None,
+    *,
+    logged_in: bool = False,
 ) -> list[HhAccount]:
-    """The portal's hh.ru accounts (optionally only those in one status)."""
+    """The portal's hh.ru accounts (optionally only those in one status, or only those not
+    logged out)."""
     query = (
         select(HhAccount).where(col(HhAccount.portal_id) == portal_id).order_by(col(HhAccount.id))
     )
     if status is not None:
         query = query.where(col(HhAccount.status) == status)
+    if logged_in:
+        query = query.where(col(HhAccount.status) != AccountStatus.LOGGED_OUT)
     return list((await session.exec(query)).all())
 
 
@@ -83,3 +91,31 @@ async def get_account(session: AsyncSession, portal_id: int, account_id: int) ->
         )
     )
     return result.first()
+
+
+async def log_out_account(
+    session: AsyncSession, portal_id: int, account_id: int, expected_version: int, now: datetime
+) -> bool:
+    """«Выйти»: the account stops being polled and its tokens are wiped; its vacancies and
+    negotiations stay, so a later login of the same manager resumes without importing anything
+    twice. Only the pair of ``expected_version`` (the one just killed on hh.ru) is wiped: if a
+    pass refreshed it meanwhile, nothing changes and False says so. The version moves on, so a
+    refresh still running cannot store a pair afterwards."""
+    result = await session.exec(
+        update(HhAccount)
+        .where(
+            col(HhAccount.id) == account_id,
+            col(HhAccount.portal_id) == portal_id,
+            col(HhAccount.status) != AccountStatus.LOGGED_OUT,
+            col(HhAccount.token_version) == expected_version,
+        )
+        .values(
+            status=AccountStatus.LOGGED_OUT,
+            status_reason=None,
+            access_token_enc="",
+            refresh_token_enc="",
+            token_version=col(HhAccount.token_version) + 1,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)

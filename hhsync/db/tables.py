@@ -308,6 +308,26 @@ class PortalLease(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
+class OAuthState(SQLModel, table=True):
+    """One hh.ru login started from the app page: the nonce its signed ``state`` carries.
+
+    The signature proves where a ``state`` came from; this row makes it work once. The callback
+    consumes it with ``UPDATE ... WHERE used_at IS NULL``, so a replayed or raced ``state`` finds
+    nothing to consume (ARCHITECTURE.md invariant 4).
+    """
+
+    __tablename__ = "oauth_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce: str = Field(max_length=64, unique=True)
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE", index=True)
+    user_id: int
+    """The Bitrix24 user who pressed «Войти»."""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 # The shared vocabularies are re-exported for the database layer's callers.
 __all__ = [
     "AccountStatus",
@@ -318,6 +338,7 @@ __all__ = [
     "JSONType",
     "Negotiation",
     "NegotiationKind",
+    "OAuthState",
     "Portal",
     "PortalHealth",
     "PortalLease",

@@ -113,10 +113,18 @@ async def swap_account_tokens(
 async def mark_account_needs_reauth(
     session: AsyncSession, *, portal_id: int, account_id: int, reason: str, now: datetime
 ) -> bool:
-    """Stop polling an account whose tokens hh.ru revoked; the settings page asks to log in."""
+    """Stop polling an account whose tokens hh.ru revoked; the settings page asks to log in.
+
+    An account the HR team logged out of stays logged out: a pass that was still running with
+    its revoked tokens must not bring it back as one waiting for a new login.
+    """
     result = await session.exec(
         update(HhAccount)
-        .where(col(HhAccount.id) == account_id, col(HhAccount.portal_id) == portal_id)
+        .where(
+            col(HhAccount.id) == account_id,
+            col(HhAccount.portal_id) == portal_id,
+            col(HhAccount.status) != AccountStatus.LOGGED_OUT,
+        )
         .values(status=AccountStatus.NEEDS_REAUTH, status_reason=reason, updated_at=now)
     )
     return bool(result.rowcount)

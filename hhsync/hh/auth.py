@@ -69,11 +69,21 @@ def authorization_url(
     state: str,
     redirect_uri: str | None = None,
     code_challenge: str | None = None,
+    role: str | None = None,
+    force_role: bool = False,
 ) -> str:
-    """Where to send the employer's browser to grant hhsync access (``/oauth/authorize``)."""
+    """Where to send the employer's browser to grant hhsync access (``/oauth/authorize``).
+
+    ``role`` with ``force_role`` makes hh.ru ask a user logged in with another role to log in
+    with this one (hh.ru OpenAPI spec, "Запрос авторизации под другим пользователем").
+    """
     params = {"response_type": "code", "client_id": client_id, "state": state}
     if redirect_uri is not None:
         params["redirect_uri"] = redirect_uri
+    if role is not None:
+        params["role"] = role
+        if force_role:
+            params["force_role"] = "true"
     if code_challenge is not None:
         params["code_challenge"] = code_challenge
         params["code_challenge_method"] = "S256"  # the only method hh.ru accepts

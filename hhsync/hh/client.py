@@ -88,7 +88,9 @@ class HhClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_depth_items: int | None = DEFAULT_MAX_DEPTH_ITEMS,
         trusted_hosts: frozenset[str] = DEFAULT_TRUSTED_HOSTS,
+        base_url: str | None = None,
     ) -> None:
+        own_hosts = {http.base_url.host} | ({httpx.URL(base_url).host} if base_url else set())
         self._rest = HhRest(
             http,
             auth=auth,
@@ -97,7 +99,8 @@ class HhClient:
             priority=priority,
             retry=retry or RetryPolicy(),
             sleep=sleep,
-            trusted_hosts=trusted_hosts | {http.base_url.host},
+            trusted_hosts=trusted_hosts | own_hosts,
+            base_url=base_url,
         )
         self._max_depth_items = max_depth_items
 
@@ -114,6 +117,7 @@ class HhClient:
             sleep=rest.sleep,
             max_depth_items=self._max_depth_items,
             trusted_hosts=rest.trusted_hosts,
+            base_url=rest.base_url,
         )
 
     # --- who am I ---------------------------------------------------------------------------
@@ -121,6 +125,14 @@ class HhClient:
     async def me(self) -> Me:
         """The logged-in manager: ``employer.id`` and ``manager.id`` drive every later call."""
         return await self._rest.get_model("/me", Me)
+
+    async def invalidate_token(self) -> None:
+        """``DELETE /token``: hh.ru kills the account's pair; its refresh token stops working too.
+
+        hh.ru invalidates only a live access token (hh.ru OpenAPI spec, ``invalidate-token``), so
+        an expired one is refreshed first by the account's auth, like any other call.
+        """
+        await self._rest.send("DELETE", "/token")
 
     async def managers(self, employer_id: str) -> list[Manager]:
         """Every manager of the company (for per-manager vacancy lists and routing)."""

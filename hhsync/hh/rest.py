@@ -111,6 +111,8 @@ class HhRest:
     sleep: Callable[[float], Awaitable[None]]
     trusted_hosts: frozenset[str]
     """Hosts that may receive the account's token (a payload URL elsewhere is refused)."""
+    base_url: str | None = None
+    """Where relative paths go when ``http`` has no base URL of its own (a shared client)."""
 
     async def get_model(
         self, url: str, model: type[_Model], params: Mapping[str, str] | None = None
@@ -136,6 +138,8 @@ class HhRest:
         data: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One request, retried on passing failures; an hh.ru error answer raises."""
+        if self.base_url is not None and url.startswith("/"):
+            url = f"{self.base_url.rstrip('/')}{url}"
         self._check_url(url)
         async for attempt in self._retrying():
             with attempt:

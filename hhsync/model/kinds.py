@@ -25,6 +25,7 @@ class AccountStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     NEEDS_REAUTH = "needs_reauth"  # token revoked, password changed, access withdrawn
+    LOGGED_OUT = "logged_out"  # the HR team pressed «Выйти»: tokens revoked and wiped, data kept
 
 
 class EntityType(StrEnum):

@@ -31,13 +31,19 @@ class SandboxOptions:
     """The hhsync handler the Bitrix24 sandbox's portal page opens in its iframe."""
     install_url: str | None = None
     """The installer the portal opens for an administrator until ``installFinish``; None = app."""
+    hh_redirect_uri: str = "http://127.0.0.1:8080/oauth/hh/callback"
+    """The redirect URI the hh.ru sandbox's demo app has registered: hhsync's OAuth callback."""
 
 
 def build_hh(options: SandboxOptions) -> Starlette:
     """The hh.ru sandbox app for these options."""
     from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
 
-    return create_app(HhSandboxConfig(seed=options.seed, speed=options.speed))
+    return create_app(
+        HhSandboxConfig(
+            seed=options.seed, speed=options.speed, registered_redirect_uri=options.hh_redirect_uri
+        )
+    )
 
 
 def build_bitrix(options: SandboxOptions) -> Starlette:

@@ -26,6 +26,7 @@ TABLES = {
     "audit_event",
     "portal_lease",
     "portal_health",
+    "oauth_state",
 }
 
 
@@ -136,3 +137,40 @@ def test_rows_in_flight_before_the_hold_existed_get_one(
             ).fetchall()
         )
     assert rows == {"1": timedelta(minutes=10), "2": None}
+
+
+def test_logged_out_accounts_are_allowed_and_become_paused_on_downgrade(
+    pg_admin_url: str, fresh_db_name: str
+) -> None:
+    """Migration 0004: «Выйти» leaves an account ``logged_out``; going back to 0003, which does
+    not know that status, keeps it unpolled as ``paused``."""
+    url = sync_url(pg_admin_url, fresh_db_name)
+    upgrade(url)
+    dsn = make_url(pg_admin_url).set(database=fresh_db_name).render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO portal (id, member_id, domain, client_endpoint, server_endpoint,"
+            " access_token_enc, refresh_token_enc, access_expires_at, token_version, status,"
+            " lang, installed_at, updated_at) VALUES (1, 'm', 'd', 'c', 's', 'a', 'r', now(), 0,"
+            " 'active', 'ru', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO hh_account (id, portal_id, hh_employer_id, hh_manager_id, employer_name,"
+            " manager_name, is_admin, access_token_enc, refresh_token_enc, access_expires_at,"
+            " token_version, status, created_at, updated_at) VALUES (1, 1, 'e', 'm', '', '',"
+            " true, '', '', now(), 0, 'logged_out', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO oauth_state (nonce, portal_id, user_id, created_at, expires_at)"
+            " VALUES ('n', 1, 1, now(), now())"
+        )
+    with psycopg.connect(dsn) as conn, pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute(
+            "INSERT INTO oauth_state (nonce, portal_id, user_id, created_at, expires_at)"
+            " VALUES ('n', 1, 1, now(), now())"
+        )
+    downgrade(url, "0003")
+    with psycopg.connect(dsn) as conn:
+        status = conn.execute("SELECT status FROM hh_account").fetchone()
+    assert status == ("paused",)
+    assert "oauth_state" not in table_names(url)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from hhsync.sandbox.hh import errors, oauth
 from hhsync.sandbox.hh.guard import sandbox_of
-from hhsync.sandbox.hh.store import Manager, Vacancy
+from hhsync.sandbox.hh.store import Manager, TokenPair, Vacancy
 
 
 def api_base(request: Request) -> str:
@@ -17,12 +17,24 @@ def api_base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def current_manager(request: Request) -> Manager:
-    """The manager behind the Bearer token (403 ``oauth`` otherwise)."""
+def current_pair(request: Request) -> TokenPair:
+    """The live token pair behind ``Authorization: Bearer`` (403 ``oauth`` otherwise)."""
     sandbox = sandbox_of(request)
     pair = oauth.authenticate(sandbox.store, request.headers.get("authorization"), sandbox.now_s())
-    manager = sandbox.store.managers[pair.manager_id]
-    request.state.manager_id = manager.id
+    request.state.manager_id = pair.manager_id
+    return pair
+
+
+def current_manager(request: Request) -> Manager:
+    """The manager behind the Bearer token (403 ``oauth`` otherwise).
+
+    An applicant's token on an employer method gets 403 ``forbidden``, the type hh.ru's spec
+    lists for actions the user may not take (hh.ru OpenAPI spec, ``ErrorsCommon...``).
+    """
+    pair = current_pair(request)
+    if pair.manager_id is None:
+        raise errors.ApiError(403, [{"type": "forbidden"}], "Forbidden")
+    manager = sandbox_of(request).store.managers[pair.manager_id]
     account = request.headers.get("x-manager-account-id")
     if account is not None and account != manager.id:
         raise errors.ApiError(

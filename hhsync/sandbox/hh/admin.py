@@ -18,8 +18,9 @@ from starlette.routing import Route
 
 from hhsync.sandbox.faults import Fault, FaultKind
 from hhsync.sandbox.hh import oauth
-from hhsync.sandbox.hh.generator import make_resume
+from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
+from hhsync.sandbox.hh.site import UserKind
 from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
 
 AdminHandler = Callable[[Request], Awaitable[Response]]
@@ -77,6 +78,7 @@ async def state(request: Request) -> Response:
                         {
                             "id": m.id,
                             "name": f"{m.first_name} {m.last_name}",
+                            "email": m.email,
                             "is_admin": m.is_admin,
                         }
                         for m in store.employer_managers(e.id)
@@ -95,6 +97,10 @@ async def state(request: Request) -> Response:
                     "negotiations": len(store.negotiations_of(v.id)),
                 }
                 for v in store.vacancies.values()
+            ],
+            "applicants": [
+                {"id": a.id, "email": a.email, "name": f"{a.first_name} {a.last_name}"}
+                for a in store.site.applicants.values()
             ],
             "resumes": len(store.resumes),
             "negotiations": len(store.negotiations),
@@ -128,6 +134,7 @@ async def add_negotiation(request: Request) -> Response:
             raise AdminInputError(f"'hidden_fields' must be a list of {sorted(HIDDEN_FIELD_NAMES)}")
         new.hidden_fields = list(hidden)
         store.resumes[new.id] = new
+        register_applicant(store, new)
         resume_id = new.id
     negotiation = store.add_negotiation(
         vacancy_id,
@@ -210,6 +217,26 @@ async def password_changed(request: Request) -> Response:
     return JsonBody({"employer_id": employer_id, "tokens_revoked": killed})
 
 
+async def user_password(request: Request) -> Response:
+    """``POST /_sandbox/managers/{uid}/password`` or ``/_sandbox/applicants/{uid}/password``
+    ``{"password": "..."}``: the user changed the password on the website. Every token pair,
+    unused code and browser login of that user dies (``token deactivated``, ``code was revoke``)."""
+    store = sandbox_of(request).store
+    kind = (
+        UserKind.EMPLOYER
+        if request.url.path.startswith("/_sandbox/managers/")
+        else (UserKind.APPLICANT)
+    )
+    login = store.site.login_of(kind, request.path_params["uid"])
+    if login is None:
+        raise AdminInputError(f"unknown {kind.value} user {request.path_params['uid']!r}")
+    password = (await _json(request)).get("password")
+    if not isinstance(password, str) or not 1 <= len(password) <= 128:
+        raise AdminInputError("'password' must be a string of 1 to 128 characters")
+    killed = oauth.change_user_password(store, login, password)
+    return JsonBody({"email": login.email, "tokens_revoked": killed})
+
+
 async def paid_access(request: Request) -> Response:
     """``POST /_sandbox/employers/{eid}/paid_access`` ``{"enabled": bool}``: switch the employer's
     paid API access; without it negotiations and resumes answer 403 ``action_must_be_payed``."""
@@ -231,7 +258,8 @@ async def issue_tokens(request: Request) -> Response:
     manager = sandbox.store.managers.get(manager_id)
     if manager is None:
         raise AdminInputError(f"unknown manager {manager_id!r}")
-    pair = oauth.issue_pair(sandbox.store, sandbox.oauth, manager, sandbox.now_s())
+    login = oauth.manager_login(sandbox.store, manager)
+    pair = oauth.issue_pair(sandbox.store, sandbox.oauth, login, sandbox.now_s())
     return JsonBody(
         {
             "access_token": pair.access_token,
@@ -332,6 +360,8 @@ def admin_routes() -> list[Route]:
             "/_sandbox/employers/{eid}/password_changed", admin(password_changed), methods=["POST"]
         ),
         Route("/_sandbox/employers/{eid}/paid_access", admin(paid_access), methods=["POST"]),
+        Route("/_sandbox/managers/{uid}/password", admin(user_password), methods=["POST"]),
+        Route("/_sandbox/applicants/{uid}/password", admin(user_password), methods=["POST"]),
         Route("/_sandbox/tokens", admin(issue_tokens), methods=["POST"]),
         Route("/_sandbox/tokens/revoke", admin(revoke_token), methods=["POST"]),
         Route("/_sandbox/clock/advance", admin(advance_clock), methods=["POST"]),

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from faker import Faker
 
+from hhsync.sandbox.hh.site import Applicant, UserKind
 from hhsync.sandbox.hh.store import (
     EMPLOYER_STATES,
     Contact,
@@ -112,6 +113,7 @@ def generate(seed: int, anchor: datetime, counts: GeneratorCounts | None = None)
     for a_index in range(counts.applicants):
         resume = make_resume(rng, fake, anchor, a_index)
         store.resumes[resume.id] = resume
+        register_applicant(store, resume)
     _make_negotiations(store, counts, rng, anchor)
     return store
 
@@ -142,6 +144,7 @@ def _make_managers(
             area_name=area_name,
         )
         store.managers[manager.id] = manager
+        store.site.add_login(manager.email, UserKind.EMPLOYER, manager.id)
         managers.append(manager)
     return managers
 
@@ -181,6 +184,24 @@ def _make_vacancies(
         if v_index >= counts.vacancies_per_employer:
             vacancy.archived_at = anchor - timedelta(days=rng.randint(1, 10))
         store.vacancies[vacancy.id] = vacancy
+
+
+def register_applicant(store: HhStore, resume: Resume) -> Applicant:
+    """The resume's owner as a website user who can log in (``applicant<owner id>@example.com``,
+    the demo password)."""
+    known = store.site.applicants.get(resume.owner_id)
+    if known is not None:
+        return known
+    applicant = Applicant(
+        id=resume.owner_id,
+        email=f"applicant{resume.owner_id}@example.com",
+        first_name=resume.first_name,
+        last_name=resume.last_name,
+        middle_name=resume.middle_name,
+    )
+    store.site.applicants[applicant.id] = applicant
+    store.site.add_login(applicant.email, UserKind.APPLICANT, applicant.id)
+    return applicant
 
 
 def make_resume(rng: random.Random, fake: Faker, anchor: datetime, index: int) -> Resume:

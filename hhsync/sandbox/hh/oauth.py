@@ -10,11 +10,13 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from hhsync.sandbox.hh import errors
 from hhsync.sandbox.hh.errors import TokenError
+from hhsync.sandbox.hh.site import Login, UserKind
 from hhsync.sandbox.hh.store import AuthCode, HhStore, Manager, TokenPair
+
+MAX_CODES = 1000  # past this, used and expired codes are swept when a new one is issued
 
 
 @dataclass(frozen=True)
@@ -27,25 +29,23 @@ class OAuthRules:
     code_lifetime_s: float
 
 
-def redirect_allowed(redirect_uri: str, hosts: tuple[str, ...]) -> bool:
-    """Only HTTP(S) callbacks on the registered hosts are accepted (any port or path)."""
-    parts = urlsplit(redirect_uri)
-    return parts.scheme in ("http", "https") and parts.hostname in hosts
-
-
 def issue_code(
     store: HhStore,
     rules: OAuthRules,
-    manager: Manager,
+    login: Login,
     redirect_uri: str,
     code_challenge: str | None,
     now_s: float,
 ) -> AuthCode:
-    """A fresh single-use authorization code for ``manager`` (the consent was given)."""
+    """A fresh single-use code for ``login``, bound to the redirect URI it is sent to."""
+    if len(store.codes) > MAX_CODES:
+        for stale in [c.code for c in store.codes.values() if c.used or now_s >= c.expires_at_s]:
+            del store.codes[stale]
     code = AuthCode(
         code=secrets.token_urlsafe(18),
         client_id=rules.client_id,
-        manager_id=manager.id,
+        login=login.email,
+        login_generation=login.generation,
         redirect_uri=redirect_uri,
         expires_at_s=now_s + rules.code_lifetime_s,
         code_challenge=code_challenge,
@@ -54,21 +54,44 @@ def issue_code(
     return code
 
 
-def issue_pair(store: HhStore, rules: OAuthRules, manager: Manager, now_s: float) -> TokenPair:
-    """A new access/refresh pair bound to the employer's current password generation."""
-    employer = store.employers[manager.employer_id]
+def issue_pair(store: HhStore, rules: OAuthRules, login: Login, now_s: float) -> TokenPair:
+    """A new access/refresh pair for a website user, bound to the current password generations."""
+    manager = store.managers.get(login.user_id) if login.kind is UserKind.EMPLOYER else None
+    employer = store.employers[manager.employer_id] if manager is not None else None
     pair = TokenPair(
         access_token=secrets.token_hex(32).upper(),
         refresh_token=secrets.token_hex(32).upper(),
-        manager_id=manager.id,
-        employer_id=employer.id,
+        login=login.email,
+        login_generation=login.generation,
+        manager_id=manager.id if manager is not None else None,
+        employer_id=employer.id if employer is not None else None,
+        applicant_id=login.user_id if login.kind is UserKind.APPLICANT else None,
         issued_at_s=now_s,
         expires_at_s=now_s + rules.access_token_lifetime_s,
-        password_generation=employer.password_generation,
+        password_generation=employer.password_generation if employer is not None else 0,
     )
     store.tokens_by_access[pair.access_token] = pair
     store.tokens_by_refresh[pair.refresh_token] = pair
     return pair
+
+
+def manager_login(store: HhStore, manager: Manager) -> Login:
+    """The website login of a manager (every generated manager has one)."""
+    login = store.site.login_of(UserKind.EMPLOYER, manager.id)
+    if login is None:
+        login = store.site.add_login(manager.email, UserKind.EMPLOYER, manager.id)
+    return login
+
+
+def deactivated(store: HhStore, pair: TokenPair) -> bool:
+    """Whether a password change since the pair was issued killed it (its user's or the
+    employer's)."""
+    login = store.site.logins.get(pair.login)
+    if login is None or login.generation != pair.login_generation:
+        return True
+    if pair.employer_id is None:
+        return False
+    return store.employers[pair.employer_id].password_generation != pair.password_generation
 
 
 def _check_client(rules: OAuthRules, client_id: str, client_secret: str) -> None:
@@ -96,6 +119,10 @@ def exchange_code(
         raise TokenError("invalid_grant", "code has already been used")
     if now_s >= code.expires_at_s:
         raise TokenError("invalid_grant", "code expired")
+    login = store.site.logins.get(code.login)
+    if login is None or login.generation != code.login_generation:
+        # "code was revoke": the password changed after the code was issued (hh.ru OpenAPI spec).
+        raise TokenError("invalid_grant", "code was revoke")
     if form.get("redirect_uri", "") != code.redirect_uri:
         raise TokenError("invalid_request", "bad redirect url")
     if code.code_challenge is not None:
@@ -105,8 +132,7 @@ def exchange_code(
         if not verifier or expected != code.code_challenge:
             raise TokenError("invalid_grant", "code verifier mismatch")
     code.used = True
-    manager = store.managers[code.manager_id]
-    return issue_pair(store, rules, manager, now_s)
+    return issue_pair(store, rules, login, now_s)
 
 
 def refresh(store: HhStore, rules: OAuthRules, form: dict[str, str], now_s: float) -> TokenPair:
@@ -117,8 +143,7 @@ def refresh(store: HhStore, rules: OAuthRules, form: dict[str, str], now_s: floa
     pair = store.tokens_by_refresh.get(raw)
     if pair is None:
         raise TokenError("invalid_request", "token not found")
-    employer = store.employers[pair.employer_id]
-    if pair.password_generation != employer.password_generation:
+    if deactivated(store, pair):
         raise TokenError("invalid_grant", "token deactivated")
     if pair.revoked:
         raise TokenError("invalid_grant", "token was revoked")
@@ -127,7 +152,7 @@ def refresh(store: HhStore, rules: OAuthRules, form: dict[str, str], now_s: floa
     if now_s < pair.expires_at_s:
         raise TokenError("invalid_grant", "token not expired")
     pair.refreshed = True
-    return issue_pair(store, rules, store.managers[pair.manager_id], now_s)
+    return issue_pair(store, rules, store.site.logins[pair.login], now_s)
 
 
 def authenticate(store: HhStore, authorization: str | None, now_s: float) -> TokenPair:
@@ -144,8 +169,7 @@ def authenticate(store: HhStore, authorization: str | None, now_s: float) -> Tok
     pair = store.tokens_by_access.get(authorization.removeprefix("Bearer ").strip())
     if pair is None:
         raise errors.oauth("bad_authorization")
-    employer = store.employers[pair.employer_id]
-    if pair.revoked or pair.password_generation != employer.password_generation:
+    if pair.revoked or deactivated(store, pair):
         raise errors.oauth("token_revoked")
     if now_s >= pair.expires_at_s:
         raise errors.oauth("token_expired")
@@ -157,3 +181,15 @@ def change_password(store: HhStore, employer_id: str) -> int:
     employer = store.employers[employer_id]
     employer.password_generation += 1
     return sum(1 for p in store.tokens_by_access.values() if p.employer_id == employer_id)
+
+
+def change_user_password(store: HhStore, login: Login, password: str) -> int:
+    """One user changed the password: that user's tokens, codes and sessions die; returns how
+    many token pairs were live before."""
+    live = sum(
+        1
+        for p in store.tokens_by_access.values()
+        if p.login == login.email and not p.revoked and not deactivated(store, p)
+    )
+    login.set_password(password)
+    return live

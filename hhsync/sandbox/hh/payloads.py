@@ -58,43 +58,6 @@ def employer_short(api: str, employer: Employer) -> dict[str, Any]:
     }
 
 
-def me(api: str, manager: Manager, employer: Employer) -> dict[str, Any]:
-    """``GET /me`` for an employer's manager (``auth_type: employer``)."""
-    return {
-        "auth_type": "employer",
-        "id": manager.user_id,
-        "first_name": manager.first_name,
-        "last_name": manager.last_name,
-        "middle_name": manager.middle_name,
-        "email": manager.email,
-        "phone": manager.phone,
-        "is_admin": False,  # a site administrator flag, never a company admin (hh.ru OpenAPI spec)
-        "is_applicant": False,
-        "is_employer": True,
-        "is_application": False,
-        "is_employer_integration": False,
-        "is_anonymous": False,
-        "is_in_search": None,
-        "employer": {"id": employer.id, "name": employer.name, "manager_id": manager.user_id},
-        "manager": {
-            "id": manager.id,
-            "has_admin_rights": manager.is_admin,
-            "is_main_contact_person": manager.is_admin,
-            "manager_settings_url": f"{api}/employers/{employer.id}/managers/{manager.id}/settings",
-            "has_multiple_manager_accounts": False,
-        },
-        "personal_manager": {
-            "id": "1001",
-            "email": "personal.manager@hh.ru",
-            "first_name": "Мария",
-            "last_name": "Персональная",
-            "is_available": True,
-        },
-        "negotiations_url": None,
-        "resumes_url": None,
-    }
-
-
 def manager_item(api: str, manager: Manager, vacancies_count: int | None) -> dict[str, Any]:
     """An item of ``GET /employers/{id}/managers``; ``vacancies_count`` null without rights."""
     phone = phone_object(manager.phone)

@@ -28,8 +28,13 @@ class HhSandboxConfig:
     speed: float = 1.0
     client_id: str = "hhsync-demo"
     client_secret: str = "hhsync-demo-secret"  # noqa: S105 - public demo credential of the sandbox
-    # Hosts of the redirect_uri values the demo app has "registered" (any port and path).
-    redirect_hosts: tuple[str, ...] = ("127.0.0.1", "localhost")
+    # The redirect URI saved in the demo app's settings at dev.hh.ru: hhsync's callback at its
+    # default public URL. A redirect_uri given to /oauth/authorize must extend it (only "www." in
+    # front of the host, a longer path, more query parameters), and a missing one means this one.
+    registered_redirect_uri: str = "http://127.0.0.1:8080/oauth/hh/callback"
+    client_name: str = "hhsync"  # the app's name the consent page shows
+    # The login page lists the demo logins and the demo password (a sandbox convenience).
+    login_hints: bool = True
     # Issued by hh.ru as expires_in=1209600 (14 days), per the hh.ru OpenAPI spec.
     access_token_lifetime_s: float = 14 * DAY_S
     # "Short-lived" is all hh.ru says; ten minutes is our choice.

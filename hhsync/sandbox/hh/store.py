@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hhsync.sandbox.hh.site import SiteState
+
 # hh.ru employer states, which are also the ids of the per-vacancy collections (as in the hh.ru
 # OpenAPI spec's examples; hh.ru does not document it as a rule).
 EMPLOYER_STATES: dict[str, str] = {
@@ -203,26 +205,33 @@ class Negotiation:
 
 @dataclass
 class TokenPair:
-    """An issued OAuth pair; refresh rotates it, password change or DELETE /token kill it."""
+    """An issued OAuth pair; refresh rotates it, password change or DELETE /token kill it.
+
+    A manager's pair names the manager and the employer; an applicant's names the applicant.
+    """
 
     access_token: str
     refresh_token: str
-    manager_id: str
-    employer_id: str
+    login: str  # the website user's e-mail (:class:`~hhsync.sandbox.hh.site.Login`)
+    login_generation: int  # the user's password generation when issued
+    manager_id: str | None
+    employer_id: str | None
+    applicant_id: str | None
     issued_at_s: float  # sandbox monotonic seconds
     expires_at_s: float
-    password_generation: int
+    password_generation: int  # the employer-wide generation (0 for applicants)
     refreshed: bool = False  # the refresh token was used (single use)
     revoked: bool = False  # DELETE /token or admin revoke
 
 
 @dataclass
 class AuthCode:
-    """A single-use authorization code from the consent page."""
+    """A single-use authorization code from the consent page, bound to its redirect URI."""
 
     code: str
     client_id: str
-    manager_id: str
+    login: str
+    login_generation: int
     redirect_uri: str
     expires_at_s: float
     code_challenge: str | None
@@ -266,6 +275,7 @@ class HhStore:
     tokens_by_access: dict[str, TokenPair] = field(default_factory=dict)
     tokens_by_refresh: dict[str, TokenPair] = field(default_factory=dict)
     codes: dict[str, AuthCode] = field(default_factory=dict)
+    site: SiteState = field(default_factory=SiteState)
     vanish_after_list: set[str] = field(default_factory=set)
     request_log: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=5000))
     next_negotiation_id: int = 1_400_000_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hhsync.sandbox.hh import errors, payloads
-from hhsync.sandbox.hh.access import api_base, current_manager, own_employer
+from hhsync.sandbox.hh import errors, me_payloads, payloads
+from hhsync.sandbox.hh.access import api_base, current_manager, current_pair, own_employer
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.limits import parse_paging
 from hhsync.sandbox.hh.store import Manager, Vacancy
@@ -23,10 +23,18 @@ ARCHIVED_ORDERS = {"name_asc", "name_desc", "archive_time_asc", "archive_time_de
 
 
 async def me(request: Request) -> Response:
-    """``GET /me``."""
+    """``GET /me``: a manager's profile, or an applicant's."""
+    pair = current_pair(request)
+    store = sandbox_of(request).store
+    if pair.applicant_id is not None:
+        applicant = store.site.applicants[pair.applicant_id]
+        owned = sum(
+            1 for r in store.resumes.values() if r.owner_id == applicant.id and not r.deleted
+        )
+        return JsonBody(me_payloads.applicant_me(api_base(request), applicant, owned))
     manager = current_manager(request)
-    employer = sandbox_of(request).store.employers[manager.employer_id]
-    return JsonBody(payloads.me(api_base(request), manager, employer))
+    employer = store.employers[manager.employer_id]
+    return JsonBody(me_payloads.manager_me(api_base(request), manager, employer))
 
 
 async def managers(request: Request) -> Response:

@@ -43,6 +43,7 @@ from hhsync.hh.errors import (
     ViewLimitExceeded,
 )
 from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.testing.hh_browser import HhBrowser
 from hhsync.testing.server import free_port, serve
 
 UA = user_agent("sandbox-test@example.com")
@@ -72,6 +73,7 @@ class World:
     http: httpx.AsyncClient
     admin: httpx.AsyncClient
     manager_id: str = ""
+    manager_email: str = ""
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(0)  # as a real sleep does, let woken tasks run first
@@ -156,7 +158,7 @@ async def world(sandbox_url: str, clock: FrozenClock) -> AsyncIterator[World]:
     ):
         state = (await admin.get("/_sandbox/state")).json()
         manager = next(m for m in state["employers"][0]["managers"] if m["is_admin"])
-        yield World(sandbox_url, clock, http, admin, manager["id"])
+        yield World(sandbox_url, clock, http, admin, manager["id"], manager["email"])
 
 
 async def _first_negotiation(client: HhClient) -> Any:
@@ -505,16 +507,11 @@ async def test_rate_limited_requests_back_off_and_succeed(world: World) -> None:
 
 
 async def test_authorization_code_flow_end_to_end(world: World) -> None:
-    redirect_uri = "http://127.0.0.1/oauth/callback"
+    redirect_uri = "http://127.0.0.1:8080/oauth/hh/callback"  # the sandbox app's registered one
     url = authorization_url(
         world.url, client_id="hhsync-demo", state="signed-state", redirect_uri=redirect_uri
     )
-    consent = await world.admin.get(url)
-    assert consent.status_code == 200
-    params = dict(parse_qsl(urlsplit(url).query))
-    decision = await world.admin.post(
-        "/oauth/authorize", data={**params, "manager_id": world.manager_id, "decision": "allow"}
-    )
+    decision = await HhBrowser(world.admin).authorize(url, world.manager_email)
     assert decision.status_code == 302
     answer = dict(parse_qsl(urlsplit(decision.headers["location"]).query))
     assert answer["state"] == "signed-state"
@@ -540,6 +537,24 @@ async def test_authorization_code_flow_end_to_end(world: World) -> None:
             code=answer["code"],
             redirect_uri=redirect_uri,
         )
+
+
+async def test_invalidate_token_kills_the_pair_through_a_shared_client(world: World) -> None:
+    """``DELETE /token`` (hh.ru OpenAPI spec ``invalidate-token``), sent through a client without
+    a base URL of its own, as the web app's shared one is."""
+    pair = await world.tokens()
+    async with httpx.AsyncClient(headers={"User-Agent": UA}) as shared:
+        client = HhClient(
+            shared,
+            auth=world.auth(pair, Vault()),
+            budget=world.budget(),
+            account_key="web",
+            base_url=world.url,
+        )
+        assert (await client.me()).manager is not None
+        await client.invalidate_token()
+        with pytest.raises(TokenRevoked):
+            await client.me()
 
 
 async def test_wrong_client_secret_is_fatal(world: World) -> None:

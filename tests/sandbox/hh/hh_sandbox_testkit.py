@@ -17,6 +17,8 @@ SPEC_URI = "urn:hh-openapi"
 UA = {"HH-User-Agent": "hhsync-tests/1.0 (dev@example.com)"}
 ADMIN_ID = "87654321"  # first manager of employer 1455: company admin rights
 MANAGER_ID = "87654322"  # second manager of employer 1455: no admin rights
+ADMIN_EMAIL = "hr00@example.com"  # the admin's login on the sandbox's website
+MANAGER_EMAIL = "hr01@example.com"
 EMPLOYER_ID = "1455"
 OTHER_EMPLOYER_ID = "2455"
 

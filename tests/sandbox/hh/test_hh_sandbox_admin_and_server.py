@@ -1,17 +1,18 @@
 """The admin API's contract (JSON in and out, clear 400s, request log) and the sandbox served over
-real HTTP: the browser consent flow, a client timeout, unknown paths."""
+real HTTP: the browser login and consent flow, a client timeout, unknown paths."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from hh_sandbox_testkit import ADMIN_ID, UA, bearer
+from hh_sandbox_testkit import ADMIN_EMAIL, ADMIN_ID, UA, bearer
 
 from hhsync.clock import FrozenClock
 from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.testing.hh_browser import HhBrowser
 from hhsync.testing.server import serve
 
 
@@ -83,51 +84,48 @@ async def test_unknown_path_is_hh_json_404(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.usefixtures("uvicorn_logging_restored")
-def test_consent_flow_and_api_over_real_http(frozen: FrozenClock) -> None:
-    app = create_app(HhSandboxConfig(base_clock=frozen))
-    with serve(app) as base, httpx.Client(base_url=base, headers=UA) as http:
-        redirect_uri = "http://localhost:9/callback"
-        page = http.get(
-            "/oauth/authorize",
-            params={
-                "response_type": "code",
-                "client_id": "hhsync-demo",
-                "state": "abc",
-                "redirect_uri": redirect_uri,
-            },
-        )
-        assert page.status_code == 200
-        consent = http.post(
-            "/oauth/authorize",
-            data={
-                "response_type": "code",
-                "client_id": "hhsync-demo",
-                "state": "abc",
-                "redirect_uri": redirect_uri,
-                "manager_id": ADMIN_ID,
-                "decision": "allow",
-            },
-        )
-        assert consent.status_code == 302
-        code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
-        pair = http.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "client_id": "hhsync-demo",
-                "client_secret": "hhsync-demo-secret",
-                "code": code,
-                "redirect_uri": redirect_uri,
-            },
-        ).json()
-        me = http.get("/me", headers=bearer(pair))
-        assert me.status_code == 200
-        assert me.headers["x-request-id"]
-        vacancies = http.get(
-            f"/employers/{me.json()['employer']['id']}/vacancies/active", headers=bearer(pair)
-        ).json()
-        # URLs in payloads point back at the sandbox, so clients can follow them.
-        assert vacancies["items"][0]["url"].startswith(base)
+async def test_login_consent_flow_and_api_over_real_http(frozen: FrozenClock) -> None:
+    """A browser at the real server: the session cookie survives between the login form and the
+    consent form, and the code works with the redirect URI it was issued for."""
+    config = HhSandboxConfig(base_clock=frozen, registered_redirect_uri="http://localhost:9/cb")
+    with serve(create_app(config)) as base:
+        async with httpx.AsyncClient(base_url=base, headers=UA) as http:
+            redirect_uri = "http://localhost:9/cb/hh?lang=RU"  # a longer path, one more parameter
+            query = urlencode(
+                {
+                    "response_type": "code",
+                    "client_id": "hhsync-demo",
+                    "state": "abc",
+                    "redirect_uri": redirect_uri,
+                }
+            )
+            consent = await HhBrowser(http).authorize(f"/oauth/authorize?{query}", ADMIN_EMAIL)
+            assert consent.status_code == 302
+            assert consent.headers["location"].startswith(f"{redirect_uri}&code=")
+            code = parse_qs(urlsplit(consent.headers["location"]).query)["code"][0]
+            pair = (
+                await http.post(
+                    "/oauth/token",
+                    data={
+                        "grant_type": "authorization_code",
+                        "client_id": "hhsync-demo",
+                        "client_secret": "hhsync-demo-secret",
+                        "code": code,
+                        "redirect_uri": redirect_uri,
+                    },
+                )
+            ).json()
+            me = await http.get("/me", headers=bearer(pair))
+            assert me.status_code == 200
+            assert me.headers["x-request-id"]
+            vacancies = (
+                await http.get(
+                    f"/employers/{me.json()['employer']['id']}/vacancies/active",
+                    headers=bearer(pair),
+                )
+            ).json()
+            # URLs in payloads point back at the sandbox, so clients can follow them.
+            assert vacancies["items"][0]["url"].startswith(base)
 
 
 @pytest.mark.usefixtures("uvicorn_logging_restored")

@@ -118,6 +118,17 @@ def test_authorization_url_carries_the_documented_parameters() -> None:
     }
 
 
+def test_authorization_url_can_ask_for_the_employer_role() -> None:
+    """hh.ru OpenAPI spec, "Запрос авторизации под другим пользователем": role and force_role."""
+    url = authorization_url("https://hh.ru", client_id="app", state="s", role="employer")
+    assert parse_qs(urlsplit(url).query)["role"] == ["employer"]
+    assert "force_role" not in parse_qs(urlsplit(url).query)
+    forced = authorization_url(
+        "https://hh.ru", client_id="app", state="s", role="employer", force_role=True
+    )
+    assert parse_qs(urlsplit(forced).query)["force_role"] == ["true"]
+
+
 def test_user_agent_names_app_version_and_contact() -> None:
     assert user_agent(" ops@example.com ") == f"hhsync/{__version__} (ops@example.com)"
     with pytest.raises(ValueError, match="contact"):

@@ -1,0 +1,150 @@
+"""The hh.ru side of logging in and out: the code exchange, who logged in, killing a token pair.
+
+Everything goes through hhsync's hh.ru client code (:mod:`hhsync.hh.auth`, :mod:`hhsync.hh.client`)
+on the app's shared HTTP client, with few and quick retries: a person is waiting in the popup.
+hh.ru's own rules apply: the code exchange sends the same ``redirect_uri`` as the authorize
+request, and ``DELETE /token`` works only with a live access token, so an expired one is
+refreshed first and the new pair stored before it is used (ARCHITECTURE.md invariant 3).
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Final
+
+from hhsync.db.tables import HhAccount
+from hhsync.db.tokens import TokenPair as StoredPair
+from hhsync.db.tokens import read_account_tokens, swap_account_tokens
+from hhsync.errors import Retriable, TokenDecryptError
+from hhsync.hh.auth import HhAuth, TokenPair, exchange_code
+from hhsync.hh.budget import RequestBudget
+from hhsync.hh.client import HhClient, RetryPolicy
+from hhsync.hh.errors import TokenRevoked
+from hhsync.hh.models import Me
+from hhsync.web.context import WebContext
+from hhsync.web.hh_login.app_config import HhApp
+
+LOGIN_RETRY: Final = RetryPolicy(attempts=2, first_wait_s=0.2, max_wait_s=1.0, total_s=10.0)
+LOGIN_REQUESTS_PER_S: Final = 5.0
+"""The login's own small share of hh.ru's per-IP budget (a login costs three requests)."""
+ASSUMED_LIFETIME: Final = timedelta(days=14)
+
+
+class StoreRaceLost(Retriable):
+    """Another worker stored a newer token pair of the account first (HhAuth reports it as
+    ``TokenPersistFailed``)."""
+
+
+@dataclass
+class _Vault:
+    """Where a refreshed pair of a login not stored yet goes (a fresh pair is rarely refreshed)."""
+
+    latest: TokenPair | None = None
+
+    async def keep(self, pair: TokenPair) -> None:
+        self.latest = pair
+
+
+@dataclass
+class HhCalls:
+    """hh.ru calls of the login routes, on the app's HTTP client and a budget of their own."""
+
+    ctx: WebContext
+    app: HhApp
+    budget: RequestBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.budget = RequestBudget(LOGIN_REQUESTS_PER_S, burst=5.0, clock=self.ctx.clock)
+
+    def _client(self, auth: HhAuth, key: str) -> HhClient:
+        return HhClient(
+            self.ctx.http,
+            auth=auth,
+            budget=self.budget,
+            account_key=key,
+            retry=LOGIN_RETRY,
+            base_url=self.app.api_url,
+        )
+
+    def _auth(self, pair: TokenPair, vault: _Vault) -> HhAuth:
+        return HhAuth(
+            pair,
+            token_url=self.app.token_url,
+            user_agent=self.app.user_agent,
+            persist=vault.keep,
+            clock=self.ctx.clock,
+        )
+
+    async def exchange(self, code: str) -> TokenPair:
+        """The first token pair for a code from the callback (raises :mod:`hhsync.hh.errors`)."""
+        return await exchange_code(
+            self.ctx.http,
+            token_url=self.app.token_url,
+            client_id=self.app.client_id,
+            client_secret=self.app.client_secret,
+            code=code,
+            redirect_uri=self.app.redirect_uri,
+            clock=self.ctx.clock,
+        )
+
+    async def who(self, pair: TokenPair) -> tuple[Me, TokenPair]:
+        """``GET /me`` with a new pair; also the pair to store (refreshed, in the rare case)."""
+        vault = _Vault()
+        me = await self._client(self._auth(pair, vault), "login").me()
+        return me, vault.latest or pair
+
+    async def drop(self, pair: TokenPair) -> None:
+        """Kill a pair that will not be stored (an applicant's); an already dead one is fine."""
+        try:
+            await self._client(self._auth(pair, _Vault()), "login").invalidate_token()
+        except TokenRevoked:
+            return
+
+    async def drop_account(self, account: HhAccount) -> int:
+        """Kill a linked account's pair on hh.ru before it is logged out; returns the token
+        version of the pair killed (a refresh on the way stores a newer one first).
+
+        A pair hh.ru already killed (revoked, password changed, refresh spent) counts as done,
+        and so does one hhsync cannot decrypt any more (nobody can use it either).
+
+        Raises:
+            hhsync.hh.errors.TokenPersistFailed: the account's tokens were refreshed meanwhile.
+            hhsync.hh.errors.HhError: hh.ru did not answer (``NetworkError``, ``ServerError``…).
+        """
+        if account.id is None:
+            raise ValueError("a stored account is needed")
+        try:
+            stored = read_account_tokens(account, self.ctx.cipher)
+        except TokenDecryptError:
+            return account.token_version
+        version = [stored.version]
+        portal_id, account_id = account.portal_id, account.id
+
+        async def persist(new: TokenPair) -> None:
+            expires = new.expires_at or self.ctx.clock.now() + ASSUMED_LIFETIME
+            async with self.ctx.database.session() as session:
+                swapped = await swap_account_tokens(
+                    session,
+                    self.ctx.cipher,
+                    portal_id=portal_id,
+                    account_id=account_id,
+                    expected_version=version[0],
+                    new=StoredPair(new.access_token, new.refresh_token, expires),
+                    now=self.ctx.clock.now(),
+                )
+            if not swapped:
+                raise StoreRaceLost(f"hh.ru account {account_id} was refreshed meanwhile")
+            version[0] += 1
+
+        auth = HhAuth(
+            TokenPair(stored.access_token, stored.refresh_token, stored.access_expires_at),
+            token_url=self.app.token_url,
+            user_agent=self.app.user_agent,
+            persist=persist,
+            clock=self.ctx.clock,
+        )
+        with suppress(TokenRevoked):  # already dead on hh.ru: nothing left to kill
+            await self._client(auth, f"{portal_id}:{account_id}").invalidate_token()
+        return version[0]

@@ -1,0 +1,28 @@
+/*
+ * The hh.ru login popup's last page (templates/hh_login_result.html): tell the app page that
+ * opened the popup how the login ended, addressed to the app's own origin only, then close.
+ * What it posts carries no names and no tokens: the app page asks the API for the accounts.
+ */
+(function () {
+  "use strict";
+  var body = document.body;
+  var origin = body.getAttribute("data-origin") || "";
+  var notice;
+  try {
+    notice = JSON.parse(body.getAttribute("data-notice") || "null");
+  } catch (ignored) {
+    return;
+  }
+  if (!notice || !window.opener || !origin) {
+    return;
+  }
+  try {
+    window.opener.postMessage(notice, origin);
+  } catch (ignored) {
+    // The app page navigated away: nobody to tell.
+  }
+  var after = parseInt(body.getAttribute("data-close-after-ms") || "0", 10);
+  if (after > 0) {
+    window.setTimeout(function () { window.close(); }, after);
+  }
+})();
