@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from hhsync.web.context import WebContext
+from hhsync.web.hh_login import hh_login_routes
 
 STATIC_PREFIX = "/static"
 
@@ -15,4 +16,5 @@ def door_routes(ctx: WebContext) -> list[BaseRoute]:
     """Every route of the app behind ``web.public_url``."""
     return [
         Mount(STATIC_PREFIX, app=StaticFiles(packages=[("hhsync.web", "static")]), name="static"),
+        *hh_login_routes(ctx),
     ]
