@@ -81,3 +81,81 @@ HH_LOGIN_JS_TEXTS = {
     "loggedOut": "Аккаунт отключён.",
 }
 """The words ``static/hh_login.js`` shows, handed to it as JSON by ``hh_accounts.html``."""
+
+# --- The Bitrix24 app's pages (installer, app page) ----------------------------------------
+
+APP_TITLE = "Отклики hh.ru в CRM"
+PLACEMENT_TITLE = "Отклики hh.ru"
+PLACEMENT_DESCRIPTION = "Загрузка откликов и приглашений hh.ru в CRM"
+
+PORTAL_STATUS_LABELS = {
+    "active": "Работает",
+    "paused": "Приостановлено",
+    "needs_reauth": "Нужна повторная авторизация: администратору портала — открыть приложение",
+    "uninstalled": "Приложение удалено с портала",
+}
+RUN_STATUS_LABELS = {
+    "running": "идёт сейчас",
+    "ok": "успешно",
+    "partial": "с ошибками, отклики ждут повтора",
+    "failed": "не удалась",
+}
+STATUS_HEADING = "Синхронизация"
+STATUS_LABEL = "Состояние"
+LAST_SYNC = "Последняя синхронизация"
+NO_SYNC_YET = "ещё не было"
+SYNCED_COUNT = "Загружено в CRM"
+FAILED_COUNT = "Ожидают повтора"
+QUEUED_COUNT = "В очереди"
+READ_ONLY_NOTE = "Менять настройки может только администратор портала."
+APP_NOT_INSTALLED = (
+    "Приложение ещё не установлено на этом портале до конца. Администратору портала нужно "
+    "открыть его один раз."
+)
+APP_REPAIRED = "Приложение подключено к порталу заново."
+APP_REPAIR_INCOMPLETE = (
+    "Приложение подключено к порталу, но не всё удалось настроить: откройте его ещё раз позже."
+)
+
+INSTALL_HEADING = "Установка приложения"
+INSTALL_DONE = "Установка завершена. Сейчас откроется приложение."
+INSTALL_INCOMPLETE = (
+    "Установка не завершена: часть шагов не удалась. Откройте установку ещё раз — то, что уже "
+    "сделано, не повторится."
+)
+INSTALL_FINISH_FAILED = "Битрикс24 не принял завершение установки. Обновите страницу."
+INSTALL_STEP_EVENTS = "Уведомления об удалении и обновлении приложения"
+INSTALL_STEP_TOOLBARS = "Кнопки в списках лидов и сделок"
+INSTALL_STEP_FIELDS = "Поля hh.ru в лидах и сделках"
+
+
+def install_step_result(added: list[str], present: list[str], error: str | None) -> str:
+    """One installer step in words: what it added, what was there, why it failed."""
+    if error is not None:
+        return f"не удалось ({error})"
+    if added:
+        return f"добавлено: {len(added)}"
+    if present:
+        return "уже было настроено"
+    return "ничего не требовалось"
+
+
+DOOR_REFUSED_HEADING = "Не удалось открыть приложение"
+DOOR_REFUSAL_DEFAULT = "Запрос не принят. Откройте приложение из Битрикс24 ещё раз."
+DOOR_REFUSALS = {
+    "unsupported_media_type": "Запрос не похож на открытие приложения из Битрикс24.",
+    "malformed_body": "Запрос не удалось прочитать. Откройте приложение из Битрикс24 ещё раз.",
+    "server_not_allowed": (
+        "Сервер авторизации Битрикс24 из запроса не входит в разрешённые "
+        "(настройка bitrix.oauth_servers). Сообщите администратору hhsync."
+    ),
+    "token_refused": "Битрикс24 не подтвердил вход. Откройте приложение ещё раз.",
+    "token_mismatch": "Вход относится к другому порталу или другому приложению.",
+    "application_token_mismatch": "Портал не подтвердил запрос. Откройте приложение ещё раз.",
+    "app_not_installed": "Приложение не установлено на этом портале.",
+    "not_admin": "Установить приложение может только администратор портала.",
+    "oauth_unavailable": "Сервер авторизации Битрикс24 не отвечает. Попробуйте через минуту.",
+    "portal_unavailable": "Портал Битрикс24 не отвечает. Попробуйте через минуту.",
+    "storage_unavailable": "Сервис временно недоступен. Попробуйте через минуту.",
+    "token_race": "Портал как раз обновлял доступ. Откройте приложение ещё раз.",
+}

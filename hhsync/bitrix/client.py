@@ -28,8 +28,10 @@ from hhsync.bitrix.models import (
     Category,
     Deal,
     DuplicateMatches,
+    EventHandler,
     FieldDescription,
     Lead,
+    PlacementHandler,
     Status,
     StatusItem,
     User,
@@ -167,6 +169,27 @@ class BitrixClient:
     async def user_search(self, find: str) -> list[User]:
         """Users matching a full-text search."""
         return cmd.parse_users([row async for row in self.iter_list(cmd.user_search(find))])
+
+    # --- what an installer registers ------------------------------------------------------------
+
+    async def event_get(self) -> list[EventHandler]:
+        """The event handlers the app has bound on the portal."""
+        return cmd.parse_event_handlers((await self.call(cmd.event_get())).result)
+
+    async def event_bind(self, event: str, handler: str) -> bool:
+        """Bind ``event`` to ``handler`` (an administrator's token in application context)."""
+        return cmd.parse_true((await self.call(cmd.event_bind(event, handler))).result)
+
+    async def placement_get(self) -> list[PlacementHandler]:
+        """The widgets the app has bound on the portal."""
+        return cmd.parse_placement_handlers((await self.call(cmd.placement_get())).result)
+
+    async def placement_bind(
+        self, placement: str, handler: str, title: str, description: str = ""
+    ) -> bool:
+        """Bind a widget (e.g. ``CRM_LEAD_LIST_TOOLBAR``) to ``handler``."""
+        command = cmd.placement_bind(placement, handler, title, description)
+        return cmd.parse_true((await self.call(command)).result)
 
     # --- leads and deals -------------------------------------------------------------------------
 

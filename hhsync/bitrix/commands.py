@@ -17,8 +17,10 @@ from hhsync.bitrix.models import (
     Category,
     Deal,
     DuplicateMatches,
+    EventHandler,
     FieldDescription,
     Lead,
+    PlacementHandler,
     Status,
     StatusItem,
     User,
@@ -247,6 +249,29 @@ def user_search(find: str) -> Command:
     return Command("user.search", {"FILTER": {"FIND": find}})
 
 
+def event_get() -> Command:
+    """``event.get``: the app's bound event handlers (application context only)."""
+    return Command("event.get")
+
+
+def event_bind(event: str, handler: str) -> Command:
+    """``event.bind`` of an online ``event`` to ``handler`` (returns true)."""
+    return Command("event.bind", {"event": event, "handler": handler})
+
+
+def placement_get() -> Command:
+    """``placement.get``: the app's bound widgets (administrator only)."""
+    return Command("placement.get")
+
+
+def placement_bind(placement: str, handler: str, title: str, description: str = "") -> Command:
+    """``placement.bind`` of a widget to ``handler`` (administrator only; returns true)."""
+    return Command(
+        "placement.bind",
+        {"PLACEMENT": placement, "HANDLER": handler, "TITLE": title, "DESCRIPTION": description},
+    )
+
+
 # --- Parsers -----------------------------------------------------------------------------------
 
 
@@ -326,3 +351,13 @@ def parse_app_info(result: Any) -> AppInfo:
 def parse_duplicates(result: Any) -> DuplicateMatches:
     """``crm.duplicate.findbycomm`` (``[]`` means nothing found)."""
     return DuplicateMatches.model_validate(result)
+
+
+def parse_event_handlers(rows: Any) -> list[EventHandler]:
+    """``event.get``'s list."""
+    return [EventHandler.model_validate(row) for row in rows or []]
+
+
+def parse_placement_handlers(rows: Any) -> list[PlacementHandler]:
+    """``placement.get``'s list."""
+    return [PlacementHandler.model_validate(row) for row in rows or []]

@@ -100,6 +100,19 @@ class PortalUnavailable(BitrixError, NeedsReauth):
     """The portal is gone for this app: uninstalled, deleted, unpaid or moved; stop polling it."""
 
 
+class AppUninstalled(PortalUnavailable):
+    """The app is no longer installed on the portal (or Bitrix24 no longer knows our client).
+
+    Bitrix24 never retries the ONAPPUNINSTALL event, so an answer like this is how a missed
+    uninstall is noticed: ``ERROR_OAUTH``/``APPLICATION_NOT_FOUND`` on a REST call, or
+    ``invalid_client`` when refreshing (which a wrong client secret also causes).
+    """
+
+
+class PaymentRequired(PortalUnavailable):
+    """The portal's subscription to the app ended (``PAYMENT_REQUIRED``): no tokens until paid."""
+
+
 class PortalMoved(PortalUnavailable):
     """The portal answered with a redirect: its domain changed (``location`` is the new address)."""
 
@@ -150,17 +163,11 @@ _TOKEN_REJECTED: Final = frozenset(
         "METHOD_CONFIRM_WAITING",
     }
 )
+_APP_UNINSTALLED: Final = frozenset(
+    {"ERROR_OAUTH", "APPLICATION_NOT_FOUND", "NOT_INSTALLED", "INVALID_CLIENT"}
+)
 _PORTAL_GONE: Final = frozenset(
-    {
-        "ERROR_OAUTH",
-        "APPLICATION_NOT_FOUND",
-        "PAYMENT_REQUIRED",
-        "PORTAL_DELETED",
-        "NOT_INSTALLED",
-        "WRONG_CLIENT",
-        "INVALID_CLIENT",
-        "ERROR_MANIFEST_IS_NOT_AVAILABLE",
-    }
+    {"PORTAL_DELETED", "WRONG_CLIENT", "ERROR_MANIFEST_IS_NOT_AVAILABLE"}
 )
 _PERMISSION: Final = frozenset(
     {
@@ -239,6 +246,19 @@ def classify(
     if key in _TOKEN_REJECTED:
         return TokenRejected(
             f"{where}: token rejected ({text}); open the app in the portal again to re-authorise",
+            **kw,
+        )
+    if key == "PAYMENT_REQUIRED":
+        return PaymentRequired(
+            f"{where}: the portal's subscription to the app has ended ({text}); polling resumes "
+            "once it is paid and an operator resumes the portal",
+            **kw,
+        )
+    if key in _APP_UNINSTALLED:
+        return AppUninstalled(
+            f"{where}: the app is not installed on the portal ({text}); it comes back when an "
+            "administrator installs it again (or, on invalid_client, check bitrix.client_id and "
+            "bitrix.client_secret)",
             **kw,
         )
     if key in _PORTAL_GONE:

@@ -298,6 +298,50 @@ class AppInfo(_Wire):
     LICENSE: str | None = None
 
 
+class InstallOfApp(_Wire):
+    """``install`` of the OAuth server's ``app.info``: the portal the token belongs to."""
+
+    installed: bool = False
+    domain: str
+    client_endpoint: str
+    member_id: str
+    status: str | None = None
+    scope: str | None = None
+    version: int | None = None
+
+
+class ServerAppInfo(_Wire):
+    """The OAuth server's ``app.info`` for a token: whose app, which portal, which user, until when.
+
+    Asked of ``oauth.bitrix.info/rest/app.info`` (Bitrix24 REST docs, settings/oauth/simple-way.md)
+    to prove that a token posted to the app belongs to our app on the portal it claims.
+    """
+
+    client_id: str
+    user_id: int
+    expires: str | None = None
+    """ISO instant in the portal's zone."""
+    scope: str | None = None
+    install: InstallOfApp
+
+
+class EventHandler(_Wire):
+    """A row of ``event.get``: an event bound to a handler URL (Bitrix24 REST docs)."""
+
+    event: str
+    handler: str = ""
+    auth_type: str | None = None
+    offline: int | None = None
+
+
+class PlacementHandler(_Wire):
+    """A row of ``placement.get``: a widget bound to a handler URL (Bitrix24 REST docs)."""
+
+    placement: str
+    handler: str = ""
+    title: str | None = None
+
+
 class DuplicateMatches(_Wire):
     """``crm.duplicate.findbycomm``: ids per entity type; ``[]`` means none found (documented)."""
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hhsync.cli.command import fail, read_settings, with_database
-from hhsync.config import Settings
+from hhsync.config import Settings, check_web_app
 from hhsync.db import migrate
 from hhsync.db.crypto import cipher_from_settings
 from hhsync.db.session import Database
@@ -41,6 +41,7 @@ def run() -> None:
     """Run the daemon: scheduler, sync passes and the web handler, until SIGTERM or Ctrl-C."""
     settings = read_settings()
     check_pool(settings)
+    check_web_app(settings)
     prepare_schema(settings)
     notifier = notifier_from_environ(os.environ, os.getpid())
 

@@ -5,6 +5,7 @@
 ``HHSYNC_*`` variables, and reports every problem at once as a :class:`ConfigError`.
 """
 
+from hhsync.config.checks import check_web_app, web_app_problems
 from hhsync.config.loading import DEFAULT_CONFIG_PATH, SECRET_FILE_KEYS, load_settings, masked
 from hhsync.config.settings import (
     ENV_NESTED_DELIMITER,
@@ -36,6 +37,8 @@ __all__ = [
     "Settings",
     "SyncSettings",
     "WebSettings",
+    "check_web_app",
     "load_settings",
     "masked",
+    "web_app_problems",
 ]

@@ -31,6 +31,7 @@ from pydantic_settings import (
 from pydantic_settings.sources.utils import parse_env_vars
 
 from hhsync.model.deadlines import lease_ttl_needed
+from hhsync.model.hosts import is_host_port
 
 ENV_PREFIX = "HHSYNC_"
 ENV_NESTED_DELIMITER = "__"
@@ -154,6 +155,27 @@ class BitrixSettings(_Section):
     """Leaky-bucket drain rate per portal (2 on ordinary plans, 5 on Enterprise)."""
     burst: int = Field(default=50, ge=1, le=1000)
     """Leaky-bucket size per portal (50 on ordinary plans, 250 on Enterprise)."""
+    oauth_servers: list[str] = Field(
+        default_factory=lambda: ["oauth.bitrix.info", "oauth.bitrix24.tech"], min_length=1
+    )
+    """Bitrix24 OAuth servers (``host`` or ``host:port``) hhsync asks to prove a posted token
+    (``app.info``) and sends its client secret to. A ``SERVER_ENDPOINT`` posted to the app on
+    another host is refused: a token or the secret never goes to a URL a request named. Plain
+    HTTP is accepted only for loopback hosts (the sandbox)."""
+
+    @field_validator("oauth_servers")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        cleaned = []
+        for entry in value:
+            host = entry.strip().lower()
+            if not is_host_port(host):
+                raise ValueError(
+                    f"{entry!r} is not a host or host:port (e.g. oauth.bitrix.info, "
+                    "127.0.0.1:8081): no scheme, path or user"
+                )
+            cleaned.append(host)
+        return cleaned
 
 
 class SecuritySettings(_Section):
@@ -180,7 +202,10 @@ class WebSettings(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     """Port to listen on."""
     public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
-    """URL at which Bitrix24 and hh.ru reach the handler (used in redirect URIs)."""
+    """URL at which Bitrix24 and hh.ru reach the handler: the app's pages, its event handler and
+    the OAuth redirect URIs derive from it. HTTPS unless it is a loopback address."""
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    """Largest request body the handler reads; a bigger one is refused with 413."""
 
 
 class SyncSettings(_Section):

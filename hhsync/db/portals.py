@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,9 +54,9 @@ async def install_portal(
     portal.server_endpoint = install.server_endpoint
     portal.access_token_enc = cipher.encrypt(install.access_token)
     portal.refresh_token_enc = cipher.encrypt(install.refresh_token)
-    portal.application_token_enc = (
-        cipher.encrypt(install.application_token) if install.application_token else None
-    )
+    if install.application_token:
+        # Kept when an install carries none (older portals omit it): events still need it.
+        portal.application_token_enc = cipher.encrypt(install.application_token)
     portal.access_expires_at = install.access_expires_at
     portal.token_version += 1
     portal.lang = install.lang
@@ -65,6 +66,62 @@ async def install_portal(
     session.add(portal)
     await session.flush()
     return portal
+
+
+UNINSTALLED_REASON = "the app was removed from the portal"
+
+
+async def uninstall_portal(
+    session: AsyncSession, portal_id: int, now: datetime, reason: str = UNINSTALLED_REASON
+) -> Portal | None:
+    """Mark the portal uninstalled and wipe its tokens; its other rows stay for a reinstall.
+
+    The token version moves on, so a pass still running cannot store a refreshed pair over the
+    wiped one (its compare-and-swap fails).
+    """
+    portal = await session.get(Portal, portal_id)
+    if portal is None:
+        return None
+    portal.status = PortalStatus.UNINSTALLED
+    portal.status_reason = reason
+    portal.access_token_enc = ""
+    portal.refresh_token_enc = ""
+    portal.application_token_enc = None
+    portal.token_version += 1
+    portal.updated_at = now
+    session.add(portal)
+    await session.flush()
+    return portal
+
+
+async def delete_portal(session: AsyncSession, portal_id: int) -> bool:
+    """Delete the portal and, by cascade, every row of it (the uninstall asked to clean up)."""
+    result = await session.exec(delete(Portal).where(col(Portal.id) == portal_id))
+    return bool(result.rowcount)
+
+
+async def set_application_token(
+    session: AsyncSession, cipher: TokenCipher, portal_id: int, token: str, now: datetime
+) -> bool:
+    """Replace the token the portal's events carry (an app update issues a new one)."""
+    result = await session.exec(
+        update(Portal)
+        .where(col(Portal.id) == portal_id)
+        .values(application_token_enc=cipher.encrypt(token), updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def move_portal(
+    session: AsyncSession, portal_id: int, domain: str, client_endpoint: str, now: datetime
+) -> bool:
+    """Store the portal's new address after a verified domain change."""
+    result = await session.exec(
+        update(Portal)
+        .where(col(Portal.id) == portal_id)
+        .values(domain=domain, client_endpoint=client_endpoint, updated_at=now)
+    )
+    return bool(result.rowcount)
 
 
 async def get_portal(session: AsyncSession, portal_id: int) -> Portal | None:

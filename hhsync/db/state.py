@@ -22,6 +22,7 @@ from hhsync.db.tables import (
     EntityType,
     Negotiation,
     NegotiationKind,
+    SyncRun,
     SyncStatus,
     Vacancy,
 )
@@ -361,3 +362,14 @@ async def unfinished_by_portal(session: AsyncSession) -> dict[int, int]:
         .group_by(col(Negotiation.portal_id))
     )
     return {portal_id: int(count) for portal_id, count in (await session.exec(query)).all()}
+
+
+async def latest_run(session: AsyncSession, portal_id: int) -> SyncRun | None:
+    """The portal's most recent pass (running or finished), for the app page's status."""
+    result = await session.exec(
+        select(SyncRun)
+        .where(col(SyncRun.portal_id) == portal_id)
+        .order_by(col(SyncRun.started_at).desc(), col(SyncRun.id).desc())
+        .limit(1)
+    )
+    return result.first()

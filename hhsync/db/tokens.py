@@ -130,13 +130,26 @@ async def mark_account_needs_reauth(
     return bool(result.rowcount)
 
 
+async def park_portal(
+    session: AsyncSession, *, portal_id: int, status: PortalStatus, reason: str, now: datetime
+) -> bool:
+    """Stop polling an active portal: its tokens are dead, the app is gone, or it is unpaid.
+
+    Only an active portal is parked: a pass that ends after an uninstall event (or an operator's
+    pause) must not turn that status back into ``needs_reauth``.
+    """
+    result = await session.exec(
+        update(Portal)
+        .where(col(Portal.id) == portal_id, col(Portal.status) == PortalStatus.ACTIVE)
+        .values(status=status, status_reason=reason, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
 async def mark_portal_needs_reauth(
     session: AsyncSession, *, portal_id: int, reason: str, now: datetime
 ) -> bool:
-    """Stop polling a portal whose Bitrix24 tokens cannot be refreshed."""
-    result = await session.exec(
-        update(Portal)
-        .where(col(Portal.id) == portal_id)
-        .values(status=PortalStatus.NEEDS_REAUTH, status_reason=reason, updated_at=now)
+    """Stop polling an active portal whose Bitrix24 tokens cannot be refreshed."""
+    return await park_portal(
+        session, portal_id=portal_id, status=PortalStatus.NEEDS_REAUTH, reason=reason, now=now
     )
-    return bool(result.rowcount)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -41,6 +42,8 @@ DEMO_INSTANCE: Final = "demo"
 # The sandbox's documented demo application (public, not secret).
 DEMO_B24_CLIENT_ID: Final = "hhsync-demo-b24"
 DEMO_B24_CLIENT_SECRET: Final = "hhsync-demo-b24-secret"  # noqa: S105 - public demo credential
+DEMO_HH_CLIENT_ID: Final = "hhsync-demo"
+DEMO_HH_CLIENT_SECRET: Final = "hhsync-demo-secret"  # noqa: S105 - public demo credential
 STATE_CHANGES: Final = ("consider", "phone_interview", "interview", "offer")
 
 
@@ -74,23 +77,41 @@ class DemoCounts:
         )
 
 
-def demo_settings(base: Settings, options: DemoOptions, hh_url: str, web_port: int) -> Settings:
-    """The operator's settings, redirected to the sandboxes and the demo's embedded database."""
+def demo_settings(
+    base: Settings, options: DemoOptions, hh_url: str, bitrix_url: str, web_port: int
+) -> Settings:
+    """The operator's settings, redirected to the sandboxes and the demo's embedded database.
+
+    The sandboxes' own applications (public demo credentials), the Bitrix24 sandbox as the one
+    trusted OAuth server, and the web handler's real address as ``web.public_url``.
+    """
     return base.model_copy(
         update={
             "state_dir": base.state_dir / "demo",
             "database": base.database.model_copy(update={"url": None}),
             "security": base.security.model_copy(update={"token_key": None}),
             "hh": base.hh.model_copy(
-                update={"api_url": AnyHttpUrl(hh_url), "user_agent_contact": "demo@hhsync.invalid"}
+                update={
+                    "api_url": AnyHttpUrl(hh_url),
+                    "user_agent_contact": "demo@hhsync.invalid",
+                    "client_id": DEMO_HH_CLIENT_ID,
+                    "client_secret": SecretStr(DEMO_HH_CLIENT_SECRET),
+                }
             ),
             "bitrix": base.bitrix.model_copy(
                 update={
                     "client_id": DEMO_B24_CLIENT_ID,
                     "client_secret": SecretStr(DEMO_B24_CLIENT_SECRET),
+                    "oauth_servers": [urlsplit(bitrix_url).netloc],
                 }
             ),
-            "web": base.web.model_copy(update={"host": options.host, "port": web_port}),
+            "web": base.web.model_copy(
+                update={
+                    "host": options.host,
+                    "port": web_port,
+                    "public_url": AnyHttpUrl(f"http://{_local(options.host)}:{web_port}"),
+                }
+            ),
             "sync": base.sync.model_copy(update={"poll_interval_s": options.poll_interval_s}),
         }
     )
@@ -100,17 +121,21 @@ async def run_demo(
     base: Settings, options: DemoOptions, stop: asyncio.Event, say: Callable[[str], None]
 ) -> DemoCounts:
     """Run until ``stop`` is set or ``options.duration_s`` passes; returns the final counts."""
-    hh_app = create_hh(HhSandboxConfig(seed=options.seed, employers=1, vacancies_per_employer=4))
-    bitrix_app = create_bitrix(BitrixSandboxConfig(seed=options.seed, demo_portals=()))
-    sandboxes = [
-        _Served(hh_app, bind(options.host, options.hh_port)),
-        _Served(bitrix_app, bind(options.host, options.bitrix_port)),
-    ]
+    hh_sock, bitrix_sock = (
+        bind(options.host, options.hh_port),
+        bind(options.host, options.bitrix_port),
+    )
     web_sock = bind(options.host, options.web_port)
     web_port = web_sock.getsockname()[1]
     web_sock.close()  # the runner binds it again; a race for it here would fail loudly there
+    app_url = f"http://{_local(options.host)}:{web_port}/b24/app"
+    hh_app = create_hh(HhSandboxConfig(seed=options.seed, employers=1, vacancies_per_employer=4))
+    bitrix_app = create_bitrix(
+        BitrixSandboxConfig(seed=options.seed, demo_portals=(), app_url=app_url)
+    )
+    sandboxes = [_Served(hh_app, hh_sock), _Served(bitrix_app, bitrix_sock)]
     hh_url, bitrix_url = sandboxes[0].url, sandboxes[1].url
-    settings = demo_settings(base, options, hh_url, web_port)
+    settings = demo_settings(base, options, hh_url, bitrix_url, web_port)
     _fresh_database(settings)
     database = Database.from_settings(settings)
     http = httpx.AsyncClient(headers={"User-Agent": "hhsync-demo"}, timeout=30)
@@ -165,6 +190,11 @@ async def run_demo(
         await database.dispose()
         for served in sandboxes:
             await served.stop()
+
+
+def _local(host: str) -> str:
+    """An address of this machine to put in URLs (a wildcard bind is reached on loopback)."""
+    return "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host  # noqa: S104 - compared only
 
 
 class _Served:

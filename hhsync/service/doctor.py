@@ -101,7 +101,8 @@ async def _token_key(d: _Doctor) -> None:
             raise HhsyncError("the key does not round-trip")
         async with d.database.session() as session:
             for portal in await portals.list_portals(session):
-                read_portal_tokens(portal, cipher)
+                if portal.status != PortalStatus.UNINSTALLED:  # its tokens were wiped on purpose
+                    read_portal_tokens(portal, cipher)
                 for account in await accounts.list_accounts(session, portal.id or 0):
                     read_account_tokens(account, cipher)
     except HhsyncError as exc:

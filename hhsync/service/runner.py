@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import text
 
 from hhsync.clock import Clock
-from hhsync.config import Settings
+from hhsync.config import Settings, check_web_app
 from hhsync.db import runs, sql
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
@@ -100,6 +100,8 @@ class Runner:
         tick_s: float | None = None,
     ) -> None:
         check_pool(settings)
+        if serve_web:
+            check_web_app(settings)
         self.settings = settings
         self.database = database
         self.metrics = metrics or Metrics()
@@ -150,7 +152,12 @@ class Runner:
         if self._serve_web:
             sock = bind(self.settings.web.host, self.settings.web.port)
             self.web = WebServer(
-                create_app(self.database, self.metrics, routes=door_routes(self._web_context())),
+                create_app(
+                    self.database,
+                    self.metrics,
+                    routes=door_routes(self._web_context()),
+                    max_body_bytes=self.settings.web.max_body_bytes,
+                ),
                 sock,
             )
             await self.web.start()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.bitrix.client import BitrixClient
-from hhsync.bitrix.errors import BitrixError
+from hhsync.bitrix.errors import AppUninstalled, BitrixError, PaymentRequired
 from hhsync.db import accounts, leases, portals, runs, state
 from hhsync.db.tables import (
     AccountStatus,
@@ -28,7 +28,7 @@ from hhsync.db.tables import (
     StageMode,
     SyncRun,
 )
-from hhsync.db.tokens import mark_account_needs_reauth, mark_portal_needs_reauth
+from hhsync.db.tokens import mark_account_needs_reauth, park_portal
 from hhsync.errors import NeedsReauth
 from hhsync.hh.budget import Priority
 from hhsync.hh.errors import HhError
@@ -213,12 +213,13 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
                 await _sync_account(scope, portal.id, bitrix, account)
     except NeedsReauth as exc:
         report.status = RunStatus.FAILED
+        status = parked_status(exc)
         report.errors.append(f"Bitrix24 needs re-authorisation: {exc}")
         async with ctx.database.session() as session:
-            await mark_portal_needs_reauth(
-                session, portal_id=portal.id, reason=str(exc), now=scope.now
+            await park_portal(
+                session, portal_id=portal.id, status=status, reason=str(exc), now=scope.now
             )
-        log.warning("sync.portal_parked", reason=str(exc))
+        log.warning("sync.portal_parked", status=status.value, reason=str(exc))
     except BitrixError as exc:
         report.status = RunStatus.FAILED
         report.errors.append(f"Bitrix24: {exc}")
@@ -228,6 +229,21 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
         report.status = RunStatus.FAILED
         report.errors.append(str(exc))
         log.warning("sync.lease_expired", error=str(exc))
+
+
+def parked_status(exc: NeedsReauth) -> PortalStatus:
+    """What a portal becomes when Bitrix24 refuses it for good.
+
+    Bitrix24 never retries an ONAPPUNINSTALL event, so a missed one shows up here: the app being
+    unknown to the portal (or a refresh answered ``invalid_client``) means uninstalled, and an
+    ended subscription pauses the portal with the reason until it is paid. Anything else (a dead
+    token chain, a withdrawn right) waits for someone to open or reinstall the app.
+    """
+    if isinstance(exc, AppUninstalled):
+        return PortalStatus.UNINSTALLED
+    if isinstance(exc, PaymentRequired):
+        return PortalStatus.PAUSED
+    return PortalStatus.NEEDS_REAUTH
 
 
 async def _park_account(scope: _Pass, portal_id: int, account_id: int, exc: Exception) -> None:

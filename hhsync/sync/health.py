@@ -97,6 +97,8 @@ def judge(
     """
     if portal_status == PortalStatus.NEEDS_REAUTH:
         return Verdict.PARKED
+    if portal_status == PortalStatus.UNINSTALLED and ran:
+        return Verdict.PARKED  # the pass that found the app gone (later ones are skipped)
     if not ran or portal_status is None or status == RunStatus.RUNNING:
         return None
     if status == RunStatus.FAILED:

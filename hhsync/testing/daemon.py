@@ -38,6 +38,8 @@ def daemon_env(the_world: World, db_url: str, **extra: str) -> dict[str, str]:
         "HHSYNC_SECURITY__TOKEN_KEY": TOKEN_KEY,
         "HHSYNC_HH__API_URL": the_world.hh_url,
         "HHSYNC_HH__USER_AGENT_CONTACT": "tests@hhsync.invalid",
+        "HHSYNC_HH__CLIENT_ID": "hhsync-demo",
+        "HHSYNC_HH__CLIENT_SECRET": "hhsync-demo-secret",
         "HHSYNC_BITRIX__CLIENT_ID": "hhsync-demo-b24",
         "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
         "HHSYNC_BITRIX__REQUESTS_PER_S": "100",

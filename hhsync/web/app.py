@@ -1,4 +1,4 @@
-"""The HTTP face of the daemon: probes and metrics now, install/OAuth/settings pages mounted later.
+"""The HTTP face of the daemon: probes and metrics, and the app's routes (:mod:`hhsync.web.door`).
 
 ``/healthz`` answers while the process serves (liveness), ``/readyz`` only while the database
 answers and its schema is the one this version ships (readiness), ``/metrics`` in Prometheus text
@@ -16,6 +16,7 @@ import sqlalchemy.exc
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -26,6 +27,7 @@ from hhsync.db.session import Database
 from hhsync.errors import DatabaseError
 from hhsync.log import get_logger
 from hhsync.metrics import CONTENT_TYPE, Metrics
+from hhsync.web.guard import RequestGuard
 
 EVENT_READY: Final = "web.ready"
 EVENT_NOT_READY: Final = "web.not_ready"
@@ -35,6 +37,7 @@ REASON_DATABASE_TIMEOUT: Final = "database_timeout"
 REASON_SCHEMA_NOT_AT_HEAD: Final = "schema_not_at_head"
 
 DEFAULT_READINESS_TIMEOUT_S: Final = 5.0
+DEFAULT_MAX_BODY_BYTES: Final = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,17 @@ def create_app(
     routes: Sequence[BaseRoute] = (),
     expected_revision: str | None = None,
     readiness_timeout_s: float = DEFAULT_READINESS_TIMEOUT_S,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Starlette:
     """The daemon's Starlette app: probes and metrics, plus the ``routes`` other modules mount.
+
+    Every answer passes :class:`~hhsync.web.guard.RequestGuard` (bounded bodies, security
+    headers).
 
     Args:
         expected_revision: the schema revision readiness requires; the packaged head by default.
         readiness_timeout_s: longest wait for the database before ``/readyz`` answers 503.
+        max_body_bytes: largest request body read (``web.max_body_bytes``); larger ones get 413.
     """
     probe = ReadinessProbe(database, expected_revision or head_revision(), readiness_timeout_s)
 
@@ -135,7 +143,8 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             *routes,
-        ]
+        ],
+        middleware=[Middleware(RequestGuard, max_body_bytes=max_body_bytes)],
     )
 
 

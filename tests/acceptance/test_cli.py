@@ -66,6 +66,17 @@ def test_config_error_is_one_line_per_problem_and_exit_2(tmp_path: Path) -> None
     assert "HHSYNC_WEB__PORT" in result.stderr
 
 
+def test_run_refuses_to_serve_the_app_without_what_it_needs(tmp_path: Path) -> None:
+    result = hhsync("run", cwd=tmp_path, env={"HHSYNC_WEB__PUBLIC_URL": "http://hhsync.example"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for key in ("bitrix.client_id", "bitrix.client_secret", "hh.client_id", "web.public_url"):
+        assert key in result.stderr
+    assert "must be https://" in result.stderr
+    # `config check` still passes: these are the daemon's start-up checks, not the model's
+    assert hhsync("config", "check", cwd=tmp_path).returncode == 0
+
+
 @pytest.mark.postgres
 def test_db_upgrade_creates_the_schema_on_postgres(
     tmp_path: Path, pg_admin_url: str, fresh_db_name: str

@@ -115,6 +115,40 @@ async def test_reinstall_keeps_the_portal_and_replaces_tokens(
         assert len(await portals.list_portals(session)) == 1
 
 
+async def test_a_reinstall_without_an_application_token_keeps_the_stored_one(
+    database: Database, cipher: TokenCipher
+) -> None:
+    async with database.session() as session:
+        await portals.install_portal(session, cipher, install("alpha"), NOW)
+    older = portals.PortalInstall(**{**install("alpha").__dict__, "application_token": None})
+    async with database.session() as session:
+        again = await portals.install_portal(session, cipher, older, NOW)
+        assert again.application_token_enc is not None
+        assert cipher.decrypt(again.application_token_enc) == "app-token-alpha"
+
+
+async def test_uninstall_wipes_the_tokens_and_moves_the_version_on(
+    database: Database, cipher: TokenCipher
+) -> None:
+    portal_a, account_a, portal_b, _ = await two_tenants(database, cipher)
+    async with database.session() as session:
+        before = await portals.get_portal(session, portal_a)
+        assert before is not None
+        version = before.token_version
+        gone = await portals.uninstall_portal(session, portal_a, NOW)
+        assert gone is not None
+        assert gone.status == PortalStatus.UNINSTALLED
+        assert (gone.access_token_enc, gone.refresh_token_enc) == ("", "")
+        assert gone.application_token_enc is None
+        assert gone.token_version == version + 1
+        # its other rows stay for a reinstall
+        assert await accounts.get_account(session, portal_a, account_a) is not None
+        assert await portals.delete_portal(session, portal_a)
+        assert await portals.get_portal(session, portal_a) is None
+        assert await accounts.get_account(session, portal_a, account_a) is None
+        assert await portals.get_portal(session, portal_b) is not None
+
+
 async def test_account_reads_never_cross_portals(database: Database, cipher: TokenCipher) -> None:
     portal_a, account_a, portal_b, account_b = await two_tenants(database, cipher)
     async with database.session() as session:

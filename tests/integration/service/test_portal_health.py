@@ -192,8 +192,10 @@ async def test_a_parked_portal_is_announced_once_and_recovers_after_a_reinstall(
             settings, database, cipher, instance_id="alpha", serve_web=False, tick_s=0.2
         )
 
+        # Nobody is told of the uninstall (no handler bound): the pass that finds the app gone
+        # marks the portal uninstalled and parks it.
         async def parked() -> bool:
-            return await portal_status(database, portal_id) == PortalStatus.NEEDS_REAUTH
+            return await portal_status(database, portal_id) == PortalStatus.UNINSTALLED
 
         with capture_logs() as parked_logs:
             await run_until(runner, parked)

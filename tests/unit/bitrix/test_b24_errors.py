@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 
 from hhsync.bitrix.errors import (
+    AppUninstalled,
     BitrixError,
     ExpiredToken,
     NotFound,
     OperationTimeLimit,
+    PaymentRequired,
     PermissionDenied,
     PortalUnavailable,
     ProtocolError,
@@ -44,11 +46,14 @@ from hhsync.errors import Fatal, NeedsReauth, Retriable, Skippable
         (
             401,
             {"error": "ERROR_OAUTH", "error_description": "Application not installed"},
-            PortalUnavailable,
+            AppUninstalled,
             NeedsReauth,
         ),
+        (401, {"error": "APPLICATION_NOT_FOUND"}, AppUninstalled, NeedsReauth),
         (500, {"error": "PORTAL_DELETED"}, PortalUnavailable, NeedsReauth),
-        (400, {"error": "invalid_client"}, PortalUnavailable, NeedsReauth),
+        (400, {"error": "invalid_client"}, AppUninstalled, NeedsReauth),
+        (400, {"error": "PAYMENT_REQUIRED"}, PaymentRequired, NeedsReauth),
+        (401, {"error": "PAYMENT_REQUIRED"}, PaymentRequired, NeedsReauth),
         (403, {"error": "insufficient_scope"}, PermissionDenied, NeedsReauth),
         (403, {"error": "WRONG_AUTH_TYPE"}, PermissionDenied, NeedsReauth),
         (404, {"error": "ERROR_METHOD_NOT_FOUND"}, ProtocolError, Fatal),

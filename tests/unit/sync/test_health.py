@@ -86,6 +86,8 @@ def test_a_streak_of_failures_then_a_good_pass_says_two_things() -> None:
         # the pass that found Bitrix24's tokens dead, and a later one skipped for it
         (RunStatus.FAILED, True, PortalStatus.NEEDS_REAUTH, False, Verdict.PARKED),
         (RunStatus.OK, False, PortalStatus.NEEDS_REAUTH, False, Verdict.PARKED),
+        # the pass that found the app gone from the portal (a missed uninstall event)
+        (RunStatus.FAILED, True, PortalStatus.UNINSTALLED, False, Verdict.PARKED),
         # skipped before it started (paused, uninstalled, removed): says nothing
         (RunStatus.OK, False, PortalStatus.PAUSED, False, None),
         (RunStatus.OK, False, PortalStatus.UNINSTALLED, False, None),

@@ -1,0 +1,60 @@
+"""The portal's minimal status, as the app page shows it and ``/app/api/status`` returns it.
+
+Read from the database only (the daemon's passes write it): the portal's status, its latest
+pass and how many negotiations are in the CRM, waiting for a retry or still queued. Nothing in it
+is a token or a secret; the status reason is hhsync's own wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hhsync import texts
+from hhsync.db import state
+from hhsync.db.tables import Portal, SyncStatus
+
+
+@dataclass(frozen=True)
+class PortalStatusView:
+    """What the page shows about syncing."""
+
+    status: str
+    status_label: str
+    reason: str | None
+    last_pass_at: str | None
+    last_pass_status: str | None
+    last_pass_label: str
+    synced: int
+    failed: int
+    queued: int
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain data for the status API."""
+        return asdict(self)
+
+
+async def portal_status(session: AsyncSession, portal: Portal) -> PortalStatusView:
+    """The portal's status view from its stored rows."""
+    if portal.id is None:
+        raise ValueError("a stored portal has an id")
+    counts = await state.count_by_status(session, portal.id)
+    last = await state.latest_run(session, portal.id)
+    at = (last.finished_at or last.started_at) if last is not None else None
+    return PortalStatusView(
+        status=portal.status,
+        status_label=texts.PORTAL_STATUS_LABELS.get(portal.status, portal.status),
+        reason=portal.status_reason,
+        last_pass_at=at.isoformat() if at is not None else None,
+        last_pass_status=last.status if last is not None else None,
+        last_pass_label=(
+            texts.RUN_STATUS_LABELS.get(last.status, last.status)
+            if last is not None
+            else texts.NO_SYNC_YET
+        ),
+        synced=counts[SyncStatus.SYNCED],
+        failed=counts[SyncStatus.FAILED],
+        queued=counts[SyncStatus.PENDING] + counts[SyncStatus.IN_FLIGHT],
+    )
