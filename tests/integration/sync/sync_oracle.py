@@ -163,7 +163,9 @@ def disagreements(seen: Observed) -> list[str]:
                 f"negotiation {row.hh_id}: lead {row.entity_id} has ORIGIN_ID"
                 f" {lead.get('ORIGIN_ID')!r}"
             )
-        if row.status != SyncStatus.SYNCED:
+        if row.status != SyncStatus.SYNCED or row.hh_status_set is None:
+            # No status recorded: an adoption found the lead but not which status it shows; the
+            # row lags hh.ru, so the next pass writes it (``unsettled`` checks that it did).
             continue
         shown = lead.get("UF_CRM_HH_STATUS")
         # The last state stored is also accepted: a status update whose outcome was never
