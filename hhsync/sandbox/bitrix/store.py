@@ -197,7 +197,9 @@ class Portal:
     users: dict[int, User] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
     categories: dict[int, Category] = field(default_factory=dict)
-    userfields: dict[str, UserField] = field(default_factory=dict)
+    # keyed by (ENTITY_ID, FIELD_NAME), unique together as on a portal: a lead and a deal field
+    # may share a name
+    userfields: dict[tuple[str, str], UserField] = field(default_factory=dict)
     entities: dict[str, dict[int, CrmEntity]] = field(
         default_factory=lambda: {"lead": {}, "deal": {}, "contact": {}}
     )
@@ -253,6 +255,10 @@ class Portal:
     def statuses_of(self, entity_id: str) -> list[Status]:
         """Rows of one directory, by SORT."""
         return sorted((s for s in self.statuses if s.entity_id == entity_id), key=lambda s: s.sort)
+
+    def userfield(self, kind: str, name: str) -> UserField | None:
+        """The user field ``name`` of leads, deals or contacts, if there is one."""
+        return self.userfields.get((ENTITY_IDS[kind], name))
 
     def userfields_of(self, kind: str) -> list[UserField]:
         """User fields of leads, deals or contacts, by SORT then ID."""

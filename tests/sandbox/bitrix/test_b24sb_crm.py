@@ -69,6 +69,25 @@ async def test_filters_on_user_fields(portal: PortalHandle) -> None:
     assert rows == [{"ID": "2", "UF_CRM_HH_NEGOTIATION_ID": "222"}]
 
 
+async def test_a_user_field_name_is_unique_per_entity_not_per_portal(portal: PortalHandle) -> None:
+    # a portal keeps user fields unique by ENTITY_ID and FIELD_NAME together
+    spec = {"fields": {"FIELD_NAME": "HH_VACANCY", "USER_TYPE_ID": "string"}}
+    lead_field = await portal.ok("crm.lead.userfield.add", spec)
+    deal_field = await portal.ok("crm.deal.userfield.add", spec)
+    assert lead_field != deal_field
+    again = await portal.call("crm.deal.userfield.add", spec)
+    assert (again.status_code, again.json()["error"]) == (400, "ERROR_CORE")
+    await portal.ok("crm.lead.add", {"fields": {"UF_CRM_HH_VACANCY": "lead side"}})
+    await portal.ok("crm.deal.add", {"fields": {"UF_CRM_HH_VACANCY": "deal side"}})
+    for kind, value in (("lead", "lead side"), ("deal", "deal side")):
+        rows = await portal.ok(
+            f"crm.{kind}.list", {"filter": {"UF_CRM_HH_VACANCY": value}, "select": ["ID"]}
+        )
+        assert rows == [{"ID": "1"}]
+        listed = await portal.ok(f"crm.{kind}.userfield.list")
+        assert [f["FIELD_NAME"] for f in listed] == ["UF_CRM_HH_VACANCY"]
+
+
 async def test_required_standard_field_blocks_add_with_the_portal_message(
     portal: PortalHandle,
 ) -> None:
