@@ -41,6 +41,14 @@ th{background:#f5f7f8}
 """
 
 
+# The portal's tab icon, inline: a browser asks every page's origin for /favicon.ico otherwise,
+# and the 404 it gets there is a console error on every portal page.
+_ICON = (
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
+    "%3Crect width='16' height='16' rx='4' fill='%232fc6f6'/%3E%3C/svg%3E"
+)
+
+
 def _sandbox(request: Request) -> BitrixSandbox:
     sandbox: BitrixSandbox = request.app.state.sandbox
     return sandbox
@@ -51,7 +59,8 @@ def page(title: str, portal: Portal, body: str) -> str:
     domain = quote(portal.domain)
     return (
         '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f'<title>{escape(title)}</title><link rel="icon" href="{_ICON}">'
+        f"<style>{_STYLE}</style></head><body>"
         f"<header><strong>Битрикс24 · {escape(portal.domain)}</strong> &nbsp; "
         f'<a href="/_sandbox/portal/{domain}/app">Приложение</a>'
         f'<a href="/_sandbox/portal/{domain}/install">Маркет</a>'

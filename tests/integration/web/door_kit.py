@@ -44,7 +44,6 @@ TABLES = (
     "portal_health",
     "portal_lease",
 )
-LIST_TOOLBARS = frozenset({"CRM_LEAD_LIST_TOOLBAR", "CRM_DEAL_LIST_TOOLBAR"})
 
 
 def door_settings(db_url: str, oauth_hosts: list[str], **env: str) -> Settings:

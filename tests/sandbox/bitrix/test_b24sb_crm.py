@@ -69,19 +69,23 @@ async def test_filters_on_user_fields(portal: PortalHandle) -> None:
     assert rows == [{"ID": "2", "UF_CRM_HH_NEGOTIATION_ID": "222"}]
 
 
-async def test_a_lead_field_and_a_deal_field_may_share_a_name(portal: PortalHandle) -> None:
-    # User fields are unique per (ENTITY_ID, FIELD_NAME): crm.lead.userfield.add and
-    # crm.deal.userfield.add each create their own UF_CRM_* (b24restdocs, crm/universal/
-    # user-defined-fields); only a second field of the same name on the same entity is refused.
-    fields = {"FIELD_NAME": "HH_STATUS", "USER_TYPE_ID": "string", "EDIT_FORM_LABEL": "Статус"}
-    lead_field = await portal.ok("crm.lead.userfield.add", {"fields": fields})
-    deal_field = await portal.ok("crm.deal.userfield.add", {"fields": fields})
+async def test_a_user_field_name_is_unique_per_entity_not_per_portal(portal: PortalHandle) -> None:
+    # a portal keeps user fields unique by ENTITY_ID and FIELD_NAME together
+    spec = {"fields": {"FIELD_NAME": "HH_VACANCY", "USER_TYPE_ID": "string"}}
+    lead_field = await portal.ok("crm.lead.userfield.add", spec)
+    deal_field = await portal.ok("crm.deal.userfield.add", spec)
     assert lead_field != deal_field
-    again = await portal.call("crm.lead.userfield.add", {"fields": fields})
-    assert again.status_code == 400
-    lead_names = [f["FIELD_NAME"] for f in await portal.ok("crm.lead.userfield.list")]
-    deal_names = [f["FIELD_NAME"] for f in await portal.ok("crm.deal.userfield.list")]
-    assert lead_names == deal_names == ["UF_CRM_HH_STATUS"]
+    again = await portal.call("crm.deal.userfield.add", spec)
+    assert (again.status_code, again.json()["error"]) == (400, "ERROR_CORE")
+    await portal.ok("crm.lead.add", {"fields": {"UF_CRM_HH_VACANCY": "lead side"}})
+    await portal.ok("crm.deal.add", {"fields": {"UF_CRM_HH_VACANCY": "deal side"}})
+    for kind, value in (("lead", "lead side"), ("deal", "deal side")):
+        rows = await portal.ok(
+            f"crm.{kind}.list", {"filter": {"UF_CRM_HH_VACANCY": value}, "select": ["ID"]}
+        )
+        assert rows == [{"ID": "1"}]
+        listed = await portal.ok(f"crm.{kind}.userfield.list")
+        assert [f["FIELD_NAME"] for f in listed] == ["UF_CRM_HH_VACANCY"]
 
 
 async def test_required_standard_field_blocks_add_with_the_portal_message(

@@ -182,3 +182,16 @@ async def test_bindings_need_an_administrator(portal: PortalHandle) -> None:
     assert [p["placement"] for p in await portal.ok("placement.get")] == ["CRM_DEAL_DETAIL_TAB"]
     unknown = await portal.call("event.bind", {"event": "ONSOMETHING", "handler": "http://x"})
     assert unknown.json()["error"] == "ERROR_EVENT_NOT_FOUND"
+
+
+async def test_the_crm_list_toolbars_can_be_bound(portal: PortalHandle) -> None:
+    # Bitrix24 REST docs, widgets/crm/list-toolbar.md: the lead and deal list toolbars
+    for placement in ("CRM_LEAD_LIST_TOOLBAR", "CRM_DEAL_LIST_TOOLBAR"):
+        bound = await portal.ok(
+            "placement.bind", {"PLACEMENT": placement, "HANDLER": "http://127.0.0.1/b24/app"}
+        )
+        assert bound is True
+    assert [p["placement"] for p in await portal.ok("placement.get")] == [
+        "CRM_LEAD_LIST_TOOLBAR",
+        "CRM_DEAL_LIST_TOOLBAR",
+    ]

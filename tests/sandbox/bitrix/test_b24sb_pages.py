@@ -41,6 +41,16 @@ class FormReader(HTMLParser):
             self.fields[values["name"]] = values["value"]
 
 
+async def test_portal_pages_carry_their_icon_inline(portal: PortalHandle) -> None:
+    # a page without one makes the browser ask for /favicon.ico: a 404 and a console error
+    for which in ("", "app", "install", "crm"):
+        page = await portal.client.get(
+            f"/_sandbox/portal/{portal.domain}/{which}", params={"user_id": 1}
+        )
+        assert page.status_code == 200, which
+        assert '<link rel="icon" href="data:image/svg+xml,' in page.text, which
+
+
 async def test_app_page_posts_the_install_fields_into_an_iframe(portal: PortalHandle) -> None:
     page = await portal.client.get(f"/_sandbox/portal/{portal.domain}/app", params={"user_id": 2})
     reader = FormReader()
