@@ -6,6 +6,7 @@ hostile input; autoescaping is on for every template, and nothing is marked safe
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -26,7 +27,20 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["texts"] = texts
+    env.filters["instant"] = instant_text
     return env
+
+
+def instant_text(iso: str | None) -> str:
+    """An ISO instant as a person reads it before the page's script shows it in their own zone:
+    ``01.12.2026 12:52 UTC``; empty for none or an unreadable value."""
+    if not iso:
+        return ""
+    try:
+        when = datetime.fromisoformat(iso).astimezone(UTC)
+    except ValueError:
+        return ""
+    return when.strftime("%d.%m.%Y %H:%M UTC")
 
 
 def render(

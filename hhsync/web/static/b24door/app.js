@@ -11,15 +11,40 @@
   var statusUrl = root.getAttribute("data-status-url");
   var REFRESH_MS = 30000;
 
+  // An instant in the reader's own time zone and language, e.g. «1 декабря, 15:42».
+  function showInstant(element, iso) {
+    element.setAttribute("datetime", iso || "");
+    var when = iso ? new Date(iso) : null;
+    if (!when || isNaN(when.getTime())) {
+      element.textContent = "";
+      return;
+    }
+    element.textContent = when.toLocaleString(document.documentElement.lang || "ru", {
+      day: "numeric",
+      month: "long",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+
   function show(status) {
     var fields = root.querySelectorAll("[data-field]");
     for (var i = 0; i < fields.length; i += 1) {
       var name = fields[i].getAttribute("data-field");
       if (Object.prototype.hasOwnProperty.call(status, name)) {
         var value = status[name];
-        fields[i].textContent = value === null ? "" : String(value);
+        if (fields[i].tagName === "TIME") {
+          showInstant(fields[i], value);
+        } else {
+          fields[i].textContent = value === null ? "" : String(value);
+        }
       }
     }
+  }
+
+  var times = root.querySelectorAll("time[data-field]");
+  for (var t = 0; t < times.length; t += 1) {
+    showInstant(times[t], times[t].getAttribute("datetime"));
   }
 
   function refresh() {
