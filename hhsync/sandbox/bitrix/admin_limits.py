@@ -48,7 +48,7 @@ def _required_target(portal: Portal, body: dict[str, Any]) -> tuple[str, str, st
         raise AdminError("field is required")
     if name.startswith("UF_"):
         name = normalise_field_name(name)
-        uf = portal.userfields.get(name)
+        uf = portal.userfield(kind, name)
         default_label = uf.label if uf else name
     else:
         spec = spec_map(kind).get(name)

@@ -17,6 +17,8 @@ from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
 from hhsync.sandbox.bitrix.envelope import MethodResult, RestError
 from hhsync.sandbox.bitrix.params import lower_keys
 
+# The widget codes a portal accepts; the CRM list toolbars are in the Bitrix24 REST docs'
+# widgets/crm/list-toolbar.md.
 PLACEMENTS = frozenset(
     {
         "DEFAULT",
@@ -29,6 +31,8 @@ PLACEMENTS = frozenset(
         "CRM_DEAL_DETAIL_TOOLBAR",
         "CRM_LEAD_LIST_MENU",
         "CRM_DEAL_LIST_MENU",
+        "CRM_LEAD_LIST_TOOLBAR",
+        "CRM_DEAL_LIST_TOOLBAR",
         "CRM_LEAD_DETAIL_ACTIVITY",
         "CRM_DEAL_DETAIL_ACTIVITY",
         "CRM_LEAD_ACTIVITY_TIMELINE_MENU",

@@ -165,8 +165,8 @@ def _values_for_filter(ctx: CallContext, entity: CrmEntity, name: str) -> list[A
         return [entity.fields[name]]
     if name in MULTIFIELDS:
         return [m.value for m in entity.multi if m.type_id == name]
-    uf = ctx.portal.userfields.get(name)
-    if uf is not None and uf.kind == entity.kind:
+    uf = ctx.portal.userfield(entity.kind, name)
+    if uf is not None:
         value = entity.uf.get(name)
         if isinstance(value, list):
             return value

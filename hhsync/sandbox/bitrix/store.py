@@ -197,7 +197,8 @@ class Portal:
     users: dict[int, User] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
     categories: dict[int, Category] = field(default_factory=dict)
-    userfields: dict[str, UserField] = field(default_factory=dict)
+    userfields: dict[tuple[str, str], UserField] = field(default_factory=dict)
+    """By ``(ENTITY_ID, FIELD_NAME)``: a lead and a deal field may share a name, as on Bitrix24."""
     entities: dict[str, dict[int, CrmEntity]] = field(
         default_factory=lambda: {"lead": {}, "deal": {}, "contact": {}}
     )
@@ -253,6 +254,10 @@ class Portal:
     def statuses_of(self, entity_id: str) -> list[Status]:
         """Rows of one directory, by SORT."""
         return sorted((s for s in self.statuses if s.entity_id == entity_id), key=lambda s: s.sort)
+
+    def userfield(self, kind: str, name: str) -> UserField | None:
+        """The user field ``name`` (``UF_CRM_…``) of leads, deals or contacts."""
+        return self.userfields.get((ENTITY_IDS[kind], name))
 
     def userfields_of(self, kind: str) -> list[UserField]:
         """User fields of leads, deals or contacts, by SORT then ID."""

@@ -117,7 +117,7 @@ def add_userfield(ctx: CallContext, kind: str, params: dict[str, Any]) -> Method
         )
     if len(name) > 50:
         raise RestError("ERROR_CORE", "Field name is too long (more than 50 characters).", 400)
-    if name in ctx.portal.userfields:
+    if ctx.portal.userfield(kind, name) is not None:
         # not documented; a real portal refuses duplicates through the core too
         raise RestError("ERROR_CORE", f"Field {name} already exists.", 400)
     lang = ctx.portal.lang
@@ -159,7 +159,7 @@ def add_userfield(ctx: CallContext, kind: str, params: dict[str, Any]) -> Method
                         "XML_ID": str(item.get("XML_ID") or f"{uf.id}_{index}"),
                     }
                 )
-    ctx.portal.userfields[name] = uf
+    ctx.portal.userfields[(uf.entity_id, name)] = uf
     return MethodResult(uf.id)
 
 

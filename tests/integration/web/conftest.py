@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from hhsync.config import Settings
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
-from hhsync.sandbox.bitrix import bindings
 from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.bitrix.rest import BitrixSandbox
@@ -25,14 +24,12 @@ from hhsync.web.context import WebContext
 from hhsync.web.hh_login import hh_login_routes
 from tests.integration.web.door_kit import (
     APP_URL,
-    FieldsPerEntity,
     Recorder,
     SandboxAdmin,
     asgi_client,
     door_app,
     door_settings,
     netloc,
-    with_list_toolbars,
 )
 from tests.integration.web.login_kit import (
     CALLBACK,
@@ -44,12 +41,6 @@ from tests.integration.web.login_kit import (
 )
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(autouse=True)
-def list_toolbars(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let the sandbox accept the CRM list-toolbar placements (see ``with_list_toolbars``)."""
-    monkeypatch.setattr(bindings, "PLACEMENTS", with_list_toolbars())
 
 
 @pytest.fixture
@@ -119,10 +110,8 @@ class Door:
     sandbox: BitrixSandbox
 
     async def new_portal(self, domain: str, **options: Any) -> dict[str, Any]:
-        """A sandbox portal with the app installed (unfinished), its user fields kept per entity
-        as a real portal keeps them (see ``FieldsPerEntity``)."""
-        info = await self.admin.new_portal(domain, **options)
-        self.sandbox.portals[domain].userfields = FieldsPerEntity()
+        """A sandbox portal with the app installed (its installer not finished by default)."""
+        info: dict[str, Any] = await self.admin.new_portal(domain, **options)
         return info
 
     @property

@@ -24,8 +24,6 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import Portal
 from hhsync.metrics import Metrics
-from hhsync.sandbox.bitrix import bindings
-from hhsync.sandbox.bitrix.store import UserField
 from hhsync.web.app import create_app
 from hhsync.web.context import WebContext
 from hhsync.web.door import door_routes
@@ -46,30 +44,6 @@ TABLES = (
     "portal_health",
     "portal_lease",
 )
-LIST_TOOLBARS = frozenset({"CRM_LEAD_LIST_TOOLBAR", "CRM_DEAL_LIST_TOOLBAR"})
-
-
-def with_list_toolbars() -> frozenset[str]:
-    """The sandbox's placement codes plus the CRM list toolbars, which real portals have
-    (Bitrix24 REST docs, widgets/crm/list-toolbar.md) and the sandbox does not list yet."""
-    return bindings.PLACEMENTS | LIST_TOOLBARS
-
-
-class FieldsPerEntity(dict[str, UserField]):
-    """A sandbox portal's user fields keyed by entity *and* name, as a real portal keys them.
-
-    The sandbox keeps one field per name across leads and deals, so a deal field named like a
-    lead field is refused ("already exists"); Bitrix24 keeps ``(ENTITY_ID, FIELD_NAME)`` unique.
-    Swapped into a sandbox portal by the tests that install on leads and deals. The sandbox's
-    "exists?" check by bare name then never matches (hhsync lists a kind's fields before adding),
-    and a lookup by bare name returns the first match (hhsync gives leads and deals one spec).
-    """
-
-    def __setitem__(self, name: str, field_: UserField) -> None:
-        super().__setitem__(f"{field_.entity_id}:{name}", field_)
-
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
-        return next((f for f in self.values() if f.field_name == name), default)
 
 
 def door_settings(db_url: str, oauth_hosts: list[str], **env: str) -> Settings:

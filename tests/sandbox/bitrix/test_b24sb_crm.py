@@ -69,6 +69,29 @@ async def test_filters_on_user_fields(portal: PortalHandle) -> None:
     assert rows == [{"ID": "2", "UF_CRM_HH_NEGOTIATION_ID": "222"}]
 
 
+async def test_a_lead_and_a_deal_field_may_share_a_name_but_one_kind_may_not_repeat_it(
+    portal: PortalHandle,
+) -> None:
+    # Bitrix24 keeps a user field unique per (ENTITY_ID, FIELD_NAME)
+    field = {"fields": {"FIELD_NAME": "HH_STATUS", "USER_TYPE_ID": "string"}}
+    await portal.ok("crm.lead.userfield.add", field)
+    await portal.ok("crm.deal.userfield.add", field)
+    again = await portal.call("crm.deal.userfield.add", field)
+    assert again.status_code == 400
+    assert again.json()["error_description"] == "Field UF_CRM_HH_STATUS already exists."
+    leads = await portal.ok("crm.lead.userfield.list")
+    deals = await portal.ok("crm.deal.userfield.list")
+    assert [(row["ENTITY_ID"], row["FIELD_NAME"]) for row in leads + deals] == [
+        ("CRM_LEAD", "UF_CRM_HH_STATUS"),
+        ("CRM_DEAL", "UF_CRM_HH_STATUS"),
+    ]
+    await portal.ok("crm.deal.add", {"fields": {"UF_CRM_HH_STATUS": "consider"}})
+    rows = await portal.ok(
+        "crm.deal.list", {"filter": {"UF_CRM_HH_STATUS": "consider"}, "select": ["ID"]}
+    )
+    assert rows == [{"ID": "1"}]
+
+
 async def test_required_standard_field_blocks_add_with_the_portal_message(
     portal: PortalHandle,
 ) -> None:
