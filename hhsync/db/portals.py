@@ -191,7 +191,9 @@ async def save_settings(
 ) -> tuple[PortalSettings, bool]:
     """Save settings for one portal; returns them and whether this was the first save.
 
-    The first save is what starts the initial import, so the caller needs to know.
+    The first save is what starts the initial import, so the caller needs to know; it also makes
+    the portal due at once, so the import does not wait out the poll interval of a pass that
+    found the portal unconfigured a moment earlier.
     """
     unknown = set(changes) - SETTINGS_FIELDS
     if unknown:
@@ -206,6 +208,10 @@ async def save_settings(
         setattr(current, key, getattr(validated, key))
     if first:
         current.configured_at = now
+        portal = await session.get(Portal, portal_id)
+        if portal is not None:
+            portal.next_pass_at = None
+            session.add(portal)
     current.updated_at = now
     session.add(current)
     await session.flush()

@@ -2,11 +2,14 @@
 
 Everything runs in one process: the hh.ru and Bitrix24 sandboxes (uvicorn, same event loop), a
 fresh embedded SQLite database under ``<state_dir>/demo`` (the sandboxes forget everything on
-exit, so the database starts afresh too), one demo portal with the app installed, the hh.ru
-sandbox's admin manager linked, lead mode with responses → NEW and invitations → IN_PROCESS. A
-feeder adds a response every few seconds and now and then moves an earlier one to another employer
-state; a reporter prints one line of counts. The daemon is :class:`~hhsync.service.runner.Runner`
-itself, not a stand-in.
+exit, so the database starts afresh too), and the daemon, :class:`~hhsync.service.runner.Runner`
+itself. The demo portal is ``localhost:<Bitrix24 sandbox port>``, a portal a browser can open;
+the app gets onto it through the front door, as an administrator would get it there
+(:class:`~hhsync.testing.door.DoorDriver`): the portal's install page, hhsync's installer in the
+portal's frame, ``installFinish``, the app page, «Войти» with the hh.ru sandbox's admin manager.
+Then lead mode is saved (responses → NEW, invitations → IN_PROCESS), a feeder adds a response
+every few seconds and now and then moves an earlier one to another employer state, and a reporter
+prints one line of counts.
 """
 
 from __future__ import annotations
@@ -18,11 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
-from pydantic import AnyHttpUrl, SecretStr
 
 from hhsync.config import Settings
 from hhsync.db import migrate, portals, state
@@ -35,15 +36,12 @@ from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.service.runner import Runner
 from hhsync.service.web_server import EmbeddedServer, bind
-from hhsync.testing.portal import install_sandbox_portal
+from hhsync.testing.door import DoorDriver, DoorLink, HostPortal, new_host_portal
+from hhsync.testing.door_setup import bitrix_for_door, door_settings, hh_for_door
+from hhsync.testing.portal import save_sandbox_settings
 
-DEMO_DOMAIN: Final = "demo.bitrix24.ru"
 DEMO_INSTANCE: Final = "demo"
-# The sandbox's documented demo application (public, not secret).
-DEMO_B24_CLIENT_ID: Final = "hhsync-demo-b24"
-DEMO_B24_CLIENT_SECRET: Final = "hhsync-demo-b24-secret"  # noqa: S105 - public demo credential
-DEMO_HH_CLIENT_ID: Final = "hhsync-demo"
-DEMO_HH_CLIENT_SECRET: Final = "hhsync-demo-secret"  # noqa: S105 - public demo credential
+BROWSER_AGENT: Final = "Mozilla/5.0 (X11; Linux x86_64) hhsync-demo"
 STATE_CHANGES: Final = ("consider", "phone_interview", "interview", "offer")
 
 
@@ -78,43 +76,43 @@ class DemoCounts:
 
 
 def demo_settings(
-    base: Settings, options: DemoOptions, hh_url: str, bitrix_url: str, web_port: int
+    base: Settings,
+    options: DemoOptions,
+    *,
+    hh_url: str,
+    web_port: int,
+    hh: HhSandboxConfig,
+    bitrix: BitrixSandboxConfig,
+    server_endpoint: str,
 ) -> Settings:
     """The operator's settings, redirected to the sandboxes and the demo's embedded database.
 
-    The sandboxes' own applications (public demo credentials), the Bitrix24 sandbox as the one
-    trusted OAuth server, and the web handler's real address as ``web.public_url``.
+    The sandboxes' own applications (public demo credentials), the Bitrix24 sandbox's OAuth server
+    (the host ``server_endpoint`` names) as the one trusted, and the web handler's real address as
+    ``web.public_url``: the address the sandboxes were told (:mod:`hhsync.testing.door_setup`).
     """
-    return base.model_copy(
+    local = base.model_copy(
         update={
             "state_dir": base.state_dir / "demo",
             "database": base.database.model_copy(update={"url": None}),
             "security": base.security.model_copy(update={"token_key": None}),
-            "hh": base.hh.model_copy(
-                update={
-                    "api_url": AnyHttpUrl(hh_url),
-                    "user_agent_contact": "demo@hhsync.invalid",
-                    "client_id": DEMO_HH_CLIENT_ID,
-                    "client_secret": SecretStr(DEMO_HH_CLIENT_SECRET),
-                }
-            ),
-            "bitrix": base.bitrix.model_copy(
-                update={
-                    "client_id": DEMO_B24_CLIENT_ID,
-                    "client_secret": SecretStr(DEMO_B24_CLIENT_SECRET),
-                    "oauth_servers": [urlsplit(bitrix_url).netloc],
-                }
-            ),
-            "web": base.web.model_copy(
-                update={
-                    "host": options.host,
-                    "port": web_port,
-                    "public_url": AnyHttpUrl(f"http://{_local(options.host)}:{web_port}"),
-                }
-            ),
+            "hh": base.hh.model_copy(update={"user_agent_contact": "demo@hhsync.invalid"}),
+            "web": base.web.model_copy(update={"host": options.host, "port": web_port}),
             "sync": base.sync.model_copy(update={"poll_interval_s": options.poll_interval_s}),
         }
     )
+    return door_settings(
+        local,
+        public_url=_public_url(options, web_port),
+        hh_url=hh_url,
+        hh=hh,
+        bitrix=bitrix,
+        server_endpoint=server_endpoint,
+    )
+
+
+def _public_url(options: DemoOptions, web_port: int) -> str:
+    return f"http://{_local(options.host)}:{web_port}"
 
 
 async def run_demo(
@@ -128,45 +126,59 @@ async def run_demo(
     web_sock = bind(options.host, options.web_port)
     web_port = web_sock.getsockname()[1]
     web_sock.close()  # the runner binds it again; a race for it here would fail loudly there
-    app_url = f"http://{_local(options.host)}:{web_port}/b24/app"
-    hh_app = create_hh(HhSandboxConfig(seed=options.seed, employers=1, vacancies_per_employer=4))
-    bitrix_app = create_bitrix(
-        BitrixSandboxConfig(seed=options.seed, demo_portals=(), app_url=app_url)
+    public_url = _public_url(options, web_port)
+    hh_config = hh_for_door(
+        public_url, HhSandboxConfig(seed=options.seed, employers=1, vacancies_per_employer=4)
     )
-    sandboxes = [_Served(hh_app, hh_sock), _Served(bitrix_app, bitrix_sock)]
+    bitrix_config = bitrix_for_door(public_url, seed=options.seed)
+    sandboxes = [
+        _Served(create_hh(hh_config), hh_sock, options.host),
+        _Served(create_bitrix(bitrix_config), bitrix_sock, options.host),
+    ]
     hh_url, bitrix_url = sandboxes[0].url, sandboxes[1].url
-    settings = demo_settings(base, options, hh_url, bitrix_url, web_port)
-    _fresh_database(settings)
-    database = Database.from_settings(settings)
     http = httpx.AsyncClient(headers={"User-Agent": "hhsync-demo"}, timeout=30)
+    database: Database | None = None
     daemon: asyncio.Task[None] | None = None
     side: list[asyncio.Task[None]] = []
     try:
         for served in sandboxes:
             await served.start()
-        installed = await install_sandbox_portal(
-            http,
-            hh_url,
-            bitrix_url,
-            database,
-            cipher_from_settings(settings),
-            domain=DEMO_DOMAIN,
-            responsible_user_id=1,
+        portal = await new_host_portal(http, bitrix_url)
+        settings = demo_settings(
+            base,
+            options,
+            hh_url=hh_url,
+            web_port=web_port,
+            hh=hh_config,
+            bitrix=bitrix_config,
+            server_endpoint=portal.server_endpoint,
         )
-        employer_id = installed.employer_id
+        _fresh_database(settings)
+        database = Database.from_settings(settings)
         runner = Runner(
             settings, database, cipher_from_settings(settings), instance_id=DEMO_INSTANCE
         )
         daemon = asyncio.create_task(runner.run(stop, handle_signals=False), name="daemon")
         await _started(runner, daemon)
-        say(f"Bitrix24 CRM (sandbox): {bitrix_url}/_sandbox/portal/{DEMO_DOMAIN}/crm")
-        say(f"hh.ru sandbox state:    {hh_url}/_sandbox/state")
-        say(f"hhsync metrics:         {runner.web_url}/metrics")
+        linked = await _walk_in(http, hh_url, database, portal)
+        # The first save of the settings starts the import. The settings page is the next piece
+        # of the app's front door; until it exists the demo saves what an HR team would choose.
+        await save_sandbox_settings(database, linked.portal_id, responsible_user_id=1)
+        say(
+            f"Installed through hhsync's front door: portal {linked.domain} (#{linked.portal_id}), "
+            f"hh.ru employer {linked.employer_id} linked (account #{linked.account_id})"
+        )
+        say(await _portal_saw(http, bitrix_url, linked.domain))
+        say(f"hhsync in the Bitrix24 portal (sandbox): {portal.pages['app']}")
+        say(f"Bitrix24 CRM (sandbox):  {portal.pages['crm']}")
+        say(f"hh.ru sandbox state:     {hh_url}/_sandbox/state")
+        say(f"hhsync metrics:          {runner.web_url}/metrics")
         say("A new response arrives every few seconds; Ctrl-C stops the demo.")
+        employer_id, domain = linked.employer_id, linked.domain
         side = [
             asyncio.create_task(_feed(http, hh_url, employer_id, options, stop), name="feed"),
             asyncio.create_task(
-                _report(http, hh_url, bitrix_url, employer_id, database, stop, say),
+                _report(http, hh_url, bitrix_url, employer_id, domain, database, stop, say),
                 name="report",
             ),
         ]
@@ -179,7 +191,7 @@ async def run_demo(
         stop.set()
         await asyncio.gather(*side, return_exceptions=True)
         await daemon  # re-raises what killed it, if anything did
-        return await _counts(http, hh_url, bitrix_url, employer_id, database)
+        return await _counts(http, hh_url, bitrix_url, employer_id, domain, database)
     finally:
         stop.set()
         for task in side:
@@ -187,9 +199,31 @@ async def run_demo(
         if daemon is not None and not daemon.done():
             await asyncio.wait({daemon})  # it stops cleanly before its database goes
         await http.aclose()
-        await database.dispose()
+        if database is not None:
+            await database.dispose()
         for served in sandboxes:
             await served.stop()
+
+
+async def _walk_in(
+    http: httpx.AsyncClient, hh_url: str, database: Database, portal: HostPortal
+) -> DoorLink:
+    """The administrator installs the app and logs in with the employer's admin manager."""
+    world = (await http.get(f"{hh_url}/_sandbox/state")).json()
+    admin = next(m for m in world["employers"][0]["managers"] if m["is_admin"])
+    async with httpx.AsyncClient(headers={"User-Agent": BROWSER_AGENT}, timeout=30) as browser:
+        return await DoorDriver(browser, database).walk_in(portal, admin["email"])
+
+
+async def _portal_saw(http: httpx.AsyncClient, bitrix_url: str, domain: str) -> str:
+    """What the portal recorded of the installation: installFinish calls, events, widgets."""
+    app = (await http.get(f"{bitrix_url}/_sandbox/portals/{domain}/app")).json()
+    events = ", ".join(f"{h['event']} → {h['handler']}" for h in app["event_handlers"])
+    widgets = ", ".join(p["placement"] for p in app["placements"])
+    return (
+        f"The portal recorded: installFinish ×{app['install_finish_count']}; "
+        f"events {events}; widgets {widgets}"
+    )
 
 
 def _local(host: str) -> str:
@@ -200,9 +234,9 @@ def _local(host: str) -> str:
 class _Served:
     """A sandbox app served in this event loop."""
 
-    def __init__(self, app: Any, sock: Any) -> None:
+    def __init__(self, app: Any, sock: Any, host: str) -> None:
         self._sock = sock
-        self.url = "http://{}:{}".format(*sock.getsockname()[:2])
+        self.url = f"http://{_local(host)}:{sock.getsockname()[1]}"
         self._server = EmbeddedServer(
             uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         )
@@ -276,10 +310,15 @@ async def _feed(
 
 
 async def _counts(
-    http: httpx.AsyncClient, hh_url: str, bitrix_url: str, employer_id: str, database: Database
+    http: httpx.AsyncClient,
+    hh_url: str,
+    bitrix_url: str,
+    employer_id: str,
+    domain: str,
+    database: Database,
 ) -> DemoCounts:
     world = (await http.get(f"{hh_url}/_sandbox/state")).json()
-    summary = (await http.get(f"{bitrix_url}/_sandbox/portals/{DEMO_DOMAIN}")).json()
+    summary = (await http.get(f"{bitrix_url}/_sandbox/portals/{domain}")).json()
     failed = 0
     async with database.session() as session:
         for portal in await portals.list_portals(session):
@@ -297,6 +336,7 @@ async def _report(
     hh_url: str,
     bitrix_url: str,
     employer_id: str,
+    domain: str,
     database: Database,
     stop: asyncio.Event,
     say: Callable[[str], None],
@@ -305,7 +345,8 @@ async def _report(
     last = ""
     while not await _stopped(stop, 2.0):
         try:
-            line = (await _counts(http, hh_url, bitrix_url, employer_id, database)).line()
+            counts = await _counts(http, hh_url, bitrix_url, employer_id, domain, database)
+            line = counts.line()
         except (httpx.HTTPError, ValueError, KeyError, HhsyncError):
             continue  # a count missed now is printed at the next change
         if line != last:

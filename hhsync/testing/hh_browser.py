@@ -1,89 +1,20 @@
 """A person at hh.ru's authorize page, for tests and scripts: fills the login form, answers the
 consent form, and hands back where hh.ru redirects the browser.
 
-It reads the forms from the page's HTML (their action and every field, hidden ones included) the
-way a browser submits them, keeps the sandbox's session cookie in the client's cookie jar, and
-follows redirects that stay on hh.ru's origin. The final redirect to the app is returned, not
-followed, so the caller decides how the app's callback is reached.
+It reads the forms from the page's HTML (:mod:`.html_page`: their action and every field, hidden
+ones included) the way a browser submits them, keeps the sandbox's session cookie in the client's
+cookie jar, and follows redirects that stay on hh.ru's origin. The final redirect to the app is
+returned, not followed, so the caller decides how the app's callback is reached.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from hhsync.sandbox.hh.site import DEMO_PASSWORD
-
-
-@dataclass
-class Form:
-    """One ``<form>``: where it posts and the fields a browser would send (buttons apart)."""
-
-    action: str
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    buttons: list[tuple[str, str]] = field(default_factory=list)
-
-    def field(self, name: str) -> str | None:
-        """The value of the first field called ``name``."""
-        return next((value for key, value in self.fields if key == name), None)
-
-
-class _FormReader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._open: Form | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self._open = Form(named.get("action", ""))
-            self.forms.append(self._open)
-        elif self._open is not None and tag in ("input", "button") and "name" in named:
-            pair = (named["name"], named.get("value", ""))
-            if tag == "button" or named.get("type") == "submit":
-                self._open.buttons.append(pair)
-            else:
-                self._open.fields.append(pair)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._open = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page the browser shows: its answer and its forms."""
-
-    response: httpx.Response
-    forms: list[Form]
-
-    @property
-    def status(self) -> int:
-        """The HTTP status of the page."""
-        return self.response.status_code
-
-    @property
-    def text(self) -> str:
-        """The page's HTML."""
-        return self.response.text
-
-    def form(self, action: str) -> Form:
-        """The form posting to ``action`` (a path)."""
-        for form in self.forms:
-            if urlsplit(form.action).path == action:
-                return form
-        raise AssertionError(f"no form posting to {action} on the page:\n{self.text[:2000]}")
-
-
-def read_forms(html: str) -> list[Form]:
-    """Every form of an HTML page."""
-    reader = _FormReader()
-    reader.feed(html)
-    return reader.forms
+from hhsync.testing.html_page import Page
 
 
 class HhBrowser:
@@ -102,7 +33,7 @@ class HhBrowser:
                 return response
             response = await self.http.get(target)
             hops += 1
-        return Page(response, read_forms(response.text))
+        return Page.of(response)
 
     async def open(self, url: str) -> httpx.Response | Page:
         """Open a URL (the authorize URL an app built)."""
@@ -122,7 +53,7 @@ class HhBrowser:
         data += [(key, value) for key, value in values.items() if form.field(key) is None]
         if button is not None:
             data.append(button)
-        target = urljoin(str(page.response.url), form.action)
+        target = page.resolve(form.action)
         return await self._land(await self.http.post(target, data=dict(_unique(data))))
 
     async def log_in(
@@ -142,17 +73,13 @@ class HhBrowser:
     ) -> httpx.Response:
         """The whole visit: open, log in if asked, decide; returns the redirect to the app."""
         landed = await self.open(url)
-        if isinstance(landed, Page) and _has_form(landed, "/oauth/authorize/login"):
+        if isinstance(landed, Page) and landed.has_form("/oauth/authorize/login"):
             landed = await self.log_in(landed, email, password)
-        if isinstance(landed, Page) and _has_form(landed, "/oauth/authorize"):
+        if isinstance(landed, Page) and landed.has_form("/oauth/authorize"):
             landed = await self.decide(landed, allow)
         if isinstance(landed, Page):
             raise AssertionError(f"hh.ru did not redirect ({landed.status}):\n{landed.text[:2000]}")
         return landed
-
-
-def _has_form(page: Page, action: str) -> bool:
-    return any(urlsplit(form.action).path == action for form in page.forms)
 
 
 def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -78,17 +78,43 @@ async def install_sandbox_portal(
         await portals.save_settings(
             session,
             portal.id,
-            {
-                "entity_type": entity_type.value,
-                "stage_mode": stage_mode.value,
-                "stage_map": dict(stage_map),
-                "responsible_user_id": responsible_user_id,
-            },
+            sandbox_settings(entity_type, stage_mode, stage_map, responsible_user_id),
             now,
         )
     return SandboxPortal(
         portal.id, account.id, install.domain, link.hh_employer_id, link.hh_manager_id
     )
+
+
+def sandbox_settings(
+    entity_type: EntityType = EntityType.LEAD,
+    stage_mode: StageMode = StageMode.SIMPLE,
+    stage_map: Mapping[str, str] = RESPONSE_AND_INVITATION_STAGES,
+    responsible_user_id: int | None = None,
+) -> dict[str, Any]:
+    """The settings an HR team saves first: the CRM entity, the stages, the responsible user."""
+    return {
+        "entity_type": entity_type.value,
+        "stage_mode": stage_mode.value,
+        "stage_map": dict(stage_map),
+        "responsible_user_id": responsible_user_id,
+    }
+
+
+async def save_sandbox_settings(
+    database: Database,
+    portal_id: int,
+    *,
+    responsible_user_id: int | None = None,
+    clock: Clock | None = None,
+) -> None:
+    """Save a portal's first settings (leads, responses → NEW, invitations → IN_PROCESS): what
+    starts its initial import."""
+    now = (clock or SystemClock()).now()
+    async with database.session() as session:
+        await portals.save_settings(
+            session, portal_id, sandbox_settings(responsible_user_id=responsible_user_id), now
+        )
 
 
 async def _admin_login(

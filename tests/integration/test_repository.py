@@ -329,6 +329,36 @@ async def test_settings_first_save_is_reported_once(
             await portals.save_settings(session, portal_a, {"portal_id": portal_b}, NOW)
 
 
+async def test_the_first_save_makes_the_portal_due_and_a_later_one_leaves_its_schedule(
+    database: Database, cipher: TokenCipher
+) -> None:
+    portal_a, _, portal_b, _ = await two_tenants(database, cipher)
+    later = NOW + timedelta(hours=1)
+    async with database.session() as session:
+        for portal_id in (portal_a, portal_b):
+            row = await portals.get_portal(session, portal_id)
+            assert row is not None
+            row.next_pass_at = later  # a pass found it unconfigured and scheduled the next
+            session.add(row)
+    async with database.session() as session:
+        await portals.save_settings(session, portal_a, {"responsible_user_id": 1}, NOW)
+    async with database.session() as session:
+        due = await portals.get_portal(session, portal_a)
+        untouched = await portals.get_portal(session, portal_b)
+        assert due is not None
+        assert untouched is not None
+        assert due.next_pass_at is None  # the initial import starts at the next claim
+        assert untouched.next_pass_at == later
+        due.next_pass_at = later
+        session.add(due)
+    async with database.session() as session:
+        await portals.save_settings(session, portal_a, {"responsible_user_id": 2}, NOW)
+    async with database.session() as session:
+        again = await portals.get_portal(session, portal_a)
+        assert again is not None
+        assert again.next_pass_at == later
+
+
 async def test_naive_datetimes_are_refused(database: Database, cipher: TokenCipher) -> None:
     naive = portals.PortalInstall(
         **{**install("naive").__dict__, "access_expires_at": datetime(2026, 1, 1)}

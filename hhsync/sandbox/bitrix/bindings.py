@@ -17,6 +17,8 @@ from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
 from hhsync.sandbox.bitrix.envelope import MethodResult, RestError
 from hhsync.sandbox.bitrix.params import lower_keys
 
+# The widget codes a portal accepts; the CRM list toolbars are in the Bitrix24 REST docs'
+# widgets/crm/list-toolbar.md.
 PLACEMENTS = frozenset(
     {
         "DEFAULT",

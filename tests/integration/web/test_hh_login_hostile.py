@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from hhsync.testing.hh_browser import Page
+from hhsync.testing.html_page import Page
 from hhsync.web.context import WebContext
 from hhsync.web.hh_login import hh_login_routes
 from hhsync.web.hh_login.state import STATE_PURPOSE, StateClaims, StateSigner

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from hhsync.testing.hh_browser import HhBrowser, Page
+from hhsync.testing.hh_browser import HhBrowser
+from hhsync.testing.html_page import Page
 
 REGISTERED = "http://127.0.0.1:8080/oauth/hh/callback"
 APPLICANT_EMAIL = "applicant60000000@example.com"  # the first generated resume's owner

@@ -27,7 +27,8 @@ from hh_sandbox_testkit import ADMIN_EMAIL, MANAGER_EMAIL, MANAGER_ID, bearer
 
 from hhsync.sandbox.hh.authorize_routes import SESSION_COOKIE
 from hhsync.sandbox.hh.site import DEMO_PASSWORD
-from hhsync.testing.hh_browser import HhBrowser, Page
+from hhsync.testing.hh_browser import HhBrowser
+from hhsync.testing.html_page import Page
 
 # --- the login form ---------------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from authorize_testkit import (
 )
 from hh_sandbox_testkit import ADMIN_EMAIL, ADMIN_ID, MANAGER_EMAIL, MANAGER_ID, bearer
 
-from hhsync.testing.hh_browser import HhBrowser, Page
+from hhsync.testing.hh_browser import HhBrowser
+from hhsync.testing.html_page import Page
 
 # --- another account, skip_choose_account, force_login -----------------------------------------
 
