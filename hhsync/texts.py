@@ -62,6 +62,7 @@ HH_LOGIN_MISCONFIGURED = (
 
 HH_API_NO_SESSION = "Сессия приложения недействительна или истекла: откройте приложение заново."
 HH_API_ADMIN_ONLY = HH_ADMIN_ONLY
+HH_API_PORTAL_UNINSTALLED = "Вход невозможен: приложение удалено с портала, установите его заново."
 HH_API_ACCOUNT_NOT_FOUND = "Такого аккаунта hh.ru у этого портала нет."
 HH_API_TOO_MANY_LOGINS = "Слишком много начатых входов: завершите открытый или подождите 10 минут."
 HH_API_NOT_CONFIGURED = HH_LOGIN_MISCONFIGURED

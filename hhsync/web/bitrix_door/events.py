@@ -5,9 +5,10 @@ api-reference/common/events) and never retries one.
 
 * ``ONAPPUNINSTALL`` carries no token to ask about (the app is already gone): the stored
   ``application_token`` of that ``member_id``, compared in constant time, is the only proof
-  (api-reference/events/safe-event-handlers.md). Accepted, the portal is marked uninstalled and
-  its tokens wiped, so polling stops; with ``data[CLEAN]=1`` (the admin ticked "delete app data")
-  the portal and every row of it are deleted.
+  (api-reference/events/safe-event-handlers.md). Every user's frame carries that token, so the
+  portal must also have stopped accepting the stored tokens (:mod:`.departure`). Accepted, the
+  portal is marked uninstalled and its tokens wiped, so polling stops; with ``data[CLEAN]=1``
+  (the admin ticked "delete app data") the portal and every row of it are deleted.
 * ``ONAPPINSTALL`` carries the installer's tokens. They are proven with ``app.info`` on a trusted
   OAuth server and must be an administrator's; then a portal we lack (or lost) is stored. It may
   come late or never, so the installer page stores the same tokens too, and a repeated event is
@@ -30,6 +31,7 @@ from hhsync.db.tables import PortalStatus
 from hhsync.errors import DatabaseError, TokenDecryptError
 from hhsync.log import get_logger
 from hhsync.web.bitrix_door.context import DoorContext
+from hhsync.web.bitrix_door.departure import app_still_installed
 from hhsync.web.bitrix_door.forms import read_form, section
 from hhsync.web.bitrix_door.frame import (
     MEMBER_ID,
@@ -91,17 +93,21 @@ async def _uninstalled(
     posted = auth.get("application_token", "").encode()
     async with web.database.session() as session:
         portal = await portals.get_portal_by_member_id(session, member_id)
-        stored = (
-            web.cipher.decrypt(portal.application_token_enc)
-            if portal is not None and portal.application_token_enc
-            else None
-        )
-        # Unknown portal, wiped token or a wrong one: the same answer, so it tells nothing.
-        if portal is None or portal.id is None or stored is None:
-            raise Refusal(401, "application_token_mismatch", "no stored token for this portal")
-        if not hmac.compare_digest(stored.encode(), posted):
-            raise Refusal(401, "application_token_mismatch")
-        clean = data.get("CLEAN", "0") == "1"
+    stored = (
+        web.cipher.decrypt(portal.application_token_enc)
+        if portal is not None and portal.application_token_enc
+        else None
+    )
+    # Unknown portal, wiped token or a wrong one: the same answer, so it tells nothing.
+    if portal is None or portal.id is None or stored is None:
+        raise Refusal(401, "application_token_mismatch", "no stored token for this portal")
+    if not hmac.compare_digest(stored.encode(), posted):
+        raise Refusal(401, "application_token_mismatch")
+    # Every user of the portal sees the application token: only dead tokens prove the uninstall.
+    if await app_still_installed(door, portal):
+        raise Refusal(403, "app_still_installed")
+    clean = data.get("CLEAN", "0") == "1"
+    async with web.database.session() as session:
         if clean:
             await portals.delete_portal(session, portal.id)
         else:

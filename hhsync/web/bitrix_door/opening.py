@@ -5,11 +5,12 @@
 3. ``app.info`` with the posted ``AUTH_ID`` on that server: our client id, the posted
    ``member_id`` and ``DOMAIN``; the REST address and the user come from its answer
    (:mod:`.proof`);
-4. for a portal we know, the posted ``APPLICATION_TOKEN`` equals the stored one (constant-time);
+4. for a portal we know, the posted ``APPLICATION_TOKEN`` equals the stored one (constant-time),
+   or the opener is an administrator (a missed ONAPPUPDATE changed it: the new one is adopted);
 5. ``user.admin`` on the proven REST address with the posted token decides the admin flag.
 
-Only then may a route act. A verified domain change (the portal was renamed) is applied last,
-so a refused open changes nothing.
+Only then may a route act. A verified domain change (the portal was renamed) and an adopted
+application token are applied last, so a refused open changes nothing.
 """
 
 from __future__ import annotations
@@ -77,14 +78,29 @@ async def verify_open(
     )
     async with web.database.session() as session:
         portal = await portals.get_portal_by_member_id(session, post.member_id)
-    if portal is not None:
-        check_application_token(portal, post.application_token, web.cipher)
+    stale = portal is not None and not application_token_matches(
+        portal, post.application_token, web.cipher
+    )
     is_admin = await user_is_admin(door, server, proven, post.auth_id)
-    if portal is not None and portal.id is not None and _moved(portal, proven):
+    if stale and not is_admin:
+        raise Refusal(403, "application_token_mismatch")
+    if portal is not None and portal.id is not None and (stale or _moved(portal, proven)):
         async with web.database.session() as session:
-            await portals.move_portal(
-                session, portal.id, proven.domain, proven.client_endpoint, web.clock.now()
-            )
+            if stale and post.application_token is not None:
+                # An update's ONAPPUPDATE was missed (Bitrix24 never repeats one): the admin's
+                # proven frame carries the portal's current token. Whoever is an admin could
+                # uninstall the app anyway, so trusting them with it grants nothing more.
+                await portals.set_application_token(
+                    session,
+                    web.cipher,
+                    portal.id,
+                    post.application_token.get_secret_value(),
+                    web.clock.now(),
+                )
+            if _moved(portal, proven):
+                await portals.move_portal(
+                    session, portal.id, proven.domain, proven.client_endpoint, web.clock.now()
+                )
             portal = await portals.get_portal(session, portal.id)
     return VerifiedOpen(post, server, proven, portal, is_admin)
 
@@ -93,20 +109,19 @@ def _moved(portal: Portal, proven: ProvenToken) -> bool:
     return portal.domain != proven.domain or portal.client_endpoint != proven.client_endpoint
 
 
-def check_application_token(portal: Portal, posted: SecretStr | None, cipher: TokenCipher) -> None:
-    """Step 4: the posted application token must be the stored one.
+def application_token_matches(
+    portal: Portal, posted: SecretStr | None, cipher: TokenCipher
+) -> bool:
+    """Step 4: whether the posted application token is the stored one.
 
     Older portals post none (Bitrix24 REST docs, settings/oauth/simple-way.md); then step 3 alone
-    proves the open, since the token is sent to every user's frame anyway.
-
-    Raises:
-        Refusal: 403 on a mismatch.
+    proves the open, since the token is sent to every user's frame anyway. A mismatch is refused
+    unless the opener is an administrator (see :func:`verify_open`).
     """
     if posted is None or portal.application_token_enc is None:
-        return
+        return True
     stored = cipher.decrypt(portal.application_token_enc)
-    if not hmac.compare_digest(stored.encode(), posted.get_secret_value().encode()):
-        raise Refusal(403, "application_token_mismatch")
+    return hmac.compare_digest(stored.encode(), posted.get_secret_value().encode())
 
 
 async def user_is_admin(

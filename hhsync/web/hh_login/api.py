@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hhsync import texts
-from hhsync.db import accounts, oauth_states
-from hhsync.db.tables import AccountStatus
+from hhsync.db import accounts, oauth_states, portals
+from hhsync.db.tables import AccountStatus, PortalStatus
 from hhsync.hh.auth import authorization_url
 from hhsync.hh.errors import HhError, TokenPersistFailed
 from hhsync.log import get_logger
@@ -40,6 +40,12 @@ async def start_login(deps: LoginDeps, request: Request) -> Response:
     now = deps.ctx.clock.now()
     nonce = new_nonce()
     async with deps.ctx.database.session() as session:
+        # A session lives an hour: its portal may have been deleted or uninstalled meanwhile.
+        portal = await portals.get_portal(session, claims.portal_id)
+        if portal is None:
+            return json_error(401, texts.HH_API_NO_SESSION)
+        if portal.status == PortalStatus.UNINSTALLED:
+            return json_error(409, texts.HH_API_PORTAL_UNINSTALLED)
         if (
             await oauth_states.live_states(session, claims.portal_id, claims.user_id, now)
             >= MAX_OPEN_LOGINS
