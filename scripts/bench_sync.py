@@ -8,7 +8,11 @@ Prints, for the import: responses/s achieved, the bound min(hh.ru bound, Bitrix2
 from the configured limits, and their ratio (goal >= 0.90); for the idle pass: hh.ru requests vs
 ceil(V/50)+1 and Bitrix24 requests vs 0.
 
+``--crm-may-hold`` stores the portal as a real install does, over a CRM that may already hold
+hhsync's entities: the import looks each response up by origin before creating it.
+
     .venv/bin/python scripts/bench_sync.py [--responses 500] [--vacancies 20] [--speed 5]
+        [--crm-may-hold]
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def bitrix_bound(responses: int) -> float:
     return min(bucket, B24_OPERATING_S / B24_WINDOW_S / add_cost)
 
 
-async def bench(responses: int, vacancies: int, speed: float) -> None:
+async def bench(responses: int, vacancies: int, speed: float, *, crm_may_hold: bool) -> None:
     per_vacancy = math.ceil(responses / vacancies)
     hh_app = create_hh(
         HhSandboxConfig(
@@ -93,7 +97,7 @@ async def bench(responses: int, vacancies: int, speed: float) -> None:
     try:
         migrate.upgrade(db_url)
         with serve(hh_app) as hh_url, serve(bitrix_app) as b24_url:
-            await _run(hh_url, b24_url, db_url, speed, vacancies)
+            await _run(hh_url, b24_url, db_url, speed, vacancies, crm_may_hold=crm_may_hold)
     finally:
         with psycopg.connect(
             base.set(drivername="postgresql").render_as_string(False), autocommit=True
@@ -103,7 +107,9 @@ async def bench(responses: int, vacancies: int, speed: float) -> None:
             )
 
 
-async def _run(hh_url: str, b24_url: str, db_url: str, speed: float, vacancies: int) -> None:
+async def _run(
+    hh_url: str, b24_url: str, db_url: str, speed: float, vacancies: int, *, crm_may_hold: bool
+) -> None:
     key = TokenCipher.generate_key()
     settings = load_settings(
         environ={
@@ -130,6 +136,7 @@ async def _run(hh_url: str, b24_url: str, db_url: str, speed: float, vacancies: 
             cipher,
             domain="bench.bitrix24.ru",
             stage_map={"response": "NEW"},
+            crm_known_empty=not crm_may_hold,
         )
         world = (await http.get(f"{hh_url}/_sandbox/state")).json()
         expected = sum(v["negotiations"] for v in world["vacancies"] if not v["archived"])
@@ -175,8 +182,9 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=500)
     parser.add_argument("--vacancies", type=int, default=20)
     parser.add_argument("--speed", type=float, default=5.0)
+    parser.add_argument("--crm-may-hold", action="store_true")
     args = parser.parse_args()
-    asyncio.run(bench(args.responses, args.vacancies, args.speed))
+    asyncio.run(bench(args.responses, args.vacancies, args.speed, crm_may_hold=args.crm_may_hold))
 
 
 if __name__ == "__main__":

@@ -88,12 +88,15 @@ def find_by_origin(kind: EntityKind, originator_id: str, origin_id: str) -> Comm
     )
 
 
-def find_stages_by_origin(kind: EntityKind, originator_id: str, origin_id: str) -> Command:
+def find_stages_by_origin(
+    kind: EntityKind, originator_id: str, origin_id: str, also: Sequence[str] = ()
+) -> Command:
     """Like :func:`find_by_origin`, with each entity's stage (a lead's ``STATUS_ID``, a deal's
-    ``STAGE_ID``): what an adoption must record as the stage hhsync last set."""
+    ``STAGE_ID``): what an adoption must record as the stage hhsync last set; ``also`` selects
+    more fields (user fields by name: a list's ``UF_*`` leaves out multiple ones)."""
     command = find_by_origin(kind, originator_id, origin_id)
     stage = "STATUS_ID" if kind == "lead" else "STAGE_ID"
-    return Command(command.method, {**command.params, "select": ["ID", stage]})
+    return Command(command.method, {**command.params, "select": ["ID", stage, *also]})
 
 
 def parse_stages(rows: Any) -> dict[int, str | None]:
@@ -102,6 +105,15 @@ def parse_stages(rows: Any) -> dict[int, str | None]:
     for row in rows or []:
         stage = row.get("STATUS_ID", row.get("STAGE_ID"))
         found[int(row["ID"])] = None if stage in (None, "") else str(stage)
+    return found
+
+
+def parse_values(rows: Any, name: str) -> dict[int, str | None]:
+    """``ID`` → the field ``name`` of each row of a list result (None when empty or absent)."""
+    found: dict[int, str | None] = {}
+    for row in rows or []:
+        value = row.get(name)
+        found[int(row["ID"])] = None if value in (None, "") else str(value)
     return found
 
 

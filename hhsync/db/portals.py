@@ -33,9 +33,23 @@ class PortalInstall:
 
 
 async def install_portal(
-    session: AsyncSession, cipher: TokenCipher, install: PortalInstall, now: datetime
+    session: AsyncSession,
+    cipher: TokenCipher,
+    install: PortalInstall,
+    now: datetime,
+    *,
+    crm_known_empty: bool = False,
 ) -> Portal:
-    """Create the portal, or refresh its endpoints and tokens on reinstall (same member_id)."""
+    """Create the portal, or refresh its endpoints and tokens on reinstall (same member_id).
+
+    A row created here may sit over a CRM that already holds entities of ours with no row left:
+    the app was removed with its data (``data[CLEAN]=1``) and installed again, or another
+    installation or a lost database filled it. So a new row records ``now`` as
+    ``unrecorded_before``, and negotiations hh.ru created before it are looked up by origin
+    before they are created (ARCHITECTURE.md invariant 1). ``crm_known_empty`` is for a caller
+    that has just created the portal itself (a sandbox's new portal): nothing to look up. A
+    reinstall keeps the row, its rows and its mark as they were.
+    """
     portal = await get_portal_by_member_id(session, install.member_id)
     if portal is None:
         portal = Portal(
@@ -47,6 +61,7 @@ async def install_portal(
             refresh_token_enc="",
             access_expires_at=install.access_expires_at,
             installed_at=now,
+            unrecorded_before=None if crm_known_empty else now,
             updated_at=now,
         )
     portal.domain = install.domain

@@ -22,6 +22,7 @@ from hhsync.db.tables import (
     EntityType,
     Negotiation,
     NegotiationKind,
+    Portal,
     SyncRun,
     SyncStatus,
     Vacancy,
@@ -227,7 +228,8 @@ async def load_stored_state(
 ) -> StoredState:
     """What the planner needs: the negotiations of these vacancies (all when None) plus every
     unfinished one (pending, in flight or failed) and every entity whose status field may not show
-    what hh.ru last said, optionally of one hh.ru account only."""
+    what hh.ru last said, optionally of one hh.ru account only; and since when the portal's rows
+    record every entity of ours in its CRM (``unrecorded_before``)."""
     query = (
         select(Negotiation, Vacancy.hh_vacancy_id)
         .join(Vacancy, col(Vacancy.id) == col(Negotiation.vacancy_id))
@@ -271,8 +273,10 @@ async def load_stored_state(
             next_retry_at=row.next_retry_at,
             has_activity=row.crm_activity_id is not None or row.crm_entity_id is None,
             in_flight_until=row.in_flight_until,
+            hh_created_at=row.hh_created_at,
         )
-    return StoredState(stored)
+    portal = await session.get(Portal, portal_id)
+    return StoredState(stored, portal.unrecorded_before if portal is not None else None)
 
 
 async def record_vacancy_read(

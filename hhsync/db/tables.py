@@ -85,6 +85,11 @@ class Portal(SQLModel, table=True):
     """Overrides ``sync.poll_interval_s`` for this portal."""
     next_pass_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     installed_at: datetime = Field(sa_type=UTCDateTime)
+    unrecorded_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Set when an install stores this row: the CRM may hold entities of ours for negotiations
+    hh.ru created before it that no row here records, so those are looked up by origin before
+    they are created (:attr:`hhsync.model.snapshot.StoredState.unrecorded_before`). None: the
+    CRM is known to hold nothing of ours without a row."""
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 from hhsync.model.kinds import EntityType, NegotiationKind, StageMode, SyncStatus
+
+HH_CLOCK_MARGIN: Final = timedelta(minutes=5)
+"""How far hh.ru's timestamps may run ahead of our clock: a negotiation stamped up to this long
+after :attr:`StoredState.unrecorded_before` is still treated as older than it."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class StoredNegotiation:
     """False when the entity exists but its timeline activity was not added."""
     in_flight_until: datetime | None = None
     """In flight: the request that carried it may still run at the portal until then."""
+    hh_created_at: datetime | None = None
+    """When hh.ru says the negotiation was created; None when not known (treated as oldest)."""
 
     def awaits_portal(self, now: datetime) -> bool:
         """In flight, and the request that carried it may still be running at the portal: no
@@ -84,13 +91,29 @@ class StoredNegotiation:
 
 @dataclass(frozen=True)
 class StoredState:
-    """Our side: the portal's stored negotiations by hh.ru id, and per-vacancy counts."""
+    """Our side: the portal's stored negotiations by hh.ru id, and how complete they are."""
 
     negotiations: Mapping[str, StoredNegotiation] = field(default_factory=dict)
+    unrecorded_before: datetime | None = None
+    """The portal's row was created at this instant by an install, over a CRM that may already
+    hold entities of ours with no row here (the app removed with its data and installed again, a
+    second deployment, a lost database). A negotiation hh.ru created before it may be one of
+    them; one created later cannot, since no installation of ours followed the portal between
+    the old rows' end and this one's start. None: every entity of ours has a row."""
+
+    def may_hold_unrecorded(self, hh_created_at: datetime | None) -> bool:
+        """Whether the CRM may hold an entity of ours for a negotiation created at
+        ``hh_created_at`` that no stored row records (None: unknown, so it may)."""
+        if self.unrecorded_before is None:
+            return False
+        return hh_created_at is None or hh_created_at < self.unrecorded_before + HH_CLOCK_MARGIN
 
     def updated_since(self, since: datetime) -> StoredState:
         """Only negotiations whose last known hh.ru change is at or after ``since``."""
-        return StoredState({k: n for k, n in self.negotiations.items() if n.hh_updated_at >= since})
+        return StoredState(
+            {k: n for k, n in self.negotiations.items() if n.hh_updated_at >= since},
+            self.unrecorded_before,
+        )
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,13 @@ class CreateEntity:
     """STATUS_ID (lead) or STAGE_ID (deal); None leaves the CRM's default stage."""
     resume_id: str | None
     adopt_first: bool = False
-    """A previous create's outcome is unknown (crash, timeout, 5xx after send): look the entity up
-    by ORIGINATOR_ID/ORIGIN_ID and adopt it before creating anything."""
+    """The CRM may already hold the entity: a previous create's outcome is unknown (crash,
+    timeout, 5xx after send) or it failed, or the negotiation is older than a portal row stored
+    over a CRM that may hold entities of ours. Look the entity up by ORIGINATOR_ID/ORIGIN_ID and
+    adopt it before creating anything."""
+    hh_status_label: str | None = None
+    """What UF_CRM_HH_STATUS shows for ``employer_state``: an adopted entity that shows it needs
+    no status write."""
 
 
 class StageMove(NamedTuple):

@@ -3,6 +3,13 @@
 No I/O and no clock: ``now`` is an argument. Every branch below names the case it covers. The plan
 never deletes anything (hh.ru's side is partial by design: only changed vacancies are read, and
 hh.ru caps how deep a list pages), so a negotiation missing from the snapshot is simply left alone.
+
+A create is looked up by origin first (``adopt_first``) whenever the CRM may already hold its
+entity: an earlier create's outcome is unknown or it failed, or the portal's row is younger than
+the negotiation (:attr:`~hhsync.model.snapshot.StoredState.unrecorded_before`: installed again
+after an uninstall deleted our rows, or over a CRM another installation filled). That last case
+costs one lookup command pair per negotiation hh.ru created before the install, in the lookup
+batch that precedes each create batch: the initial import pays it once, later responses do not.
 """
 
 from __future__ import annotations
@@ -67,10 +74,12 @@ def plan(
     for hh_id, negotiation in latest.items():
         known = stored.negotiations.get(hh_id)
         if known is None:
-            # Case: a negotiation we have never seen: create its entity.
-            creates.append(_create(negotiation, settings, adopt_first=False))
+            # Case: a negotiation we have never seen: create its entity, looking it up first if
+            # it is older than the portal's row over a CRM that may hold ours (exactly once).
+            adopt = stored.may_hold_unrecorded(negotiation.created_at)
+            creates.append(_create(negotiation, settings, adopt_first=adopt))
         elif not known.has_entity:
-            creates.extend(_retry_create(known, negotiation, settings, now))
+            creates.extend(_retry_create(known, negotiation, settings, now, stored))
         else:
             updates.extend(_follow_changes(known, negotiation, settings, now))
 
@@ -79,7 +88,7 @@ def plan(
         if hh_id in latest or known.vacancy_hh_id in blocked:
             continue
         if not known.has_entity:
-            creates.extend(_retry_create(known, None, settings, now))
+            creates.extend(_retry_create(known, None, settings, now, stored))
         else:
             # Case: an entity on a vacancy not read this pass whose last write did not go
             # through (a status update refused, lost to a 5xx or cut by a crash; an adoption that
@@ -96,6 +105,7 @@ def _retry_create(
     negotiation: RemoteNegotiation | None,
     settings: PlanSettings,
     now: datetime,
+    stored: StoredState,
 ) -> list[CreateEntity]:
     source = negotiation or _as_remote(known)
     if known.awaits_portal(now):
@@ -109,8 +119,14 @@ def _retry_create(
         return [_create(source, settings, adopt_first=True)]
     if _due(known, now):
         # Case: pending or failed without an entity and its retry time has come: create again;
-        # a failed create may have reached the CRM, so adopt first as well.
-        adopt = known.sync_status == SyncStatus.FAILED or known.attempts > 0
+        # a failed create may have reached the CRM, so adopt first as well. Pending and never
+        # sent (stored by this pass's read): adopt first when it is older than the portal's row
+        # over a CRM that may hold ours.
+        adopt = (
+            known.sync_status == SyncStatus.FAILED
+            or known.attempts > 0
+            or stored.may_hold_unrecorded(_created_at(known, negotiation))
+        )
         return [_create(source, settings, adopt_first=adopt)]
     # Case: failed recently; wait for next_retry_at.
     return []
@@ -191,7 +207,15 @@ def _create(
         stage=stage_for(settings, negotiation.kind, negotiation.employer_state),
         resume_id=negotiation.resume_id,
         adopt_first=adopt_first,
+        hh_status_label=state_label(negotiation.employer_state, negotiation.employer_state_name),
     )
+
+
+def _created_at(known: StoredNegotiation, negotiation: RemoteNegotiation | None) -> datetime | None:
+    """When hh.ru created the negotiation: as stored, else as listed now, else unknown."""
+    if known.hh_created_at is not None:
+        return known.hh_created_at
+    return None if negotiation is None else negotiation.created_at
 
 
 def _due(known: StoredNegotiation, now: datetime) -> bool:
@@ -233,7 +257,8 @@ def _created_order(
     remote = latest.get(action.hh_id)
     if remote is not None:
         return remote.created_at
-    return stored.negotiations[action.hh_id].hh_updated_at
+    known = stored.negotiations[action.hh_id]
+    return known.hh_created_at or known.hh_updated_at
 
 
 def _as_remote(known: StoredNegotiation) -> RemoteNegotiation:
@@ -242,7 +267,7 @@ def _as_remote(known: StoredNegotiation) -> RemoteNegotiation:
         vacancy_hh_id=known.vacancy_hh_id,
         kind=NegotiationKind(known.kind),
         employer_state=known.employer_state,
-        created_at=known.hh_updated_at,
+        created_at=known.hh_created_at or known.hh_updated_at,
         updated_at=known.hh_updated_at,
         resume_id=known.resume_id,
     )

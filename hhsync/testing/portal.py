@@ -57,6 +57,7 @@ async def install_sandbox_portal(
     stage_map: Mapping[str, str] = RESPONSE_AND_INVITATION_STAGES,
     responsible_user_id: int | None = None,
     clock: Clock | None = None,
+    crm_known_empty: bool = True,
 ) -> SandboxPortal:
     """Install the app on a new sandbox portal, link the first employer's admin, save settings.
 
@@ -64,26 +65,65 @@ async def install_sandbox_portal(
     client's ``base_url`` will do). Each call asks hh.ru for a fresh token pair, because refresh
     tokens work once and every portal's account refreshes on its own. The settings are saved in
     one go, so the portal is configured (and its initial import due) on return.
+
+    The portal is created here, so its CRM is known to be empty: its row is stored without the
+    mark that makes a first import look every negotiation up by origin before creating it
+    (:func:`hhsync.db.portals.install_portal`), and the import costs what a new CRM costs.
+    ``crm_known_empty=False`` stores the mark as a real install does (the benchmark measures
+    that import too).
     """
     now = (clock or SystemClock()).now()
-    link = await _admin_login(http, httpx.URL(hh_url), now)
     install = await _portal_install(http, httpx.URL(bitrix_url), domain, now)
     async with database.session() as session:
-        portal = await portals.install_portal(session, cipher, install, now)
+        portal = await portals.install_portal(
+            session, cipher, install, now, crm_known_empty=crm_known_empty
+        )
         if portal.id is None:
             raise RuntimeError(f"portal {domain} was not stored")
-        account = await accounts.link_account(session, cipher, portal.id, link, now)
+    account_id, link = await link_and_configure(
+        http,
+        hh_url,
+        database,
+        cipher,
+        portal.id,
+        entity_type=entity_type,
+        stage_mode=stage_mode,
+        stage_map=stage_map,
+        responsible_user_id=responsible_user_id,
+        now=now,
+    )
+    return SandboxPortal(
+        portal.id, account_id, install.domain, link.hh_employer_id, link.hh_manager_id
+    )
+
+
+async def link_and_configure(
+    http: httpx.AsyncClient,
+    hh_url: str | httpx.URL,
+    database: Database,
+    cipher: TokenCipher,
+    portal_id: int,
+    *,
+    entity_type: EntityType = EntityType.LEAD,
+    stage_mode: StageMode = StageMode.SIMPLE,
+    stage_map: Mapping[str, str] = RESPONSE_AND_INVITATION_STAGES,
+    responsible_user_id: int | None = None,
+    now: datetime,
+) -> tuple[int, accounts.AccountLink]:
+    """What the HR team does on a stored portal: the first employer's admin logs in to hh.ru,
+    the settings are saved. Returns the account's id and what was linked."""
+    link = await _admin_login(http, httpx.URL(hh_url), now)
+    async with database.session() as session:
+        account = await accounts.link_account(session, cipher, portal_id, link, now)
         if account.id is None:
-            raise RuntimeError(f"the hh.ru account of portal {domain} was not stored")
+            raise RuntimeError(f"the hh.ru account of portal {portal_id} was not stored")
         await portals.save_settings(
             session,
-            portal.id,
+            portal_id,
             sandbox_settings(entity_type, stage_mode, stage_map, responsible_user_id),
             now,
         )
-    return SandboxPortal(
-        portal.id, account.id, install.domain, link.hh_employer_id, link.hh_manager_id
-    )
+    return account.id, link
 
 
 def sandbox_settings(

@@ -115,6 +115,31 @@ async def test_reinstall_keeps_the_portal_and_replaces_tokens(
         assert len(await portals.list_portals(session)) == 1
 
 
+async def test_a_new_row_marks_its_crm_as_maybe_holding_unrecorded_entities(
+    database: Database, cipher: TokenCipher
+) -> None:
+    """A row an install creates may sit over a CRM that holds our entities (the app removed with
+    its data and installed again): negotiations older than it are looked up before any create. A
+    reinstall of a kept row changes no mark, and a caller that made the portal itself opts out."""
+    async with database.session() as session:
+        fresh = await portals.install_portal(session, cipher, install("alpha"), NOW)
+        made = await portals.install_portal(
+            session, cipher, install("beta"), NOW, crm_known_empty=True
+        )
+        assert fresh.id is not None
+        await portals.set_portal_status(session, fresh.id, PortalStatus.UNINSTALLED, "gone", NOW)
+    async with database.session() as session:
+        again = await portals.install_portal(
+            session, cipher, install("alpha"), NOW + timedelta(days=3)
+        )
+        loaded = await state.load_stored_state(session, fresh.id)
+        assert again.id == fresh.id
+        assert again.unrecorded_before == NOW
+        assert made.unrecorded_before is None
+        assert loaded.unrecorded_before == NOW
+        assert (await state.load_stored_state(session, made.id or 0)).unrecorded_before is None
+
+
 async def test_a_reinstall_without_an_application_token_keeps_the_stored_one(
     database: Database, cipher: TokenCipher
 ) -> None:

@@ -174,3 +174,35 @@ def test_logged_out_accounts_are_allowed_and_become_paused_on_downgrade(
         status = conn.execute("SELECT status FROM hh_account").fetchone()
     assert status == ("paused",)
     assert "oauth_state" not in table_names(url)
+
+
+def test_portals_stored_before_the_mark_get_their_install_instant(
+    pg_admin_url: str, fresh_db_name: str
+) -> None:
+    """Migration 0005: a portal stored earlier may be one installed again after its data was
+    deleted, its import still under way, so it looks up what predates its install; going back to
+    0004 drops the mark and keeps the portal."""
+    url = sync_url(pg_admin_url, fresh_db_name)
+    upgrade(url, "0004")
+    dsn = make_url(pg_admin_url).set(database=fresh_db_name).render_as_string(hide_password=False)
+    installed = "2026-11-30 10:00:00+00"
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO portal (id, member_id, domain, client_endpoint, server_endpoint,"
+            " access_token_enc, refresh_token_enc, access_expires_at, token_version, status,"
+            " lang, installed_at, updated_at) VALUES (1, 'm', 'd', 'c', 's', 'a', 'r', now(), 0,"
+            " 'active', 'ru', %s, now())",
+            (installed,),
+        )
+    upgrade(url)
+    with psycopg.connect(dsn) as conn:
+        marked = conn.execute("SELECT unrecorded_before = installed_at FROM portal").fetchone()
+    assert marked == (True,)
+    downgrade(url, "0004")
+    with psycopg.connect(dsn) as conn:
+        columns = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'portal'"
+        ).fetchall()
+        kept = conn.execute("SELECT member_id FROM portal").fetchall()
+    assert ("unrecorded_before",) not in columns
+    assert kept == [("m",)]

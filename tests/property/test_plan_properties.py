@@ -3,7 +3,8 @@
 Applying a plan (every action succeeding) and planning again yields nothing; no plan ever holds two
 creates, or two updates, for one negotiation; whatever is stored without an entity and due is
 always retried; an activity whose add has no recorded outcome is always looked up, and only such
-activities are.
+activities are; a create the CRM may already hold (older than a marked portal's row) is always
+looked up first, and on an unmarked portal a never-seen negotiation never is.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ def storeds(draw: st.DrawFn, hh_id: str) -> StoredNegotiation:
         attempts=draw(st.integers(0, 5)),
         next_retry_at=draw(st.one_of(st.none(), times, times.map(lambda t: t + timedelta(days=8)))),
         has_activity=has_activity,
+        hh_created_at=draw(st.one_of(st.none(), times)),
     )
 
 
@@ -251,3 +253,34 @@ def test_an_activity_with_an_unknown_outcome_is_always_looked_up_and_only_such_a
             assert planned[hh_id].lookup_first
         elif hh_id in planned:
             assert not planned[hh_id].lookup_first
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    negotiations=st.lists(remotes(), max_size=20),
+    stored=stored_states(),
+    portal=plan_settings,
+    unrecorded_before=st.one_of(st.none(), times),
+)
+def test_a_create_the_crm_may_already_hold_is_always_looked_up_first(
+    negotiations: list[RemoteNegotiation],
+    stored: StoredState,
+    portal: PlanSettings,
+    unrecorded_before: datetime | None,
+) -> None:
+    marked = replace(stored, unrecorded_before=unrecorded_before)
+    actions = plan(RemoteSnapshot(tuple(negotiations)), marked, portal, NOW).actions
+    latest: dict[str, RemoteNegotiation] = {}
+    for n in negotiations:  # the planner's view of a negotiation listed twice: the later one
+        if n.hh_id not in latest or n.updated_at > latest[n.hh_id].updated_at:
+            latest[n.hh_id] = n
+    listed = {hh_id: n.created_at for hh_id, n in latest.items()}
+    for create in (a for a in actions if isinstance(a, CreateEntity)):
+        known = stored.negotiations.get(create.hh_id)
+        created_at = known.hh_created_at if known is not None else None
+        if created_at is None:
+            created_at = listed.get(create.hh_id)
+        if marked.may_hold_unrecorded(created_at):
+            assert create.adopt_first
+        if known is None and unrecorded_before is None:
+            assert not create.adopt_first

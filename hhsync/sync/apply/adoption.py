@@ -1,9 +1,15 @@
-"""What earlier writes with an unknown outcome left in the CRM, found by origin and adopted.
+"""What the CRM may already hold of ours with no row recording it, found by origin and adopted.
 
-Looked up only once the request that carried them can no longer be running (the planner waits
-out the in-flight hold). An entity is found by ORIGINATOR_ID/ORIGIN_ID, an activity by its
-originatorId/originId on the entity (matched by OWNER_ID). A lookup that fails leaves nothing to
-go on: the negotiation is not sent now (that could duplicate) and is looked up again next time.
+Two sources: earlier writes whose outcome is unknown, looked up only once the request that
+carried them can no longer be running (the planner waits out the in-flight hold); and, on a
+portal whose row an install stored over a CRM that may hold our entities (the app removed with
+its data and installed again, another installation, a lost database), every negotiation older
+than that row, looked up in the batch before its create batch (one command pair each, during
+the initial import only). An entity is found by ORIGINATOR_ID/ORIGIN_ID, an activity by its
+originatorId/originId on the entity (matched by OWNER_ID). An adopted entity is recorded with
+what hhsync needs to follow it: its id, the stage it shows, its activity, and its status field
+when that already shows the negotiation's state. A lookup that fails leaves nothing to go on: the
+negotiation is not sent now (that could duplicate) and is looked up again next time.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ class Adoption:
     sender: Sender
 
     async def entities(self, actions: Sequence[CreateEntity]) -> set[str]:
-        """Adopt the entities (with their activity if found) earlier creates left.
+        """Adopt the entities (with their activity if found) earlier creates or another
+        installation left.
 
         Returns the negotiations that must not be created now: adopted, or not looked up
         (tried again later, adopt first).
@@ -43,7 +50,7 @@ class Adoption:
             for i, action in enumerate(chunk):
                 kind = mapping.entity_kind(action.entity_type)
                 commands[f"e{i}"] = cmd.find_stages_by_origin(
-                    kind, mapping.ORIGINATOR_ID, action.hh_id
+                    kind, mapping.ORIGINATOR_ID, action.hh_id, also=(mapping.UF_STATUS,)
                 )
                 commands[f"a{i}"] = cmd.find_activities_by_origin(
                     kind, mapping.ORIGINATOR_ID, action.hh_id
@@ -85,14 +92,19 @@ async def _adopt_all(
         if not found:
             continue  # nothing landed: created now
         entity_id = min(found)
+        shown = cmd.parse_values(entity.result, mapping.UF_STATUS).get(entity_id)
         created = CreatedEntity(
             action.entity_type,
             entity_id,
             # What the entity shows, not what this pass would create: the create that landed was
-            # planned earlier, maybe for another employer state. Its status field is unknown, so
-            # the next pass writes it (the planner follows a status not recorded as written).
+            # planned earlier, maybe for another employer state, and a person may have moved it.
             found[entity_id] or action.stage,
-            None,
+            # A status field showing this state needs no write (and then a stage a person chose
+            # stays, as no state change asks for a move). Otherwise the next pass writes it: the
+            # planner follows a status not recorded as written.
+            action.employer_state
+            if shown is not None and shown == action.hh_status_label
+            else None,
             activity_id=_owned(activities, entity_id),
             adopted=True,
             activity_unchecked=not isinstance(activities, CommandResult),

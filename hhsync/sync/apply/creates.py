@@ -1,9 +1,12 @@
-"""New entities: adopt what an earlier create left first, then create the rest in batches.
+"""New entities: adopt what the CRM may already hold first, then create the rest in batches.
 
 Each batch carries, per negotiation, its contact (deals, or ``link_contacts``), the entity and
 its timeline activity, chained by ``$result``; the activity travels with its entity, so an
 adoption later finds both. hh.ru enrichment of the next batch overlaps with sending the current
-one to Bitrix24.
+one to Bitrix24, and so does the lookup of the batch after it: a first import over a CRM that
+may hold our entities looks every negotiation up, and those lookups would otherwise wait on the
+enrichment (and it on them). Nothing is enriched before its lookup has settled it, so a
+negotiation adopted costs no hh.ru request.
 """
 
 from __future__ import annotations
@@ -50,12 +53,18 @@ class Creates:
         Enrichment runs a few hh.ru requests at once; the process-wide hh.ru budget still sets
         the pace.
         """
+        chunks = list(batches(creates, CREATES_PER_BATCH))
         sending: asyncio.Task[None] | None = None
+        ahead: asyncio.Task[set[str]] | None = None
         try:
-            for chunk in batches(creates, CREATES_PER_BATCH):
+            for index, chunk in enumerate(chunks):
                 if self.stop.is_set():
                     break  # the rest stay pending in the database for the next pass
-                settled = await self.adoption.entities([a for a in chunk if a.adopt_first])
+                looked_up, ahead = ahead, None
+                settled = await (looked_up or self._adopt(chunk))
+                following = chunks[index + 1] if index + 1 < len(chunks) else []
+                if any(a.adopt_first for a in following) and not self.stop.is_set():
+                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
                 ready = await self.enricher.prepare_all(
                     [a for a in chunk if a.hh_id not in settled]
                 )
@@ -65,8 +74,20 @@ class Creates:
                 if ready and not self.stop.is_set():
                     sending = asyncio.create_task(self._send(ready), name="b24-creates")
         finally:
+            if ahead is not None:
+                # A lookup run ahead for a chunk the loop did not reach: what it adopted is
+                # recorded; its own error gives way to whatever ended the loop (a stop, an error),
+                # and the chunk's negotiations are looked up again next pass.
+                await asyncio.wait({ahead})
+                if not ahead.cancelled():
+                    ahead.exception()
             if sending is not None:
                 await sending  # its outcomes must be recorded whatever stopped the preparation
+
+    async def _adopt(self, chunk: Sequence[CreateEntity]) -> set[str]:
+        """Adopt what the CRM holds of the chunk's look-up-first creates (see
+        :meth:`Adoption.entities`)."""
+        return await self.adoption.entities([a for a in chunk if a.adopt_first])
 
     async def _send(self, ready: list[Prepared]) -> None:
         commands: dict[str, Command] = {}
