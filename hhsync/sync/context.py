@@ -30,7 +30,6 @@ from hhsync.db.tokens import (
     read_account_tokens,
     read_portal_tokens,
     swap_account_tokens,
-    swap_portal_tokens,
 )
 from hhsync.errors import Fatal
 from hhsync.hh.auth import HhAuth
@@ -45,11 +44,11 @@ from hhsync.sync.observe import (
     hh_observer,
     pooled_transport,
 )
+from hhsync.sync.portal_tokens import portal_token_store
 
 # Bitrix24 access tokens live one hour (Bitrix24 REST docs, settings/oauth/auto-renewal.md); the
 # refresh answer's expiry is not passed through the client, so the stored expiry is this long
 # after the refresh.
-BITRIX_ACCESS_LIFETIME = timedelta(hours=1)
 # hh.ru counts requests in a sliding one-second window: pacing at exactly the limit turns network
 # jitter into 429s (and a whole-process pause), so the budget runs slightly below it.
 HH_BUDGET_HEADROOM = 0.95
@@ -231,30 +230,18 @@ class SyncContext:
         if portal.id is None:
             raise ValueError("the portal must be stored before it is synced")
         stored = read_portal_tokens(portal, self.cipher)
-        version = [stored.version]
         portal_id = portal.id
         secret = self.settings.bitrix.client_secret or SecretStr("")
-
-        async def persist(new: PortalTokens) -> None:
-            pair = TokenPair(
-                new.access_token.get_secret_value(),
-                new.refresh_token.get_secret_value(),
-                self.clock.now() + BITRIX_ACCESS_LIFETIME,
-            )
-            async with self.database.session() as session:
-                swapped = await swap_portal_tokens(
-                    session,
-                    self.cipher,
-                    portal_id=portal_id,
-                    expected_version=version[0],
-                    new=pair,
-                    now=self.clock.now(),
-                )
-            if not swapped:
-                raise TokenRaceLost(
-                    f"portal {portal_id}: another worker refreshed the tokens first"
-                )
-            version[0] += 1
+        persist = portal_token_store(
+            self.database,
+            self.cipher,
+            self.clock,
+            portal_id=portal_id,
+            version=stored.version,
+            race_lost=lambda: TokenRaceLost(
+                f"portal {portal_id}: another worker refreshed the tokens first"
+            ),
+        )
 
         app = OAuthApp(
             client_id=self.settings.bitrix.client_id,

@@ -17,13 +17,13 @@ from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
 
 from hhsync import texts
-from hhsync.bitrix.auth import PortalTokens
 from hhsync.bitrix.client import BitrixClient
 from hhsync.db import portals
 from hhsync.db.portals import PortalInstall
 from hhsync.db.tables import Portal
-from hhsync.db.tokens import TokenPair, read_portal_tokens, swap_portal_tokens
+from hhsync.db.tokens import read_portal_tokens
 from hhsync.log import get_logger
+from hhsync.sync.portal_tokens import portal_token_store
 from hhsync.web.bitrix_door.bindings import (
     StepOutcome,
     bind_events,
@@ -34,8 +34,6 @@ from hhsync.web.bitrix_door.context import APP_PATH, EVENTS_PATH, DoorContext
 from hhsync.web.bitrix_door.proof import ProvenToken
 from hhsync.web.bitrix_door.refusals import Refusal
 from hhsync.web.bitrix_door.servers import OAuthServer
-
-ACCESS_LIFETIME = timedelta(hours=1)
 
 log = get_logger(__name__)
 
@@ -149,28 +147,17 @@ def stored_client(door: DoorContext, portal: Portal, server: OAuthServer) -> Bit
     if portal.id is None:
         raise ValueError("a stored portal has an id")
     stored = read_portal_tokens(portal, door.web.cipher)
-    version = [stored.version]
-    portal_id = portal.id
     web = door.web
-
-    async def persist(new: PortalTokens) -> None:
-        pair = TokenPair(
-            new.access_token.get_secret_value(),
-            new.refresh_token.get_secret_value(),
-            web.clock.now() + ACCESS_LIFETIME,
-        )
-        async with web.database.session() as session:
-            swapped = await swap_portal_tokens(
-                session,
-                web.cipher,
-                portal_id=portal_id,
-                expected_version=version[0],
-                new=pair,
-                now=web.clock.now(),
-            )
-        if not swapped:
-            raise Refusal(409, "token_race", "another process refreshed the portal's tokens")
-        version[0] += 1
+    persist = portal_token_store(
+        web.database,
+        web.cipher,
+        web.clock,
+        portal_id=portal.id,
+        version=stored.version,
+        race_lost=lambda: Refusal(
+            409, "token_race", "another process refreshed the portal's tokens"
+        ),
+    )
 
     return door.portal_client(
         server,
