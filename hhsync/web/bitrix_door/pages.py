@@ -140,4 +140,5 @@ async def app_page(door: DoorContext, request: Request) -> Response:
         texts=texts,
         static_url=door.static_url,
         status_url=door.url(STATUS_API_PATH),
+        hh_api_url=door.url("/app/api/hh"),
     )

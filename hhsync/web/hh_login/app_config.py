@@ -29,6 +29,8 @@ class HhApp:
     app_origin: str
     """The app's own origin: the only window the login popup tells about the result."""
     user_agent: str
+    static_url: str = "/static"
+    """Where the popup's script is served (``web.public_url`` may carry a path prefix)."""
 
     @property
     def configured(self) -> bool:
@@ -54,4 +56,5 @@ def hh_app(ctx: WebContext) -> HhApp:
         redirect_uri=f"{ctx.public_url}{CALLBACK_PATH}",
         app_origin=f"{public.scheme}://{public.netloc}",
         user_agent=user_agent(hh.user_agent_contact),
+        static_url=f"{ctx.public_url}/static",
     )

@@ -45,6 +45,7 @@ def _failed(deps: LoginDeps, status: int, message: str, title: str | None = None
         title=title or texts.HH_LOGIN_FAILED_TITLE,
         message=message,
         app_origin=deps.app.app_origin,
+        static_url=deps.app.static_url,
         ok=False,
     )
 
@@ -103,6 +104,7 @@ async def callback(deps: LoginDeps, request: Request) -> Response:
             title=texts.HH_LOGIN_CANCELLED_TITLE,
             message=texts.HH_LOGIN_CANCELLED,
             app_origin=deps.app.app_origin,
+            static_url=deps.app.static_url,
             ok=False,
         )
     code = params.get("code", "")
@@ -175,6 +177,7 @@ async def _store(
         message=texts.HH_SYNC_ACTIVE_ACCOUNT.format(account=name),
         warning=None if link.is_admin else texts.HH_NOT_ADMIN_WARNING,
         app_origin=deps.app.app_origin,
+        static_url=deps.app.static_url,
         ok=True,
         account_id=account.id,
         # A manager without admin rights gets longer to read the warning.

@@ -39,6 +39,7 @@ def result_page(
     warning: str | None = None,
     account_id: int | None = None,
     close_after_ms: int = 0,
+    static_url: str = "/static",
 ) -> HTMLResponse:
     """One result page; with ``close_after_ms`` it closes itself that long after telling the app
     page (long enough to read what it says)."""
@@ -53,4 +54,5 @@ def result_page(
         notice=json.dumps(notice),
         app_origin=app_origin,
         close_after_ms=close_after_ms,
+        static_url=static_url,
     )

@@ -15,7 +15,7 @@
     return;
   }
   root.setAttribute("data-ready", "true");
-  var API = "/app/api/hh";
+  var API = root.getAttribute("data-api-url") || "/app/api/hh";
   var MESSAGE_TYPE = "hhsync:hh-login";
   var token = root.getAttribute("data-session-token") || "";
   var canWrite = root.getAttribute("data-can-write") === "true";

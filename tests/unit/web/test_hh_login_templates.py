@@ -84,3 +84,26 @@ def test_the_result_page_escapes_and_addresses_the_app_origin() -> None:
     assert notice == {"type": "hhsync:hh-login", "ok": True, "account_id": 4}
     for header, value in PAGE_HEADERS.items():
         assert page.headers[header] == value
+
+
+def test_a_public_url_with_a_path_prefix_reaches_the_api_and_the_popup_script() -> None:
+    # Behind a proxy at https://example.com/hhsync the page's calls and the popup's script must
+    # keep the prefix; a root-relative "/app/api/hh" would leave hhsync.
+    template = environment().get_template("hh_accounts.html")
+    html = template.render(
+        accounts=[],
+        session_token="t",
+        can_write=True,
+        texts=texts,
+        hh_api_url="https://example.com/hhsync/app/api/hh",
+    )
+    assert 'data-api-url="https://example.com/hhsync/app/api/hh"' in html
+    page = result_page(
+        status=200,
+        title="t",
+        message="m",
+        app_origin="https://example.com",
+        ok=True,
+        static_url="https://example.com/hhsync/static",
+    )
+    assert 'src="https://example.com/hhsync/static/hh_login_done.js"' in page.body.decode()
