@@ -14,6 +14,7 @@ from typing import Final
 from starlette.requests import Request
 
 from hhsync.clock import Clock
+from hhsync.web.i18n import LANGUAGES
 from hhsync.web.signing import PurposeSigner, SignatureRefused
 
 SESSION_HEADER: Final = "X-Hhsync-Session"
@@ -28,6 +29,8 @@ class SessionClaims:
     member_id: str
     user_id: int
     is_admin: bool
+    language: str = "ru"
+    """The page's catalogue (:func:`hhsync.web.i18n.language_of` of the portal's ``LANG``)."""
 
 
 class SessionSigner:
@@ -44,6 +47,7 @@ class SessionSigner:
                 "m": claims.member_id,
                 "u": claims.user_id,
                 "a": claims.is_admin,
+                "l": claims.language,
             }
         )
 
@@ -52,14 +56,16 @@ class SessionSigner:
         payload = self._signer.load(token)
         portal_id, member_id = payload.get("p"), payload.get("m")
         user_id, is_admin = payload.get("u"), payload.get("a")
+        language = payload.get("l", "ru")
         if not (
             isinstance(portal_id, int)
             and isinstance(member_id, str)
             and isinstance(user_id, int)
             and isinstance(is_admin, bool)
+            and language in LANGUAGES
         ):
             raise SignatureRefused("malformed claims")
-        return SessionClaims(portal_id, member_id, user_id, is_admin)
+        return SessionClaims(portal_id, member_id, user_id, is_admin, language)
 
     def from_request(self, request: Request) -> SessionClaims:
         """The claims of the request's session header; :class:`SignatureRefused` without one."""

@@ -23,6 +23,8 @@ from starlette.responses import Response
 from hhsync import texts
 from hhsync.db import portals
 from hhsync.errors import DatabaseError, TokenDecryptError
+from hhsync.web.app_api import page_context as tabs_context
+from hhsync.web.app_api.guard import PortalCaller
 from hhsync.web.bitrix_door.bindings import LIST_TOOLBARS
 from hhsync.web.bitrix_door.context import STATUS_API_PATH, DoorContext
 from hhsync.web.bitrix_door.events import RESTORABLE, handle_event
@@ -34,6 +36,7 @@ from hhsync.web.bitrix_door.refusals import Refusal
 from hhsync.web.bitrix_door.render import page, refusal_page
 from hhsync.web.bitrix_door.status import portal_status
 from hhsync.web.hh_login import account_views
+from hhsync.web.i18n import language_of, translator
 from hhsync.web.session import SessionClaims
 
 INSTALL_PLACEMENTS: Final = frozenset({"DEFAULT"})
@@ -125,13 +128,21 @@ async def app_page(door: DoorContext, request: Request) -> Response:
             heading=texts.APP_TITLE,
             message=texts.APP_NOT_INSTALLED,
         )
-    claims = SessionClaims(portal.id, portal.member_id, opened.proven.user_id, opened.is_admin)
+    language = language_of(opened.post.lang)
+    claims = SessionClaims(
+        portal.id, portal.member_id, opened.proven.user_id, opened.is_admin, language
+    )
+    caller = PortalCaller(claims, portal, translator(language))
     async with door.web.database.session() as session:
         status = await portal_status(session, portal)
     accounts = await account_views(door.web, portal.id)
+    tabs = await tabs_context(door.web, caller)
     return page(
         "app.html",
         opened.post.origin,
+        t=caller.t,
+        language=language,
+        tabs=tabs,
         status=status,
         notice=notice,
         accounts=accounts,
@@ -141,4 +152,5 @@ async def app_page(door: DoorContext, request: Request) -> Response:
         static_url=door.static_url,
         status_url=door.url(STATUS_API_PATH),
         hh_api_url=door.url("/app/api/hh"),
+        api_url=door.url("/app/api"),
     )

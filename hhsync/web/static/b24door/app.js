@@ -65,11 +65,4 @@
   }
 
   window.setInterval(refresh, REFRESH_MS);
-  if (window.B24Js) {
-    window.B24Js.initializeB24Frame()
-      .then(function (frame) {
-        return frame.parent.fitWindow();
-      })
-      .catch(function () {});
-  }
 })();

@@ -1,0 +1,33 @@
+"""Messages the whole settings page shares: its title and the four tabs."""
+
+from __future__ import annotations
+
+from typing import Final
+
+RU: Final[dict[str, str]] = {
+    "app_title": "Интеграция с hh.ru",
+    "tab_auth": "Авторизация",
+    "tab_settings": "Настройки",
+    "tab_inbox": "Новые отклики",
+    "tab_journal": "Журнал",
+    "read_only": "Менять настройки может только администратор портала.",
+    "no_session": "Сессия устарела. Откройте приложение заново.",
+    "admin_only": "Это может сделать только администратор Битрикс24.",
+    "storage_unavailable": "Сервис временно недоступен. Попробуйте позже.",
+    "not_found": "Не найдено.",
+    "bad_request": "Неверный запрос.",
+}
+
+EN: Final[dict[str, str]] = {
+    "app_title": "hh.ru integration",
+    "tab_auth": "Authorization",
+    "tab_settings": "Settings",
+    "tab_inbox": "New responses",
+    "tab_journal": "Log",
+    "read_only": "Only a portal administrator can change the settings.",
+    "no_session": "The session has expired. Open the app again.",
+    "admin_only": "Only a Bitrix24 administrator can do this.",
+    "storage_unavailable": "The service is temporarily unavailable. Try again later.",
+    "not_found": "Not found.",
+    "bad_request": "Bad request.",
+}

@@ -1,0 +1,9 @@
+"""Messages of the settings page: settings."""
+
+from __future__ import annotations
+
+from typing import Final
+
+RU: Final[dict[str, str]] = {}
+
+EN: Final[dict[str, str]] = {}
