@@ -51,3 +51,19 @@ async def close_earlier_runs(session: AsyncSession, portal_id: int, now: datetim
     connection = await session.connection()
     result = await connection.execute(statement)
     return int(result.rowcount or 0)
+
+
+async def finished_since(session: AsyncSession, portal_id: int, since: datetime) -> bool:
+    """Whether a pass of the portal that started at or after ``since`` has ended (the settings
+    page's import is done once the first pass after the first save ends)."""
+    query = (
+        select(col(SyncRun.id))
+        .where(
+            col(SyncRun.portal_id) == portal_id,
+            col(SyncRun.started_at) >= since,
+            col(SyncRun.finished_at).is_not(None),
+        )
+        .limit(1)
+    )
+    connection = await session.connection()
+    return (await connection.execute(query)).first() is not None

@@ -377,3 +377,21 @@ async def latest_run(session: AsyncSession, portal_id: int) -> SyncRun | None:
         .limit(1)
     )
     return result.first()
+
+
+async def failure_reasons(
+    session: AsyncSession, portal_id: int, limit: int = 5
+) -> list[tuple[str, int]]:
+    """The portal's most common reasons of failed negotiations, with how many each."""
+    query = (
+        select(Negotiation.last_error, func.count())
+        .where(
+            col(Negotiation.portal_id) == portal_id,
+            col(Negotiation.sync_status) == SyncStatus.FAILED,
+            col(Negotiation.last_error).is_not(None),
+        )
+        .group_by(col(Negotiation.last_error))
+        .order_by(func.count().desc(), col(Negotiation.last_error))
+        .limit(limit)
+    )
+    return [(str(reason), int(count)) for reason, count in (await session.exec(query)).all()]

@@ -70,6 +70,11 @@ async def mark_required(request: Request) -> Any:
         portal.stage_required[kind].setdefault(str(body["stage"]), {})[name] = label
         return portal.stage_required
     portal.required[kind][name] = label
+    uf = portal.userfield(kind, name) if name.startswith("UF_") else None
+    if uf is not None:
+        # A user field made required in the card is its MANDATORY flag, which crm.*.fields
+        # reports as isRequired; a standard field's requirement is not reported (crm.py).
+        uf.mandatory = True
     return portal.required
 
 
@@ -82,6 +87,9 @@ async def unmark_required(request: Request) -> Any:
         portal.stage_required[kind].get(str(body["stage"]), {}).pop(name, None)
         return portal.stage_required
     portal.required[kind].pop(name, None)
+    uf = portal.userfield(kind, name) if name.startswith("UF_") else None
+    if uf is not None:
+        uf.mandatory = False
     return portal.required
 
 
