@@ -20,6 +20,7 @@
   var userList = document.getElementById("settings-responsible-list");
   var pick = document.getElementById("settings-responsible-pick");
   var saveButton = document.getElementById("settings-save");
+  var loadingNote = form.querySelector("[data-settings-loading]");
   var state = JSON.parse(document.getElementById("settings-state").textContent);
   var messages = state.messages;
   var users = [];
@@ -54,7 +55,6 @@
     if (saveButton) {
       saveButton.disabled = !enabled;
     }
-    form.setAttribute("data-loading", enabled ? "false" : "true");
   }
 
   function fillSelect(select, options, current, emptyLabel) {
@@ -162,10 +162,14 @@
     var category = entityType() === "deal" ? field("category_id").value || "0" : "0";
     var keep = loaded ? currentStages() : state.settings.stage_map;
     setEnabled(false);
+    loadingNote.hidden = false;
+    form.setAttribute("data-loading", "true");
     var path =
       "/settings?entity_type=" + encodeURIComponent(entityType()) + "&category_id=" + encodeURIComponent(category);
     loading = app.api(path).then(function (answer) {
       loading = null;
+      loadingNote.hidden = true;
+      form.setAttribute("data-loading", "false");
       if (!answer.ok) {
         showError(answer.body.error || messages.portal_unreachable);
         return;
