@@ -19,10 +19,17 @@ from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
 from hhsync.web.context import WebContext
 from hhsync.web.session import SESSION_HEADER, SessionClaims
-from tests.integration.web.door_kit import asgi_client, door_app, door_settings, netloc
+from tests.integration.web.door_kit import (
+    asgi_client,
+    door_app,
+    door_settings,
+    netloc,
+    open_page,
+)
 
 pytestmark = pytest.mark.postgres
 
+HOSTILE = "</script><img src=x onerror=alert(1)>"
 SAVE: dict[str, Any] = {
     "entity_type": "lead",
     "responsible_user_id": 2,
@@ -92,15 +99,20 @@ async def test_a_save_despite_a_required_field_keeps_the_failures_and_retries_th
         "crm.lead.userfield.add",
         fields={"FIELD_NAME": "PASSPORT", "USER_TYPE_ID": "string", "EDIT_FORM_LABEL": "Паспорт"},
     )
+    tab.admin_rest(
+        "crm.lead.userfield.add",
+        fields={"FIELD_NAME": "NOTE", "USER_TYPE_ID": "string", "EDIT_FORM_LABEL": HOSTILE},
+    )
     tab.require("UF_CRM_PASSPORT")
+    tab.require("UF_CRM_NOTE")
     tab.require("POST")  # a standard field: crm.lead.fields does not flag it (the sandbox's note)
     expected = world.hh_negotiations()
 
     before = await tab.get()
     saved = await tab.save()
 
-    assert [f["code"] for f in before["choices"]["required"]] == ["UF_CRM_PASSPORT"]
-    assert before["choices"]["required"][0]["label"] == "Паспорт"
+    assert [f["code"] for f in before["choices"]["required"]] == ["UF_CRM_PASSPORT", "UF_CRM_NOTE"]
+    assert [f["label"] for f in before["choices"]["required"]] == ["Паспорт", HOSTILE]
     assert saved["choices"]["required"] == before["choices"]["required"]
     assert saved["import"]["state"] == "running"  # configured, and no pass has ended since
 
@@ -116,9 +128,24 @@ async def test_a_save_despite_a_required_field_keeps_the_failures_and_retries_th
     assert "Паспорт" in progress["errors"][0]["reason"]
     after = await tab.get()
     # the portal's refusals name the standard field too, matched to its code by its label
-    assert [f["code"] for f in after["choices"]["required"]] == ["UF_CRM_PASSPORT", "POST"]
+    assert [f["code"] for f in after["choices"]["required"]] == [
+        "UF_CRM_PASSPORT",
+        "UF_CRM_NOTE",
+        "POST",
+    ]
+    # the app page shows the portal's reasons as text, never as markup
+    page = await open_page(
+        tab.client,
+        "/b24/app",
+        world.bitrix_admin("POST", f"/_sandbox/portals/{world.domain}/tokens", user_id=1),
+    )
+    assert page.status_code == 200, page.text
+    assert "settings-error-reason" in page.text
+    assert HOSTILE not in page.text
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page.text
 
     tab.require("UF_CRM_PASSPORT", relax=True)
+    tab.require("UF_CRM_NOTE", relax=True)
     tab.require("POST", relax=True)
     relaxed = await tab.save()  # a save makes the kept failures due now
     assert relaxed["import"]["failed"] == expected
