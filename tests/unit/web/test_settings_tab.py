@@ -15,12 +15,13 @@ from hhsync.bitrix.models import FieldDescription
 from hhsync.model.import_progress import ImportProgress
 from hhsync.model.kinds import EntityType, StageMode
 from hhsync.web.app_api.settings_tab.choices import Choice, PortalChoices
-from hhsync.web.app_api.settings_tab.progress import import_state
+from hhsync.web.app_api.settings_tab.progress import ImportView, import_state
 from hhsync.web.app_api.settings_tab.required import (
     labels_in,
     unfilled_required,
     with_refused,
 )
+from hhsync.web.app_api.settings_tab.saved import SavedSettings
 from hhsync.web.app_api.settings_tab.stages import (
     ALL_KEYS,
     EXTENDED_KEYS,
@@ -34,6 +35,8 @@ from hhsync.web.app_api.settings_tab.validation import (
     check_against,
     parse_form,
 )
+from hhsync.web.i18n import translator
+from hhsync.web.templating import environment
 
 EXAMPLES = Path(__file__).parents[2] / "sandbox" / "bitrix" / "b24_examples"
 
@@ -298,3 +301,67 @@ def test_the_import_runs_until_the_first_pass_after_the_save_ends(
         )
         == state
     )
+
+
+# --- the tab's template ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("can_write", [True, False])
+def test_the_tab_renders_in_both_languages_with_every_selector_the_page_relies_on(
+    language: str, can_write: bool
+) -> None:
+    t = translator(language)
+    saved = SavedSettings(
+        configured=True,
+        entity_type=EntityType.DEAL,
+        responsible_user_id=2,
+        category_id=1,
+        source_id="WEB",
+        extended=False,
+        stage_map={"response": "C1:NEW"},
+    )
+    running = ImportView("running", progress(3), (("The required field '<b>x</b>' is missing", 3),))
+    html = (
+        environment()
+        .get_template("tabs/settings.html")
+        .render(
+            t=t,
+            can_write=can_write,
+            tabs={
+                "settings_form": saved,
+                "settings_form_json": saved.as_json(),
+                "settings_stage_rows": [(key, modes_of(key)) for key in ALL_KEYS],
+                "settings_import": running,
+                "settings_messages": t.area("settings"),
+            },
+        )
+    )
+    for selector in (
+        'id="settings-form"',
+        'id="settings-responsible-name"',
+        'id="settings-responsible-search"',
+        'name="responsible_user_id" value="2"',
+        'name="entity_type" value="deal" checked',
+        'name="category_id"',
+        'name="source_id"',
+        'type="checkbox" name="extended"',
+        'id="settings-stages"',
+        'id="settings-required-warning"',
+        'id="settings-progress" class="app-progress" data-state="running"',
+        'data-progress="loaded"',
+        'data-progress="imported"',
+        'data-progress="failed"',
+        'data-progress="pending"',
+        'id="settings-saved"',
+    ):
+        assert selector in html, selector
+    assert html.count("data-stage-key=") == len(ALL_KEYS)
+    assert '<tr data-stage-key="hired" data-modes="extended" hidden>' in html
+    assert '<tr data-stage-key="invitation" data-modes="simple">' in html
+    assert "<b>x</b>" not in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+    assert t("settings.progress_imported_deal") in html
+    assert ('id="settings-save"' in html) is can_write
+    assert ('id="settings-responsible-pick"' in html) is can_write
+    assert ("<fieldset disabled>" in html) is not can_write
