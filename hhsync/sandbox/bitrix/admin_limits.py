@@ -72,8 +72,8 @@ async def mark_required(request: Request) -> Any:
     portal.required[kind][name] = label
     uf = portal.userfield(kind, name) if name.startswith("UF_") else None
     if uf is not None:
-        # A user field made required in the card is its MANDATORY flag, which crm.*.fields
-        # reports as isRequired; a standard field's requirement is not reported (crm.py).
+        # Assumed (not documented): a user field required for the whole card is its MANDATORY
+        # flag, which crm.*.fields reports as isRequired; a standard field's is not (crm.py).
         uf.mandatory = True
     return portal.required
 

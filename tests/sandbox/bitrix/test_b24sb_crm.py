@@ -109,6 +109,30 @@ async def test_required_standard_field_blocks_add_with_the_portal_message(
     assert ok.status_code == 200
 
 
+async def test_a_user_field_made_required_is_its_mandatory_flag_and_shows_in_fields(
+    portal: PortalHandle,
+) -> None:
+    # Assumed, not documented: a user field made required for the whole card is its MANDATORY
+    # flag (crm.lead.userfield.* in the Bitrix24 REST docs), which crm.lead.fields reports as
+    # isRequired; a standard field's card requirement does not show (the test above,
+    # mesilov/bitrix24-php-sdk#59).
+    spec = {"FIELD_NAME": "PASSPORT", "USER_TYPE_ID": "string", "EDIT_FORM_LABEL": "Паспорт"}
+    await portal.ok("crm.lead.userfield.add", {"fields": spec})
+    await portal.admin("/required", {"entity": "lead", "field": "UF_CRM_PASSPORT"})
+    described = (await portal.ok("crm.lead.fields"))["UF_CRM_PASSPORT"]
+    assert (described["isRequired"], described["formLabel"]) == (True, "Паспорт")
+    listed = await portal.ok(
+        "crm.lead.userfield.list", {"filter": {"FIELD_NAME": "UF_CRM_PASSPORT"}}
+    )
+    assert listed[0]["MANDATORY"] == "Y"
+    refused = await portal.call("crm.lead.add", {"fields": {"TITLE": "x"}})
+    assert refused.json()["error_description"] == "The required field 'Паспорт' is missing.<br />"
+
+    await portal.admin("/required", {"entity": "lead", "field": "UF_CRM_PASSPORT"}, "DELETE")
+    assert (await portal.ok("crm.lead.fields"))["UF_CRM_PASSPORT"]["isRequired"] is False
+    assert (await portal.call("crm.lead.add", {"fields": {"TITLE": "x"}})).status_code == 200
+
+
 async def test_mandatory_user_field_blocks_add_and_update(portal: PortalHandle) -> None:
     lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "before"}})
     await portal.ok(
