@@ -44,6 +44,7 @@ from hhsync.testing.portal import RESPONSE_AND_INVITATION_STAGES
 from hhsync.testing.server import free_port, serve
 from hhsync.testing.settings import runner_settings
 from hhsync.testing.world import expected_leads, small_employer
+from hhsync.web.i18n import translator
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -204,8 +205,8 @@ async def log_in_to_hh(page: Page, artifacts: Path, app_origin: str) -> None:
     await shot(popup, artifacts, "4-hh-consent")
     await allow.click()
     await popup.wait_for_url(f"{app_origin}/oauth/hh/callback?**", timeout=WAIT_MS)
-    # The page closes itself two seconds after it loads: read and capture it first.
-    await expect(popup.locator("h1")).to_have_text(texts.HH_SYNC_ACTIVE)
+    # The page closes itself a few seconds after it loads: read and capture it first.
+    await expect(popup.locator("h1")).to_have_text(texts.HH_ACCOUNT_LINKED)
     message = await popup.locator("p.message").text_content()
     try:
         await shot(popup, artifacts, "5-hh-callback")
@@ -308,7 +309,7 @@ async def test_an_admin_installs_logs_in_and_leads_arrive_then_a_recruiter_reads
         await expect(names).to_have_text([account_label], timeout=WAIT_MS)
         # said only when the popup's message reached the page (origin and source checked)
         await expect(frame.locator("#hh-accounts .hh-accounts-status")).to_have_text(
-            texts.HH_LOGIN_JS_TEXTS["loggedIn"]
+            translator("ru")("auth.logged_in")
         )
         await shot(page, artifacts, "2-app-page-with-account")
 

@@ -136,7 +136,7 @@ async def app_page(door: DoorContext, request: Request) -> Response:
     )
     caller = PortalCaller(claims, portal, translator(language))
     async with door.web.database.session() as session:
-        status = await portal_status(session, portal)
+        status = await portal_status(session, portal, caller.t)
     accounts = await account_views(door.web, portal.id)
     tabs = await tabs_context(door.web, caller)
     return page(
