@@ -202,6 +202,8 @@
     if (data.type !== MESSAGE_TYPE) {
       return;
     }
+    // The popup said how it ended: one refresh now, none more when it closes.
+    window.clearInterval(watcher);
     if (data.ok) {
       say(texts.loggedIn);
     }
