@@ -215,3 +215,32 @@ async def test_the_app_page_looks_like_bitrix24_in_a_1280_px_frame(
         await context.close()
 
     assert (watch.errors, watch.failed) == ([], [])
+
+
+async def test_an_english_portal_gets_the_tab_in_english(
+    browser: Browser, artifacts: Path, db_url: str, cipher: TokenCipher
+) -> None:
+    en = translator("en")
+    async with stage(db_url, cipher, lang="en") as world:
+        context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        watch = BrowserWatch(world.app_origin, FRAME_PATHS)
+        watch.attach(context)
+        page = await context.new_page()
+        await install(page, world.portal, artifacts)
+        frame = app_frame(page)
+        await expect(frame.locator("html")).to_have_attribute("lang", "en", timeout=WAIT_MS)
+        await expect(frame.locator("button[data-tab=auth]")).to_have_text(en("common.tab_auth"))
+        await expect(frame.locator("#hh-accounts h2")).to_have_text(en("auth.accounts_title"))
+        await expect(frame.locator("#hh-accounts button.hh-login")).to_have_text(en("auth.login"))
+        await expect(frame.locator("#auth-sync-state")).to_have_text(en("auth.sync_needs_account"))
+        await expect(frame.locator("[data-field=status_label]")).to_have_text(
+            en("auth.portal_status_active")
+        )
+        script_words = await frame.locator("#hh-accounts-texts").text_content()
+        assert script_words is not None
+        assert en("auth.popup_blocked") in script_words
+        await assert_no_horizontal_scroll(frame, "english")
+        await shot(page, artifacts, "auth-en")
+        await context.close()
+
+    assert (watch.errors, watch.failed) == ([], [])

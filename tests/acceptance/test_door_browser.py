@@ -249,8 +249,9 @@ class Stage:
 
 
 @asynccontextmanager
-async def stage(db_url: str, cipher: TokenCipher) -> AsyncIterator[Stage]:
-    """Both sandboxes, the daemon serving the app, and a portal without the app yet."""
+async def stage(db_url: str, cipher: TokenCipher, lang: str = "ru") -> AsyncIterator[Stage]:
+    """Both sandboxes, the daemon serving the app, and a portal (its ``LANG`` given) without the
+    app yet."""
     web_port = free_port()
     app_origin = f"http://127.0.0.1:{web_port}"
     hh_config = replace(small_employer(), registered_redirect_uri=f"{app_origin}/oauth/hh/callback")
@@ -274,7 +275,8 @@ async def stage(db_url: str, cipher: TokenCipher) -> AsyncIterator[Stage]:
                 running(runner),
             ):
                 created = await bitrix.post(
-                    "/_sandbox/portals", json={"domain_is_host": True, "installed": False}
+                    "/_sandbox/portals",
+                    json={"domain_is_host": True, "installed": False, "lang": lang},
                 )
                 assert created.status_code == 200, created.text
                 yield Stage(bitrix, hh, database, app_origin, created.json())

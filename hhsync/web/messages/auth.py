@@ -101,13 +101,13 @@ EN: Final[dict[str, str]] = {
     "run_status_failed": "failed",
     "sync_active": "Sync is active",
     "sync_needs_account": (
-        "Press «Log in» and link an hh.ru account: then responses start arriving."
+        "Press “Log in” and link an hh.ru account: then responses start arriving."
     ),
     "sync_needs_account_reader": (
         "No hh.ru account is linked: a portal administrator can link one."
     ),
     "sync_needs_relogin": "Log in to hh.ru again: no account is being synced right now.",
-    "sync_needs_settings": "Choose the settings on the «Settings» tab.",
+    "sync_needs_settings": "Choose the settings on the “Settings” tab.",
     "sync_portal_stopped": "Sync is stopped: the reason is shown above.",
     "accounts_title": "hh.ru accounts",
     "accounts_empty": "No hh.ru account is linked.",
@@ -117,7 +117,7 @@ EN: Final[dict[str, str]] = {
     "account_needs_reauth": "hh.ru access lost: log in again",
     "account_own_vacancies_only": "Only this manager's vacancies are synced",
     "admin_only": "Only a portal administrator can link and unlink hh.ru accounts.",
-    "confirm_logout": "Unlink the account {account}? Press «Log out» again to confirm.",
+    "confirm_logout": "Unlink the account {account}? Press “Log out” again to confirm.",
     "popup_blocked": "The browser did not open the login window: allow pop-ups for this site.",
     "request_failed": "The request failed. Try again.",
     "logged_in": "The hh.ru account is linked.",
