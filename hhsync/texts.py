@@ -23,21 +23,16 @@ def import_progress_labels(progress: ImportProgress, entity_type: EntityType) ->
 
 # --- hh.ru accounts on the app page and the hh.ru login popup ---------------------------------
 
-HH_ACCOUNTS_TITLE = "Аккаунты hh.ru"
-HH_ACCOUNTS_EMPTY = "Ни один аккаунт hh.ru не подключён."
-HH_LOGIN = "Войти"
-HH_LOGOUT = "Выйти"
-HH_ACCOUNT_NEEDS_REAUTH = "Доступ к hh.ru потерян: войдите снова"
-HH_ACCOUNT_OWN_VACANCIES_ONLY = "Синхронизируются только вакансии этого менеджера"
-HH_ADMIN_ONLY = "Подключать и отключать аккаунты hh.ru может только администратор Битрикс24."
+HH_ADMIN_ONLY = "Подключать и отключать аккаунты hh.ru может только администратор портала."
 
-HH_SYNC_ACTIVE = "Синхронизация активна"
+HH_ACCOUNT_LINKED = "Аккаунт hh.ru подключён"
 HH_SYNC_ACTIVE_ACCOUNT = "Подключён аккаунт: {account}."
 HH_NOT_ADMIN_WARNING = (
     "Вы вошли как менеджер без прав администратора компании на hh.ru: синхронизируются только "
     "ваши вакансии."
 )
-HH_WINDOW_CLOSES = "Окно закроется само."
+HH_WINDOW_CLOSES = "Окно закроется само через несколько секунд."
+HH_WINDOW_CLOSE = "Закрыть"
 HH_LOGIN_CANCELLED_TITLE = "Вход отменён"
 HH_LOGIN_CANCELLED = "Вы не дали доступ к hh.ru, аккаунт не подключён."
 HH_LOGIN_FAILED_TITLE = "Не удалось войти"
@@ -69,19 +64,6 @@ HH_API_NOT_CONFIGURED = HH_LOGIN_MISCONFIGURED
 HH_API_LOGOUT_HH_DOWN = "hh.ru не ответил, выход не выполнен: попробуйте ещё раз."
 HH_API_LOGOUT_RACE = "Аккаунт как раз обновлял доступ к hh.ru: нажмите «Выйти» ещё раз."
 
-HH_LOGIN_JS_TEXTS = {
-    "login": HH_LOGIN,
-    "logout": HH_LOGOUT,
-    "empty": HH_ACCOUNTS_EMPTY,
-    "needsReauth": HH_ACCOUNT_NEEDS_REAUTH,
-    "ownVacanciesOnly": HH_ACCOUNT_OWN_VACANCIES_ONLY,
-    "confirmLogout": "Отключить аккаунт {account}? Его отклики перестанут синхронизироваться.",
-    "popupBlocked": "Браузер не открыл окно входа: разрешите всплывающие окна для этого сайта.",
-    "requestFailed": "Не удалось выполнить запрос. Попробуйте ещё раз.",
-    "loggedIn": HH_SYNC_ACTIVE,
-    "loggedOut": "Аккаунт отключён.",
-}
-"""The words ``static/hh_login.js`` shows, handed to it as JSON by ``hh_accounts.html``."""
 
 # --- The Bitrix24 app's pages (installer, app page) ----------------------------------------
 
@@ -89,25 +71,6 @@ APP_TITLE = "Отклики hh.ru в CRM"
 PLACEMENT_TITLE = "Отклики hh.ru"
 PLACEMENT_DESCRIPTION = "Загрузка откликов и приглашений hh.ru в CRM"
 
-PORTAL_STATUS_LABELS = {
-    "active": "Работает",
-    "paused": "Приостановлено",
-    "needs_reauth": "Нужна повторная авторизация: администратору портала — открыть приложение",
-    "uninstalled": "Приложение удалено с портала",
-}
-RUN_STATUS_LABELS = {
-    "running": "идёт сейчас",
-    "ok": "успешно",
-    "partial": "с ошибками, отклики ждут повтора",
-    "failed": "не удалась",
-}
-STATUS_HEADING = "Синхронизация"
-STATUS_LABEL = "Состояние"
-LAST_SYNC = "Последняя синхронизация"
-NO_SYNC_YET = "ещё не было"
-SYNCED_COUNT = "Загружено в CRM"
-FAILED_COUNT = "Ожидают повтора"
-QUEUED_COUNT = "В очереди"
 READ_ONLY_NOTE = "Менять настройки может только администратор портала."
 APP_NOT_INSTALLED = (
     "Приложение ещё не установлено на этом портале до конца. Администратору портала нужно "

@@ -245,7 +245,7 @@ class DoorDriver:
         popup = HhBrowser(self.http)
         redirect = await popup.authorize(started.json()["authorize_url"], email, password)
         landed = await self.open(redirect.url.join(redirect.headers["location"]))
-        if landed.status != 200 or texts.HH_SYNC_ACTIVE not in landed.text:
+        if landed.status != 200 or texts.HH_ACCOUNT_LINKED not in landed.text:
             raise DoorRefused(f"hh.ru login not linked ({landed.status}):\n{landed.text}")
         notice = json.loads(landed.element("body").attr("data-notice"))
         account_id = notice.get("account_id")

@@ -44,6 +44,7 @@ from hhsync.testing.portal import RESPONSE_AND_INVITATION_STAGES
 from hhsync.testing.server import free_port, serve
 from hhsync.testing.settings import runner_settings
 from hhsync.testing.world import expected_leads, small_employer
+from hhsync.web.i18n import translator
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -204,8 +205,8 @@ async def log_in_to_hh(page: Page, artifacts: Path, app_origin: str) -> None:
     await shot(popup, artifacts, "4-hh-consent")
     await allow.click()
     await popup.wait_for_url(f"{app_origin}/oauth/hh/callback?**", timeout=WAIT_MS)
-    # The page closes itself two seconds after it loads: read and capture it first.
-    await expect(popup.locator("h1")).to_have_text(texts.HH_SYNC_ACTIVE)
+    # The page closes itself a few seconds after it loads: read and capture it first.
+    await expect(popup.locator("h1")).to_have_text(texts.HH_ACCOUNT_LINKED)
     message = await popup.locator("p.message").text_content()
     try:
         await shot(popup, artifacts, "5-hh-callback")
@@ -248,8 +249,9 @@ class Stage:
 
 
 @asynccontextmanager
-async def stage(db_url: str, cipher: TokenCipher) -> AsyncIterator[Stage]:
-    """Both sandboxes, the daemon serving the app, and a portal without the app yet."""
+async def stage(db_url: str, cipher: TokenCipher, lang: str = "ru") -> AsyncIterator[Stage]:
+    """Both sandboxes, the daemon serving the app, and a portal (its ``LANG`` given) without the
+    app yet."""
     web_port = free_port()
     app_origin = f"http://127.0.0.1:{web_port}"
     hh_config = replace(small_employer(), registered_redirect_uri=f"{app_origin}/oauth/hh/callback")
@@ -273,7 +275,8 @@ async def stage(db_url: str, cipher: TokenCipher) -> AsyncIterator[Stage]:
                 running(runner),
             ):
                 created = await bitrix.post(
-                    "/_sandbox/portals", json={"domain_is_host": True, "installed": False}
+                    "/_sandbox/portals",
+                    json={"domain_is_host": True, "installed": False, "lang": lang},
                 )
                 assert created.status_code == 200, created.text
                 yield Stage(bitrix, hh, database, app_origin, created.json())
@@ -308,7 +311,7 @@ async def test_an_admin_installs_logs_in_and_leads_arrive_then_a_recruiter_reads
         await expect(names).to_have_text([account_label], timeout=WAIT_MS)
         # said only when the popup's message reached the page (origin and source checked)
         await expect(frame.locator("#hh-accounts .hh-accounts-status")).to_have_text(
-            texts.HH_LOGIN_JS_TEXTS["loggedIn"]
+            translator("ru")("auth.logged_in")
         )
         await shot(page, artifacts, "2-app-page-with-account")
 
@@ -333,7 +336,8 @@ async def test_an_admin_installs_logs_in_and_leads_arrive_then_a_recruiter_reads
         await expect(read_only.locator("#hhsync-app")).to_be_visible(timeout=WAIT_MS)
         await expect(read_only.locator(".hh-account-name")).to_have_text([account_label])
         await expect(read_only.locator("#hhsync-app")).to_contain_text(texts.READ_ONLY_NOTE)
-        await expect(read_only.locator("button")).to_have_count(0)  # no «Войти», no «Выйти»
+        # no «Войти», no «Выйти» (only the tab bar is clickable)
+        await expect(read_only.locator("#panel-auth button")).to_have_count(0)
         await shot(recruiter, artifacts, "7-recruiter-read-only")
 
         headers = [(r.url, await r.all_headers()) for r in watch.frame_answers]

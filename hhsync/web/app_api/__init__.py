@@ -15,11 +15,11 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from hhsync.web.app_api import inbox, journal, others, settings
+from hhsync.web.app_api import auth, inbox, journal, others, settings
 from hhsync.web.app_api.guard import PortalCaller
 from hhsync.web.context import WebContext
 
-TABS = (settings, inbox, journal, others)
+TABS = (auth, settings, inbox, journal, others)
 
 
 def app_api_routes(ctx: WebContext) -> list[BaseRoute]:

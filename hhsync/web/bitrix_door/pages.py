@@ -52,9 +52,10 @@ def framed(door: DoorContext, handler: Handler) -> Callable[[Request], Awaitable
         try:
             return await handler(door, request)
         except Refusal as refusal:
-            return refusal_page(request, refusal)
+            return refusal_page(request, refusal, door.static_url)
         except (DatabaseError, TokenDecryptError) as exc:
-            return refusal_page(request, Refusal(503, "storage_unavailable", type(exc).__name__))
+            unavailable = Refusal(503, "storage_unavailable", type(exc).__name__)
+            return refusal_page(request, unavailable, door.static_url)
 
     return endpoint
 
@@ -127,6 +128,7 @@ async def app_page(door: DoorContext, request: Request) -> Response:
             opened.post.origin,
             heading=texts.APP_TITLE,
             message=texts.APP_NOT_INSTALLED,
+            static_url=door.static_url,
         )
     language = language_of(opened.post.lang)
     claims = SessionClaims(
@@ -134,7 +136,7 @@ async def app_page(door: DoorContext, request: Request) -> Response:
     )
     caller = PortalCaller(claims, portal, translator(language))
     async with door.web.database.session() as session:
-        status = await portal_status(session, portal)
+        status = await portal_status(session, portal, caller.t)
     accounts = await account_views(door.web, portal.id)
     tabs = await tabs_context(door.web, caller)
     return page(

@@ -63,8 +63,9 @@ def refused(request: Request, refusal: Refusal, member_id: str | None = None) ->
     )
 
 
-def refusal_page(request: Request, refusal: Refusal) -> HTMLResponse:
-    """A refusal as a page: the reason in words, framed by the claimed origin."""
+def refusal_page(request: Request, refusal: Refusal, static_url: str) -> HTMLResponse:
+    """A refusal as a page: the reason in words, framed by the claimed origin, styled like the
+    app (``static_url`` serves its stylesheets)."""
     refused(request, refusal)
     return page(
         "door_message.html",
@@ -72,6 +73,7 @@ def refusal_page(request: Request, refusal: Refusal) -> HTMLResponse:
         refusal.status,
         heading=texts.DOOR_REFUSED_HEADING,
         message=refusal.message,
+        static_url=static_url,
     )
 
 

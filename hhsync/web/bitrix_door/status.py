@@ -1,8 +1,9 @@
 """The portal's minimal status, as the app page shows it and ``/app/api/status`` returns it.
 
 Read from the database only (the daemon's passes write it): the portal's status, its latest
-pass and how many negotiations are in the CRM, waiting for a retry or still queued. Nothing in it
-is a token or a secret; the status reason is hhsync's own wording.
+pass and how many negotiations are in the CRM, waiting for a retry or still queued, labelled in
+the reader's language. Nothing in it is a token or a secret; the status reason is hhsync's own
+wording.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hhsync import texts
 from hhsync.db import state
 from hhsync.db.tables import Portal, SyncStatus
+from hhsync.web.i18n import MissingMessage, Translator
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,16 @@ class PortalStatusView:
         return asdict(self)
 
 
-async def portal_status(session: AsyncSession, portal: Portal) -> PortalStatusView:
-    """The portal's status view from its stored rows."""
+def _label(t: Translator, key: str, fallback: str) -> str:
+    """A status's words, or the status itself should a new one have none yet."""
+    try:
+        return t(key)
+    except MissingMessage:
+        return fallback
+
+
+async def portal_status(session: AsyncSession, portal: Portal, t: Translator) -> PortalStatusView:
+    """The portal's status view from its stored rows, labelled by ``t``."""
     if portal.id is None:
         raise ValueError("a stored portal has an id")
     counts = await state.count_by_status(session, portal.id)
@@ -45,14 +54,14 @@ async def portal_status(session: AsyncSession, portal: Portal) -> PortalStatusVi
     at = (last.finished_at or last.started_at) if last is not None else None
     return PortalStatusView(
         status=portal.status,
-        status_label=texts.PORTAL_STATUS_LABELS.get(portal.status, portal.status),
+        status_label=_label(t, f"auth.portal_status_{portal.status}", portal.status),
         reason=portal.status_reason,
         last_pass_at=at.isoformat() if at is not None else None,
         last_pass_status=last.status if last is not None else None,
         last_pass_label=(
-            texts.RUN_STATUS_LABELS.get(last.status, last.status)
+            _label(t, f"auth.run_status_{last.status}", last.status)
             if last is not None
-            else texts.NO_SYNC_YET
+            else t("auth.no_sync_yet")
         ),
         synced=counts[SyncStatus.SYNCED],
         failed=counts[SyncStatus.FAILED],

@@ -16,6 +16,7 @@ from hhsync.web.bitrix_door.context import DoorContext
 from hhsync.web.bitrix_door.refusals import Refusal
 from hhsync.web.bitrix_door.render import NO_STORE, refusal_json
 from hhsync.web.bitrix_door.status import portal_status
+from hhsync.web.i18n import translator
 from hhsync.web.signing import SignatureRefused
 
 
@@ -30,7 +31,7 @@ async def status_endpoint(door: DoorContext, request: Request) -> Response:
             portal = await portals.get_portal(session, claims.portal_id)
             if portal is None or portal.member_id != claims.member_id:
                 return refusal_json(request, Refusal(401, "session_refused", "portal gone"))
-            view = await portal_status(session, portal)
+            view = await portal_status(session, portal, translator(claims.language))
     except DatabaseError as exc:
         return refusal_json(request, Refusal(503, "storage_unavailable", type(exc).__name__))
     return JSONResponse(view.as_json(), headers=NO_STORE)

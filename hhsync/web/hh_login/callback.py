@@ -173,7 +173,7 @@ async def _store(
     name = " — ".join(part for part in (link.employer_name, link.manager_name) if part)
     return result_page(
         status=200,
-        title=texts.HH_SYNC_ACTIVE,
+        title=texts.HH_ACCOUNT_LINKED,
         message=texts.HH_SYNC_ACTIVE_ACCOUNT.format(account=name),
         warning=None if link.is_admin else texts.HH_NOT_ADMIN_WARNING,
         app_origin=deps.app.app_origin,
@@ -181,5 +181,5 @@ async def _store(
         ok=True,
         account_id=account.id,
         # A manager without admin rights gets longer to read the warning.
-        close_after_ms=2000 if link.is_admin else 10000,
+        close_after_ms=4000 if link.is_admin else 12000,
     )

@@ -1,8 +1,11 @@
 /*
- * The hh.ru accounts block of the app page (templates/hh_accounts.html): «Войти» opens hh.ru's
- * login in a popup (never inside the Bitrix24 frame), «Выйти» logs an account out, and the list
- * is redrawn from GET /app/api/hh/accounts. Every call carries the page's session token in
- * X-Hhsync-Session; names are put in with textContent only.
+ * The hh.ru accounts card of the «Авторизация» tab (templates/hh_accounts.html): «Войти» (and
+ * the re-login banner's button, both button.hh-login) opens hh.ru's login in a popup (never
+ * inside the Bitrix24 frame), «Выйти» logs an account out, and the list is redrawn from
+ * GET /app/api/hh/accounts, with what depends on it: the login button's label («Добавить
+ * аккаунт» once one is linked), the re-login banner and the sync line (tabs/auth.html). Every
+ * call carries the page's session token in X-Hhsync-Session; names are put in with textContent
+ * only, and the words come in the page's language from the JSON island #hh-accounts-texts.
  *
  * The popup is opened at the click, before the API answers, so that browsers do not block it.
  * The result comes back as a message from the popup, accepted only from this page's origin and
@@ -24,6 +27,17 @@
   var list = root.querySelector(".hh-accounts-list");
   var empty = root.querySelector(".hh-accounts-empty");
   var statusLine = root.querySelector(".hh-accounts-status");
+  var loginButton = root.querySelector("button.hh-login");
+  var reauthBanner = document.getElementById("auth-banner-reauth");
+  var syncLine = document.getElementById("auth-sync-state");
+  var SYNC_TEXTS = {
+    sync_active: "syncActive",
+    sync_needs_account: "syncNeedsAccount",
+    sync_needs_account_reader: "syncNeedsAccountReader",
+    sync_needs_relogin: "syncNeedsRelogin",
+    sync_needs_settings: "syncNeedsSettings",
+    sync_portal_stopped: "syncPortalStopped"
+  };
   var popup = null;
   var watcher = null;
 
@@ -60,6 +74,42 @@
     return node;
   }
 
+  // The same order as hhsync/web/app_api/auth_state.py's sync_state_key.
+  function syncState(accounts) {
+    if (syncLine.getAttribute("data-portal-active") !== "true") {
+      return "sync_portal_stopped";
+    }
+    if (!accounts.length) {
+      return canWrite ? "sync_needs_account" : "sync_needs_account_reader";
+    }
+    if (accounts.every(function (account) { return account.needs_reauth; })) {
+      return "sync_needs_relogin";
+    }
+    if (syncLine.getAttribute("data-configured") !== "true") {
+      return "sync_needs_settings";
+    }
+    return "sync_active";
+  }
+
+  function renderAround(accounts) {
+    if (loginButton) {
+      loginButton.textContent = accounts.length ? texts.addAccount : texts.login;
+      loginButton.classList.toggle("--style-outline", accounts.length > 0);
+      loginButton.classList.toggle("--style-filled", accounts.length === 0);
+    }
+    if (reauthBanner) {
+      reauthBanner.hidden = !accounts.some(function (account) { return account.needs_reauth; });
+    }
+    if (syncLine) {
+      var state = syncState(accounts);
+      syncLine.setAttribute("data-state", state);
+      syncLine.textContent = texts[SYNC_TEXTS[state]] || "";
+    }
+    if (window.HhsyncApp) {
+      window.HhsyncApp.fit();
+    }
+  }
+
   function render(accounts) {
     while (list.firstChild) {
       list.removeChild(list.firstChild);
@@ -70,21 +120,22 @@
       item.setAttribute("data-account-id", String(account.id));
       item.appendChild(span("hh-account-name", label(account)));
       if (account.needs_reauth) {
-        item.appendChild(span("hh-account-warning", texts.needsReauth));
+        item.appendChild(span("hh-account-warning app-badge --danger", texts.needsReauth));
       }
       if (!account.is_admin) {
-        item.appendChild(span("hh-account-note", texts.ownVacanciesOnly));
+        item.appendChild(span("hh-account-note app-badge", texts.ownVacanciesOnly));
       }
       if (canWrite) {
         var button = document.createElement("button");
         button.type = "button";
-        button.className = "hh-account-logout";
+        button.className = "ui-btn --air ui-btn-sm --style-plain hh-account-logout";
         button.setAttribute("data-account-id", String(account.id));
         button.textContent = texts.logout;
         item.appendChild(button);
       }
       list.appendChild(item);
     });
+    renderAround(accounts);
   }
 
   function refresh() {
@@ -151,20 +202,23 @@
     if (data.type !== MESSAGE_TYPE) {
       return;
     }
+    // The popup said how it ended: one refresh now, none more when it closes.
+    window.clearInterval(watcher);
     if (data.ok) {
       say(texts.loggedIn);
     }
     refresh();
   });
 
-  root.addEventListener("click", function (event) {
+  // The re-login banner's button lies outside the card: listen on the whole page.
+  document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target.closest("button") : null;
     if (!target || !canWrite) {
       return;
     }
     if (target.classList.contains("hh-login")) {
       logIn();
-    } else if (target.classList.contains("hh-account-logout")) {
+    } else if (target.classList.contains("hh-account-logout") && root.contains(target)) {
       logOut(target);
     }
   });

@@ -12,6 +12,7 @@ import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
+from hhsync import texts
 from hhsync.db.tables import AccountStatus
 from tests.integration.web.login_kit import (
     ADMIN_EMAIL,
@@ -56,7 +57,7 @@ async def test_an_admin_manager_logs_in_and_syncing_starts(login_world: LoginWor
     page = await login_world.log_in(login_world.session(portal), ADMIN_EMAIL)
 
     assert page.status_code == 200
-    assert "Синхронизация активна" in page.text
+    assert texts.HH_ACCOUNT_LINKED in page.text
     assert "без прав администратора" not in page.text
     # A top-level popup page: never framed, the code in its URL never sent on as a Referer.
     assert page.headers["x-frame-options"] == "DENY"

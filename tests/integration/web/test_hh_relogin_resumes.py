@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from starlette.applications import Starlette
 
+from hhsync import texts
 from hhsync.db import accounts, state
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.tables import AccountStatus, RunStatus
@@ -75,7 +76,7 @@ async def test_a_parked_account_logs_in_again_and_resumes(
             back = urlsplit(redirect.headers["location"])
             page = await app.get(f"{back.path}?{back.query}")
     assert page.status_code == 200
-    assert "Синхронизация активна" in page.text
+    assert texts.HH_ACCOUNT_LINKED in page.text
 
     async with world.ctx.database.session() as session:
         linked = await accounts.list_accounts(session, world.portal_id)
