@@ -114,9 +114,7 @@ def test_the_engine_s_own_texts_are_known() -> None:
         "crm_not_executed"
     )
     view_limit = hh_errors.ViewLimitExceeded("the manager's daily hh.ru resume-view limit")
-    assert explain(f"hh.ru daily resume-view limit reached: {view_limit}").code == (
-        "hh_view_limit"
-    )
+    assert explain(f"hh.ru daily resume-view limit reached: {view_limit}").code == ("hh_view_limit")
     mapping = MappingError("vacancy 7 has no name to put in TITLE")
     reason = explain(f"{type(mapping).__name__}: {mapping}")
     assert reason.code == "bad_payload"
@@ -124,7 +122,9 @@ def test_the_engine_s_own_texts_are_known() -> None:
     window = bitrix_errors.SendWindowMissed("the batch could not leave in time")
     assert explain(f"{type(window).__name__}: {window}").code == "crm_send_window"
     lookup = bitrix_errors.classify(503, {"error": "QUERY_LIMIT_EXCEEDED"}, method="batch")
-    stored = f"looking up an earlier create: {refusal(CommandFailed('l0', 'crm.lead.list', lookup))}"
+    stored = (
+        f"looking up an earlier create: {refusal(CommandFailed('l0', 'crm.lead.list', lookup))}"
+    )
     reason = explain(stored)
     assert (reason.code, reason.stage) == ("crm_rate_limit", "lookup")
     assert reason_text(translator("ru"), reason).startswith("Не удалось проверить")
