@@ -16,7 +16,6 @@
   var statusLine = document.getElementById("inbox-check-status");
   var timer = null;
   var following = false;
-  var sawPass = false;
 
   // An instant in the reader's own time zone and language, e.g. «1 декабря, 15:42».
   function showInstant(element, iso) {
@@ -83,12 +82,11 @@
     }
     if (following) {
       if (view.running || view.due) {
-        sawPass = sawPass || view.running;
         say(view.running ? texts.check_running : texts.check_queued, view.running ? "running" : "queued");
       } else {
+        // Neither due nor running any more: the pass that was asked for has ended.
         following = false;
-        say(sawPass ? texts.check_done : "", "done");
-        schedule(REFRESH_MS);
+        say(texts.check_done, "done");
       }
     } else {
       say(view.check_status, view.running ? "running" : view.due ? "queued" : "idle");
@@ -129,7 +127,6 @@
           return;
         }
         following = true;
-        sawPass = answer.body.result === "running";
         render(answer.body.inbox);
         say(answer.body.message, answer.body.result === "running" ? "running" : "queued");
         schedule(FOLLOW_MS);
