@@ -51,11 +51,11 @@ class AppWorld:
     ctx: WebContext
     client: httpx.AsyncClient
 
-    async def open(self, user_id: int, domain: str | None = None) -> AppPage:
-        """The app page as ``user_id`` of the portal opens it in its frame."""
+    async def open(self, user_id: int, domain: str | None = None, lang: str = "ru") -> AppPage:
+        """The app page as ``user_id`` of the portal opens it in its frame (``LANG`` as given)."""
         where = domain or self.world.domain
         info = self.world.bitrix_admin("POST", f"/_sandbox/portals/{where}/tokens", user_id=user_id)
-        page = await open_page(self.client, "/b24/app", info)
+        page = await open_page(self.client, "/b24/app", info, query={"LANG": lang})
         if page.status_code != 200:
             raise AssertionError(f"{page.status_code}: {page.text}")
         found = SESSION.search(page.text)

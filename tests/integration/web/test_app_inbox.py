@@ -99,6 +99,9 @@ async def test_check_now_twice_makes_one_due_mark(app: AppWorld) -> None:
     assert marked is not None
     assert marked <= app.world.clock.now()
 
+    english = await (await app.open(ADMIN, lang="en")).post("/inbox/check")
+    assert english.json()["message"] == "A check is already scheduled and starts in a few seconds."
+
     second = await page.post("/inbox/check")
     assert second.status_code == 200
     assert second.json()["result"] == "already_queued"
