@@ -49,6 +49,8 @@ class HhCounters:
     vacancies: int
     responses: int
     """``responses`` summed: responses on those vacancies, as hh.ru counts them."""
+    invitations: int
+    """``invitations`` summed: the employer's invitations on them."""
     unread: int
     """``unread_responses`` summed: responses nobody opened on hh.ru yet."""
     read_at: datetime | None
@@ -73,13 +75,15 @@ async def hh_counters(session: AsyncSession, portal_id: int) -> HhCounters | Non
     vacancies = (await session.exec(query)).all()
     if not vacancies:
         return None
-    responses = unread = 0
+    responses = invitations = unread = 0
     for vacancy in vacancies:
         responses += _counter(vacancy.counters, "responses")
+        invitations += _counter(vacancy.counters, "invitations")
         unread += _counter(vacancy.counters, "unread_responses")
     return HhCounters(
         vacancies=len(vacancies),
         responses=responses,
+        invitations=invitations,
         unread=unread,
         read_at=max(vacancy.updated_at for vacancy in vacancies),
     )

@@ -164,12 +164,14 @@ async def inbox_view(session: AsyncSession, caller: PortalCaller, now: datetime)
             {
                 "vacancies": counters.vacancies,
                 "responses": counters.responses,
+                "invitations": counters.invitations,
                 "unread": counters.unread,
                 "read_at": counters.read_at.isoformat() if counters.read_at else None,
                 "text": t(
                     "inbox.hh_counters",
                     vacancies=counters.vacancies,
                     responses=counters.responses,
+                    invitations=counters.invitations,
                     unread=counters.unread,
                 ),
             }

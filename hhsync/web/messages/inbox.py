@@ -11,7 +11,8 @@ RU: Final[dict[str, str]] = {
     "waiting_in_flight": "отправлены, ждём ответа Битрикс24",
     "waiting_failed": "не перенесены, будут повторены (причины — во вкладке «Журнал»)",
     "hh_counters": (
-        "На hh.ru по открытым вакансиям ({vacancies}): откликов {responses}, непрочитанных {unread}"
+        "На hh.ru по открытым вакансиям ({vacancies}): откликов {responses}, приглашений "
+        "{invitations}, непрочитанных откликов {unread}"
     ),
     "hh_counters_at": "по данным на",
     "hh_counters_none": "Вакансии hh.ru ещё не прочитаны.",
@@ -47,7 +48,10 @@ EN: Final[dict[str, str]] = {
     "waiting_pending": "waiting to be sent",
     "waiting_in_flight": "sent, waiting for Bitrix24's answer",
     "waiting_failed": "not transferred, will be retried (reasons are in the Log tab)",
-    "hh_counters": "On hh.ru, open vacancies ({vacancies}): {responses} responses, {unread} unread",
+    "hh_counters": (
+        "On hh.ru, open vacancies ({vacancies}): {responses} responses, {invitations} "
+        "invitations, {unread} unread responses"
+    ),
     "hh_counters_at": "as of",
     "hh_counters_none": "The hh.ru vacancies have not been read yet.",
     "next_pass": "Next check",

@@ -75,6 +75,8 @@ async def test_the_waiting_figures_after_a_pass_with_failures(app: AppWorld) -> 
     assert view["hh"]["vacancies"] == len(open_vacancies)
     assert view["hh"]["responses"] == sum(v.counters["responses"] for v in open_vacancies)
     assert view["hh"]["responses"] > 0
+    assert view["hh"]["invitations"] == sum(v.counters["invitations"] for v in open_vacancies)
+    assert view["hh"]["unread"] == sum(v.counters["unread_responses"] for v in open_vacancies)
     portal = await app.portal()
     assert portal.next_pass_at is not None
     assert view["next_pass_at"] == portal.next_pass_at.isoformat()

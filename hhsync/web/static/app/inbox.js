@@ -76,6 +76,13 @@
     var hh = document.getElementById("inbox-hh");
     if (hh) {
       hh.textContent = view.hh ? view.hh.text : texts.hh_counters_none || "";
+      if (view.hh && view.hh.read_at) {
+        hh.appendChild(document.createTextNode(" (" + (texts.hh_counters_at || "") + " "));
+        var readAt = document.createElement("time");
+        showInstant(readAt, view.hh.read_at);
+        hh.appendChild(readAt);
+        hh.appendChild(document.createTextNode(")"));
+      }
     }
     if (button) {
       button.disabled = !app.canWrite || !view.can_check || view.running;
