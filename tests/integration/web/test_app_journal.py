@@ -16,10 +16,12 @@ from sqlmodel import col
 
 from hhsync.db import journal as stored_journal
 from hhsync.db import leases, state
+from hhsync.db.journal import Cursor
 from hhsync.db.tables import Negotiation, SyncStatus, Vacancy
 from hhsync.sync.engine import run_pass
 from hhsync.testing.portal import install_sandbox_portal
 from hhsync.testing.world import World
+from hhsync.web.app_api.journal_view import encode_cursor
 from tests.integration.web.door_kit import snapshot
 from tests.integration.web.inbox_journal_kit import (
     ADMIN,
@@ -247,6 +249,11 @@ async def test_another_portals_negotiations_are_not_found_and_stay_as_they_are(
 
     listed = (await page.get("/journal", limit="100")).json()
     assert not set(ids_of(listed["rows"])) & {n.id for n in theirs}
+    # A cursor naming their row only positions the page: it still lists ours alone.
+    later = world.clock.now() + timedelta(hours=1)
+    cursor = encode_cursor(Cursor(later, max(n.id for n in theirs)))
+    positioned = (await page.get("/journal", limit="100", before=cursor)).json()
+    assert sorted(ids_of(positioned["rows"])) == sorted(ids_of(listed["rows"]))
     ours = await app.negotiations(status=SyncStatus.FAILED)
     assert listed["failed"] == len(ours)
 
