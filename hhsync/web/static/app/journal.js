@@ -163,6 +163,7 @@
     load(true);
   });
   filter.addEventListener("change", function () {
+    say("");
     load(false);
   });
 
