@@ -188,6 +188,7 @@ async def remember_negotiations(
             "vacancy_id": vacancy_id,
             "hh_negotiation_id": n.hh_id,
             "hh_resume_id": n.resume_id,
+            "applicant_name": n.applicant_name,
             "resume_deleted": n.resume_id is None,
             "kind": n.kind.value,
             "employer_state": n.employer_state,
@@ -212,6 +213,10 @@ async def remember_negotiations(
             set_={
                 "employer_state": statement.excluded.employer_state,
                 "hh_updated_at": statement.excluded.hh_updated_at,
+                # a later read without the name (an older payload) keeps the one stored
+                "applicant_name": func.coalesce(
+                    statement.excluded.applicant_name, col(Negotiation.applicant_name)
+                ),
                 "updated_at": statement.excluded.updated_at,
             },
         )

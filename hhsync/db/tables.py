@@ -206,6 +206,9 @@ class Negotiation(SQLModel, table=True):
     vacancy_id: int = Field(foreign_key="vacancy.id", ondelete="CASCADE", index=True)
     hh_negotiation_id: str = Field(max_length=32)
     hh_resume_id: str | None = Field(default=None, max_length=64)
+    applicant_name: str | None = Field(default=None, max_length=512)
+    """How the list shows the applicant (cleaned like the CRM's title; a placeholder when hidden
+    or deleted), for the app page's log. None for rows stored before it was kept."""
     resume_deleted: bool = False
     """hh.ru shows ``resume: null``: the entity is marked «резюме удалено» instead of retried."""
     kind: str = Field(max_length=16)

@@ -32,6 +32,8 @@ class RemoteNegotiation:
     """None when hh.ru shows ``resume: null`` (the applicant deleted or hid the resume)."""
     employer_state_name: str | None = None
     """hh.ru's own name of the employer state, when it sent one (the CRM shows it as is)."""
+    applicant_name: str | None = None
+    """The applicant as the list names them (cleaned), for the app page's log."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from hhsync.hh.client import HhClient, Listing
 from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
 from hhsync.model.snapshot import RemoteNegotiation, RemoteSnapshot
+from hhsync.sync import mapping
 from hhsync.sync.changes import VacancySeen, vacancies_to_read
 from hhsync.sync.progress import PassProgress
 
@@ -58,6 +59,7 @@ def to_remote(negotiation: Negotiation, vacancy_hh_id: str) -> RemoteNegotiation
         updated_at=negotiation.updated_at,
         resume_id=negotiation.resume.id if negotiation.resume else None,
         employer_state_name=negotiation.employer_state.name if negotiation.employer_state else None,
+        applicant_name=mapping.applicant_from(negotiation.resume, None).display_name,
     )
 
 
