@@ -38,6 +38,7 @@ th,td{border:1px solid #dde;padding:6px 8px;vertical-align:top;text-align:left;f
 th{background:#f5f7f8}
 .activity{border-left:3px solid #2fc6f6;padding:2px 8px;margin:4px 0;background:#f8fbfc}
 .muted{color:#888}
+.activity-buttons{margin-top:4px}.activity-button{margin-right:12px}
 """
 
 
@@ -114,13 +115,40 @@ def _layout_texts(value: Any) -> list[str]:
     return parts
 
 
-def _activity_html(activity: Activity) -> str:
+def _buttons_html(portal: Portal, activity: Activity) -> str:
+    """The footer buttons: a redirect is a link to its URI, an ``openRestApp`` opens the app."""
+    buttons = ((activity.layout or {}).get("footer") or {}).get("buttons") or {}
+    links = []
+    for key, button in buttons.items() if isinstance(buttons, dict) else ():
+        action = button.get("action") if isinstance(button, dict) else None
+        if not isinstance(action, dict):
+            continue
+        if action.get("type") == "openRestApp":
+            href: str | None = (
+                f"/_sandbox/portal/{quote(portal.domain)}/activity/{activity.id}"
+                f"/buttons/{quote(str(key))}"
+            )
+        else:
+            href = _safe_href(action.get("uri"))
+        if href is None:
+            continue
+        links.append(
+            f'<a class="activity-button" data-button="{escape(str(key))}" '
+            f'data-action="{escape(str(action.get("type")))}" href="{escape(href)}" '
+            f'rel="noopener">{escape(str(button.get("title") or key))}</a>'
+        )
+    return f'<div class="activity-buttons">{" ".join(links)}</div>' if links else ""
+
+
+def _activity_html(portal: Portal, activity: Activity) -> str:
     body = " ".join(_layout_texts((activity.layout or {}).get("body", {})))
     if not body and activity.description:
         body = escape(activity.description)
     return (
-        f'<div class="activity"><strong>{escape(activity.subject)}</strong> '
-        f'<span class="muted">{escape(activity.created)}</span><br>{body}</div>'
+        f'<div class="activity" data-activity-id="{activity.id}">'
+        f"<strong>{escape(activity.subject)}</strong> "
+        f'<span class="muted">{escape(activity.created)}</span><br>{body}'
+        f"{_buttons_html(portal, activity)}</div>"
     )
 
 
@@ -193,7 +221,7 @@ def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
             for uf in portal.userfields_of(kind)
         )
         timeline = "".join(
-            _activity_html(a)
+            _activity_html(portal, a)
             for a in portal.activities.values()
             if a.owner_id == entity.id and a.owner_type_id == _OWNER_TYPE_IDS[kind]
         )
