@@ -131,6 +131,14 @@ def _action_params(value: Any) -> None:
             )
 
 
+def _integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    )
+
+
 def _slider_params(value: Any) -> None:
     """``ActionSliderParamsDto``: width or leftBoundary (not both), label colours, title."""
     dto = "ActionSliderParamsDto"
@@ -139,9 +147,8 @@ def _slider_params(value: Any) -> None:
         dto, params, {"width", "leftBoundary", "labelBgColor", "labelColor", "labelText", "title"}
     )
     for field in ("width", "leftBoundary"):
-        if field in params and (
-            isinstance(params[field], bool) or not isinstance(params[field], int)
-        ):
+        # a batch or form-encoded call sends every value as a string: "700" is the integer 700
+        if field in params and not _integer(params[field]):
             raise _fail("WRONG_FIELD_VALUE", f"Field `{field}` in `{dto}` must be an integer")
     if "width" in params and "leftBoundary" in params:
         raise _fail(
