@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from hhsync.errors import HhsyncError
 from hhsync.model.others_link import NEGOTIATION_KEY, OTHERS_VIEW, VIEW_KEY
 
 _NEGOTIATION_ID: Final = re.compile(r"^[0-9]{1,32}$")
@@ -26,7 +27,7 @@ class OthersAsked:
     hh_negotiation_id: str
 
 
-class OthersOptionsRefused(ValueError):
+class OthersOptionsRefused(HhsyncError):
     """The options name the view but no usable negotiation; ``reason`` is stable for logs."""
 
     def __init__(self, reason: str) -> None:
