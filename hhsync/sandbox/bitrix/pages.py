@@ -203,14 +203,17 @@ def _directory(portal: Portal, kind: str, data: dict[str, Any]) -> str:
     return "STATUS" if kind == "lead" else "CONTACT_TYPE"
 
 
-def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
+def _entity_rows(request: Request, portal: Portal, kind: str, only: int | None = None) -> str:
     sandbox = _sandbox(request)
     ctx = admin_context(sandbox, portal)
     # lead statuses and deal stages share ids like NEW: look names up in the right directory
     stage_names = {(s.entity_id, s.status_id): s.name for s in portal.statuses}
     users = {str(u.id): f"{u.name} {u.last_name}" for u in portal.users.values()}
     rows = []
-    entities: list[CrmEntity] = sorted(portal.entities[kind].values(), key=lambda e: -e.id)
+    entities: list[CrmEntity] = sorted(
+        (e for e in portal.entities[kind].values() if only is None or e.id == only),
+        key=lambda e: -e.id,
+    )
     for entity in entities:
         data = render(ctx, entity)
         person, contacts = _person_cells(_people(portal, entity))
@@ -261,6 +264,20 @@ async def crm_page(request: Request) -> Response:
     return HTMLResponse(page("CRM", portal, body))
 
 
+async def entity_page(request: Request) -> Response:
+    """``/_sandbox/portal/{domain}/crm/{kind}/details/{id}``: one entity's card (what a link to
+    ``/crm/lead/details/ID/`` on the portal opens), with its fields and timeline."""
+    portal = _sandbox(request).portal(request.path_params["domain"])
+    kind, raw_id = request.path_params["kind"], request.path_params["entity_id"]
+    if portal is None or kind not in _TITLES or not raw_id.isdigit():
+        return HTMLResponse("Не найдено", status_code=404)
+    if int(raw_id) not in portal.entities[kind]:
+        return HTMLResponse("Элемент не найден", status_code=404)
+    body = f'<div id="crm-card" data-kind="{kind}" data-entity-id="{int(raw_id)}">'
+    body += _entity_rows(request, portal, kind, only=int(raw_id)) + "</div>"
+    return HTMLResponse(page("CRM", portal, body))
+
+
 async def file_page(request: Request) -> Response:
     """``/_sandbox/portal/{domain}/files/{id}``: a file of the CRM view (demo only, no auth)."""
     portal = _sandbox(request).portal(request.path_params["domain"])
@@ -280,4 +297,9 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/_sandbox/portal/{domain}/crm", crm_page, methods=["GET"]),
         Route("/_sandbox/portal/{domain}/files/{file_id}", file_page, methods=["GET"]),
+        Route(
+            "/_sandbox/portal/{domain}/crm/{kind}/details/{entity_id}",
+            entity_page,
+            methods=["GET"],
+        ),
     ]

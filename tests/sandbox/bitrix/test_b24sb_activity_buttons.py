@@ -158,3 +158,15 @@ async def test_the_crm_page_links_the_button_to_the_slider(portal: PortalHandle)
     assert app_page.status_code == 200
     assert 'name="PLACEMENT" value="DEFAULT"' in app_page.text
     assert "&quot;negotiation&quot;: &quot;7&quot;" in app_page.text
+
+
+async def test_an_entity_card_opens_on_the_portals_own_host(portal: PortalHandle) -> None:
+    lead_id, _ = await activity_with_button(
+        portal, {"type": "openRestApp", "actionParams": {"view": "others", "negotiation": "7"}}
+    )
+    card = await portal.client.get(f"/crm/lead/details/{lead_id}/", headers={"Host": portal.domain})
+    assert card.status_code == 200
+    assert f'data-entity-id="{lead_id}"' in card.text
+    assert "activity-button" in card.text  # the card's timeline with the activity's buttons
+    missing = await portal.client.get("/crm/lead/details/999999/", headers={"Host": portal.domain})
+    assert missing.status_code == 404
