@@ -6,7 +6,7 @@ from typing import Final
 
 RU: Final[dict[str, str]] = {
     "title": "Другие отклики",
-    "current": "Отклик «{vacancy}» от {date}",
+    "current": "{kind} на вакансию «{vacancy}» от {date}",
     "count": "Всего других откликов: {count}",
     "none": "Других откликов нет",
     "no_resume": "Резюме удалено соискателем: другие отклики найти не по чему.",
@@ -42,7 +42,7 @@ RU: Final[dict[str, str]] = {
 
 EN: Final[dict[str, str]] = {
     "title": "Other responses",
-    "current": "Response to “{vacancy}” of {date}",
+    "current": "{kind} for “{vacancy}” of {date}",
     "count": "Other responses in all: {count}",
     "none": "No other responses",
     "no_resume": "The applicant deleted the resume: there is nothing to find other responses by.",
