@@ -151,6 +151,7 @@ async def app_page(door: DoorContext, request: Request) -> Response:
             language=language,
             view=view,
             texts=texts,
+            static_url=door.static_url,
         )
     async with door.web.database.session() as session:
         status = await portal_status(session, portal, caller.t)

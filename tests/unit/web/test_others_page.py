@@ -99,7 +99,9 @@ def test_rows_say_the_state_in_words_and_link_the_entity() -> None:
 
 def render(view: OthersView, language: str) -> str:
     template = environment().get_template("others.html")
-    return template.render(t=translator(language), language=language, view=view, texts=texts)
+    return template.render(
+        t=translator(language), language=language, view=view, texts=texts, static_url="/static"
+    )
 
 
 HOSTILE = "</script><img src=x onerror=alert(1)>"
