@@ -8,7 +8,6 @@ standing, stores it with the event's own fields, and adds the audit line in the 
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any
@@ -70,12 +69,6 @@ class PortalStore:
     async def negotiation(self, hh_negotiation_id: str) -> Negotiation | None:
         """The stored negotiation with hh.ru id ``hh_negotiation_id``."""
         return await state.get_negotiation(self.session, self.portal_id, hh_negotiation_id)
-
-    async def entities_by_resume(
-        self, resume_ids: Collection[str]
-    ) -> dict[str, list[state.LinkedEntity]]:
-        """The entities per resume id: an applicant's other responses, newest first."""
-        return await state.entities_by_resume(self.session, self.portal_id, resume_ids)
 
     async def mark_in_flight(self, hh_negotiation_id: str, *, until: datetime) -> None:
         """Committed before a create (or an entity's missing activity) is sent: after a crash the

@@ -305,49 +305,6 @@ async def record_vacancy_read(
     await session.flush()
 
 
-@dataclass(frozen=True)
-class LinkedEntity:
-    """A CRM entity hhsync created for one of the portal's negotiations."""
-
-    hh_negotiation_id: str
-    hh_resume_id: str
-    entity_type: EntityType
-    entity_id: int
-    vacancy_name: str
-
-
-async def entities_by_resume(
-    session: AsyncSession, portal_id: int, resume_ids: Collection[str]
-) -> dict[str, list[LinkedEntity]]:
-    """The portal's entities per resume id: an applicant's other responses, newest first."""
-    if not resume_ids:
-        return {}
-    query = (
-        select(Negotiation, Vacancy.name)
-        .join(Vacancy, col(Vacancy.id) == col(Negotiation.vacancy_id))
-        .where(
-            col(Negotiation.portal_id) == portal_id,
-            col(Negotiation.hh_resume_id).in_(list(resume_ids)),
-            col(Negotiation.crm_entity_id).is_not(None),
-        )
-        .order_by(col(Negotiation.hh_created_at).desc())
-    )
-    found: dict[str, list[LinkedEntity]] = {}
-    for row, vacancy_name in (await session.exec(query)).all():
-        if row.hh_resume_id is None or row.crm_entity_id is None or row.crm_entity_type is None:
-            continue
-        found.setdefault(row.hh_resume_id, []).append(
-            LinkedEntity(
-                row.hh_negotiation_id,
-                row.hh_resume_id,
-                EntityType(row.crm_entity_type),
-                row.crm_entity_id,
-                vacancy_name,
-            )
-        )
-    return found
-
-
 async def import_progress(session: AsyncSession, portal_id: int) -> ImportProgress:
     """How far the portal's import has come, counted from the stored negotiations."""
     imported_query = select(func.count()).where(

@@ -1,42 +1,31 @@
 """Pure: the timeline activity of a new entity, as a Bitrix24 configurable-activity layout.
 
 One activity per response or invitation, titled «Отклик» or «Приглашение», with the vacancy, the
-applicant's name, city, phones, e-mails, the hh.ru status and links to the resume and to the
-applicant's other entities in this portal. Bitrix24 refuses a layout with more than 20 blocks (the
-official app breaks on «Другие отклики» above 20); this builder never exceeds the limit: it shows
-the first others and «и ещё N».
+applicant's name, city, phones, e-mails, the hh.ru status and a link to the resume. The layout
+lists no other responses: a list written at creation goes stale (responses imported in the same
+pass miss each other, and an old activity never learns of a new one), and the official app's list
+fails above 20 values. Instead its «Другие отклики» button (``openRestApp``) opens the app in a
+slider with the negotiation's id, and the app reads that applicant's responses from the database
+at click time (``web/app_api/others.py``). Bitrix24 refuses more than 20 blocks; this builder
+stays far below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
-from hhsync.model.kinds import EntityType, NegotiationKind
+from hhsync.model import others_link
+from hhsync.model.kinds import NegotiationKind
 from hhsync.sync.mapping import KIND_LABELS, ORIGINATOR_ID, Applicant
 
 MAX_BLOCKS: Final = 20
 MAX_LINE_BLOCKS: Final = 20
-OTHERS_SHOWN: Final = 5
+OTHERS_TITLE: Final = "Другие отклики"
+OTHERS_SLIDER_WIDTH_PX: Final = 900
 # Icon and logo codes come from crm.timeline.icon.list / crm.timeline.logo.list; the reference has
 # only the call codes of its examples, so these are the generic ones and easy to change.
 ICON_CODE: Final = "info"
 LOGO_CODE: Final = "document"
-
-
-@dataclass(frozen=True)
-class OtherEntity:
-    """Another CRM entity of the same applicant (found by resume or contacts)."""
-
-    entity_type: EntityType
-    entity_id: int
-    vacancy_name: str
-
-
-def details_uri(entity_type: EntityType, entity_id: int) -> str:
-    """The relative URI of an entity card (opens in a slider inside Bitrix24)."""
-    return f"/crm/{entity_type.value}/details/{entity_id}/"
 
 
 def _text(value: str, *, bold: bool = False) -> dict[str, Any]:
@@ -63,7 +52,7 @@ def build_layout(
     vacancy_name: str,
     status_label: str,
     applicant: Applicant,
-    others: Sequence[OtherEntity] = (),
+    negotiation_id: str,
 ) -> dict[str, Any]:
     """The LayoutDto for ``crm.activity.configurable.add`` (at most 20 blocks, by construction)."""
     blocks: dict[str, dict[str, Any]] = {
@@ -82,10 +71,6 @@ def build_layout(
         blocks["resume"] = _titled("Резюме", _link("Открыть на hh.ru", applicant.resume_url))
     if applicant.contacts_hidden:
         blocks["contacts"] = _text("Соискатель скрыл контакты")
-    if others:
-        # withTitle holds only text, link or deadline blocks: the line of links stands on its own
-        blocks["others_title"] = _text("Другие отклики этого соискателя:", bold=True)
-        blocks["others"] = _others_line(others)
     layout: dict[str, Any] = {
         "icon": {"code": ICON_CODE},
         "header": {
@@ -101,30 +86,28 @@ def build_layout(
             "type": "primary",
             "action": {"type": "redirect", "uri": applicant.resume_url},
         }
-    if others:
-        first = others[0]
-        buttons["others"] = {
-            "title": f"Другие отклики ({len(others)})",
-            "type": "secondary",
-            "action": {"type": "redirect", "uri": details_uri(first.entity_type, first.entity_id)},
-        }
-    if buttons:
-        layout["footer"] = {"buttons": buttons}
+    buttons["others"] = {
+        "title": OTHERS_TITLE,
+        "type": "secondary",
+        "action": others_action(negotiation_id),
+    }
+    layout["footer"] = {"buttons": buttons}
     return layout
 
 
-def _others_line(others: Sequence[OtherEntity]) -> dict[str, Any]:
-    shown = others[:OTHERS_SHOWN]
-    line: dict[str, Any] = {
-        f"other_{index}": _link(
-            other.vacancy_name or f"#{other.entity_id}",
-            details_uri(other.entity_type, other.entity_id),
-        )
-        for index, other in enumerate(shown)
+def others_action(negotiation_id: str) -> dict[str, Any]:
+    """The «Другие отклики» button's action: open the app's slider on this negotiation.
+
+    Bitrix24 passes ``actionParams`` (scalars, at most 20, sent on as strings) to the slider in
+    ``PLACEMENT_OPTIONS`` with ``entityTypeId``, ``entityId`` and ``activityId`` (b24restdocs,
+    ``api-reference/crm/timeline/activities/structure/action.md``). The negotiation id is what
+    stays true: the app finds the applicant's responses from it when the button is clicked.
+    """
+    return {
+        "type": "openRestApp",
+        "actionParams": others_link.action_params(negotiation_id),
+        "sliderParams": {"title": OTHERS_TITLE, "width": OTHERS_SLIDER_WIDTH_PX},
     }
-    if len(others) > len(shown):
-        line["more"] = _text(f"и ещё {len(others) - len(shown)}")
-    return {"type": "lineOfBlocks", "properties": {"blocks": line}}
 
 
 def activity_fields(negotiation_id: str, responsible_user_id: int | None) -> dict[str, Any]:

@@ -105,9 +105,17 @@ def serve_sandboxes(hh_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
 
 @asynccontextmanager
 async def open_world(
-    sandboxes: tuple[str, str], database: Database, cipher: TokenCipher, db_url: str
+    sandboxes: tuple[str, str],
+    database: Database,
+    cipher: TokenCipher,
+    db_url: str,
+    *,
+    domain: str = DOMAIN,
 ) -> AsyncIterator[World]:
-    """Install the portal on the running ``sandboxes``; closes the clients and context on exit."""
+    """Install the portal on the running ``sandboxes``; closes the clients and context on exit.
+
+    ``domain`` may be ``localhost:<the Bitrix24 sandbox's port>`` for a portal a browser opens.
+    """
     hh_url, bitrix_url = sandboxes
     async with httpx.AsyncClient(headers={"User-Agent": "hhsync-tests"}, timeout=30) as http:
         installed = await install_sandbox_portal(
@@ -116,7 +124,7 @@ async def open_world(
             bitrix_url,
             database,
             cipher,
-            domain=DOMAIN,
+            domain=domain,
             responsible_user_id=1,
         )
     hh = httpx.Client(base_url=hh_url, headers={"User-Agent": "hhsync-tests"}, timeout=30)

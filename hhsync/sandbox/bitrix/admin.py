@@ -25,6 +25,8 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
   ``P/install-event {handler_url}``, ``P/update {version}``; ``GET P/app`` (frames, counts,
   deliveries), ``GET P/events`` (:mod:`.admin_app`).
 * ``POST P/rename {domain}``, ``P/users {id?, admin, active…}``.
+* ``POST P/activities/{id}/buttons/{key}/open {user_id?}``: a click on an activity's
+  ``openRestApp`` button, as the slider's frame request (:mod:`.admin_activity`).
 * ``POST /_sandbox/time/advance {seconds}``, ``GET /_sandbox/time``.
 
 This module is the route table; the endpoints are in ``admin_portals`` (creation, tokens,
@@ -41,6 +43,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hhsync.sandbox.bitrix.admin_activity import open_button
 from hhsync.sandbox.bitrix.admin_app import (
     app_view,
     events_view,
@@ -115,6 +118,11 @@ def routes() -> list[BaseRoute]:
         Route(prefix + "/events", _admin(events_view), methods=["GET"]),
         Route(prefix + "/rename", _admin(rename), methods=["POST"]),
         Route(prefix + "/users", _admin(users), methods=["POST"]),
+        Route(
+            prefix + "/activities/{activity_id}/buttons/{key}/open",
+            _admin(open_button),
+            methods=["POST"],
+        ),
         Route("/_sandbox/time/advance", _admin(advance_time), methods=["POST"]),
         Route("/_sandbox/time", _admin(current_time), methods=["GET"]),
     ]

@@ -39,6 +39,7 @@ _PAGE_PATHS = {
     "/crm/": "/crm",
     "/crm": "/crm",
 }
+_ENTITY_CARD = re.compile(r"^/crm/(lead|deal|contact)/details/([0-9]{1,12})/?$")
 _ALLOWED_HEADERS = re.compile(r"^[A-Za-z0-9_, -]{1,500}$")
 
 
@@ -76,6 +77,9 @@ def internal_path(domain: str, path: str) -> str | None:
     prefix = f"/_sandbox/portal/{domain}"
     if path in _PAGE_PATHS:
         return prefix + _PAGE_PATHS[path]
+    card = _ENTITY_CARD.match(path)
+    if card is not None:
+        return f"{prefix}/crm/{card.group(1)}/details/{card.group(2)}"
     if path.startswith(("/rest/", "/bitrix/")):
         return f"/p/{domain}{path}"
     return None

@@ -22,6 +22,9 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 TAG_TYPES = frozenset({"warning", "success", "failure", "primary", "secondary"})
 BUTTON_TYPES = frozenset({"primary", "secondary"})
 ACTION_TYPES = frozenset({"redirect", "restEvent", "openRestApp"})
+MAX_ACTION_PARAMS = 20
+LABEL_BG_COLORS = frozenset({"aqua", "green", "orange", "brown", "pink", "blue", "grey", "violet"})
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 # block type -> (required properties, allowed properties)
 _BLOCKS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -87,7 +90,13 @@ def _text(dto: str, field: str, value: Any) -> None:
 
 
 def validate_action(value: Any) -> None:
-    """An ``ActionDto``: redirect (``uri``), restEvent (``id``) or openRestApp."""
+    """An ``ActionDto``: redirect (``uri``), restEvent (``id``) or openRestApp.
+
+    ``actionParams`` of restEvent and openRestApp is a collection of at most 20 scalars with
+    Latin keys (Bitrix24's ``ActionDto`` validators: ``ScalarCollectionField(actionParams, 20)``);
+    openRestApp's ``sliderParams`` is an ``ActionSliderParamsDto`` (b24restdocs,
+    ``api-reference/crm/timeline/activities/structure/action.md``).
+    """
     action = _dict("ActionDto", value)
     _only(
         "ActionDto", action, {"type", "uri", "id", "actionParams", "animationType", "sliderParams"}
@@ -100,8 +109,58 @@ def validate_action(value: Any) -> None:
         _need("ActionDto", action, {"uri"})
     if kind == "restEvent":
         _need("ActionDto", action, {"id"})
+    if kind in {"restEvent", "openRestApp"} and "actionParams" in action:
+        _action_params(action["actionParams"])
+    if "sliderParams" in action:
+        if kind != "openRestApp":
+            raise _fail("FIELD_IS_REDUNDANT", "Field `sliderParams` in `ActionDto` is redundant")
+        _slider_params(action["sliderParams"])
     if "animationType" in action and action["animationType"] not in {"loader", "disable"}:
         raise _fail("ENUM_FIELD", "Field `animationType` in `ActionDto` has a wrong value")
+
+
+def _action_params(value: Any) -> None:
+    """At most 20 scalar values under valid keys (a PHP list's integer keys pass too)."""
+    if isinstance(value, list):
+        value = dict(enumerate(value))
+    params = _keyed("ActionDto", "actionParams", value, MAX_ACTION_PARAMS)
+    for key, item in params.items():
+        if isinstance(item, (dict, list)) or item is None:
+            raise _fail(
+                "WRONG_FIELD_VALUE", f"Field `actionParams[{key}]` in `ActionDto` has a wrong value"
+            )
+
+
+def _integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    )
+
+
+def _slider_params(value: Any) -> None:
+    """``ActionSliderParamsDto``: width or leftBoundary (not both), label colours, title."""
+    dto = "ActionSliderParamsDto"
+    params = _dict(dto, value)
+    _only(
+        dto, params, {"width", "leftBoundary", "labelBgColor", "labelColor", "labelText", "title"}
+    )
+    for field in ("width", "leftBoundary"):
+        # a batch or form-encoded call sends every value as a string: "700" is the integer 700
+        if field in params and not _integer(params[field]):
+            raise _fail("WRONG_FIELD_VALUE", f"Field `{field}` in `{dto}` must be an integer")
+    if "width" in params and "leftBoundary" in params:
+        raise _fail(
+            "WRONG_FIELD_VALUE", f"Fields `width` and `leftBoundary` in `{dto}` exclude each other"
+        )
+    if "labelBgColor" in params and params["labelBgColor"] not in LABEL_BG_COLORS:
+        raise _fail("ENUM_FIELD", f"Field `labelBgColor` in `{dto}` has a wrong value")
+    if "labelColor" in params and not _COLOR.match(str(params["labelColor"])):
+        raise _fail("WRONG_FIELD_VALUE", f"Field `labelColor` in `{dto}` has a wrong value")
+    for field in ("labelText", "title"):
+        if field in params and not isinstance(params[field], str):
+            raise _fail("WRONG_FIELD_VALUE", f"Field `{field}` in `{dto}` must be a string")
 
 
 def validate_block(value: Any, allowed_types: frozenset[str] | None = None) -> None:
@@ -207,6 +266,15 @@ _BOOLEAN_KEYS = frozenset(
 )
 
 
+def php_string(value: Any) -> str:
+    """``(string)$value`` of a scalar, as Bitrix24's ``StringCaster`` stores ``actionParams``."""
+    if value is True:
+        return "1"
+    if value is False or value is None:
+        return ""
+    return str(value)
+
+
 def normalise_layout(value: Any) -> Any:
     """The layout as the portal stores it: flags as booleans, action parameters as strings."""
     if isinstance(value, dict):
@@ -216,7 +284,7 @@ def normalise_layout(value: Any) -> Any:
                 result[key] = item is True or str(item).lower() in {"true", "y", "1"}
             elif key == "actionParams" and isinstance(item, dict):
                 result[key] = {
-                    k: v if isinstance(v, (dict, list)) else str(v) for k, v in item.items()
+                    k: v if isinstance(v, (dict, list)) else php_string(v) for k, v in item.items()
                 }
             else:
                 result[key] = normalise_layout(item)

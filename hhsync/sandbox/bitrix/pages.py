@@ -38,6 +38,7 @@ th,td{border:1px solid #dde;padding:6px 8px;vertical-align:top;text-align:left;f
 th{background:#f5f7f8}
 .activity{border-left:3px solid #2fc6f6;padding:2px 8px;margin:4px 0;background:#f8fbfc}
 .muted{color:#888}
+.activity-buttons{margin-top:4px}.activity-button{margin-right:12px}
 """
 
 
@@ -114,13 +115,40 @@ def _layout_texts(value: Any) -> list[str]:
     return parts
 
 
-def _activity_html(activity: Activity) -> str:
+def _buttons_html(portal: Portal, activity: Activity) -> str:
+    """The footer buttons: a redirect is a link to its URI, an ``openRestApp`` opens the app."""
+    buttons = ((activity.layout or {}).get("footer") or {}).get("buttons") or {}
+    links = []
+    for key, button in buttons.items() if isinstance(buttons, dict) else ():
+        action = button.get("action") if isinstance(button, dict) else None
+        if not isinstance(action, dict):
+            continue
+        if action.get("type") == "openRestApp":
+            href: str | None = (
+                f"/_sandbox/portal/{quote(portal.domain)}/activity/{activity.id}"
+                f"/buttons/{quote(str(key))}"
+            )
+        else:
+            href = _safe_href(action.get("uri"))
+        if href is None:
+            continue
+        links.append(
+            f'<a class="activity-button" data-button="{escape(str(key))}" '
+            f'data-action="{escape(str(action.get("type")))}" href="{escape(href)}" '
+            f'rel="noopener">{escape(str(button.get("title") or key))}</a>'
+        )
+    return f'<div class="activity-buttons">{" ".join(links)}</div>' if links else ""
+
+
+def _activity_html(portal: Portal, activity: Activity) -> str:
     body = " ".join(_layout_texts((activity.layout or {}).get("body", {})))
     if not body and activity.description:
         body = escape(activity.description)
     return (
-        f'<div class="activity"><strong>{escape(activity.subject)}</strong> '
-        f'<span class="muted">{escape(activity.created)}</span><br>{body}</div>'
+        f'<div class="activity" data-activity-id="{activity.id}">'
+        f"<strong>{escape(activity.subject)}</strong> "
+        f'<span class="muted">{escape(activity.created)}</span><br>{body}'
+        f"{_buttons_html(portal, activity)}</div>"
     )
 
 
@@ -175,14 +203,17 @@ def _directory(portal: Portal, kind: str, data: dict[str, Any]) -> str:
     return "STATUS" if kind == "lead" else "CONTACT_TYPE"
 
 
-def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
+def _entity_rows(request: Request, portal: Portal, kind: str, only: int | None = None) -> str:
     sandbox = _sandbox(request)
     ctx = admin_context(sandbox, portal)
     # lead statuses and deal stages share ids like NEW: look names up in the right directory
     stage_names = {(s.entity_id, s.status_id): s.name for s in portal.statuses}
     users = {str(u.id): f"{u.name} {u.last_name}" for u in portal.users.values()}
     rows = []
-    entities: list[CrmEntity] = sorted(portal.entities[kind].values(), key=lambda e: -e.id)
+    entities: list[CrmEntity] = sorted(
+        (e for e in portal.entities[kind].values() if only is None or e.id == only),
+        key=lambda e: -e.id,
+    )
     for entity in entities:
         data = render(ctx, entity)
         person, contacts = _person_cells(_people(portal, entity))
@@ -193,7 +224,7 @@ def _entity_rows(request: Request, portal: Portal, kind: str) -> str:
             for uf in portal.userfields_of(kind)
         )
         timeline = "".join(
-            _activity_html(a)
+            _activity_html(portal, a)
             for a in portal.activities.values()
             if a.owner_id == entity.id and a.owner_type_id == _OWNER_TYPE_IDS[kind]
         )
@@ -233,6 +264,20 @@ async def crm_page(request: Request) -> Response:
     return HTMLResponse(page("CRM", portal, body))
 
 
+async def entity_page(request: Request) -> Response:
+    """``/_sandbox/portal/{domain}/crm/{kind}/details/{id}``: one entity's card (what a link to
+    ``/crm/lead/details/ID/`` on the portal opens), with its fields and timeline."""
+    portal = _sandbox(request).portal(request.path_params["domain"])
+    kind, raw_id = request.path_params["kind"], request.path_params["entity_id"]
+    if portal is None or kind not in _TITLES or not raw_id.isdigit():
+        return HTMLResponse("Не найдено", status_code=404)
+    if int(raw_id) not in portal.entities[kind]:
+        return HTMLResponse("Элемент не найден", status_code=404)
+    body = f'<div id="crm-card" data-kind="{kind}" data-entity-id="{int(raw_id)}">'
+    body += _entity_rows(request, portal, kind, only=int(raw_id)) + "</div>"
+    return HTMLResponse(page("CRM", portal, body))
+
+
 async def file_page(request: Request) -> Response:
     """``/_sandbox/portal/{domain}/files/{id}``: a file of the CRM view (demo only, no auth)."""
     portal = _sandbox(request).portal(request.path_params["domain"])
@@ -252,4 +297,9 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/_sandbox/portal/{domain}/crm", crm_page, methods=["GET"]),
         Route("/_sandbox/portal/{domain}/files/{file_id}", file_page, methods=["GET"]),
+        Route(
+            "/_sandbox/portal/{domain}/crm/{kind}/details/{entity_id}",
+            entity_page,
+            methods=["GET"],
+        ),
     ]

@@ -11,6 +11,9 @@ the administrator):
   ``<iframe name="DOMAIN|0|APP_SID">`` and POSTs ``AUTH_ID``, ``REFRESH_ID``, ``member_id``,
   ``PLACEMENT``… into it, with ``DOMAIN``, ``PROTOCOL``, ``LANG``, ``APP_SID`` in the query
   string; ``static/b24-parent.js`` then answers the frame's SDK (:mod:`.frame_commands`).
+* ``activity/{id}/buttons/{key}``: a click on a timeline activity's ``openRestApp`` button, which
+  opens the application's slider: the ``app`` page with ``placement_options`` the click's
+  parameters (:mod:`.activity_buttons`).
 * ``install``: GET shows the administrator's confirmation, POST installs the application (it
   stays "not installed" for ``app.info`` until the installer calls ``installFinish``) and
   redirects to the application page.
@@ -33,7 +36,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from hhsync.sandbox.bitrix.admin_requests import base_of, sandbox_of
+from hhsync.sandbox.bitrix.admin_activity import clicked_options
+from hhsync.sandbox.bitrix.admin_requests import AdminError, base_of, sandbox_of
 from hhsync.sandbox.bitrix.app_lifecycle import begin_install
 from hhsync.sandbox.bitrix.frame_commands import frame_command
 from hhsync.sandbox.bitrix.frames import APP_PATH, FrameSession, iframe_name
@@ -224,6 +228,28 @@ async def home_page(request: Request) -> Response:
     return HTMLResponse(page("Битрикс24", portal, body))
 
 
+async def activity_button(request: Request) -> Response:
+    """A click on a timeline activity's ``openRestApp`` button: the application's slider.
+
+    The portal opens the creating application with ``PLACEMENT=DEFAULT`` and the click's
+    parameters as ``PLACEMENT_OPTIONS`` (:mod:`.activity_buttons`); here that is the application
+    page with those options, framed and POSTed like any other open.
+    """
+    sandbox = sandbox_of(request)
+    portal = sandbox.portal(request.path_params["domain"])
+    if portal is None:
+        return HTMLResponse("Портал не найден", status_code=404)
+    try:
+        raw = clicked_options(
+            sandbox, portal, request.path_params["activity_id"], request.path_params["key"]
+        )
+    except AdminError as exc:
+        return _notice("Ошибка", portal, str(exc), exc.status)
+    user = request.query_params.get("user_id", "1")
+    query = {"user_id": user, "placement": "DEFAULT", "placement_options": raw}
+    return RedirectResponse(page_path(request, portal, "app", query), status_code=303)
+
+
 async def parent_js(request: Request) -> Response:
     """``/_sandbox/static/b24-parent.js``."""
     del request
@@ -240,6 +266,11 @@ def routes() -> list[BaseRoute]:
         Route("/_sandbox/portal/{domain}/", home_page, methods=["GET"]),
         Route("/_sandbox/portal/{domain}/app", app_page, methods=["GET"]),
         Route("/_sandbox/portal/{domain}/install", install_page, methods=["GET", "POST"]),
+        Route(
+            "/_sandbox/portal/{domain}/activity/{activity_id}/buttons/{key}",
+            activity_button,
+            methods=["GET"],
+        ),
         Route("/_sandbox/static/b24-parent.js", parent_js, methods=["GET"]),
         Route("/_sandbox/frames/{sid}/commands", frame_command, methods=["POST"]),
     ]

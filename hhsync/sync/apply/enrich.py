@@ -123,13 +123,12 @@ class Enricher:
                 ),
                 pdf,
             )
-            others = await self._others(resume_id, action.hh_id)
             layout = activity.build_layout(
                 kind=action.kind,
                 vacancy_name=draft.fields[mapping.UF_VACANCY],
                 status_label=draft.fields[mapping.UF_STATUS],
                 applicant=draft.applicant,
-                others=others,
+                negotiation_id=action.hh_id,
             )
         except (HhError, mapping.MappingError) as exc:
             if isinstance(exc, NeedsReauth):
@@ -173,15 +172,3 @@ class Enricher:
             except (NotFound, Forbidden, ResumePdfTooLarge, InvalidPayload) as exc:
                 log.info("sync.pdf_skipped", negotiation=negotiation.id, reason=str(exc))
         return resume, pdf
-
-    async def _others(self, resume_id: str | None, hh_id: str) -> list[activity.OtherEntity]:
-        """The applicant's other entities in this portal (found by resume)."""
-        if resume_id is None:
-            return []
-        async with self.recorder.transaction() as outcomes:
-            found = await outcomes.store.entities_by_resume([resume_id])
-        return [
-            activity.OtherEntity(e.entity_type, e.entity_id, e.vacancy_name)
-            for e in found.get(resume_id, [])
-            if e.hh_negotiation_id != hh_id
-        ]

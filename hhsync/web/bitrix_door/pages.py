@@ -7,9 +7,10 @@ leaves the app unfinished in Bitrix24's eyes, so the admin sees the installer ag
 run repeats nothing (missing user fields are created by the first pass anyway).
 
 The app page issues a session token for the page's own requests and shows the portal's status
-with the hh.ru accounts; non-administrators get it read-only. An administrator opening the app
-on a portal we lack, lost (uninstalled) or cannot reach (``needs_reauth``) repairs it with their
-own tokens, as the installer would.
+with the hh.ru accounts; non-administrators get it read-only. Opened by a timeline activity's
+«Другие отклики» button (``PLACEMENT_OPTIONS`` ``view=others``), it shows that view instead.
+An administrator opening the app on a portal we lack, lost (uninstalled) or cannot reach
+(``needs_reauth``) repairs it with their own tokens, as the installer would.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from hhsync.db import portals
 from hhsync.errors import DatabaseError, TokenDecryptError
 from hhsync.web.app_api import page_context as tabs_context
 from hhsync.web.app_api.guard import PortalCaller
+from hhsync.web.app_api.others import others_view
+from hhsync.web.app_api.others_options import wants_others
 from hhsync.web.bitrix_door.bindings import LIST_TOOLBARS
 from hhsync.web.bitrix_door.context import STATUS_API_PATH, DoorContext
 from hhsync.web.bitrix_door.events import RESTORABLE, handle_event
@@ -135,6 +138,21 @@ async def app_page(door: DoorContext, request: Request) -> Response:
         portal.id, portal.member_id, opened.proven.user_id, opened.is_admin, language
     )
     caller = PortalCaller(claims, portal, translator(language))
+    if wants_others(opened.post.placement_options):
+        # the timeline activity's «Другие отклики» button (openRestApp): that view alone
+        view, status_code = await others_view(
+            door.web, caller, opened.post.placement_options, opened.post.origin
+        )
+        return page(
+            "others.html",
+            opened.post.origin,
+            status_code,
+            t=caller.t,
+            language=language,
+            view=view,
+            texts=texts,
+            static_url=door.static_url,
+        )
     async with door.web.database.session() as session:
         status = await portal_status(session, portal, caller.t)
     accounts = await account_views(door.web, portal.id)

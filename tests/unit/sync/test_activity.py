@@ -1,17 +1,16 @@
-"""The timeline activity layout: the right content, never over Bitrix24's 20-block limit."""
+"""The timeline activity layout: the right content, never over Bitrix24's 20-block limit, and a
+«Другие отклики» button that carries only the negotiation (the list is read at click time)."""
 
 from __future__ import annotations
 
 import json
 import re
 
-import pytest
-
-from hhsync.db.tables import EntityType, NegotiationKind
+from hhsync.db.tables import NegotiationKind
+from hhsync.sandbox.bitrix.layout import validate_layout
 from hhsync.sync.activity import (
     MAX_BLOCKS,
     MAX_LINE_BLOCKS,
-    OtherEntity,
     activity_fields,
     build_layout,
     count_blocks,
@@ -46,6 +45,7 @@ def test_response_layout_shows_what_the_hr_person_needs() -> None:
         vacancy_name="Python-разработчик",
         status_label="Отклик",
         applicant=APPLICANT,
+        negotiation_id="1843757424",
     )
     text = json.dumps(layout, ensure_ascii=False)
     assert layout["header"]["title"] == "Отклик"
@@ -62,27 +62,54 @@ def test_response_layout_shows_what_the_hr_person_needs() -> None:
     assert all(KEY.match(k) for k in keys(layout))  # Bitrix24 accepts only these key characters
 
 
-@pytest.mark.parametrize("others_count", [0, 1, 5, 6, 21, 500])
-def test_other_responses_never_exceed_the_block_limit(others_count: int) -> None:
-    others = [OtherEntity(EntityType.LEAD, 100 + i, f"Вакансия {i}") for i in range(others_count)]
+def test_the_others_button_opens_the_app_with_the_negotiation_alone() -> None:
     layout = build_layout(
         kind=NegotiationKind.INVITATION,
         vacancy_name="Курьер",
         status_label="Приглашение",
         applicant=APPLICANT,
-        others=others,
+        negotiation_id="1400000007",
+    )
+    button = layout["footer"]["buttons"]["others"]
+    assert button["title"] == "Другие отклики"  # no count: a count written today goes stale
+    # b24restdocs api-reference/crm/timeline/activities/structure/action.md: openRestApp with
+    # actionParams (scalars, at most 20) and sliderParams (title, width)
+    assert button["action"] == {
+        "type": "openRestApp",
+        "actionParams": {"view": "others", "negotiation": "1400000007"},
+        "sliderParams": {"title": "Другие отклики", "width": 900},
+    }
+    assert all(isinstance(v, str) for v in button["action"]["actionParams"].values())
+    text = json.dumps(layout, ensure_ascii=False)
+    assert "/crm/" not in text  # no list of other entities is written into the activity
+    assert "others" not in layout["body"]["blocks"]
+    assert validate_layout(layout) is layout  # the sandbox's strict LayoutDto rules accept it
+
+
+def test_the_fullest_layout_stays_within_the_limits() -> None:
+    applicant = Applicant(
+        display_name="Иванов Иван",
+        first_name="Иван",
+        last_name="Иванов",
+        middle_name="",
+        phones=tuple((f"+7900000000{i}", "MOBILE") for i in range(10)),
+        emails=tuple(f"a{i}@example.com" for i in range(10)),
+        city="Москва",
+        resume_url="https://hh.ru/resume/1",
+        contacts_hidden=True,
+    )
+    layout = build_layout(
+        kind=NegotiationKind.RESPONSE,
+        vacancy_name="V",
+        status_label="Отклик",
+        applicant=applicant,
+        negotiation_id="1",
     )
     top, nested = count_blocks(layout)
     assert top <= MAX_BLOCKS
     assert nested <= MAX_LINE_BLOCKS
-    text = json.dumps(layout, ensure_ascii=False)
-    if others_count > 5:
-        assert f"и ещё {others_count - 5}" in text
-        assert layout["footer"]["buttons"]["others"]["title"] == f"Другие отклики ({others_count})"
-    if others_count:
-        assert "/crm/lead/details/100/" in text
-    else:
-        assert "others" not in layout["body"]["blocks"]
+    assert len(layout["footer"]["buttons"]) <= 2  # Bitrix24 allows two footer buttons
+    validate_layout(layout)
 
 
 def test_deleted_resume_and_hidden_contacts() -> None:
@@ -95,12 +122,16 @@ def test_deleted_resume_and_hidden_contacts() -> None:
         contacts_hidden=True,
     )
     layout = build_layout(
-        kind=NegotiationKind.RESPONSE, vacancy_name="V", status_label="Отказ", applicant=applicant
+        kind=NegotiationKind.RESPONSE,
+        vacancy_name="V",
+        status_label="Отказ",
+        applicant=applicant,
+        negotiation_id="5",
     )
     text = json.dumps(layout, ensure_ascii=False)
     assert "удалено соискателем" in text
     assert "Соискатель скрыл контакты" in text
-    assert "footer" not in layout
+    assert list(layout["footer"]["buttons"]) == ["others"]  # no resume to open, others still
 
 
 def test_activity_fields_carry_the_negotiation_for_adoption() -> None:
@@ -112,13 +143,12 @@ def test_activity_fields_carry_the_negotiation_for_adoption() -> None:
 
 
 def test_blocks_use_only_the_documented_nesting() -> None:
-    others = [OtherEntity(EntityType.DEAL, i, "V") for i in range(30)]
     layout = build_layout(
         kind=NegotiationKind.RESPONSE,
         vacancy_name="V",
         status_label="Отклик",
         applicant=APPLICANT,
-        others=others,
+        negotiation_id="9",
     )
     for block in layout["body"]["blocks"].values():
         if block["type"] == "withTitle":  # withTitle holds text, link or deadline only
