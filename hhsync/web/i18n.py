@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Final
 
+from hhsync.errors import Fatal
+
 AREAS: Final = ("common", "auth", "settings", "inbox", "journal", "others")
 """The modules of :mod:`hhsync.web.messages`, one per area of the page."""
 
@@ -23,7 +25,7 @@ RUSSIAN_SPEAKING: Final = frozenset({"ru", "ua", "by", "kz"})
 """Bitrix24 ``LANG`` codes whose readers get the Russian page (the portal zones of the CIS)."""
 
 
-class MissingMessage(KeyError):
+class MissingMessage(Fatal, KeyError):
     """A template or handler asked for a key no catalogue has: a bug, never shown to a person."""
 
 

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from hhsync.db.journal import Cursor, JournalRow
 from hhsync.db.tables import EntityType, Portal, SyncStatus
+from hhsync.errors import Fatal
+from hhsync.model.crm_links import card_path
 from hhsync.model.hosts import is_loopback
-from hhsync.sync.activity import details_uri
 from hhsync.web.app_api.reasons import Reason, explain
 from hhsync.web.i18n import Translator
 
@@ -22,7 +23,7 @@ MAX_PAGE: Final = 100
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class BadCursor(ValueError):
+class BadCursor(Fatal, ValueError):
     """A ``before`` the page did not make (tampered or from another version)."""
 
 
@@ -62,7 +63,7 @@ def entity_link(portal: Portal, entity_type: str | None, entity_id: int | None) 
     """The absolute address of an entity's card on the portal, or None when there is none."""
     if entity_type is None or entity_id is None:
         return None
-    return portal_origin(portal) + details_uri(EntityType(entity_type), entity_id)
+    return portal_origin(portal) + card_path(EntityType(entity_type), entity_id)
 
 
 def reason_text(t: Translator, reason: Reason) -> str:

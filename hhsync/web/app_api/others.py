@@ -20,6 +20,7 @@ from hhsync.db import applicant_responses
 from hhsync.db.applicant_responses import ApplicantResponse
 from hhsync.db.tables import SyncStatus
 from hhsync.log import get_logger
+from hhsync.model.crm_links import card_path
 from hhsync.web.app_api.guard import PortalCaller
 from hhsync.web.app_api.others_options import OthersOptionsRefused, parse_others
 from hhsync.web.context import WebContext
@@ -94,7 +95,7 @@ def entity_url(portal_origin: str, response: ApplicantResponse) -> str | None:
     """The entity's card on the portal (``/crm/lead/details/ID/``), if it is in the CRM."""
     if response.entity_type is None or response.entity_id is None:
         return None
-    return f"{portal_origin}/crm/{response.entity_type.value}/details/{response.entity_id}/"
+    return portal_origin + card_path(response.entity_type, response.entity_id)
 
 
 def view_row(response: ApplicantResponse, t: Translator, portal_origin: str) -> OtherRow:

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from hhsync.db import portals, state
-from hhsync.errors import DatabaseError, HhsyncError
+from hhsync.errors import DatabaseError, HhsyncError, Retriable
 from hhsync.log import get_logger
 from hhsync.model.kinds import EntityType
 from hhsync.service.operator import mark_failed_due
@@ -41,7 +41,7 @@ REFUSALS_READ: Final = 20
 log = get_logger(__name__)
 
 
-class PortalUnreachable(Exception):
+class PortalUnreachable(Retriable):
     """The portal did not answer a read the tab needs; the page says so and stays usable."""
 
 
@@ -86,7 +86,7 @@ async def _choices(
         )
     except HhsyncError as exc:
         log.warning("app_api.portal_unreachable", portal=caller.portal_id, error=type(exc).__name__)
-        raise PortalUnreachable from exc
+        raise PortalUnreachable(type(exc).__name__) from exc
 
 
 def _requested(request: Request, saved: SavedSettings) -> tuple[EntityType, int] | None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hhsync.errors import Fatal
 from hhsync.model.kinds import EntityType, StageMode
 from hhsync.web.app_api.settings_tab.choices import PortalChoices
 from hhsync.web.app_api.settings_tab.stages import DEFAULT_CATEGORY, stage_keys
@@ -19,7 +20,7 @@ MAX_ID_CHARS = 64
 """``crm_status.STATUS_ID`` and ``portal_settings.source_id`` are 64 characters at most."""
 
 
-class FormRefusal(Exception):
+class FormRefusal(Fatal):
     """A save refused because of one field; ``key`` is its message in the catalogue."""
 
     def __init__(self, name: str, key: str) -> None:
