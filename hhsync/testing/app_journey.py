@@ -114,6 +114,16 @@ class AppStage:
             raise AssertionError(f"hhsync stored no portal {self.domain}")
         return row.id
 
+    async def rest(self, method: str, params: dict[str, Any]) -> Any:
+        """A REST call on the portal as its administrator would make it (a fresh token of user
+        1 from the sandbox); the ``result``, or a failure with the portal's answer."""
+        grant = await self.bitrix_admin("POST", "/tokens", {"user_id": 1})
+        answer = await self.bitrix.post(
+            f"{grant['client_endpoint']}{method}.json",
+            json={**params, "auth": grant["access_token"]},
+        )
+        return _accepted(answer)["result"]
+
     async def crm(self, kind: str) -> list[dict[str, Any]]:
         """The portal's CRM items of ``kind`` (``lead``, ``deal``…) as the sandbox stores them."""
         items: list[dict[str, Any]] = await self.bitrix_admin("GET", f"/entities/{kind}")
