@@ -294,6 +294,25 @@ async def tab(frame: FrameLocator, name: str) -> Locator:
     return panel
 
 
+async def screenshot_whole(page: Page, path: str) -> None:
+    """A screenshot of the whole portal page with the app's frame painted to its end.
+
+    Chromium paints a frame from another origin only within the window, so a full-page shot
+    leaves the frame blank below the first screen; the window is stretched to the page's height
+    for the shot and then given its size back.
+    """
+    size = page.viewport_size
+    height = await page.evaluate("() => document.documentElement.scrollHeight")
+    if size is None or height <= size["height"]:
+        await page.screenshot(path=path, full_page=True)
+        return
+    await page.set_viewport_size({"width": size["width"], "height": int(height)})
+    try:
+        await page.screenshot(path=path)
+    finally:
+        await page.set_viewport_size(size)
+
+
 async def app_document(page: Page) -> Frame:
     """The application's frame on a sandbox portal page, as a frame scripts can run in."""
     element = await page.wait_for_selector(APP_FRAME, timeout=WAIT_MS)

@@ -32,6 +32,7 @@ from hhsync.testing.app_journey import (
     install_from_portal,
     log_in_to_hh,
     open_app_stage,
+    screenshot_whole,
     tab,
 )
 from hhsync.testing.browser import BrowserWatch, app_frame
@@ -161,7 +162,7 @@ async def capture_tabs(page: Page, watch: BrowserWatch, artifacts: Path, lang: s
         primaries = await assert_page_clean(page, watch)
         if name == "settings":
             assert primaries >= 1, "«Сохранить» is no primary button"
-        await page.screenshot(path=str(artifacts / f"settings-{name}-{lang}.png"), full_page=True)
+        await screenshot_whole(page, str(artifacts / f"settings-{name}-{lang}.png"))
 
 
 async def test_an_admin_sets_up_the_sync_on_the_settings_page_and_keeps_it_running(
@@ -290,7 +291,7 @@ async def test_an_admin_sets_up_the_sync_on_the_settings_page_and_keeps_it_runni
         )
 
         banner = await until_shown(page, "auth", "#auth-banner-reauth")
-        await page.screenshot(path=str(artifacts / "settings-auth-reauth-ru.png"), full_page=True)
+        await screenshot_whole(page, str(artifacts / "settings-auth-reauth-ru.png"))
         await log_in_to_hh(
             page, banner.locator("button.hh-login"), world.app_origin, password=NEW_PASSWORD
         )
