@@ -154,7 +154,8 @@ def test_the_by_hand_portal_is_installed_unlinked_unconfigured_and_opens(tmp_pat
     assert login.group(1) != ADMIN_EMAIL  # another company than the linked portal's
     assert app.page.status == 200
     assert app.page.element("main", "hhsync-app").attrs.get("data-can-write") == "true"
-    assert 'class="hh-login"' in app.page.text  # «Войти» offered, no account yet
+    # «Войти» offered, no account yet
+    assert re.search(r'<button[^>]* class="[^"]*\bhh-login\b', app.page.text), app.page.text
     assert (accounts.status_code, accounts.json()["accounts"]) == (200, [])
 
     # nothing linked, nothing saved: its passes skip it until a person saves its settings

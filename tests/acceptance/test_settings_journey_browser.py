@@ -191,6 +191,10 @@ async def test_an_admin_sets_up_the_sync_on_the_settings_page_and_keeps_it_runni
         await form.locator("button#settings-save").click()
         await expect(frame.locator("#settings-saved")).to_be_visible(timeout=WAIT_MS)
         progress = frame.locator("#settings-progress")
+        await expect(progress).to_be_visible(timeout=WAIT_MS)  # hidden until the first save
+        await expect(progress.locator("[data-progress=imported]")).not_to_have_text(
+            "0", timeout=int(DEADLINE_S * 1000)
+        )
         await expect(progress).to_have_attribute(
             "data-state", "done", timeout=int(DEADLINE_S * 1000)
         )
