@@ -59,6 +59,10 @@ def demo(
     ] = None,
     hh_port: Annotated[int, typer.Option(help="hh.ru sandbox port (0: any free port).")] = 0,
     bitrix_port: Annotated[int, typer.Option(help="Bitrix24 sandbox port (0: any free port).")] = 0,
+    by_hand_port: Annotated[
+        int,
+        typer.Option(help="Bitrix24 sandbox's port for the portal you set up (0: any free port)."),
+    ] = 0,
     web_port: Annotated[int, typer.Option(help="hhsync web port (0: any free port).")] = 0,
     poll_interval: Annotated[float, typer.Option(help="Seconds between passes.")] = 10.0,
 ) -> None:
@@ -67,6 +71,7 @@ def demo(
     options = DemoOptions(
         hh_port=hh_port,
         bitrix_port=bitrix_port,
+        by_hand_port=by_hand_port,
         web_port=web_port,
         poll_interval_s=poll_interval,
         duration_s=duration,

@@ -10,6 +10,12 @@ portal's frame, ``installFinish``, the app page, «Войти» with the hh.ru s
 Then lead mode is saved (responses → NEW, invitations → IN_PROCESS), a feeder adds a response
 every few seconds and now and then moves an earlier one to another employer state, and a reporter
 prints one line of counts.
+
+A second portal is left for a person to click through (``localhost:<second Bitrix24 port>``: the
+same sandbox answers on a second port, so the portal has its own browser origin): the app is
+installed on it through the door, but no hh.ru account is linked and nothing is configured. The
+demo prints its app page and the second hh.ru company's admin login; «Войти», «Настройки» and
+«Сохранить» there start its import, and the feeder's responses reach it too.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -34,6 +41,7 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
+from hhsync.sandbox.hh.site import DEMO_PASSWORD
 from hhsync.service.runner import Runner
 from hhsync.service.web_server import EmbeddedServer, bind
 from hhsync.testing.door import DoorDriver, DoorLink, HostPortal, new_host_portal
@@ -52,6 +60,8 @@ class DemoOptions:
     host: str = "127.0.0.1"
     hh_port: int = 0
     bitrix_port: int = 0
+    by_hand_port: int = 0
+    """The Bitrix24 sandbox's second port: the origin of the portal a person sets up by hand."""
     web_port: int = 0
     poll_interval_s: float = 10.0
     new_response_every_s: float = 3.0
@@ -84,12 +94,14 @@ def demo_settings(
     hh: HhSandboxConfig,
     bitrix: BitrixSandboxConfig,
     server_endpoint: str,
+    also_trusted: tuple[str, ...] = (),
 ) -> Settings:
     """The operator's settings, redirected to the sandboxes and the demo's embedded database.
 
     The sandboxes' own applications (public demo credentials), the Bitrix24 sandbox's OAuth server
-    (the host ``server_endpoint`` names) as the one trusted, and the web handler's real address as
-    ``web.public_url``: the address the sandboxes were told (:mod:`hhsync.testing.door_setup`).
+    (the host ``server_endpoint`` names, and those of ``also_trusted``: the same sandbox on its
+    other ports) as the ones trusted, and the web handler's real address as ``web.public_url``:
+    the address the sandboxes were told (:mod:`hhsync.testing.door_setup`).
     """
     local = base.model_copy(
         update={
@@ -101,13 +113,17 @@ def demo_settings(
             "sync": base.sync.model_copy(update={"poll_interval_s": options.poll_interval_s}),
         }
     )
-    return door_settings(
+    settings = door_settings(
         local,
         public_url=_public_url(options, web_port),
         hh_url=hh_url,
         hh=hh,
         bitrix=bitrix,
         server_endpoint=server_endpoint,
+    )
+    trusted = [*settings.bitrix.oauth_servers, *(urlsplit(url).netloc for url in also_trusted)]
+    return settings.model_copy(
+        update={"bitrix": settings.bitrix.model_copy(update={"oauth_servers": trusted})}
     )
 
 
@@ -119,21 +135,22 @@ async def run_demo(
     base: Settings, options: DemoOptions, stop: asyncio.Event, say: Callable[[str], None]
 ) -> DemoCounts:
     """Run until ``stop`` is set or ``options.duration_s`` passes; returns the final counts."""
-    hh_sock, bitrix_sock = (
+    hh_sock, bitrix_sock, by_hand_sock = (
         bind(options.host, options.hh_port),
         bind(options.host, options.bitrix_port),
+        bind(options.host, options.by_hand_port),
     )
     web_sock = bind(options.host, options.web_port)
     web_port = web_sock.getsockname()[1]
     web_sock.close()  # the runner binds it again; a race for it here would fail loudly there
     public_url = _public_url(options, web_port)
     hh_config = hh_for_door(
-        public_url, HhSandboxConfig(seed=options.seed, employers=1, vacancies_per_employer=4)
+        public_url, HhSandboxConfig(seed=options.seed, employers=2, vacancies_per_employer=4)
     )
     bitrix_config = bitrix_for_door(public_url, seed=options.seed)
     sandboxes = [
-        _Served(create_hh(hh_config), hh_sock, options.host),
-        _Served(create_bitrix(bitrix_config), bitrix_sock, options.host),
+        _Served(create_hh(hh_config), [hh_sock], options.host),
+        _Served(create_bitrix(bitrix_config), [bitrix_sock, by_hand_sock], options.host),
     ]
     hh_url, bitrix_url = sandboxes[0].url, sandboxes[1].url
     http = httpx.AsyncClient(headers={"User-Agent": "hhsync-demo"}, timeout=30)
@@ -144,6 +161,7 @@ async def run_demo(
         for served in sandboxes:
             await served.start()
         portal = await new_host_portal(http, bitrix_url)
+        by_hand = await new_host_portal(http, sandboxes[1].urls[1])
         settings = demo_settings(
             base,
             options,
@@ -152,6 +170,7 @@ async def run_demo(
             hh=hh_config,
             bitrix=bitrix_config,
             server_endpoint=portal.server_endpoint,
+            also_trusted=(by_hand.server_endpoint,),
         )
         _fresh_database(settings)
         database = Database.from_settings(settings)
@@ -160,7 +179,7 @@ async def run_demo(
         )
         daemon = asyncio.create_task(runner.run(stop, handle_signals=False), name="daemon")
         await _started(runner, daemon)
-        linked = await _walk_in(http, hh_url, database, portal)
+        linked, by_hand_login = await _walk_in(http, hh_url, database, portal, by_hand)
         # The first save of the settings starts the import. The settings page is the next piece
         # of the app's front door; until it exists the demo saves what an HR team would choose.
         await save_sandbox_settings(database, linked.portal_id, responsible_user_id=1)
@@ -173,10 +192,16 @@ async def run_demo(
         say(f"Bitrix24 CRM (sandbox):  {portal.pages['crm']}")
         say(f"hh.ru sandbox state:     {hh_url}/_sandbox/state")
         say(f"hhsync metrics:          {runner.web_url}/metrics")
+        say(f"Set up by hand (installed, not linked): {by_hand.pages['app']}")
+        say(
+            f"  «Войти» on hh.ru as {by_hand_login} / {DEMO_PASSWORD}, then «Настройки» → "
+            "«Сохранить»: the import runs and new responses follow"
+        )
         say("A new response arrives every few seconds; Ctrl-C stops the demo.")
         employer_id, domain = linked.employer_id, linked.domain
+        employers = tuple(e["id"] for e in (await _hh_state(http, hh_url))["employers"])
         side = [
-            asyncio.create_task(_feed(http, hh_url, employer_id, options, stop), name="feed"),
+            asyncio.create_task(_feed(http, hh_url, employers, options, stop), name="feed"),
             asyncio.create_task(
                 _report(http, hh_url, bitrix_url, employer_id, domain, database, stop, say),
                 name="report",
@@ -205,14 +230,31 @@ async def run_demo(
             await served.stop()
 
 
+async def _hh_state(http: httpx.AsyncClient, hh_url: str) -> dict[str, Any]:
+    world: dict[str, Any] = (await http.get(f"{hh_url}/_sandbox/state")).json()
+    return world
+
+
 async def _walk_in(
-    http: httpx.AsyncClient, hh_url: str, database: Database, portal: HostPortal
-) -> DoorLink:
-    """The administrator installs the app and logs in with the employer's admin manager."""
-    world = (await http.get(f"{hh_url}/_sandbox/state")).json()
-    admin = next(m for m in world["employers"][0]["managers"] if m["is_admin"])
+    http: httpx.AsyncClient,
+    hh_url: str,
+    database: Database,
+    portal: HostPortal,
+    by_hand: HostPortal,
+) -> tuple[DoorLink, str]:
+    """The administrator installs the app on ``portal`` and logs in with the first employer's
+    admin manager; on ``by_hand`` the app is only installed. Returns the link and the e-mail
+    of the second employer's admin manager, for the person who links ``by_hand``."""
+    world = await _hh_state(http, hh_url)
+    first, second = (
+        next(m for m in employer["managers"] if m["is_admin"])
+        for employer in world["employers"][:2]
+    )
     async with httpx.AsyncClient(headers={"User-Agent": BROWSER_AGENT}, timeout=30) as browser:
-        return await DoorDriver(browser, database).walk_in(portal, admin["email"])
+        linked = await DoorDriver(browser, database).walk_in(portal, first["email"])
+    async with httpx.AsyncClient(headers={"User-Agent": BROWSER_AGENT}, timeout=30) as browser:
+        await DoorDriver(browser, database).install(by_hand)
+    return linked, str(second["email"])
 
 
 async def _portal_saw(http: httpx.AsyncClient, bitrix_url: str, domain: str) -> str:
@@ -232,18 +274,19 @@ def _local(host: str) -> str:
 
 
 class _Served:
-    """A sandbox app served in this event loop."""
+    """A sandbox app served in this event loop, on one or more sockets (:attr:`urls`)."""
 
-    def __init__(self, app: Any, sock: Any, host: str) -> None:
-        self._sock = sock
-        self.url = f"http://{_local(host)}:{sock.getsockname()[1]}"
+    def __init__(self, app: Any, socks: list[Any], host: str) -> None:
+        self._socks = socks
+        self.urls = [f"http://{_local(host)}:{sock.getsockname()[1]}" for sock in socks]
+        self.url = self.urls[0]
         self._server = EmbeddedServer(
             uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
         )
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._server.serve([self._sock]), name=self.url)
+        self._task = asyncio.create_task(self._server.serve(self._socks), name=self.url)
         while not self._server.started:
             if self._task.done():
                 await self._task
@@ -253,7 +296,8 @@ class _Served:
         self._server.should_exit = True
         if self._task is not None:
             await self._task
-        self._sock.close()
+        for sock in self._socks:
+            sock.close()
 
 
 def _fresh_database(settings: Settings) -> None:
@@ -280,17 +324,18 @@ def _open_vacancies(world: dict[str, Any], employer_id: str) -> list[dict[str, A
 async def _feed(
     http: httpx.AsyncClient,
     hh_url: str,
-    employer_id: str,
+    employers: tuple[str, ...],
     options: DemoOptions,
     stop: asyncio.Event,
 ) -> None:
-    """New responses on hh.ru (one invitation in five), and every fourth time a state change."""
+    """New responses on hh.ru (one invitation in five) for each employer in turn, and every
+    fourth time a state change."""
     rng = random.Random(options.seed)  # noqa: S311 - demo traffic, not security
     added: list[str] = []
     while not await _stopped(stop, options.new_response_every_s):
         try:
             world = (await http.get(f"{hh_url}/_sandbox/state")).json()
-            vacancies = _open_vacancies(world, employer_id)
+            vacancies = _open_vacancies(world, employers[len(added) % len(employers)])
             if not vacancies:
                 continue
             kind = "invitation" if rng.random() < 0.2 else "response"

@@ -5,8 +5,8 @@ error, no horizontal scrollbar in a 1280-px wide window, and Bitrix24's own look
 Air design tokens and ``ui-btn`` buttons (a primary button's background is the token
 ``--ui-color-accent-main-primary`` resolved in the page). The «Авторизация» tab's banners appear
 when an hh.ru account must log in again and when the portal is paused for payment. The world is
-the front door's (``test_door_browser.py``): both sandboxes, the daemon serving the app on real
-PostgreSQL, the app installed from the portal's page.
+the front door's (:mod:`hhsync.testing.app_journey`): both sandboxes, the daemon serving the app
+on real PostgreSQL, the app installed from the portal's page.
 
 Screenshots go to ``tests/artifacts/app-*.png`` (not committed).
 """
@@ -25,9 +25,15 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import PortalStatus
 from hhsync.db.tokens import mark_account_needs_reauth, park_portal
+from hhsync.testing.app_journey import (
+    FRAME_PATHS,
+    WAIT_MS,
+    install_from_portal,
+    log_in_to_hh,
+    open_app_stage,
+)
 from hhsync.testing.browser import BrowserWatch, app_frame
 from hhsync.web.i18n import translator
-from tests.acceptance.test_door_browser import FRAME_PATHS, WAIT_MS, install, log_in_to_hh, stage
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -91,7 +97,7 @@ async def portal_id_of(database: Database, domain: str) -> int:
 async def test_the_app_page_looks_like_bitrix24_in_a_1280_px_frame(
     browser: Browser, artifacts: Path, db_url: str, cipher: TokenCipher
 ) -> None:
-    async with stage(db_url, cipher) as world:
+    async with open_app_stage(db_url, cipher) as world:
         context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
         watch = BrowserWatch(world.app_origin, FRAME_PATHS)
         watch.attach(context)
@@ -105,7 +111,7 @@ async def test_the_app_page_looks_like_bitrix24_in_a_1280_px_frame(
             ),
         )
         page = await context.new_page()
-        await install(page, world.portal, artifacts)
+        await install_from_portal(page, world.portal["pages"]["install"])
         frame = app_frame(page)
         await expect(frame.locator("#panel-auth")).to_be_visible(timeout=WAIT_MS)
 
@@ -136,7 +142,7 @@ async def test_the_app_page_looks_like_bitrix24_in_a_1280_px_frame(
         await assert_no_horizontal_scroll(frame, "before login")
 
         # an account linked: the button now adds another, the settings are what is missing
-        await log_in_to_hh(page, artifacts, world.app_origin)
+        await log_in_to_hh(page, login, world.app_origin)
         await expect(login).to_have_text(T("auth.add_account"), timeout=WAIT_MS)
         await expect(frame.locator("#auth-sync-state")).to_have_text(T("auth.sync_needs_settings"))
         await shot(page, artifacts, "auth-ru")
@@ -221,12 +227,12 @@ async def test_an_english_portal_gets_the_tab_in_english(
     browser: Browser, artifacts: Path, db_url: str, cipher: TokenCipher
 ) -> None:
     en = translator("en")
-    async with stage(db_url, cipher, lang="en") as world:
+    async with open_app_stage(db_url, cipher, lang="en") as world:
         context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
         watch = BrowserWatch(world.app_origin, FRAME_PATHS)
         watch.attach(context)
         page = await context.new_page()
-        await install(page, world.portal, artifacts)
+        await install_from_portal(page, world.portal["pages"]["install"])
         frame = app_frame(page)
         await expect(frame.locator("html")).to_have_attribute("lang", "en", timeout=WAIT_MS)
         await expect(frame.locator("button[data-tab=auth]")).to_have_text(en("common.tab_auth"))

@@ -1,8 +1,10 @@
 """`hhsync demo --duration` as a user runs it: sandboxes, daemon, the app installed and the hh.ru
-account linked through the front door, live counts, clean exit."""
+account linked through the front door, live counts, clean exit; and the second portal it leaves
+for a person to click through (installed, not linked, not configured)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import signal
@@ -11,9 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
+from hhsync.db.session import Database
+from hhsync.sandbox.hh.site import DEMO_PASSWORD
+from hhsync.testing.app_journey import ADMIN_EMAIL
 from hhsync.testing.daemon import clean_environ
+from hhsync.testing.door import AppPage, DoorDriver, HostPortal
 
 pytestmark = pytest.mark.slow
 
@@ -55,13 +62,17 @@ def test_demo_runs_bounded_and_fills_the_crm_through_the_front_door(tmp_path: Pa
     events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     installed = [e for e in events if e["event"] == "b24.install_finished"]
     linked = [e for e in events if e["event"] == "hh_login.linked"]
-    assert [(e["portal"], e["reinstalled"]) for e in installed] == [(portal_id, False)]
+    # the automatic portal's install, then the by-hand portal's
+    assert [e["reinstalled"] for e in installed] == [False, False]
+    assert installed[0]["portal"] == portal_id
     assert [(e["portal"], e["account"]) for e in linked] == [(portal_id, 1)]
     database = tmp_path / "var" / "demo" / "hhsync.sqlite3"
     with sqlite3.connect(database) as db:
         portals = db.execute("SELECT id, domain, status FROM portal").fetchall()
         accounts = db.execute("SELECT portal_id, status FROM hh_account").fetchall()
-    assert portals == [(portal_id, portal_host, "active")]
+    # the automatic portal, then the one left for a person to set up (no account)
+    assert portals[0] == (portal_id, portal_host, "active")
+    assert [status for _, _, status in portals[1:]] == ["active"]
     assert accounts == [(portal_id, "active")]
 
 
@@ -88,3 +99,74 @@ def test_ctrl_c_stops_the_demo_cleanly(tmp_path: Path) -> None:
     assert demo.returncode == 0, err[-3000:]
     assert "Traceback" not in err
     assert out.strip().splitlines()[-1].startswith("demo stopped:")
+
+
+BY_HAND = re.compile(r"Set up by hand \(installed, not linked\): (http://(localhost:\d+)\S+)")
+BY_HAND_LOGIN = re.compile(r"«Войти» on hh.ru as (\S+@example\.com) / (\S+),")
+
+
+async def _open_by_hand(app_url: str, domain: str, state: Path) -> tuple[AppPage, httpx.Response]:
+    """The by-hand portal's app page in its frame, and the hh.ru accounts it lists."""
+    database = Database(f"sqlite+aiosqlite:///{state}")
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            driver = DoorDriver(http, database)
+            app = await driver.open_app_page(HostPortal(domain, "", "", {"app": app_url}))
+            return app, await driver.api(app, "GET", "/app/api/hh/accounts")
+    finally:
+        await database.dispose()
+
+
+def test_the_by_hand_portal_is_installed_unlinked_unconfigured_and_opens(tmp_path: Path) -> None:
+    state = tmp_path / "var" / "demo" / "hhsync.sqlite3"
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "hhsync", "demo"],
+        cwd=tmp_path,
+        env={**clean_environ(), "HHSYNC_LOG__FORMAT": "json"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    printed: list[str] = []
+    try:
+        assert demo.stdout is not None
+        for line in demo.stdout:  # bounded by the process: it prints this once it is up
+            printed.append(line)
+            if "Ctrl-C stops the demo" in line:
+                break
+        out = "".join(printed)
+        by_hand, login = BY_HAND.search(out), BY_HAND_LOGIN.search(out)
+        automatic = re.search(r"portal (localhost:\d+) \(#(\d+)\)", out)
+        assert by_hand is not None, out
+        assert login is not None, out
+        assert automatic is not None, out
+        # the app page opens in the portal's frame while the demo runs
+        app, accounts = asyncio.run(_open_by_hand(by_hand.group(1), by_hand.group(2), state))
+        demo.send_signal(signal.SIGINT)
+        _, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    assert demo.returncode == 0, err[-3000:]
+    assert by_hand.group(2) != automatic.group(1)  # a portal of its own, on its own origin
+    assert login.group(2) == DEMO_PASSWORD
+    assert login.group(1) != ADMIN_EMAIL  # another company than the linked portal's
+    assert app.page.status == 200
+    assert app.page.element("main", "hhsync-app").attrs.get("data-can-write") == "true"
+    # «Войти» offered, no account yet
+    assert re.search(r'<button[^>]* class="[^"]*\bhh-login\b', app.page.text), app.page.text
+    assert (accounts.status_code, accounts.json()["accounts"]) == (200, [])
+
+    # nothing linked, nothing saved: its passes skip it until a person saves its settings
+    with sqlite3.connect(state) as db:
+        (portal_id,) = db.execute(
+            "SELECT id FROM portal WHERE domain = ? AND status = 'active'", (by_hand.group(2),)
+        ).fetchone()
+        linked = db.execute("SELECT id FROM hh_account WHERE portal_id = ?", (portal_id,))
+        assert linked.fetchall() == []
+        saved = db.execute(
+            "SELECT configured_at FROM portal_settings WHERE portal_id = ?", (portal_id,)
+        )
+        assert [row for row in saved.fetchall() if row[0] is not None] == []
+        assert db.execute("SELECT count(*) FROM hh_account").fetchone() == (1,)

@@ -15,109 +15,41 @@ Screenshots go to ``tests/artifacts/door-*.png`` (not committed).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Error, Page, Route, expect
-from pydantic import AnyHttpUrl, SecretStr
+from playwright.async_api import Browser, Page, expect
 
 from hhsync import texts
 from hhsync.clock import SystemClock
-from hhsync.config import Settings
 from hhsync.db import portals
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import EntityType, StageMode
-from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix.app import create_app as create_bitrix
-from hhsync.sandbox.hh.app import create_app as create_hh
-from hhsync.sandbox.hh.site import DEMO_PASSWORD
-from hhsync.service.runner import Runner
+from hhsync.testing.app_journey import (
+    FRAME_PATHS,
+    WAIT_MS,
+    install_from_portal,
+    log_in_to_hh,
+    open_app_stage,
+)
 from hhsync.testing.browser import BrowserWatch, app_frame, csp_directives
 from hhsync.testing.portal import RESPONSE_AND_INVITATION_STAGES
-from hhsync.testing.server import free_port, serve
-from hhsync.testing.settings import runner_settings
-from hhsync.testing.world import expected_leads, small_employer
+from hhsync.testing.world import expected_leads
 from hhsync.web.i18n import translator
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-ADMIN_EMAIL = "hr00@example.com"  # the first company's admin manager (hh.ru sandbox seed data)
 RECRUITER = 2  # the portal's user without admin rights (Bitrix24 sandbox seed data)
-WAIT_MS = 20_000  # a bound on each wait in the browser, never a timing assertion
 IMPORT_DEADLINE_S = 90.0  # a bound on the wait for the initial import, not a timing assertion
-FRAME_PATHS = ("/b24/install", "/b24/app")  # what the portal opens in its frame
-
-
-def door_settings(hh_url: str, bitrix_url: str, db_url: str, web_port: int) -> Settings:
-    """The daemon's settings: the sandboxes' applications, the Bitrix24 sandbox as the trusted
-    OAuth server, the hh.ru sandbox's login, and its web server at ``127.0.0.1:web_port``."""
-    base = runner_settings(hh_url, db_url)
-    return base.model_copy(
-        update={
-            "hh": base.hh.model_copy(
-                update={
-                    "client_id": "hhsync-demo",
-                    "client_secret": SecretStr("hhsync-demo-secret"),
-                    "oauth_url": AnyHttpUrl(hh_url),
-                }
-            ),
-            "bitrix": base.bitrix.model_copy(
-                update={
-                    "oauth_servers": [urlsplit(bitrix_url).netloc],
-                    "oauth_url": AnyHttpUrl(bitrix_url),
-                }
-            ),
-            "web": base.web.model_copy(
-                update={
-                    "host": "127.0.0.1",
-                    "port": web_port,
-                    "public_url": AnyHttpUrl(f"http://127.0.0.1:{web_port}"),
-                }
-            ),
-        }
-    )
-
-
-class InstallHold:
-    """Holds the portal's ``setInstallFinish`` command until the installer has been captured:
-    after it the portal reloads the frame, so the installer is on screen only until then."""
-
-    def __init__(self) -> None:
-        self.asked = asyncio.Event()
-        self.released = asyncio.Event()
-
-    async def route(self, route: Route) -> None:
-        """The route handler of the portal's frame commands."""
-        body = route.request.post_data_json or {}
-        if body.get("command") == "setInstallFinish":
-            self.asked.set()
-            await self.released.wait()
-        await route.continue_()
-
-
-@asynccontextmanager
-async def running(runner: Runner) -> AsyncIterator[None]:
-    """The daemon running in this event loop until the block ends."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop, handle_signals=False), name="daemon")
-    started = asyncio.create_task(runner.started.wait())
-    await asyncio.wait([task, started], timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        task.result()  # what stopped it from starting
-    assert runner.started.is_set(), "the daemon did not start"
-    try:
-        yield
-    finally:
-        stop.set()
-        started.cancel()
-        await task
+SHOT_NAMES = {  # the shared steps' screenshots, numbered in this test's order
+    "installer-finishing": "1-installer-finishing",
+    "hh-login": "3-hh-login",
+    "hh-consent": "4-hh-consent",
+    "hh-callback": "5-hh-callback",
+}
 
 
 async def wait_for_leads(bitrix: httpx.AsyncClient, domain: str, expected: int) -> int:
@@ -161,141 +93,24 @@ async def configure(database: Database, domain: str) -> int:
 
 async def shot(page: Page, artifacts: Path, name: str, *, full_page: bool = True) -> None:
     """A screenshot ``tests/artifacts/door-<name>.png``, of the whole page by default."""
+    name = SHOT_NAMES.get(name, name)
     await page.screenshot(path=str(artifacts / f"door-{name}.png"), full_page=full_page)
-
-
-async def install(page: Page, portal: dict[str, Any], artifacts: Path) -> None:
-    """Step 1: the administrator presses «Установить»; the installer runs in the frame and calls
-    ``installFinish``; the portal reloads the frame with the app page."""
-    hold = InstallHold()
-    await page.route("**/_sandbox/frames/*/commands", hold.route)
-    await page.goto(portal["pages"]["install"])
-    await page.click("#b24-install")
-    frame = app_frame(page)
-    try:
-        async with asyncio.timeout(WAIT_MS / 1000):
-            await hold.asked.wait()
-    except TimeoutError:
-        shown = await frame.locator("body").text_content()
-        raise AssertionError(f"the installer never called installFinish: {shown}") from None
-    await expect(frame.locator("#hhsync-install-state")).to_have_text(texts.INSTALL_DONE)
-    await shot(page, artifacts, "1-installer-finishing")
-    hold.released.set()
-    await expect(frame.locator("#hhsync-app")).to_be_visible(timeout=WAIT_MS)
-    await page.unroute("**/_sandbox/frames/*/commands")
-
-
-async def log_in_to_hh(page: Page, artifacts: Path, app_origin: str) -> None:
-    """Step 2: «Войти» opens hh.ru's login in a popup; the login form, the consent, the
-    callback page, which tells the app page and closes."""
-    frame = app_frame(page)
-    await expect(frame.locator("#hh-accounts .hh-accounts-empty")).to_be_visible()
-    async with page.expect_popup(timeout=WAIT_MS) as opened:
-        await frame.locator("#hh-accounts button.hh-login").click()
-    popup = await opened.value
-    closed = asyncio.Event()
-    popup.on("close", lambda _: closed.set())
-    await expect(popup.locator("#email")).to_be_visible(timeout=WAIT_MS)
-    await popup.fill("#email", ADMIN_EMAIL)
-    await popup.fill("#password", DEMO_PASSWORD)
-    await shot(popup, artifacts, "3-hh-login")
-    await popup.click("form[action='/oauth/authorize/login'] button[type=submit]")
-    allow = popup.locator("button[name=decision][value=allow]")
-    await expect(allow).to_be_visible(timeout=WAIT_MS)
-    await shot(popup, artifacts, "4-hh-consent")
-    await allow.click()
-    await popup.wait_for_url(f"{app_origin}/oauth/hh/callback?**", timeout=WAIT_MS)
-    # The page closes itself a few seconds after it loads: read and capture it first.
-    await expect(popup.locator("h1")).to_have_text(texts.HH_ACCOUNT_LINKED)
-    message = await popup.locator("p.message").text_content()
-    try:
-        await shot(popup, artifacts, "5-hh-callback")
-    except Error:
-        if not popup.is_closed():
-            raise
-    async with asyncio.timeout(WAIT_MS / 1000):
-        await closed.wait()
-    assert message is not None
-    assert message.startswith("Подключён аккаунт: ")
-
-
-@dataclass
-class Stage:
-    """The running world of the test: the sandboxes' control APIs, the daemon's database and
-    origin, and the portal the administrator is about to install on."""
-
-    bitrix: httpx.AsyncClient
-    hh: httpx.AsyncClient
-    database: Database
-    app_origin: str
-    portal: dict[str, Any]
-
-    @property
-    def domain(self) -> str:
-        """The portal's domain, ``localhost:P1``."""
-        domain: str = self.portal["domain"]
-        return domain
-
-    @property
-    def portal_origin(self) -> str:
-        """The origin a browser opens the portal at."""
-        return f"http://{self.domain}"
-
-    async def admin_account_label(self) -> str:
-        """How the app page names the first company's admin manager's account."""
-        company = (await self.hh.get("/_sandbox/state")).json()["employers"][0]
-        manager = next(m for m in company["managers"] if m["email"] == ADMIN_EMAIL)
-        return f"{company['name']} — {manager['name']}"
-
-
-@asynccontextmanager
-async def stage(db_url: str, cipher: TokenCipher, lang: str = "ru") -> AsyncIterator[Stage]:
-    """Both sandboxes, the daemon serving the app, and a portal (its ``LANG`` given) without the
-    app yet."""
-    web_port = free_port()
-    app_origin = f"http://127.0.0.1:{web_port}"
-    hh_config = replace(small_employer(), registered_redirect_uri=f"{app_origin}/oauth/hh/callback")
-    bitrix_config = BitrixSandboxConfig(
-        seed=5,
-        demo_portals=(),
-        app_url=f"{app_origin}/b24/app",
-        install_url=f"{app_origin}/b24/install",
-    )
-    database = Database(db_url, pool_size=8)
-    try:
-        with (
-            serve(create_hh(hh_config)) as hh_url,
-            serve(create_bitrix(bitrix_config)) as bitrix_url,
-        ):
-            settings = door_settings(hh_url, bitrix_url, db_url, web_port)
-            runner = Runner(settings, database, cipher, instance_id="door", tick_s=0.2)
-            async with (
-                httpx.AsyncClient(base_url=bitrix_url, timeout=30) as bitrix,
-                httpx.AsyncClient(base_url=hh_url, timeout=30) as hh,
-                running(runner),
-            ):
-                created = await bitrix.post(
-                    "/_sandbox/portals",
-                    json={"domain_is_host": True, "installed": False, "lang": lang},
-                )
-                assert created.status_code == 200, created.text
-                yield Stage(bitrix, hh, database, app_origin, created.json())
-    finally:
-        await database.dispose()
 
 
 async def test_an_admin_installs_logs_in_and_leads_arrive_then_a_recruiter_reads(
     browser: Browser, artifacts: Path, db_url: str, cipher: TokenCipher
 ) -> None:
-    async with stage(db_url, cipher) as world:
-        account_label = await world.admin_account_label()
+    async with open_app_stage(db_url, cipher) as world:
+        account_label = await world.account_label()
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         watch = BrowserWatch(world.app_origin, FRAME_PATHS)
         watch.attach(context)
         page = await context.new_page()
 
         # 1. the administrator installs the app from the portal
-        await install(page, world.portal, artifacts)
+        await install_from_portal(
+            page, world.portal["pages"]["install"], lambda p, name: shot(p, artifacts, name)
+        )
         app_state = (await world.bitrix.get(f"/_sandbox/portals/{world.domain}/app")).json()
         installed = await context.new_page()
         await installed.goto(world.portal["pages"]["install"])
@@ -306,7 +121,14 @@ async def test_an_admin_installs_logs_in_and_leads_arrive_then_a_recruiter_reads
         # 2. the app page in the frame: status, «Войти», the popup, the account listed
         frame = app_frame(page)
         await expect(frame.locator("#hhsync-status")).to_be_visible()
-        await log_in_to_hh(page, artifacts, world.app_origin)
+        await expect(frame.locator("#hh-accounts .hh-accounts-empty")).to_be_visible()
+        message = await log_in_to_hh(
+            page,
+            frame.locator("#hh-accounts button.hh-login"),
+            world.app_origin,
+            shot=lambda p, name: shot(p, artifacts, name),
+        )
+        assert message.startswith("Подключён аккаунт: "), message
         names = frame.locator("#hh-accounts .hh-accounts-list .hh-account-name")
         await expect(names).to_have_text([account_label], timeout=WAIT_MS)
         # said only when the popup's message reached the page (origin and source checked)

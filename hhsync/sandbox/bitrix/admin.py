@@ -16,6 +16,7 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
 * ``GET P`` summary (counts, plan, bucket levels, method time used, required fields, users);
   ``GET P/entities/{leads|deals|contacts|activities|comments|userfields|files}``.
 * ``POST P/tokens {user_id}`` a token pair for a user; ``POST P/code {user_id}`` an auth code.
+* ``POST P/lang {lang}``: the interface language the application's frame gets as ``LANG``.
 * ``POST P/plan {plan | drain_per_s, burst, operating_limit_s, method_costs}``.
 * ``POST|DELETE P/required {entity, field, label?, stage?}``.
 * ``GET|POST|DELETE P/faults`` ``{fault: {kind, status, delay_s, path_contains}, times}`` or
@@ -73,6 +74,7 @@ from hhsync.sandbox.bitrix.admin_portals import (
     issue_code,
     issue_tokens,
     rename,
+    set_lang,
     users,
 )
 from hhsync.sandbox.bitrix.admin_requests import AdminError
@@ -103,6 +105,7 @@ def routes() -> list[BaseRoute]:
         Route(prefix + "/entities/{kind}", _admin(portal_entities), methods=["GET"]),
         Route(prefix + "/tokens", _admin(issue_tokens), methods=["POST"]),
         Route(prefix + "/code", _admin(issue_code), methods=["POST"]),
+        Route(prefix + "/lang", _admin(set_lang), methods=["POST"]),
         Route(prefix + "/plan", _admin(set_plan), methods=["POST"]),
         Route(prefix + "/required", _admin(mark_required), methods=["POST"]),
         Route(prefix + "/required", _admin(unmark_required), methods=["DELETE"]),

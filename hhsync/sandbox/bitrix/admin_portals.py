@@ -4,6 +4,7 @@ reinstall, finish, update, events) is in :mod:`.admin_app`."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -160,6 +161,22 @@ async def rename(request: Request) -> Any:
         "domain": portal.domain,
         "client_endpoint": client_endpoint(base_of(request), portal),
     }
+
+
+LANG_CODE = re.compile(r"^[a-z]{2}$")
+"""A Bitrix24 interface language code (``ru``, ``en``, ``de``, ``ua``…)."""
+
+
+async def set_lang(request: Request) -> Any:
+    """POST /_sandbox/portals/{domain}/lang {lang}: the language the portal's interface speaks,
+    posted to the application's frame as ``LANG`` (and in its events' ``LANGUAGE_ID``) from the
+    next open on."""
+    portal = portal_of(request)
+    lang = (await json_body(request)).get("lang")
+    if not isinstance(lang, str) or not LANG_CODE.match(lang):
+        raise AdminError("lang must be a two-letter language code such as 'ru' or 'en'")
+    portal.lang = lang
+    return {"domain": portal.domain, "lang": portal.lang}
 
 
 async def users(request: Request) -> Any:
