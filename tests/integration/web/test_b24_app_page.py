@@ -52,6 +52,14 @@ async def test_an_admin_gets_the_page_with_status_and_a_writing_session(door: Do
     assert response.headers["content-security-policy"].startswith(
         f"frame-ancestors http://{DOMAIN};"
     )
+    # the page shows hostile text and an admin's session: only the app's own scripts may run
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["content-security-policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'"
+    assert policy["default-src"] == "'none'"
+    assert policy["connect-src"] == "'self'"
     assert "x-frame-options" not in response.headers
     assert response.headers["cache-control"] == "no-store"
     for secret in (opened["access_token"], opened["refresh_token"], info["application_token"]):
