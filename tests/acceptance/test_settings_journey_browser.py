@@ -188,16 +188,17 @@ async def test_an_admin_sets_up_the_sync_on_the_settings_page_and_keeps_it_runni
         # 3. the settings picked and saved; the import's progress reaches its end
         stages = await pick_settings(page, frame)
         form = frame.locator("form#settings-form")
-        await form.locator("button#settings-save").click()
-        await expect(frame.locator("#settings-saved")).to_be_visible(timeout=WAIT_MS)
         progress = frame.locator("#settings-progress")
-        await expect(progress).to_be_visible(timeout=WAIT_MS)  # hidden until the first save
-        await expect(progress.locator("[data-progress=imported]")).not_to_have_text(
-            "0", timeout=int(DEADLINE_S * 1000)
-        )
+        await expect(progress).to_have_attribute("data-state", "idle")  # hidden until the save
+        await expect(progress).to_be_hidden()
+        await form.locator("button#settings-save").click()
+        # the save's answer starts the import at once; the polls follow it to its end
+        await expect(progress).to_have_attribute("data-state", "running", timeout=WAIT_MS)
+        await expect(progress).to_be_visible()
         await expect(progress).to_have_attribute(
             "data-state", "done", timeout=int(DEADLINE_S * 1000)
         )
+        await expect(frame.locator("#settings-saved")).to_be_visible(timeout=WAIT_MS)
         expected = await expected_leads(world.hh)
         assert expected > 0
         await expect(progress.locator("[data-progress=imported]")).to_have_text(str(expected))
