@@ -160,7 +160,11 @@ async def capture_tabs(page: Page, watch: BrowserWatch, artifacts: Path, lang: s
     frame = app_frame(page)
     await expect(frame.locator(f"#hhsync-app[data-language={lang}]")).to_be_visible()
     for name in TABS:
-        await tab(frame, name)
+        panel = await tab(frame, name)
+        if name == "settings":  # «Сохранить» is enabled once the portal's choices are in
+            await expect(panel.locator("button#settings-save")).to_be_enabled(
+                timeout=int(DEADLINE_S * 1000)
+            )
         primaries = await assert_page_clean(page, watch)
         if name == "settings":
             assert primaries >= 1, "«Сохранить» is no primary button"
