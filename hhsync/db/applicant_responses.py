@@ -21,6 +21,8 @@ from hhsync.db.tables import EntityType, Negotiation, NegotiationKind, SyncStatu
 class ApplicantResponse:
     """One stored response or invitation, with its vacancy and the CRM entity it became."""
 
+    negotiation_id: int
+    """hhsync's own row id (``negotiation.id``), as the journal names a row."""
     hh_negotiation_id: str
     vacancy_name: str
     kind: NegotiationKind
@@ -85,8 +87,11 @@ async def _one(
 
 
 def _response(row: Negotiation, vacancy_name: str) -> ApplicantResponse:
+    if row.id is None:
+        raise ValueError("a stored negotiation has an id")
     linked = row.crm_entity_id is not None and row.crm_entity_type is not None
     return ApplicantResponse(
+        negotiation_id=row.id,
         hh_negotiation_id=row.hh_negotiation_id,
         vacancy_name=vacancy_name,
         kind=NegotiationKind(row.kind),

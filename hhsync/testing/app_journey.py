@@ -360,6 +360,44 @@ PRIMARY_MATCH = """([selector, token]) => {
 }"""
 
 
+# The app's own content height: the bottom of its main box plus the body's padding below it.
+CONTENT_HEIGHT = """() => {
+  const body = getComputedStyle(document.body);
+  const main = document.getElementById("hhsync-app").getBoundingClientRect();
+  return Math.ceil(main.bottom + window.scrollY + parseFloat(body.paddingBottom)
+                   + parseFloat(body.marginBottom));
+}"""
+FRAME_HEIGHT = "(selector) => document.querySelector(selector).clientHeight"  # inside its border
+
+
+async def frame_heights(page: Page) -> tuple[float, int]:
+    """The app frame's height in the portal's page, and the app's content height inside it."""
+    frame = await app_document(page)
+    outer: float = await page.evaluate(FRAME_HEIGHT, APP_FRAME)
+    inner: int = await frame.evaluate(CONTENT_HEIGHT)
+    return outer, inner
+
+
+async def assert_frame_fits_content(page: Page, slack_px: int = 4) -> float:
+    """The portal has sized the app's frame to the app's content, within ``slack_px``: shorter
+    as well as taller, so a short tab after a long one leaves no blank space, and the frame's
+    document does not scroll. Returns the frame's height."""
+    try:
+        async with asyncio.timeout(WAIT_MS / 1000):
+            while True:
+                outer, inner = await frame_heights(page)
+                if abs(outer - inner) <= slack_px:
+                    break
+                await asyncio.sleep(0.1)  # a bounded wait for the resize, not a timing check
+    except TimeoutError:
+        raise AssertionError(f"the frame is {outer} px high for {inner} px of content") from None
+    frame = await app_document(page)
+    if not await frame.evaluate(FITTED):
+        sizes = await frame.evaluate(SIZES)
+        raise AssertionError(f"the app's document scrolls inside the frame: {sizes}")
+    return outer
+
+
 async def assert_page_clean(page: Page, watch: BrowserWatch) -> int:
     """What a person at 1280×800 must not see on the shown tab, nor a developer in the console.
 

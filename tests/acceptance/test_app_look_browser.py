@@ -28,6 +28,7 @@ from hhsync.db.tokens import mark_account_needs_reauth, park_portal
 from hhsync.testing.app_journey import (
     FRAME_PATHS,
     WAIT_MS,
+    assert_frame_fits_content,
     install_from_portal,
     log_in_to_hh,
     open_app_stage,
@@ -218,6 +219,18 @@ async def test_the_app_page_looks_like_bitrix24_in_a_1280_px_frame(
             # a tab not built yet is an empty panel: shown means no longer hidden
             await expect(frame.locator(f"section#panel-{tab}")).not_to_have_attribute("hidden", "")
             await assert_no_horizontal_scroll(frame, tab)
+
+        # the frame follows the content both ways: a short tab after a long one leaves no gap
+        await frame.locator("button[data-tab=settings]").click()
+        await expect(frame.locator("form#settings-form")).to_have_attribute(
+            "data-loading", "false", timeout=WAIT_MS
+        )
+        long_px = await assert_frame_fits_content(page)
+        await frame.locator("button[data-tab=inbox]").click()
+        await expect(frame.locator("section#panel-inbox")).to_be_visible()
+        short_px = await assert_frame_fits_content(page)
+        assert short_px < long_px, (short_px, long_px)
+        await shot(page, artifacts, "short-after-long-ru")
         await context.close()
 
     assert (watch.errors, watch.failed) == ([], [])

@@ -139,6 +139,7 @@ async def test_an_admin_sets_up_the_import_and_a_recruiter_reads_it(
         form = frame.locator("form#settings-form")
         await expect(form).to_have_attribute("data-loading", "false", timeout=WAIT_MS)
         await expect(frame.locator("#settings-progress")).to_be_hidden()  # nothing saved yet
+        await expect(frame.locator("#settings-progress")).to_have_attribute("data-state", "idle")
         await expect(frame.locator("select[name=category_id]")).to_be_hidden()
         stages = frame.locator("#settings-stages tr[data-stage-key]:visible")
         await expect(stages).to_have_count(2)

@@ -37,10 +37,12 @@ from hhsync.testing.app_journey import (
 )
 from hhsync.testing.browser import BrowserWatch, app_frame
 from hhsync.testing.world import expected_leads
+from hhsync.web.i18n import translator
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 TABS = ("auth", "settings", "inbox", "journal")
+RU = translator("ru")
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 RESPONSIBLE = 3  # Светлана Крылова, an active recruiter (Bitrix24 sandbox seed data)
 RESPONSIBLE_NAME = "Светлана Крылова"
@@ -158,7 +160,11 @@ async def capture_tabs(page: Page, watch: BrowserWatch, artifacts: Path, lang: s
     frame = app_frame(page)
     await expect(frame.locator(f"#hhsync-app[data-language={lang}]")).to_be_visible()
     for name in TABS:
-        await tab(frame, name)
+        panel = await tab(frame, name)
+        if name == "settings":  # «Сохранить» is enabled once the portal's choices are in
+            await expect(panel.locator("button#settings-save")).to_be_enabled(
+                timeout=int(DEADLINE_S * 1000)
+            )
         primaries = await assert_page_clean(page, watch)
         if name == "settings":
             assert primaries >= 1, "«Сохранить» is no primary button"
@@ -184,26 +190,40 @@ async def test_an_admin_sets_up_the_sync_on_the_settings_page_and_keeps_it_runni
             [await world.account_label()], timeout=WAIT_MS
         )
         await assert_page_clean(page, watch)
+        await expect(auth.locator("#auth-sync-state")).to_have_attribute(
+            "data-state", "sync_needs_settings"
+        )
+        inbox = await tab(frame, "inbox")
+        await expect(inbox.locator("#inbox-not-configured")).to_be_visible()
 
         # 3. the settings picked and saved; the import's progress reaches its end
         stages = await pick_settings(page, frame)
         form = frame.locator("form#settings-form")
-        await form.locator("button#settings-save").click()
-        await expect(frame.locator("#settings-saved")).to_be_visible(timeout=WAIT_MS)
         progress = frame.locator("#settings-progress")
-        await expect(progress).to_be_visible(timeout=WAIT_MS)  # hidden until the first save
-        await expect(progress.locator("[data-progress=imported]")).not_to_have_text(
-            "0", timeout=int(DEADLINE_S * 1000)
-        )
+        await expect(progress).to_have_attribute("data-state", "idle")  # hidden until the save
+        await expect(progress).to_be_hidden()
+        await form.locator("button#settings-save").click()
+        # the save's answer starts the import at once; the polls follow it to its end
+        await expect(progress).to_have_attribute("data-state", "running", timeout=WAIT_MS)
+        await expect(progress).to_be_visible()
         await expect(progress).to_have_attribute(
             "data-state", "done", timeout=int(DEADLINE_S * 1000)
         )
+        await expect(frame.locator("#settings-saved")).to_be_visible(timeout=WAIT_MS)
         expected = await expected_leads(world.hh)
         assert expected > 0
         await expect(progress.locator("[data-progress=imported]")).to_have_text(str(expected))
         await expect(progress.locator("[data-progress=loaded]")).to_have_text(str(expected))
         await expect(progress.locator("[data-progress=failed]")).to_have_text("0")
         await expect(progress.locator("[data-progress=pending]")).to_have_text("0")
+        # the other tabs learn of the save without a reload
+        auth = await tab(frame, "auth")
+        await expect(auth.locator("#auth-sync-state")).to_have_attribute(
+            "data-state", "sync_active", timeout=WAIT_MS
+        )
+        await expect(auth.locator("#auth-sync-state")).to_have_text(RU("auth.sync_active"))
+        inbox = await tab(frame, "inbox")
+        await expect(inbox.locator("#inbox-not-configured")).to_be_hidden(timeout=WAIT_MS)
 
         # 4. the CRM holds one deal a negotiation, with the choices made, and no lead
         deals = await world.crm("deal")
@@ -274,6 +294,8 @@ async def test_an_admin_sets_up_the_sync_on_the_settings_page_and_keeps_it_runni
         await expect(failed.locator(".journal-reason")).to_contain_text(REQUIRED_LABEL)
         row_id = await failed.get_attribute("data-negotiation-id")
         assert row_id
+        await expect(failed).to_have_attribute("data-hh-negotiation-id", str(refused))
+        assert row_id != str(refused)
         assert await deal_of(world, refused) is None
 
         # 8. the field relaxed, «Повторить» brings it over

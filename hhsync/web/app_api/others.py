@@ -35,6 +35,8 @@ log = get_logger(__name__)
 class OtherRow:
     """One response as the view shows it, every text already in the reader's language."""
 
+    negotiation_id: int
+    """hhsync's own row id, as the journal's ``data-negotiation-id`` holds it."""
     hh_negotiation_id: str
     vacancy_name: str
     date: str
@@ -108,6 +110,7 @@ def view_row(response: ApplicantResponse, t: Translator, portal_origin: str) -> 
     else:
         label = t("others.not_in_crm")
     return OtherRow(
+        negotiation_id=response.negotiation_id,
         hh_negotiation_id=response.hh_negotiation_id,
         vacancy_name=response.vacancy_name,
         date=response.hh_created_at.strftime("%d.%m.%Y"),

@@ -1,9 +1,9 @@
 """The portal's minimal status, as the app page shows it and ``/app/api/status`` returns it.
 
 Read from the database only (the daemon's passes write it): the portal's status, its latest
-pass and how many negotiations are in the CRM, waiting for a retry or still queued, labelled in
-the reader's language. Nothing in it is a token or a secret; the status reason is hhsync's own
-wording.
+pass, whether its settings were ever saved, and how many negotiations are in the CRM, waiting
+for a retry or still queued, labelled in the reader's language. Nothing in it is a token or a
+secret; the status reason is hhsync's own wording.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hhsync.db import state
+from hhsync.db import portals, state
 from hhsync.db.tables import Portal, SyncStatus
 from hhsync.web.i18n import MissingMessage, Translator
 
@@ -31,6 +31,8 @@ class PortalStatusView:
     synced: int
     failed: int
     queued: int
+    configured: bool = False
+    """The settings were saved once (the «Авторизация» tab's sync line needs it)."""
 
     def as_json(self) -> dict[str, Any]:
         """Plain data for the status API."""
@@ -51,6 +53,7 @@ async def portal_status(session: AsyncSession, portal: Portal, t: Translator) ->
         raise ValueError("a stored portal has an id")
     counts = await state.count_by_status(session, portal.id)
     last = await state.latest_run(session, portal.id)
+    saved = await portals.get_settings(session, portal.id)
     at = (last.finished_at or last.started_at) if last is not None else None
     return PortalStatusView(
         status=portal.status,
@@ -66,4 +69,5 @@ async def portal_status(session: AsyncSession, portal: Portal, t: Translator) ->
         synced=counts[SyncStatus.SYNCED],
         failed=counts[SyncStatus.FAILED],
         queued=counts[SyncStatus.PENDING] + counts[SyncStatus.IN_FLIGHT],
+        configured=saved is not None and saved.configured_at is not None,
     )

@@ -210,6 +210,11 @@
     refresh();
   });
 
+  // static/app/auth.js has read the portal's state and settings again: redraw the sync line.
+  document.addEventListener("hhsync:sync-facts", function () {
+    refresh();
+  });
+
   // The re-login banner's button lies outside the card: listen on the whole page.
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target.closest("button") : null;

@@ -71,12 +71,22 @@ class OthersWorld:
 
 
 def listed(document: Document) -> list[str]:
-    """The negotiation ids the view lists, in order."""
+    """The hh.ru negotiation ids the view lists, in order (each ``li`` also carries hhsync's own
+    row id in ``data-negotiation-id``, as the journal's rows do)."""
     return [
-        e.attrs["data-negotiation-id"]
+        e.attrs["data-hh-negotiation-id"]
         for e in document.elements
         if e.tag == "li" and "data-negotiation-id" in e.attrs
     ]
+
+
+def row_ids(document: Document) -> dict[str, str]:
+    """Each listed response's hh.ru id -> hhsync's own row id (its ``data-negotiation-id``)."""
+    return {
+        e.attrs["data-hh-negotiation-id"]: e.attrs["data-negotiation-id"]
+        for e in document.elements
+        if e.tag == "li" and "data-negotiation-id" in e.attrs
+    }
 
 
 def entity_links(document: Document) -> list[str]:

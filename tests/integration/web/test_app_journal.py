@@ -77,7 +77,12 @@ async def test_failures_show_with_the_required_field_named(app: AppWorld) -> Non
 
     # The page renders the same rows on the server.
     some = body["rows"][0]
-    assert f'data-negotiation-id="{some["id"]}" data-status="failed"' in page.html
+    # hhsync's row id and hh.ru's negotiation id, each in its own attribute
+    assert some["id"] == stored[some["id"]].id
+    assert (
+        f'data-negotiation-id="{some["id"]}" '
+        f'data-hh-negotiation-id="{stored[some["id"]].hh_negotiation_id}" data-status="failed"'
+    ) in page.html
     assert 'class="journal-reason"' in page.html
     assert html.escape(f"«{REQUIRED_LABEL}»", quote=False) in page.html
     assert 'class="journal-retry ui-btn --air ui-btn-sm --style-plain"' in page.html

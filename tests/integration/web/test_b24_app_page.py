@@ -129,6 +129,26 @@ async def test_the_status_api_answers_for_the_sessions_portal_only(door: Door) -
     assert mine.headers["content-security-policy"].startswith("frame-ancestors 'none'")
 
 
+async def test_the_status_api_says_whether_the_settings_were_saved(door: Door) -> None:
+    """The «Авторизация» tab's sync line reads it after a save made in the same page."""
+    info = await installed(door)
+    portal = await stored_portal(door.database, str(info["member_id"]))
+    assert portal is not None
+    assert portal.id is not None
+    page = await open_page(door.client, "/b24/app", await door.admin.tokens(DOMAIN, 1))
+    headers = {SESSION_HEADER: session_of(page.text)}
+
+    before = await door.client.get("/app/api/status", headers=headers)
+    async with door.database.session() as session:
+        await portals.save_settings(
+            session, portal.id, {"entity_type": "lead"}, door.ctx.clock.now()
+        )
+    after = await door.client.get("/app/api/status", headers=headers)
+
+    assert (before.status_code, after.status_code) == (200, 200)
+    assert (before.json()["configured"], after.json()["configured"]) == (False, True)
+
+
 async def test_a_renamed_portal_is_followed_once_app_info_confirms_it(door: Door) -> None:
     info = await installed(door)
     await door.admin.post(DOMAIN, "rename", {"domain": "renamed.bitrix24.ru"})

@@ -15,10 +15,11 @@ import json
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
-from hhsync.db.tables import RunStatus
+from hhsync.db.tables import Negotiation, RunStatus
 from hhsync.sync.engine import run_pass
 from hhsync.testing.portal import install_sandbox_portal
 from tests.integration.web.others_kit import (
@@ -27,6 +28,7 @@ from tests.integration.web.others_kit import (
     listed,
     one_applicant_config,
     others_world,
+    row_ids,
     shared_applicants_config,
     view_of,
 )
@@ -46,6 +48,13 @@ async def test_every_activity_of_one_pass_lists_all_the_applicants_others(
         sharing = [n for n, others in expected.items() if others]
         assert len(sharing) >= 15  # the import shares applicants widely, in one pass
         leads = {lead["ORIGIN_ID"]: int(lead["ID"]) for lead in ow.world.entities("lead")}
+        async with database.session() as session:
+            stored = (
+                await session.exec(
+                    select(Negotiation).where(col(Negotiation.portal_id) == ow.world.portal_id)
+                )
+            ).all()
+        own_ids = {n.hh_negotiation_id: str(n.id) for n in stored}
 
         for negotiation_id, activity_id in activities.items():
             response = await ow.click_others(activity_id)
@@ -53,6 +62,8 @@ async def test_every_activity_of_one_pass_lists_all_the_applicants_others(
             assert response.status_code == 200, response.text
             document = view_of(response)
             assert set(listed(document)) == expected[negotiation_id], negotiation_id
+            # hhsync's own row id beside hh.ru's, as the journal's rows carry them
+            assert row_ids(document) == {n: own_ids[n] for n in expected[negotiation_id]}
             links = entity_links(document)
             assert len(links) == len(expected[negotiation_id])  # every other one is in the CRM
             assert set(links) == {

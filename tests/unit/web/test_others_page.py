@@ -25,6 +25,7 @@ ORIGIN = "https://hr.bitrix24.ru"
 
 def response(**changes: Any) -> ApplicantResponse:
     fields: dict[str, Any] = {
+        "negotiation_id": 41,
         "hh_negotiation_id": "1400000002",
         "vacancy_name": "Курьер",
         "kind": NegotiationKind.RESPONSE,
@@ -113,7 +114,9 @@ def test_every_state_of_the_view_renders_in_both_languages(language: str) -> Non
     current = view_row(response(hh_negotiation_id="1"), t, ORIGIN)
     other = view_row(response(vacancy_name=HOSTILE), t, ORIGIN)
     listed = render(OthersView(current=current, rows=(other,)), language)
-    assert 'li data-negotiation-id="1400000002"' in listed
+    # hhsync's row id and hh.ru's negotiation id, each in its own attribute (as in the journal)
+    assert '<li data-negotiation-id="41" data-hh-negotiation-id="1400000002">' in listed
+    assert 'data-negotiation-id="41" data-hh-negotiation-id="1"' in listed  # the current one
     assert 'class="others-entity" href="https://hr.bitrix24.ru/crm/deal/details/77/"' in listed
     assert 'target="_top"' in listed
     assert HOSTILE not in listed

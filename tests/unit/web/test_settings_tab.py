@@ -15,7 +15,7 @@ from hhsync.bitrix.models import FieldDescription
 from hhsync.model.import_progress import ImportProgress
 from hhsync.model.kinds import EntityType, StageMode
 from hhsync.web.app_api.settings_tab.choices import Choice, PortalChoices
-from hhsync.web.app_api.settings_tab.progress import ImportView, import_state
+from hhsync.web.app_api.settings_tab.progress import ImportState, ImportView, import_state
 from hhsync.web.app_api.settings_tab.required import (
     labels_in,
     unfilled_required,
@@ -365,3 +365,37 @@ def test_the_tab_renders_in_both_languages_with_every_selector_the_page_relies_o
     assert ('id="settings-save"' in html) is can_write
     assert ('id="settings-responsible-pick"' in html) is can_write
     assert ("<fieldset disabled>" in html) is not can_write
+
+
+@pytest.mark.parametrize(("state", "shown"), [("idle", False), ("running", True), ("done", True)])
+def test_the_progress_carries_the_imports_own_state(state: ImportState, shown: bool) -> None:
+    """Before the first save the progress says ``idle`` (hidden), never ``done``."""
+    t = translator("ru")
+    saved = SavedSettings(
+        configured=state != "idle",
+        entity_type=EntityType.LEAD,
+        responsible_user_id=None,
+        category_id=0,
+        source_id=None,
+        extended=False,
+        stage_map={},
+    )
+    html = (
+        environment()
+        .get_template("tabs/settings.html")
+        .render(
+            t=t,
+            can_write=True,
+            tabs={
+                "settings_form": saved,
+                "settings_form_json": saved.as_json(),
+                "settings_stage_rows": [(key, modes_of(key)) for key in ALL_KEYS],
+                "settings_import": ImportView(state, progress(0)),
+                "settings_messages": t.area("settings"),
+            },
+        )
+    )
+    opening = f'id="settings-progress" class="app-progress" data-state="{state}"'
+    assert opening in html
+    tag = html[html.index(opening) : html.index(">", html.index(opening))]
+    assert (" hidden" not in tag) is shown

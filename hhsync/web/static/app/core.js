@@ -1,6 +1,6 @@
 // What every tab's script shares: the page's session, JSON calls to /app/api with it, the tab
-// switch, and fitting the Bitrix24 frame to the page after each render (BX24 resizeWindow
-// through the vendored b24jssdk's fitWindow). No cookies: they do not survive third-party frames.
+// switch, and sizing the Bitrix24 frame to the page's content after each render (BX24
+// resizeWindow through the vendored b24jssdk). No cookies: they do not survive third-party frames.
 (function () {
   "use strict";
   var root = document.getElementById("hhsync-app");
@@ -38,11 +38,30 @@
     });
   }
 
-  // Fit the portal's frame to the page's height (call after every render).
+  // The page's own height: the body's box and its margins. Not the document's scrollHeight,
+  // which is never less than the frame's window, so a frame sized by it only ever grows.
+  function contentHeight() {
+    var body = document.body;
+    var style = window.getComputedStyle(body);
+    var margins = (parseFloat(style.marginTop) || 0) + (parseFloat(style.marginBottom) || 0);
+    return Math.ceil(body.getBoundingClientRect().height + margins);
+  }
+
+  // Size the portal's frame to the page's content, shorter as well as taller (call after every
+  // render). The width stays the frame's: "100%", what the SDK's fitWindow sends; its
+  // fitWindow itself measures the document and so never shrinks the frame.
   function fit() {
     framePromise
       .then(function (frame) {
-        return frame ? frame.parent.fitWindow() : null;
+        if (!frame) {
+          return null;
+        }
+        var height = contentHeight();
+        var message = frame.parent.message;
+        if (message && typeof message.send === "function") {
+          return message.send("resizeWindow", { width: "100%", height: height, isSafely: true });
+        }
+        return frame.parent.resizeWindow(window.innerWidth, height);
       })
       .catch(function () {});
   }

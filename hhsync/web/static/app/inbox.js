@@ -49,7 +49,18 @@
     statusLine.setAttribute("data-state", state);
   }
 
+  // A banner shown with the answer's words, hidden when the answer has none.
+  function banner(id, text) {
+    var element = document.getElementById(id);
+    if (element) {
+      element.textContent = text || "";
+      element.hidden = !text;
+    }
+  }
+
   function render(view) {
+    banner("inbox-blocked", view.blocked);
+    banner("inbox-not-configured", view.not_configured);
     setText("total", view.waiting.total);
     setText("pending", view.waiting.pending);
     setText("in_flight", view.waiting.in_flight);

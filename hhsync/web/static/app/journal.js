@@ -54,7 +54,8 @@
 
   function rowOf(row) {
     var tr = element("tr");
-    tr.setAttribute("data-negotiation-id", String(row.id));
+    tr.setAttribute("data-negotiation-id", String(row.id)); // hhsync's own row id
+    tr.setAttribute("data-hh-negotiation-id", String(row.hh_negotiation_id)); // hh.ru's id
     tr.setAttribute("data-status", row.status);
     var when = element("td");
     when.appendChild(timeCell(row.at));

@@ -183,7 +183,7 @@
   function showProgress(figures) {
     var running = figures.state === "running";
     progressBox.hidden = figures.state === "idle";
-    progressBox.setAttribute("data-state", running ? "running" : "done");
+    progressBox.setAttribute("data-state", figures.state);
     progressBox.querySelector("[data-progress-title]").textContent = running
       ? messages.progress_title
       : messages.progress_done;
@@ -251,6 +251,22 @@
     };
   }
 
+  // The import as the save's answer shows it: the first save has started it, whatever a pass
+  // that began a moment before the save says; the polls then follow it to its end.
+  function savedImport(body) {
+    var figures = body["import"];
+    if (!body.first_save || figures.state === "running") {
+      return figures;
+    }
+    var started = {};
+    Object.keys(figures).forEach(function (name) {
+      started[name] = figures[name];
+    });
+    started.state = "running";
+    started.running = true;
+    return started;
+  }
+
   function save(event) {
     event.preventDefault();
     if (!app.canWrite || !loaded) {
@@ -269,7 +285,7 @@
       showError("");
       state.settings = answer.body.settings;
       showWarning(answer.body.choices.required);
-      if (showProgress(answer.body["import"])) {
+      if (showProgress(savedImport(answer.body))) {
         follow(true);
       } else {
         savedNote.hidden = false;
