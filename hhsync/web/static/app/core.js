@@ -93,7 +93,28 @@
     }
   });
 
+  // An instant in the reader's own time zone and language, e.g. «1 декабря, 15:42»; empty for
+  // none or an unreadable value. The element keeps the ISO value in its datetime attribute.
+  function showInstant(element, iso) {
+    if (!element) {
+      return;
+    }
+    element.setAttribute("datetime", iso || "");
+    var when = iso ? new Date(iso) : null;
+    if (!when || isNaN(when.getTime())) {
+      element.textContent = "";
+      return;
+    }
+    element.textContent = when.toLocaleString(root.getAttribute("data-language") || "ru", {
+      day: "numeric",
+      month: "long",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+
   window.HhsyncApp = {
+    showInstant: showInstant,
     root: root,
     api: api,
     fit: fit,

@@ -17,21 +17,7 @@
   var timer = null;
   var following = false;
 
-  // An instant in the reader's own time zone and language, e.g. «1 декабря, 15:42».
-  function showInstant(element, iso) {
-    element.setAttribute("datetime", iso || "");
-    var when = iso ? new Date(iso) : null;
-    if (!when || isNaN(when.getTime())) {
-      element.textContent = "";
-      return;
-    }
-    element.textContent = when.toLocaleString(app.language || "ru", {
-      day: "numeric",
-      month: "long",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-  }
+  var showInstant = app.showInstant;
 
   function field(name) {
     return panel.querySelector('[data-inbox="' + name + '"]');

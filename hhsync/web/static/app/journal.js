@@ -20,20 +20,7 @@
   var statusLine = document.getElementById("journal-status");
   var failedCount = panel.querySelector('[data-journal="failed"]');
 
-  function showInstant(element, iso) {
-    element.setAttribute("datetime", iso || "");
-    var when = iso ? new Date(iso) : null;
-    if (!when || isNaN(when.getTime())) {
-      element.textContent = "";
-      return;
-    }
-    element.textContent = when.toLocaleString(app.language || "ru", {
-      day: "numeric",
-      month: "long",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-  }
+  var showInstant = app.showInstant;
 
   function element(tag, className, text) {
     var node = document.createElement(tag);

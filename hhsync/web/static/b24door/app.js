@@ -11,21 +11,7 @@
   var statusUrl = root.getAttribute("data-status-url");
   var REFRESH_MS = 30000;
 
-  // An instant in the reader's own time zone and language, e.g. «1 декабря, 15:42».
-  function showInstant(element, iso) {
-    element.setAttribute("datetime", iso || "");
-    var when = iso ? new Date(iso) : null;
-    if (!when || isNaN(when.getTime())) {
-      element.textContent = "";
-      return;
-    }
-    element.textContent = when.toLocaleString(document.documentElement.lang || "ru", {
-      day: "numeric",
-      month: "long",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-  }
+  var showInstant = window.HhsyncApp.showInstant;
 
   function show(status) {
     var fields = root.querySelectorAll("[data-field]");
