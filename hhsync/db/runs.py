@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import exists, select, update
 from sqlmodel import col
@@ -53,15 +54,22 @@ async def close_earlier_runs(session: AsyncSession, portal_id: int, now: datetim
     return int(result.rowcount or 0)
 
 
+SKIPPED_NOT_CONFIGURED: Final = "settings not saved yet"
+"""What a pass that found no saved settings records as its reason (``sync_run.error``)."""
+
+
 async def finished_since(session: AsyncSession, portal_id: int, since: datetime) -> bool:
-    """Whether a pass of the portal that started at or after ``since`` has ended (the settings
-    page's import is done once the first pass after the first save ends)."""
+    """Whether a pass of the portal that started at or after ``since`` has ended having seen the
+    saved settings (the settings page's import is done once the first such pass ends). A pass
+    that started just after the save's instant but read the settings before the save committed
+    (or on an instance whose clock runs ahead) found none, and does not count."""
     query = (
         select(col(SyncRun.id))
         .where(
             col(SyncRun.portal_id) == portal_id,
             col(SyncRun.started_at) >= since,
             col(SyncRun.finished_at).is_not(None),
+            col(SyncRun.error).is_distinct_from(SKIPPED_NOT_CONFIGURED),
         )
         .limit(1)
     )

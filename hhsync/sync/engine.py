@@ -123,7 +123,7 @@ async def run_pass(
     with bound(portal=portal_id, pass_id=report.run_id):
         log.info(EVENT_PASS_STARTED, accounts=len(linked), forced=force, dry_run=dry_run)
         if prefs is None or not settings.configured:
-            report.skipped = "settings not saved yet"
+            report.skipped = runs.SKIPPED_NOT_CONFIGURED
         elif not linked:
             report.skipped = "no active hh.ru account"
         else:

@@ -61,3 +61,36 @@ async def test_a_new_pass_closes_what_a_dead_pass_of_its_portal_left_running(
     async with database.session() as session:
         statuses = {r.portal_id: r.status for r in (await session.exec(select(SyncRun))).all()}
     assert statuses == {portal: RunStatus.FAILED, other: RunStatus.RUNNING}
+
+
+async def test_a_pass_that_found_no_settings_does_not_end_the_import(
+    database: Database, cipher: TokenCipher
+) -> None:
+    """A pass that began just after the first save's instant but read the settings before the
+    save committed skipped the portal; the settings page must not call the import done for it."""
+    (portal,) = await make_portals(database, cipher, 1)
+    async with database.session() as session:
+        session.add(
+            SyncRun(
+                portal_id=portal,
+                instance_id=ALPHA,
+                started_at=later(1),
+                status=RunStatus.OK,
+                finished_at=later(2),
+                error=runs.SKIPPED_NOT_CONFIGURED,
+            )
+        )
+    async with database.session() as session:
+        assert not await runs.finished_since(session, portal, NOW)
+        session.add(
+            SyncRun(
+                portal_id=portal,
+                instance_id=ALPHA,
+                started_at=later(3),
+                status=RunStatus.OK,
+                finished_at=later(4),
+            )
+        )
+    async with database.session() as session:
+        assert await runs.finished_since(session, portal, NOW)
+        assert not await runs.finished_since(session, portal, later(5))  # none began after that
