@@ -8,8 +8,13 @@ A create is looked up by origin first (``adopt_first``) whenever the CRM may alr
 entity: an earlier create's outcome is unknown or it failed, or the portal's row is younger than
 the negotiation (:attr:`~hhsync.model.snapshot.StoredState.unrecorded_before`: installed again
 after an uninstall deleted our rows, or over a CRM another installation filled). That last case
-costs one lookup command pair per negotiation hh.ru created before the install, in the lookup
-batch that precedes each create batch: the initial import pays it once, later responses do not.
+costs one lookup (leads, deals and activities of its origin: three commands) per negotiation hh.ru
+created before the install, in the lookup batch that precedes each create batch: the initial
+import pays it once, later responses do not.
+
+An existing entity keeps the type and pipeline it was made under when the settings change: a
+state change moves its stage only to one it can take, and otherwise writes its status field alone
+(:func:`~hhsync.sync.routing.stage_misfit`).
 """
 
 from __future__ import annotations
