@@ -220,23 +220,27 @@ def activity_list(filter_: Mapping[str, Any], select: Sequence[str] = ("ID",)) -
 
 
 def find_activities_by_origin(
-    kind: EntityKind, originator_id: str, origin_id: str, owner_id: int | None = None
+    kind: EntityKind | None, originator_id: str, origin_id: str, owner_id: int | None = None
 ) -> Command:
     """The activities hhsync added for one source record (``originatorId``/``originId``).
 
     ``crm.activity.list`` filters on the activity's ORIGINATOR_ID/ORIGIN_ID and its owner; without
-    ``owner_id`` every owner of ``kind`` matches and the rows' OWNER_ID tells them apart.
+    ``owner_id`` every owner of ``kind`` matches (of any kind when ``kind`` is None) and the rows'
+    OWNER_TYPE_ID and OWNER_ID tell them apart.
     """
-    filter_: dict[str, Any] = {
-        "OWNER_TYPE_ID": OWNER_TYPE_ID[kind],
-        "ORIGINATOR_ID": originator_id,
-        "ORIGIN_ID": origin_id,
-    }
+    filter_: dict[str, Any] = {"ORIGINATOR_ID": originator_id, "ORIGIN_ID": origin_id}
+    if kind is not None:
+        filter_["OWNER_TYPE_ID"] = OWNER_TYPE_ID[kind]
     if owner_id is not None:
         filter_["OWNER_ID"] = owner_id
     return Command(
         "crm.activity.list",
-        {"filter": filter_, "select": ["ID", "OWNER_ID"], "order": {"ID": "ASC"}, "start": -1},
+        {
+            "filter": filter_,
+            "select": ["ID", "OWNER_TYPE_ID", "OWNER_ID"],
+            "order": {"ID": "ASC"},
+            "start": -1,
+        },
     )
 
 
@@ -322,6 +326,16 @@ def parse_ids(rows: Any) -> list[int]:
 def parse_activity_owners(rows: Any) -> list[tuple[int, int]]:
     """``(ID, OWNER_ID)`` of each ``crm.activity.list`` row."""
     return [(int(row["ID"]), int(row["OWNER_ID"])) for row in rows or []]
+
+
+def parse_activity_owner_kinds(rows: Any) -> list[tuple[int, EntityKind | None, int]]:
+    """``(ID, owner's kind, OWNER_ID)`` of each ``crm.activity.list`` row that selected
+    OWNER_TYPE_ID (None: an owner that is neither a lead nor a deal)."""
+    kinds = {type_id: kind for kind, type_id in OWNER_TYPE_ID.items()}
+    return [
+        (int(row["ID"]), kinds.get(int(row["OWNER_TYPE_ID"])), int(row["OWNER_ID"]))
+        for row in rows or []
+    ]
 
 
 def parse_userfields(rows: Any) -> list[UserField]:

@@ -18,6 +18,7 @@ from hhsync.db import state
 from hhsync.db.tables import EntityType, Negotiation, SyncStatus
 from hhsync.model import lifecycle
 from hhsync.model.backoff import Backoff
+from hhsync.model.kinds import StageMisfit
 
 _STORED_AS_IS = ("attempts", "next_retry_at", "last_error", "in_flight_until", "synced_at")
 """The standing's fields that are columns of the same name (the status is ``sync_status``; the
@@ -50,6 +51,9 @@ class EntityUpdate:
     stage: str | None = None
     stage_kept_manual: bool = False
     """The stage was not moved: a person had moved the entity by hand."""
+    stage_left: StageMisfit | None = None
+    """The stage (``stage``, wanted) was not moved: the entity cannot take it, being of another
+    entity type or pipeline than the settings that mapped it."""
     resume_changed: bool = False
     resume_id: str | None = None
 
@@ -114,7 +118,8 @@ class PortalStore:
         hh_status = row.hh_status_set if update.hh_status is None else update.hh_status
         changes: dict[str, Any] = {"hh_status": {"from": row.hh_status_set, "to": hh_status}}
         row.hh_status_set = hh_status
-        if update.stage is not None and not update.stage_kept_manual:
+        stage_moved = not (update.stage_kept_manual or update.stage_left)
+        if update.stage is not None and stage_moved:
             changes["stage"] = {"from": row.crm_stage_set, "to": update.stage}
             row.crm_stage_set = update.stage
         if update.resume_changed and update.resume_id != row.hh_resume_id:
@@ -127,6 +132,17 @@ class PortalStore:
                 row,
                 "stage.kept_manual",
                 {"wanted": update.stage, "last_set_by_hhsync": row.crm_stage_set},
+            )
+        if update.stage_left is not None:
+            await self._audit(
+                row,
+                "stage.not_moved",
+                {
+                    "wanted": update.stage,
+                    "reason": update.stage_left.value,
+                    "entity_type": row.crm_entity_type,
+                    "stage": row.crm_stage_set,
+                },
             )
 
     async def record_activity_added(

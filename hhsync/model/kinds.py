@@ -76,3 +76,11 @@ class HealthState(StrEnum):
     OK = "ok"
     FAILING = "failing"  # its latest passes failed
     PARKED = "parked"  # Bitrix24 needs re-authorisation: no passes until then
+
+
+class StageMisfit(StrEnum):
+    """Why the stage mapped to a new employer state cannot be an existing entity's: the stage map
+    belongs to the saved settings, the entity to the settings it was created or adopted under."""
+
+    ENTITY_TYPE = "entity_type"  # a deal stage for a lead, or a lead status for a deal
+    PIPELINE = "pipeline"  # a stage of another deal pipeline (its ``C<n>:`` prefix differs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from hhsync.model.kinds import EntityType, NegotiationKind
+from hhsync.model.kinds import EntityType, NegotiationKind, StageMisfit
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,18 @@ class StageMove(NamedTuple):
         return f"{self.expected} -> {self.to}"
 
 
+class StageLeft(NamedTuple):
+    """The new employer state has a stage of its own, but not one the entity can take: it was
+    created or adopted under another entity type or pipeline than the saved settings name. Its
+    status field follows hh.ru; its stage stays, and the record says why."""
+
+    wanted: str
+    reason: StageMisfit
+
+    def __str__(self) -> str:
+        return f"{self.wanted} not moved ({self.reason})"
+
+
 class ResumeChange(NamedTuple):
     """hh.ru now shows another resume for the negotiation, or none (``resume_id`` None)."""
 
@@ -72,6 +84,8 @@ class UpdateEntity:
     stage: StageMove | None = None
     """Extended mode: the stage mapped to the new employer state."""
     resume: ResumeChange | None = None
+    stage_left: StageLeft | None = None
+    """Extended mode: the mapped stage the entity cannot take (never set with ``stage``)."""
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,13 @@ A create is looked up by origin first (``adopt_first``) whenever the CRM may alr
 entity: an earlier create's outcome is unknown or it failed, or the portal's row is younger than
 the negotiation (:attr:`~hhsync.model.snapshot.StoredState.unrecorded_before`: installed again
 after an uninstall deleted our rows, or over a CRM another installation filled). That last case
-costs one lookup command pair per negotiation hh.ru created before the install, in the lookup
-batch that precedes each create batch: the initial import pays it once, later responses do not.
+costs one lookup (leads, deals and activities of its origin: three commands) per negotiation hh.ru
+created before the install, in the lookup batch that precedes each create batch: the initial
+import pays it once, later responses do not.
+
+An existing entity keeps the type and pipeline it was made under when the settings change: a
+state change moves its stage only to one it can take, and otherwise writes its status field alone
+(:func:`~hhsync.sync.routing.stage_misfit`).
 """
 
 from __future__ import annotations
@@ -32,11 +37,12 @@ from hhsync.sync.actions import (
     Anomaly,
     CreateEntity,
     ResumeChange,
+    StageLeft,
     StageMove,
     UpdateEntity,
 )
 from hhsync.sync.mapping import state_label
-from hhsync.sync.routing import stage_for, state_has_own_stage
+from hhsync.sync.routing import stage_for, stage_misfit, state_has_own_stage
 
 # A fully read vacancy that suddenly shows nothing while we stored at least this many negotiations
 # of it looks like an hh.ru or access problem, not like reality (vdirsyncer's empty-side guard).
@@ -146,6 +152,7 @@ def _follow_changes(
         return []
     status: str | None = None
     stage: StageMove | None = None
+    left: StageLeft | None = None
     if negotiation.employer_state != known.hh_status_set:
         # Case: the employer state changed on hh.ru (or its last write failed): update the
         # status field, and in extended mode move the stage mapped to the new state.
@@ -153,7 +160,14 @@ def _follow_changes(
         if state_has_own_stage(settings, status):
             target = stage_for(settings, negotiation.kind, status)
             if target is not None and target != known.crm_stage_set:
-                stage = StageMove(target, known.crm_stage_set)
+                misfit = stage_misfit(settings, entity_type, known.crm_stage_set, target)
+                if misfit is None:
+                    stage = StageMove(target, known.crm_stage_set)
+                else:
+                    # Case: the entity was made under another entity type or pipeline than the
+                    # saved settings name (they changed since): the portal would refuse the map's
+                    # stage, and the status field with it. Write the status alone, say why.
+                    left = StageLeft(target, misfit)
     resume: ResumeChange | None = None
     if negotiation.resume_id != known.resume_id:
         # Case: hh.ru now shows another resume, or none (deleted): update the resume fields.
@@ -162,7 +176,7 @@ def _follow_changes(
     if status is not None or resume is not None:
         label = None if status is None else state_label(status, negotiation.employer_state_name)
         actions.append(
-            UpdateEntity(known.hh_id, entity_type, entity_id, status, label, stage, resume)
+            UpdateEntity(known.hh_id, entity_type, entity_id, status, label, stage, resume, left)
         )
     if not known.has_activity and not known.awaits_portal(now):
         # Case: the entity exists but its activity was refused, adoption found none, or an add

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from hhsync.model.kinds import NegotiationKind, StageMode
+import re
+from typing import Final
+
+from hhsync.model.kinds import EntityType, NegotiationKind, StageMisfit, StageMode
 from hhsync.model.snapshot import PlanSettings
+
+# A deal stage outside the general pipeline (0) is ``C<category id>:<code>``, e.g. ``C1:NEW``
+# (Bitrix24 REST docs, crm.deal fields and crm.status DEAL_STAGE_<n>).
+_PIPELINE_PREFIX: Final = re.compile(r"C(\d+):", re.ASCII)
 
 
 def stage_for(settings: PlanSettings, kind: NegotiationKind, employer_state: str) -> str | None:
@@ -20,3 +27,32 @@ def stage_for(settings: PlanSettings, kind: NegotiationKind, employer_state: str
 def state_has_own_stage(settings: PlanSettings, employer_state: str) -> bool:
     """Whether a change to ``employer_state`` should move the entity (extended mode only)."""
     return settings.stage_mode == StageMode.EXTENDED and employer_state in settings.stage_map
+
+
+def deal_category(stage_id: str) -> int:
+    """The pipeline a deal stage id belongs to: the ``C<n>:`` prefix, none for pipeline 0."""
+    prefix = _PIPELINE_PREFIX.match(stage_id)
+    return int(prefix.group(1)) if prefix else 0
+
+
+def stage_misfit(
+    settings: PlanSettings, entity_type: EntityType, shown_stage: str | None, target: str
+) -> StageMisfit | None:
+    """Why ``target`` (from the saved stage map) cannot be written to an existing entity of
+    ``entity_type`` whose pipeline ``shown_stage`` tells (None: it fits, as far as it can tell).
+
+    The map is made for the saved entity type and pipeline; an entity created under earlier
+    settings keeps its own, and the portal refuses a stage from another directory (a deal's stage
+    of another pipeline, a deal stage in a lead's STATUS_ID). Lead statuses and pipeline-0 stages
+    share ids such as ``NEW``, so the type is compared, not the id. An entity whose stage is not
+    known is checked against the portal's answer before a move (``sync/apply/updates.py``).
+    """
+    if entity_type != settings.entity_type:
+        return StageMisfit.ENTITY_TYPE
+    if (
+        entity_type == EntityType.DEAL
+        and shown_stage is not None
+        and deal_category(shown_stage) != deal_category(target)
+    ):
+        return StageMisfit.PIPELINE
+    return None

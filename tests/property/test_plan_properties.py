@@ -4,7 +4,9 @@ Applying a plan (every action succeeding) and planning again yields nothing; no 
 creates, or two updates, for one negotiation; whatever is stored without an entity and due is
 always retried; an activity whose add has no recorded outcome is always looked up, and only such
 activities are; a create the CRM may already hold (older than a marked portal's row) is always
-looked up first, and on an unmarked portal a never-seen negotiation never is.
+looked up first, and on an unmarked portal a never-seen negotiation never is; a stage is moved
+only within the entity's own type and pipeline, and a stage it cannot take never holds back its
+status field.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from hhsync.sync.actions import (
     UpdateEntity,
 )
 from hhsync.sync.plan import plan
+from hhsync.sync.routing import deal_category, stage_for, state_has_own_stage
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 STATES = [
@@ -86,7 +89,9 @@ def storeds(draw: st.DrawFn, hh_id: str) -> StoredNegotiation:
         sync_status=status,
         crm_entity_type=draw(st.sampled_from(list(EntityType))) if has_entity else None,
         crm_entity_id=int(hh_id) if has_entity else None,
-        crm_stage_set=draw(st.sampled_from([None, "NEW", "C3:EXECUTING"])) if has_entity else None,
+        crm_stage_set=draw(st.sampled_from([None, "NEW", "C3:EXECUTING", "C1:LOSE"]))
+        if has_entity
+        else None,
         hh_status_set=draw(st.sampled_from(STATES)) if has_entity else None,
         attempts=draw(st.integers(0, 5)),
         next_retry_at=draw(st.one_of(st.none(), times, times.map(lambda t: t + timedelta(days=8)))),
@@ -107,7 +112,8 @@ plan_settings = st.builds(
     entity_type=st.sampled_from(list(EntityType)),
     stage_mode=st.sampled_from(list(StageMode)),
     stage_map=st.dictionaries(
-        st.sampled_from([*STATES, "invitation"]), st.sampled_from(["NEW", "C3:EXECUTING", "LOSE"])
+        st.sampled_from([*STATES, "invitation"]),
+        st.sampled_from(["NEW", "C3:EXECUTING", "C1:NEW", "LOSE"]),
     ),
 )
 
@@ -284,3 +290,47 @@ def test_a_create_the_crm_may_already_hold_is_always_looked_up_first(
             assert create.adopt_first
         if known is None and unrecorded_before is None:
             assert not create.adopt_first
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    negotiations=st.lists(remotes(), max_size=20),
+    stored=stored_states(),
+    portal=plan_settings,
+)
+def test_a_stage_moves_only_within_the_entitys_type_and_pipeline_and_never_holds_back_the_status(
+    negotiations: list[RemoteNegotiation], stored: StoredState, portal: PlanSettings
+) -> None:
+    """The settings page changes entity type and pipeline in one click, while entities made under
+    the old settings keep theirs: the map's stage reaches only an entity that can take it."""
+    remote = RemoteSnapshot(tuple(negotiations))
+    actions = plan(remote, stored, portal, NOW).actions
+    updates = {a.hh_id: a for a in actions if isinstance(a, UpdateEntity)}
+    for update in updates.values():
+        known = stored.negotiations[update.hh_id]
+        assert update.stage is None or update.stage_left is None
+        if update.stage is not None:
+            assert known.crm_entity_type == portal.entity_type
+            if known.crm_entity_type == EntityType.DEAL and known.crm_stage_set is not None:
+                assert deal_category(update.stage.to) == deal_category(known.crm_stage_set)
+        if update.stage_left is not None:
+            assert update.hh_status is not None  # the status field still follows hh.ru
+    latest: dict[str, RemoteNegotiation] = {}
+    for n in negotiations:
+        if n.hh_id not in latest or n.updated_at > latest[n.hh_id].updated_at:
+            latest[n.hh_id] = n
+    for hh_id, seen in latest.items():
+        known = stored.negotiations.get(hh_id)
+        if known is None or not known.has_entity or seen.employer_state == known.hh_status_set:
+            continue
+        due = known.next_retry_at is None or known.next_retry_at <= NOW
+        if known.sync_status == SyncStatus.FAILED and not due:
+            continue
+        target = stage_for(portal, seen.kind, seen.employer_state)
+        wanted = state_has_own_stage(portal, seen.employer_state) and target not in (
+            None,
+            known.crm_stage_set,
+        )
+        update = updates[hh_id]  # a state change is always written, whatever its stage
+        assert update.hh_status == seen.employer_state
+        assert wanted == (update.stage is not None or update.stage_left is not None)

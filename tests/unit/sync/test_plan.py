@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hhsync.db.tables import EntityType, NegotiationKind, StageMode, SyncStatus
+from hhsync.model.kinds import StageMisfit
 from hhsync.model.snapshot import (
     PlanSettings,
     RemoteNegotiation,
@@ -19,6 +20,7 @@ from hhsync.sync.actions import (
     AddActivity,
     CreateEntity,
     ResumeChange,
+    StageLeft,
     StageMove,
     UpdateEntity,
 )
@@ -220,6 +222,59 @@ def test_state_change_in_extended_mode_also_moves_the_stage_from_the_one_we_set(
     )
 
 
+@pytest.mark.parametrize(
+    ("known", "reason"),
+    [
+        # a lead made before the settings switched to deals: a deal stage is not a lead status
+        (stored(stage="NEW", entity_type=EntityType.LEAD), StageMisfit.ENTITY_TYPE),
+        # a deal of the general pipeline (unprefixed stages) after the switch to pipeline 3
+        (stored(stage="PREPARATION", entity_type=EntityType.DEAL), StageMisfit.PIPELINE),
+        # a deal of pipeline 1 after the switch to pipeline 3
+        (stored(stage="C1:NEW", entity_type=EntityType.DEAL), StageMisfit.PIPELINE),
+    ],
+)
+def test_an_entity_of_another_type_or_pipeline_gets_its_status_and_keeps_its_stage(
+    known: StoredNegotiation, reason: StageMisfit
+) -> None:
+    """The settings page switches lead/deal and pipeline in one click; entities made before keep
+    theirs, and the portal refuses a stage from another directory (with the status beside it)."""
+    actions = plan(snapshot(remote(state="interview")), state(known), EXTENDED, NOW).actions
+    assert actions == (
+        UpdateEntity(
+            "1001",
+            known.crm_entity_type or EntityType.LEAD,
+            77,
+            "interview",
+            "Интервью",
+            stage_left=StageLeft("C3:EXECUTING", reason),
+        ),
+    )
+
+
+def test_a_lead_status_map_never_moves_a_deal_even_where_the_ids_coincide() -> None:
+    """``NEW`` is a lead status and a stage of the general pipeline alike: the type decides."""
+    leads = PlanSettings(
+        configured=True,
+        stage_mode=StageMode.EXTENDED,
+        stage_map={"response": "NEW", "interview": "IN_PROCESS", "consider": "NEW"},
+    )
+    known = stored(state="interview", stage="IN_PROCESS", entity_type=EntityType.DEAL)
+    (update,) = plan(snapshot(remote(state="consider")), state(known), leads, NOW).actions
+    assert isinstance(update, UpdateEntity)
+    assert update.hh_status == "consider"
+    assert update.stage is None
+    assert update.stage_left == StageLeft("NEW", StageMisfit.ENTITY_TYPE)
+
+
+def test_a_deal_whose_stage_is_unknown_is_moved_once_the_portal_shows_its_pipeline() -> None:
+    """No stage recorded (the CRM's default was left): the writer reads the deal before moving."""
+    known = stored(stage=None, entity_type=EntityType.DEAL)
+    (update,) = plan(snapshot(remote(state="interview")), state(known), EXTENDED, NOW).actions
+    assert isinstance(update, UpdateEntity)
+    assert update.stage == StageMove("C3:EXECUTING", None)
+    assert update.stage_left is None
+
+
 def test_extended_mode_does_not_move_for_an_unmapped_state() -> None:
     known = stored(stage="C3:NEW", entity_type=EntityType.DEAL)
     actions = plan(snapshot(remote(state="consider")), state(known), EXTENDED, NOW).actions
@@ -384,7 +439,9 @@ def test_a_status_write_that_did_not_go_through_is_retried_without_hh_listing_it
 
 def test_an_adopted_entity_gets_its_status_written_and_moves_from_the_stage_it_shows() -> None:
     """An adoption records the stage the entity shows and no written status."""
-    adopted = replace(stored(state="interview", stage="C3:NEW"), hh_status_set=None)
+    adopted = replace(
+        stored(state="interview", stage="C3:NEW", entity_type=EntityType.DEAL), hh_status_set=None
+    )
     (update,) = plan(snapshot(), state(adopted), EXTENDED, NOW).actions
     assert isinstance(update, UpdateEntity)
     assert update.hh_status == "interview"
