@@ -70,9 +70,8 @@ async def test_the_form_gets_the_portals_users_pipelines_sources_and_lead_status
     assert body["settings"]["entity_type"] == "lead"
     assert body["import"]["state"] == "idle"
     choices = body["choices"]
-    # the sandbox's four users, of whom Павел Орлов (4) is fired: user.get lists active ones
-    assert [u["id"] for u in choices["users"]] == ["1", "2", "3"]
-    assert choices["users"][1]["name"] == "Игорь Белов"
+    assert choices["responsible"] is None  # nobody saved yet; the portal's users are not listed
+    assert "users" not in choices
     assert [c["id"] for c in choices["categories"]] == ["0", "1"]
     assert "WEB" in {s["id"] for s in choices["sources"]}
     assert [s["id"] for s in choices["stages"]] == [
@@ -107,6 +106,7 @@ async def test_a_save_is_kept_answered_back_and_starts_the_import(door: Door) ->
     body = saved.json()
     assert body["first_save"] is True
     assert body["import"]["state"] == "running"  # configured, no pass has ended yet
+    assert body["choices"]["responsible"] == {"id": "2", "name": "Игорь Белов"}
     expected = {
         "configured": True,
         "entity_type": "deal",
@@ -253,7 +253,7 @@ async def test_without_a_session_nothing_answers(door: Door) -> None:
 
 async def test_a_portal_that_does_not_answer_leaves_the_page_usable(door: Door) -> None:
     headers = await admin_on(door)
-    fault = {"kind": "error", "status": 503, "path_contains": "user.get"}
+    fault = {"kind": "error", "status": 503, "path_contains": "crm.category.list"}
     await door.admin.post(DOMAIN, "faults", {"fault": fault, "times": 100})
     before = await snapshot(door.database)
 
@@ -288,7 +288,15 @@ async def test_a_required_user_field_is_named_by_its_label_before_saving(door: D
 
     assert lead.json()["choices"]["required"] == []
     warning = deal.json()["choices"]["required"]
-    assert warning == [{"code": "UF_CRM_PASSPORT", "label": HOSTILE, "sometimes": False}]
+    assert warning == [
+        {
+            "code": "UF_CRM_PASSPORT",
+            "field": "UF_CRM_PASSPORT",
+            "entity": None,
+            "label": HOSTILE,
+            "sometimes": False,
+        }
+    ]
     assert saved.status_code == 200  # saving anyway is allowed, and the warning comes back
     assert saved.json()["choices"]["required"] == warning
 
