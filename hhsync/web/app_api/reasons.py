@@ -27,13 +27,13 @@ STAGES: Final = {"activity not added: ": "activity", "looking up ": "lookup"}
 REQUIRED_FIELD_FORMS: Final = (
     # Legacy CRM methods (crm.lead/deal/contact.add): CRM_ERROR_FIELD_IS_MISSING in Bitrix24's
     # crm/lang/{en,ru}/classes/general/crm_lead.php, joined by ``<br />`` (Bitrix24 REST docs).
-    re.compile(r"The required field '([^'<]{1,255})' is missing", re.IGNORECASE),
-    re.compile(r'Не введено значение обязательного поля "([^"<]{1,255})"'),
-    re.compile(r"Не введено значение обязательного поля «([^»<]{1,255})»"),
+    re.compile(r"The required field '([^']{1,255})' is missing", re.IGNORECASE),
+    re.compile(r'Не введено значение обязательного поля "([^"]{1,255})"'),
+    re.compile(r"Не введено значение обязательного поля «([^»]{1,255})»"),
     # The newer field layer: CRM_FIELD_VALUE_REQUIRED_ERROR in crm/lang/{en,ru}/lib/field.php.
-    re.compile(r'The field "([^"<]{1,255})" is required', re.IGNORECASE),
-    re.compile(r'Поле "([^"<]{1,255})" обязательно'),
-    re.compile(r"Поле «([^»<]{1,255})» обязательно"),
+    re.compile(r'The field "([^"]{1,255})" is required', re.IGNORECASE),
+    re.compile(r'Поле "([^"]{1,255})" обязательно'),
+    re.compile(r"Поле «([^»]{1,255})» обязательно"),
 )
 """Every wording in which a portal names the required field it refused a write for."""
 

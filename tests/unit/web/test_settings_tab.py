@@ -14,9 +14,9 @@ from hhsync.bitrix.commands import parse_fields
 from hhsync.bitrix.models import FieldDescription
 from hhsync.model.import_progress import ImportProgress
 from hhsync.model.kinds import EntityType, StageMode
+from hhsync.web.app_api.reasons import explain, required_fields_in
 from hhsync.web.app_api.settings_tab.choices import Choice, PortalChoices
 from hhsync.web.app_api.settings_tab.progress import ImportView, import_state
-from hhsync.web.app_api.reasons import explain, required_fields_in
 from hhsync.web.app_api.settings_tab.required import (
     unfilled_contact_required,
     unfilled_required,
