@@ -170,6 +170,15 @@ class BitrixClient:
         """Users matching a full-text search."""
         return cmd.parse_users([row async for row in self.iter_list(cmd.user_search(find))])
 
+    async def user_search_page(self, find: str) -> list[User]:
+        """The first page (at most 50) of users matching a full-text search: one request."""
+        return cmd.parse_users((await self.call(cmd.user_search(find))).result)
+
+    async def user_by_id(self, user_id: int) -> User | None:
+        """One user of the portal, fired or not (None when the portal has no such user)."""
+        users = cmd.parse_users((await self.call(cmd.user_by_id(user_id))).result)
+        return next((user for user in users if user_id == user.ID), None)
+
     # --- what an installer registers ------------------------------------------------------------
 
     async def event_get(self) -> list[EventHandler]:
@@ -230,8 +239,8 @@ class BitrixClient:
         envelope = await self.call(cmd.find_by_origin(kind, originator_id, origin_id))
         return cmd.parse_ids(envelope.result)
 
-    async def fields(self, kind: EntityKind) -> dict[str, FieldDescription]:
-        """Field descriptions of leads/deals, user fields included."""
+    async def fields(self, kind: EntityKind | Literal["contact"]) -> dict[str, FieldDescription]:
+        """Field descriptions of leads, deals or contacts, user fields included."""
         return cmd.parse_fields((await self.call(cmd.entity_fields(kind))).result)
 
     async def userfield_add(self, kind: EntityKind, spec: UserFieldSpec) -> int:

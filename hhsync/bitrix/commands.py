@@ -117,8 +117,8 @@ def parse_values(rows: Any, name: str) -> dict[int, str | None]:
     return found
 
 
-def entity_fields(kind: EntityKind) -> Command:
-    """``crm.<kind>.fields``: field descriptions, user fields included."""
+def entity_fields(kind: EntityKind | Literal["contact"]) -> Command:
+    """``crm.<kind>.fields``: field descriptions, user fields included (leads, deals, contacts)."""
     return Command(f"crm.{kind}.fields")
 
 
@@ -258,6 +258,11 @@ def user_get(filter_: Mapping[str, Any] | None = None, *, active_only: bool = Tr
     if active_only:
         filter_dict.setdefault("ACTIVE", True)
     return Command("user.get", {"FILTER": filter_dict, "sort": "ID", "order": "ASC"})
+
+
+def user_by_id(user_id: int) -> Command:
+    """``user.get`` of one user by ``ID``, fired or not (``ACTIVE`` is not filtered)."""
+    return Command("user.get", {"FILTER": {"ID": user_id}})
 
 
 def user_search(find: str) -> Command:

@@ -145,8 +145,13 @@ async def test_an_admin_sets_up_the_import_and_a_recruiter_reads_it(
         await expect(stages).to_have_count(2)
 
         await expect(form.locator("[data-settings-loading]")).to_be_hidden()
-        # the searchable list (when the portal's dialog cannot answer), then the portal's dialog
-        await frame.locator("input#settings-responsible-search").fill("Игорь Белов · #2")
+        # the searchable list (when the portal's dialog cannot answer): what is typed is asked of
+        # the portal once typing pauses, and a match picked from the list; then the dialog
+        search = frame.locator("input#settings-responsible-search")
+        await search.fill("Игорь")
+        match = frame.locator("#settings-responsible-list option[value='Игорь Белов · #2']")
+        await expect(match).to_have_count(1, timeout=WAIT_MS)
+        await search.fill("Игорь Белов · #2")
         await expect(frame.locator("#settings-responsible-name")).to_have_text("Игорь Белов")
         await expect(frame.locator("input[name=responsible_user_id]")).to_have_value("2")
         await frame.locator("button#settings-responsible-pick").click()
@@ -167,8 +172,10 @@ async def test_an_admin_sets_up_the_import_and_a_recruiter_reads_it(
         await expect(warning.locator("li[data-field=UF_CRM_PASSPORT]")).to_have_text(HOSTILE)
 
         await frame.locator("input[type=checkbox][name=extended]").check()
-        await expect(stages).to_have_count(8)
-        await expect(frame.locator("tr[data-stage-key=invitation]")).to_be_hidden()
+        await expect(stages).to_have_count(9)
+        # the invitation row stays, for invitations in states that have no row of their own
+        invitation = frame.locator("tr[data-stage-key=invitation]")
+        await expect(invitation.locator("th span:visible")).to_have_text("Приглашения (остальные)")
         await response_stage.select_option("C1:NEW")
         await frame.locator("tr[data-stage-key=hired] select").select_option("C1:WON")
         await frame.locator("select[name=source_id]").select_option("WEB")

@@ -5,8 +5,9 @@ Faithful quirks (Bitrix24 REST docs, crm.lead.* and crm.deal.*): numbers come ba
 ignored; multifields get row ids and are absent from ``get`` when empty; ``crm.deal.update``
 silently keeps the pipeline; required fields configured on the portal (standard or UF) make
 add/update fail with ``"error": ""`` and one ``The required field '…' is missing.<br />`` line per
-field, creating nothing. Contacts use the same code: they carry multifields like leads, have no
-title or stage, and a missing one is ``Contact is not found`` (the documented
+field (``Не введено значение обязательного поля "…"<br />`` on a Russian portal), creating
+nothing. Contacts use the same code: they carry multifields like leads, have no title or stage,
+and a missing one is ``Contact is not found`` (the documented
 ``crm.contact.update`` error). Links between contacts and leads/deals are in
 :mod:`hhsync.sandbox.bitrix.links`.
 """

@@ -3,7 +3,7 @@ references, pipelines and stage semantics, links, user fields; then the required
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from hhsync.sandbox.bitrix.context import CallContext
 from hhsync.sandbox.bitrix.crm_multifields import write_multifields
@@ -146,12 +146,24 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def check_required(portal: Portal, kind: str, entity: CrmEntity) -> None:
-    """Every configured required field must be filled; else fail with all their names.
+MISSING_FIELD: Final = {
+    "en": "The required field '{label}' is missing.",
+    "ru": 'Не введено значение обязательного поля "{label}"',
+}
+"""CRM_ERROR_FIELD_IS_MISSING as Bitrix24's legacy CRM classes word it in the portal's language
+(crm/lang/en|ru/classes/general/crm_lead.php; the English one is quoted in the Bitrix24 REST
+docs and in mesilov/bitrix24-php-sdk#59). Other languages get the English one."""
 
-    The exact current wording is not documented; we use the one quoted in
-    public reports, one line per field, each ending in ``<br />``.
-    """
+
+def missing_field_message(portal: Portal, label: str) -> str:
+    """One required-field refusal line in the portal's language, ending in ``<br />``."""
+    template = MISSING_FIELD.get(portal.lang, MISSING_FIELD["en"])
+    return template.format(label=label) + "<br />"
+
+
+def check_required(portal: Portal, kind: str, entity: CrmEntity) -> None:
+    """Every configured required field must be filled; else fail with all their names, one line
+    per field in the portal's language (:func:`missing_field_message`)."""
     missing: list[str] = []
     stage_field = {"lead": "STATUS_ID", "deal": "STAGE_ID"}.get(kind)
     stage = (entity.fields.get(stage_field) if stage_field else None) or ""
@@ -169,4 +181,4 @@ def check_required(portal: Portal, kind: str, entity: CrmEntity) -> None:
         if uf.mandatory and uf.field_name not in wanted and _is_empty(entity.uf.get(uf.field_name)):
             missing.append(uf.label)
     if missing:
-        raise legacy_error("".join(f"The required field '{m}' is missing.<br />" for m in missing))
+        raise legacy_error("".join(missing_field_message(portal, m) for m in missing))

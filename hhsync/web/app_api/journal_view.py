@@ -15,7 +15,7 @@ from hhsync.db.tables import EntityType, Portal, SyncStatus
 from hhsync.errors import Fatal
 from hhsync.model.crm_links import card_path
 from hhsync.model.hosts import is_loopback
-from hhsync.web.app_api.reasons import Reason, explain
+from hhsync.web.app_api.reasons import Reason, describe, explain
 from hhsync.web.i18n import Translator
 
 DEFAULT_PAGE: Final = 25
@@ -67,25 +67,8 @@ def entity_link(portal: Portal, entity_type: str | None, entity_id: int | None) 
 
 
 def reason_text(t: Translator, reason: Reason) -> str:
-    """A failure in the reader's words; the field a required-field refusal names is quoted."""
-    if reason.code == "required_field":
-        text = t("journal.reason_required_field", fields=", ".join(f"«{f}»" for f in reason.fields))
-    elif reason.code in ("crm_rejected", "bad_payload", "unknown"):
-        text = t(f"journal.reason_{reason.code}", detail=_portal_words(reason.detail))
-    else:
-        text = t(f"journal.reason_{reason.code}")
-    if reason.stage is not None:
-        return t(f"journal.stage_{reason.stage}", reason=text)
-    return text
-
-
-def _portal_words(detail: str) -> str:
-    """The stored text without what says where it came from (``crm.lead.add: Bitrix24 ...``)."""
-    words = detail
-    for marker in ("rejected the record: ", "MappingError: "):
-        if marker in words:
-            words = words.split(marker, 1)[1]
-    return words.strip() or detail
+    """A failure in the reader's words (:func:`~hhsync.web.app_api.reasons.describe`)."""
+    return describe(t, reason)
 
 
 def row_json(t: Translator, portal: Portal, row: JournalRow) -> dict[str, Any]:

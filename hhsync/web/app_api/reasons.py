@@ -5,13 +5,16 @@ the hh.ru or Bitrix24 error and its message (``ViewLimitExceeded: ...``), or the
 portal's own words (``crm.lead.add: Bitrix24 crm.lead.add rejected the record: ...``). The log tab
 shows an HR person what happened and what to do, so this module finds the known code in that text
 (:data:`REASON_CODES`, each with a message ``journal.reason_<code>`` in both languages) and the
-field a required-field refusal names. A text no rule knows gets a generic message that still
-shows the code it carries. Pure: no I/O.
+fields a required-field refusal names, in English or Russian as the portal words it, and which CRM
+entity's command was refused. Both the log tab and the settings tab's progress read failures
+through :func:`explain` and word them through :func:`describe`. A text no rule knows gets a
+generic message. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -21,7 +24,22 @@ UNKNOWN: Final = "unknown"
 # adoption.py, model/lifecycle.py): what it was doing when the inner reason happened.
 STAGES: Final = {"activity not added: ": "activity", "looking up ": "lookup"}
 
-_REQUIRED: Final = re.compile(r"required field '([^']+)' is missing", re.IGNORECASE)
+REQUIRED_FIELD_FORMS: Final = (
+    # Legacy CRM methods (crm.lead/deal/contact.add): CRM_ERROR_FIELD_IS_MISSING in Bitrix24's
+    # crm/lang/{en,ru}/classes/general/crm_lead.php, joined by ``<br />`` (Bitrix24 REST docs).
+    re.compile(r"The required field '([^']{1,255})' is missing", re.IGNORECASE),
+    re.compile(r'Не введено значение обязательного поля "([^"]{1,255})"'),
+    re.compile(r"Не введено значение обязательного поля «([^»]{1,255})»"),
+    # The newer field layer: CRM_FIELD_VALUE_REQUIRED_ERROR in crm/lang/{en,ru}/lib/field.php.
+    re.compile(r'The field "([^"]{1,255})" is required', re.IGNORECASE),
+    re.compile(r'Поле "([^"]{1,255})" обязательно'),
+    re.compile(r"Поле «([^»]{1,255})» обязательно"),
+)
+"""Every wording in which a portal names the required field it refused a write for."""
+
+_REFUSED_COMMAND: Final = re.compile(r"^crm\.(lead|deal|contact)\.(?:add|update): ")
+"""How the engine prefixes a refused CRM command (sync/apply/outcomes.refusal)."""
+
 _CLASS_PREFIX: Final = re.compile(r"^([A-Z][A-Za-z]+): ")
 
 # Error classes the engine names in front of a message (``f"{type(exc).__name__}: {exc}"``).
@@ -120,6 +138,27 @@ class Reason:
     """The required fields the portal named (``required_field`` only)."""
     detail: str = ""
     """The portal's or hh.ru's own words, as stored (shown beside the plain text)."""
+    entity: str | None = None
+    """``lead``, ``deal`` or ``contact``: whose CRM command the portal refused, when known."""
+
+    def group(self) -> tuple[str, str | None, str | None, tuple[str, ...]]:
+        """What makes two failures "the same reason" for a person: code, stage, entity, fields."""
+        return (self.code, self.stage, self.entity, self.fields)
+
+
+def required_fields_in(text: str) -> tuple[str, ...]:
+    """The labels of the required fields a refusal names, in order, each once."""
+    found: dict[str, None] = {}
+    for pattern in REQUIRED_FIELD_FORMS:
+        for match in pattern.finditer(text):
+            found.setdefault(match.group(1).strip(), None)
+    ordered = sorted(found, key=lambda label: _first_at(text, label))
+    return tuple(label for label in ordered if label)
+
+
+def _first_at(text: str, label: str) -> int:
+    at = text.find(label)
+    return at if at >= 0 else len(text)
 
 
 def explain(stored: str | None) -> Reason:
@@ -130,10 +169,61 @@ def explain(stored: str | None) -> Reason:
         if text.startswith(prefix):
             stage = name
             break
-    fields = tuple(dict.fromkeys(_REQUIRED.findall(text)))
+    inner = text
+    for prefix in STAGES:
+        if inner.startswith(prefix):
+            inner = inner[len(prefix) :]
+    refused = _REFUSED_COMMAND.match(inner)
+    entity = refused.group(1) if refused else None
+    fields = required_fields_in(text)
     if fields:
-        return Reason("required_field", stage, fields, text)
-    return Reason(_code_of(text), stage, (), text)
+        return Reason("required_field", stage, fields, text, entity)
+    return Reason(_code_of(text), stage, (), text, entity)
+
+
+Translate = Callable[..., str]
+"""A translator: ``t(key, **values)`` (:class:`hhsync.web.i18n.Translator`)."""
+
+WITH_DETAIL: Final = frozenset({"crm_rejected", "bad_payload", "unknown"})
+"""Codes whose message quotes the portal's or hh.ru's own words."""
+
+
+def describe(t: Translate, reason: Reason, *, brief: bool = False) -> str:
+    """A failure in the reader's words, the required fields named (a contact's said so).
+
+    ``brief`` is the settings tab's progress: one line per group of failures, no service text
+    quoted and no instruction to press «Повторить».
+    """
+    if reason.code == "required_field":
+        fields = ", ".join(f"«{label}»" for label in reason.fields)
+        if reason.entity == "contact":
+            fields = t("journal.fields_of_contact", fields=fields)
+        key = "progress_reason_required_field" if brief else "reason_required_field"
+        text = t(("settings." if brief else "journal.") + key, fields=fields)
+    elif reason.code in WITH_DETAIL:
+        if brief:
+            text = t(f"settings.progress_reason_{reason.code}")
+        else:
+            text = t(f"journal.reason_{reason.code}", detail=portal_words(reason.detail))
+    else:
+        text = t(f"journal.reason_{reason.code}")
+    if reason.stage is not None:
+        return t(f"journal.stage_{reason.stage}", reason=text)
+    return text
+
+
+def portal_words(detail: str) -> str:
+    """The stored text without what says where it came from (``crm.lead.add: Bitrix24 ...``),
+    its ``<br />`` separators as ``; ``."""
+    words = detail
+    for marker in ("rejected the record: ", "MappingError: "):
+        if marker in words:
+            words = words.split(marker, 1)[1]
+    words = "; ".join(part.strip() for part in _BREAKS.split(words) if part.strip())
+    return words.strip() or detail
+
+
+_BREAKS: Final = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def _code_of(text: str) -> str:

@@ -29,7 +29,7 @@ async def page_context(ctx: WebContext, caller: PortalCaller) -> dict[str, Any]:
     """What this tab's template needs when the app page is rendered."""
     async with ctx.database.session() as session:
         saved = SavedSettings.of(await portals.get_settings(session, caller.portal_id))
-        progress = await import_view(session, caller.portal_id)
+        progress = await import_view(session, caller.portal_id, caller.t)
     return {
         "settings_form": saved,
         "settings_form_json": saved.as_json(),

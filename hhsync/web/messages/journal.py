@@ -47,6 +47,7 @@ RU: Final[dict[str, str]] = {
         "необязательным или задайте ему значение по умолчанию в настройках CRM и нажмите "
         "«Повторить»."
     ),
+    "fields_of_contact": "контакта {fields}",
     "reason_crm_rejected": "Битрикс24 не принял отклик: {detail}",
     "reason_crm_not_executed": (
         "Не отправлено: Битрикс24 отклонил связанную запись (контакт или лид) в том же запросе."
@@ -138,6 +139,7 @@ EN: Final[dict[str, str]] = {
         "Bitrix24 refused the response: the required field {fields} is empty. Make the field "
         "optional or give it a default value in the CRM settings, then press «Retry»."
     ),
+    "fields_of_contact": "{fields} of the contact",
     "reason_crm_rejected": "Bitrix24 refused the response: {detail}",
     "reason_crm_not_executed": (
         "Not sent: Bitrix24 refused a linked record (contact or lead) in the same request."

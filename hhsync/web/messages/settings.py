@@ -22,6 +22,7 @@ RU: Final[dict[str, str]] = {
     "stage_default": "Как в CRM по умолчанию",
     "stage_response": "Отклики",
     "stage_invitation": "Приглашения",
+    "stage_invitation_extended": "Приглашения (остальные)",
     "stage_consider": "Подумать",
     "stage_phone_interview": "Телефонное интервью",
     "stage_assessment": "Оценка",
@@ -48,6 +49,12 @@ RU: Final[dict[str, str]] = {
     "progress_failed": "Ожидают повтора",
     "progress_pending": "В очереди",
     "progress_errors": "Ошибки",
+    "progress_reason_required_field": "Не заполнено обязательное поле {fields}",
+    "progress_reason_crm_rejected": "Битрикс24 не принял отклик",
+    "progress_reason_bad_payload": "Данные отклика не удалось перенести в CRM",
+    "progress_reason_unknown": "Другая ошибка: подробности во вкладке «Журнал»",
+    "required_of_contact": "Контакт",
+    "responsible_search_hint": "Введите имя или фамилию",
     "portal_unreachable": (
         "Портал Битрикс24 сейчас не отвечает, списки не загружены. Обновите вкладку чуть позже."
     ),
@@ -77,6 +84,7 @@ EN: Final[dict[str, str]] = {
     "stage_default": "The CRM's default",
     "stage_response": "Responses",
     "stage_invitation": "Invitations",
+    "stage_invitation_extended": "Invitations (other states)",
     "stage_consider": "Consider",
     "stage_phone_interview": "Phone interview",
     "stage_assessment": "Assessment",
@@ -103,6 +111,12 @@ EN: Final[dict[str, str]] = {
     "progress_failed": "Waiting for a retry",
     "progress_pending": "Queued",
     "progress_errors": "Errors",
+    "progress_reason_required_field": "A required field is empty: {fields}",
+    "progress_reason_crm_rejected": "Bitrix24 refused the response",
+    "progress_reason_bad_payload": "The response's data could not be put into the CRM",
+    "progress_reason_unknown": "Another error: see the «Log» tab for details",
+    "required_of_contact": "Contact",
+    "responsible_search_hint": "Type a first or last name",
     "portal_unreachable": (
         "The Bitrix24 portal is not answering, so the lists did not load. Reopen the tab a bit "
         "later."

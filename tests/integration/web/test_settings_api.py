@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from hhsync.db import portals
-from hhsync.sandbox.bitrix.store import Category, add_pipeline
+from hhsync.sandbox.bitrix.store import Category, User, add_pipeline
 from hhsync.web.session import SESSION_HEADER
 from tests.integration.web.conftest import Door
 from tests.integration.web.door_kit import open_page, snapshot, stored_portal
@@ -70,9 +70,8 @@ async def test_the_form_gets_the_portals_users_pipelines_sources_and_lead_status
     assert body["settings"]["entity_type"] == "lead"
     assert body["import"]["state"] == "idle"
     choices = body["choices"]
-    # the sandbox's four users, of whom Павел Орлов (4) is fired: user.get lists active ones
-    assert [u["id"] for u in choices["users"]] == ["1", "2", "3"]
-    assert choices["users"][1]["name"] == "Игорь Белов"
+    assert choices["responsible"] is None  # nobody saved yet; the portal's users are not listed
+    assert "users" not in choices
     assert [c["id"] for c in choices["categories"]] == ["0", "1"]
     assert "WEB" in {s["id"] for s in choices["sources"]}
     assert [s["id"] for s in choices["stages"]] == [
@@ -107,6 +106,7 @@ async def test_a_save_is_kept_answered_back_and_starts_the_import(door: Door) ->
     body = saved.json()
     assert body["first_save"] is True
     assert body["import"]["state"] == "running"  # configured, no pass has ended yet
+    assert body["choices"]["responsible"] == {"id": "2", "name": "Игорь Белов"}
     expected = {
         "configured": True,
         "entity_type": "deal",
@@ -253,7 +253,7 @@ async def test_without_a_session_nothing_answers(door: Door) -> None:
 
 async def test_a_portal_that_does_not_answer_leaves_the_page_usable(door: Door) -> None:
     headers = await admin_on(door)
-    fault = {"kind": "error", "status": 503, "path_contains": "user.get"}
+    fault = {"kind": "error", "status": 503, "path_contains": "crm.category.list"}
     await door.admin.post(DOMAIN, "faults", {"fault": fault, "times": 100})
     before = await snapshot(door.database)
 
@@ -288,7 +288,15 @@ async def test_a_required_user_field_is_named_by_its_label_before_saving(door: D
 
     assert lead.json()["choices"]["required"] == []
     warning = deal.json()["choices"]["required"]
-    assert warning == [{"code": "UF_CRM_PASSPORT", "label": HOSTILE, "sometimes": False}]
+    assert warning == [
+        {
+            "code": "UF_CRM_PASSPORT",
+            "field": "UF_CRM_PASSPORT",
+            "entity": None,
+            "label": HOSTILE,
+            "sometimes": False,
+        }
+    ]
     assert saved.status_code == 200  # saving anyway is allowed, and the warning comes back
     assert saved.json()["choices"]["required"] == warning
 
@@ -311,3 +319,88 @@ async def test_the_app_page_renders_the_saved_form_escaped_and_read_only_for_a_r
     assert 'id="settings-progress" class="app-progress" data-state="running"' in page
     assert 'id="settings-save"' not in recruiter_page.text
     assert "<fieldset disabled>" in recruiter_page.text
+
+
+def rest_methods(door: Door, domain: str, since: int) -> list[str]:
+    """The REST methods the portal answered since log line ``since`` (a batch is one)."""
+    portal = door.sandbox.portal(domain)
+    assert portal is not None
+    return [record.method for record in list(portal.log)[since:]]
+
+
+async def test_a_portal_of_500_users_costs_a_read_and_a_save_a_bounded_number_of_calls(
+    door: Door,
+) -> None:
+    headers = await admin_on(door)
+    portal = door.sandbox.portal(DOMAIN)
+    assert portal is not None
+    for user_id in range(10, 510):
+        portal.users[user_id] = User(user_id, f"Имя{user_id}", "Сотрудник", f"u{user_id}@hr.ru")
+    assert len(portal.users) >= 500
+    assert (await post(door, headers, A_DEAL_SAVE)).status_code == 200
+
+    start = len(portal.log)
+    read = await get(door, headers)
+    after_read = len(portal.log)
+    saved = await post(door, headers, A_DEAL_SAVE)
+
+    assert read.status_code == 200, read.text
+    assert read.json()["choices"]["responsible"] == {"id": "2", "name": "Игорь Белов"}
+    expected = [
+        "user.get",  # the responsible person by ID, not every page of users
+        "crm.category.list",
+        "crm.status.list",
+        "crm.status.list",
+        "crm.deal.fields",
+        "crm.contact.fields",
+    ]
+    assert rest_methods(door, DOMAIN, start)[: after_read - start] == expected
+    assert saved.status_code == 200, saved.text
+    assert rest_methods(door, DOMAIN, after_read) == expected
+
+
+async def test_the_fallback_search_asks_the_portal_for_one_page_of_active_matches(
+    door: Door,
+) -> None:
+    headers = await admin_on(door)
+    portal = door.sandbox.portal(DOMAIN)
+    assert portal is not None
+    for user_id in range(10, 130):
+        portal.users[user_id] = User(user_id, "Мария", f"Петрова{user_id}", f"m{user_id}@hr.ru")
+    portal.users[11] = User(11, "Мария", "Уволенная", "gone@hr.ru", active=False)
+    portal.users[200] = User(200, HOSTILE, "Смирнова", "x@hr.ru")
+    recruiter = await session_for(door, DOMAIN, user_id=2)
+
+    start = len(portal.log)
+    many = await get(door, headers, "/app/api/settings/users?q=Мария")
+    methods = rest_methods(door, DOMAIN, start)
+    hostile = await get(door, headers, "/app/api/settings/users?q=Смирнова")
+    empty = await get(door, headers, "/app/api/settings/users?q=")
+    too_long = await get(door, headers, "/app/api/settings/users?q=" + "я" * 101)
+    denied = await get(door, recruiter, "/app/api/settings/users?q=Мария")
+
+    assert many.status_code == 200, many.text
+    assert methods == ["user.search"]  # the first page only
+    found = [user["id"] for user in many.json()["users"]]
+    assert len(found) == 49  # 50 on the page, the fired one left out
+    assert "11" not in found
+    assert hostile.json()["users"] == [{"id": "200", "name": f"{HOSTILE} Смирнова"}]
+    assert empty.json() == {"users": []}
+    assert too_long.status_code == 400
+    assert denied.status_code == 403
+
+
+async def test_a_save_checks_the_responsible_person_by_id_on_the_sessions_portal(
+    door: Door,
+) -> None:
+    mine = await admin_on(door, DOMAIN)
+    await admin_on(door, OTHER)
+    await door.admin.post(OTHER, "users", {"id": 9, "name": "Чужой", "last_name": "Сотрудник"})
+    await door.admin.post(DOMAIN, "users", {"id": 7, "name": "Уволен", "active": False})
+    before = await snapshot(door.database)
+
+    for user_id in (9, 7, 4000):
+        refused = await post(door, mine, A_DEAL_SAVE | {"responsible_user_id": user_id})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["field"] == "responsible_user_id"
+    assert await snapshot(door.database) == before

@@ -394,6 +394,7 @@ async def test_twenty_lead_duplicates_hide_the_contacts(portal: PortalHandle) ->
 
 
 async def test_required_contact_field_blocks_the_add(portal: PortalHandle) -> None:
+    await portal.admin("/lang", {"lang": "en"})  # the English wording; Russian: test below
     await portal.admin("/required", {"entity": "contact", "field": "LAST_NAME", "label": "Фамилия"})
     response = await portal.call("crm.contact.add", {"fields": {"NAME": "Без фамилии"}})
     assert response.status_code == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from b24_sandbox_testkit import PortalHandle, example
 
 PDF = b"%PDF-1.4\n% resume\n"
@@ -91,6 +92,7 @@ async def test_a_user_field_name_is_unique_per_entity_not_per_portal(portal: Por
 async def test_required_standard_field_blocks_add_with_the_portal_message(
     portal: PortalHandle,
 ) -> None:
+    await portal.admin("/lang", {"lang": "en"})  # the English wording; Russian: test below
     await portal.admin("/required", {"entity": "lead", "field": "NAME", "label": "Имя"})
     await portal.admin("/required", {"entity": "lead", "field": "PHONE"})
     response = await portal.call("crm.lead.add", {"fields": {"TITLE": "x"}})
@@ -112,6 +114,7 @@ async def test_required_standard_field_blocks_add_with_the_portal_message(
 async def test_a_user_field_made_required_is_its_mandatory_flag_and_shows_in_fields(
     portal: PortalHandle,
 ) -> None:
+    await portal.admin("/lang", {"lang": "en"})  # the English wording; Russian: test below
     # Assumed, not documented: a user field made required for the whole card is its MANDATORY
     # flag (crm.lead.userfield.* in the Bitrix24 REST docs), which crm.lead.fields reports as
     # isRequired; a standard field's card requirement does not show (the test above,
@@ -134,6 +137,7 @@ async def test_a_user_field_made_required_is_its_mandatory_flag_and_shows_in_fie
 
 
 async def test_mandatory_user_field_blocks_add_and_update(portal: PortalHandle) -> None:
+    await portal.admin("/lang", {"lang": "en"})  # the English wording; Russian: test below
     lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "before"}})
     await portal.ok(
         "crm.lead.userfield.add",
@@ -358,6 +362,7 @@ async def test_unknown_method_and_missing_scope(portal: PortalHandle) -> None:
 
 
 async def test_stage_required_field_blocks_the_move_only(portal: PortalHandle) -> None:
+    await portal.admin("/lang", {"lang": "en"})  # the English wording; Russian: test below
     await portal.admin(
         "/required",
         {"entity": "deal", "field": "COMMENTS", "stage": "C1:WON", "label": "Комментарий"},
@@ -386,3 +391,24 @@ async def test_managers_can_be_limited_to_their_own_records(portal: PortalHandle
     denied = await portal.call("crm.lead.get", {"id": other}, token=manager)
     assert denied.json() == {"error": "", "error_description": "Access denied."}
     assert len(await portal.ok("crm.lead.list")) == 2  # the admin still sees everything
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        # CRM_ERROR_FIELD_IS_MISSING in Bitrix24's crm/lang/ru|en/classes/general/crm_lead.php
+        ("ru", 'Не введено значение обязательного поля "Имя"<br />'),
+        ("en", "The required field 'Имя' is missing.<br />"),
+        ("de", "The required field 'Имя' is missing.<br />"),  # no wording of ours: English
+    ],
+)
+async def test_a_required_field_is_refused_in_the_portals_language(
+    portal: PortalHandle, lang: str, line: str
+) -> None:
+    await portal.admin("/lang", {"lang": lang})
+    for kind in ("lead", "contact"):
+        await portal.admin("/required", {"entity": kind, "field": "NAME", "label": "Имя"})
+        refused = await portal.call(f"crm.{kind}.add", {"fields": {"TITLE": "x"}})
+        assert refused.status_code == 400
+        assert refused.json() == {"error": "", "error_description": line}
+    assert portal.sandbox.portals[portal.domain].entities["contact"] == {}

@@ -14,10 +14,11 @@ from hhsync.bitrix.commands import parse_fields
 from hhsync.bitrix.models import FieldDescription
 from hhsync.model.import_progress import ImportProgress
 from hhsync.model.kinds import EntityType, StageMode
+from hhsync.web.app_api.reasons import explain, required_fields_in
 from hhsync.web.app_api.settings_tab.choices import Choice, PortalChoices
 from hhsync.web.app_api.settings_tab.progress import ImportState, ImportView, import_state
 from hhsync.web.app_api.settings_tab.required import (
-    labels_in,
+    unfilled_contact_required,
     unfilled_required,
     with_refused,
 )
@@ -56,8 +57,10 @@ def documented_fields(kind: str, required: tuple[str, ...] = ()) -> dict[str, Fi
 
 def test_simple_mode_maps_responses_and_invitations_extended_every_employer_state() -> None:
     assert stage_keys(StageMode.SIMPLE) == ("response", "invitation")
+    # extended mode keeps the invitation row: where invitations in states without a row go
     assert stage_keys(StageMode.EXTENDED) == (
         "response",
+        "invitation",
         "consider",
         "phone_interview",
         "assessment",
@@ -67,9 +70,9 @@ def test_simple_mode_maps_responses_and_invitations_extended_every_employer_stat
         "discard_by_employer",
     )
     assert ALL_KEYS[:2] == ("response", "invitation")
-    assert set(ALL_KEYS) == {"invitation", *EXTENDED_KEYS}
+    assert set(ALL_KEYS) == set(EXTENDED_KEYS)
     assert modes_of("response") == ("simple", "extended")
-    assert modes_of("invitation") == ("simple",)
+    assert modes_of("invitation") == ("simple", "extended")
     assert modes_of("hired") == ("extended",)
 
 
@@ -155,17 +158,55 @@ def test_the_portals_refusals_name_required_fields_its_field_list_does_not_flag(
         "is missing.; The required field 'Position' is missing.",
         "The required field 'Position' is missing.<br />",
         'Поле "Дата рождения" обязательно для заполнения',
+        "crm.deal.add: Bitrix24 crm.deal.add rejected the record: The required field 'Comment' "
+        "is missing.",
         "timeout",
     ]
-    assert labels_in(reasons) == ["Паспорт", "Position", "Дата рождения"]
+    assert [required_fields_in(reason) for reason in reasons] == [
+        ("Паспорт", "Position"),
+        ("Position",),
+        ("Дата рождения",),
+        ("Comment",),
+        (),
+    ]
     fields = documented_fields("lead")
     fields["BIRTHDATE"] = fields["BIRTHDATE"].model_copy(update={"title": "Дата рождения"})
-    listed = with_refused([], fields, labels_in(reasons))
-    # «Паспорт» is no lead field here (a deal's, say): not ours to list
+    listed = with_refused([], "lead", {"lead": fields}, [explain(r) for r in reasons])
+    # «Паспорт» is no lead field here; «Comment» is, but a deal's create named it: not ours
     assert [(f.code, f.label) for f in listed] == [
         ("POST", "Position"),
         ("BIRTHDATE", "Дата рождения"),
     ]
+
+
+def test_a_contacts_required_fields_are_listed_as_the_contacts() -> None:
+    # the documented example flags NAME, SECOND_NAME and LAST_NAME; the portal adds POST
+    contact = documented_fields("contact", ("POST", "ASSIGNED_BY_ID"))
+    listed = unfilled_contact_required(contact, source_chosen=False)
+    assert [(f.key, f.entity, f.sometimes) for f in listed] == [
+        ("CONTACT.SECOND_NAME", "contact", True),
+        ("CONTACT.LAST_NAME", "contact", True),
+        ("CONTACT.POST", "contact", False),
+    ]
+    assert listed[2].as_json() == {
+        "code": "CONTACT.POST",
+        "field": "POST",
+        "entity": "contact",
+        "label": "Должность",
+        "sometimes": False,
+    }
+    # the same label refused on the contact's command and on the deal's: each matched to its own
+    refusals = [
+        "crm.contact.add: Bitrix24 crm.contact.add rejected the record: "
+        'Не введено значение обязательного поля "Должность"',
+        "crm.deal.add: Bitrix24 crm.deal.add rejected the record: "
+        "The required field 'Comment' is missing.",
+    ]
+    deal = documented_fields("deal")
+    added = with_refused(
+        [], "deal", {"deal": deal, "contact": contact}, [explain(r) for r in refusals]
+    )
+    assert [f.key for f in added] == ["CONTACT.POST", "COMMENTS"]
 
 
 # --- what a save may hold ----------------------------------------------------------------------
@@ -175,7 +216,7 @@ def choices(entity_type: EntityType = EntityType.DEAL) -> PortalChoices:
     return PortalChoices(
         entity_type=entity_type,
         category_id=1,
-        users=(Choice("1", "Анна"), Choice("2", "Игорь")),
+        responsible=Choice("2", "Игорь"),
         categories=(Choice("0", "Общее"), Choice("1", "Подбор")),
         sources=(Choice("WEB", "Веб-сайт"),),
         stages=(Choice("C1:NEW", "Новая"), Choice("C1:WON", "Принят")),
@@ -229,7 +270,7 @@ def test_the_default_pipeline_and_a_leads_pipeline_are_stored_as_none() -> None:
         (GOOD | {"source_id": "W" * 65}, "source_id"),
         (GOOD | {"extended": 1}, "extended"),
         (GOOD | {"stage_map": ["C1:NEW"]}, "stage_map"),
-        (GOOD | {"stage_map": {"invitation": "C1:NEW"}}, "stage_map.invitation"),  # simple only
+        (GOOD | {"stage_map": {"invite": "C1:NEW"}}, "stage_map.invite"),  # no such row
         (GOOD | {"extended": False, "stage_map": {"hired": "C1:WON"}}, "stage_map.hired"),
         (GOOD | {"stage_map": {"response": "C1:\nNEW"}}, "stage"),
     ],
@@ -257,7 +298,7 @@ def test_an_id_the_portal_does_not_offer_is_refused(change: dict[str, Any], fiel
 
 
 def test_a_leads_save_does_not_ask_for_a_pipeline() -> None:
-    form = SettingsForm(EntityType.LEAD, 1, 9, None, StageMode.SIMPLE, {})
+    form = SettingsForm(EntityType.LEAD, 2, 9, None, StageMode.SIMPLE, {})
     check_against(form, choices(EntityType.LEAD))  # pipeline 9 is no lead's business
 
 
@@ -358,7 +399,15 @@ def test_the_tab_renders_in_both_languages_with_every_selector_the_page_relies_o
         assert selector in html, selector
     assert html.count("data-stage-key=") == len(ALL_KEYS)
     assert '<tr data-stage-key="hired" data-modes="extended" hidden>' in html
-    assert '<tr data-stage-key="invitation" data-modes="simple">' in html
+    invitation = '<tr data-stage-key="invitation" data-modes="simple extended">'
+    assert invitation in html
+    row = html[html.index(invitation) : html.index("</tr>", html.index(invitation))]
+    # in extended mode the row is labelled as the invitations in states without their own row
+    assert f'<span data-mode-label="simple">{t("settings.stage_invitation")}</span>' in row
+    assert (
+        f'<span data-mode-label="extended" hidden>{t("settings.stage_invitation_extended")}</span>'
+        in row
+    )
     assert "<b>x</b>" not in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
     assert t("settings.progress_imported_deal") in html

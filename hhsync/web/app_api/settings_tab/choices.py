@@ -1,8 +1,11 @@
-"""What the portal offers the form, read live: its users, deal pipelines, sources, the stages of
-the chosen entity and pipeline, and the required fields hhsync would leave empty.
+"""What the portal offers the form, read live: the responsible person, deal pipelines, sources,
+the stages of the chosen entity and pipeline, and the required fields hhsync would leave empty.
 
 Read on each call and never cached: a person who adds a pipeline or a stage in the CRM sees it on
-the next tab open, and a save is checked against what the portal holds right then.
+the next tab open, and a save is checked against what the portal holds right then. The portal's
+users are never listed whole (a portal may have thousands): the responsible person is read by id
+(``user.get`` with ``ID``), and the page's fallback search asks for the first page of matches
+(:func:`search_users`); the portal's own ``selectUser()`` dialog is the main way to pick one.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from dataclasses import dataclass
 
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.commands import DEAL_ENTITY_TYPE_ID
-from hhsync.bitrix.models import User
+from hhsync.bitrix.models import FieldDescription, User
 from hhsync.model.kinds import EntityType
 from hhsync.sync.mapping import entity_kind
+from hhsync.web.app_api.reasons import explain
 from hhsync.web.app_api.settings_tab.required import (
+    CONTACT,
     RequiredField,
-    labels_in,
+    unfilled_contact_required,
     unfilled_required,
     with_refused,
 )
@@ -42,14 +47,15 @@ class PortalChoices:
 
     entity_type: EntityType
     category_id: int
-    users: tuple[Choice, ...]
+    responsible: Choice | None
+    """The asked responsible person when the portal has them and they are active."""
     categories: tuple[Choice, ...]
     sources: tuple[Choice, ...]
     stages: tuple[Choice, ...]
     required: tuple[RequiredField, ...]
 
     def ids(self, name: str) -> frozenset[str]:
-        """The ids one select may hold (``users``, ``categories``, ``sources``, ``stages``)."""
+        """The ids one select may hold (``categories``, ``sources``, ``stages``)."""
         options: tuple[Choice, ...] = getattr(self, name)
         return frozenset(option.id for option in options)
 
@@ -58,7 +64,7 @@ class PortalChoices:
         return {
             "entity_type": self.entity_type.value,
             "category_id": self.category_id,
-            "users": [u.as_json() for u in self.users],
+            "responsible": self.responsible.as_json() if self.responsible else None,
             "categories": [c.as_json() for c in self.categories],
             "sources": [s.as_json() for s in self.sources],
             "stages": [s.as_json() for s in self.stages],
@@ -72,22 +78,48 @@ def user_name(user: User) -> str:
     return name or user.EMAIL or f"#{user.ID}"
 
 
+MAX_SEARCH_CHARS = 100
+"""The longest search text sent to the portal."""
+
+
+async def search_users(client: BitrixClient, text: str) -> tuple[Choice, ...]:
+    """The active users matching ``text``: ``user.search`` by ``FIND``, its first page only (50,
+    Bitrix24 REST docs, user.search). ``FIND`` cannot be combined with ``ACTIVE``, so fired
+    people are dropped from that page here."""
+    found = await client.user_search_page(text[:MAX_SEARCH_CHARS])
+    return tuple(Choice(str(u.ID), user_name(u)) for u in found if u.ACTIVE is not False)
+
+
+async def read_responsible(client: BitrixClient, user_id: int | None) -> Choice | None:
+    """The responsible person by id, when the portal has them and they are active."""
+    if user_id is None:
+        return None
+    user = await client.user_by_id(user_id)
+    if user is None or user.ACTIVE is False:
+        return None
+    return Choice(str(user.ID), user_name(user))
+
+
 async def read_choices(
     client: BitrixClient,
     entity_type: EntityType,
     category_id: int,
     *,
+    responsible_user_id: int | None,
     source_chosen: bool,
+    adds_contact: bool,
     refusals: Iterable[str] = (),
 ) -> PortalChoices:
     """Everything the form offers for ``entity_type`` (and pipeline ``category_id`` of deals).
 
-    ``refusals`` are the reasons the portal gave for the creates it refused: the required fields
-    they name join those ``crm.*.fields`` flags.
+    ``adds_contact``: each create also adds the applicant's contact (deals; leads when the portal
+    links contacts), whose required fields join the warning. ``refusals`` are the reasons the
+    portal gave for the creates it refused: the required fields they name join those
+    ``crm.*.fields`` flags.
 
     Raises whatever :class:`~hhsync.bitrix.errors.BitrixError` the portal answers.
     """
-    users = await client.user_get()
+    responsible = await read_responsible(client, responsible_user_id)
     categories = await client.category_list(DEAL_ENTITY_TYPE_ID)
     sources = await client.status_list({"ENTITY_ID": "SOURCE"})
     directory = stage_directory(entity_type, category_id)
@@ -96,21 +128,24 @@ async def read_choices(
         stages = []
     else:
         stages = await client.status_list({"ENTITY_ID": directory})
-    fields = await client.fields(entity_kind(entity_type))
+    kind = entity_kind(entity_type)
+    fields = await client.fields(kind)
+    fields_of: dict[str, dict[str, FieldDescription]] = {kind: fields}
+    required = unfilled_required(fields, entity_type, source_chosen=source_chosen)
+    if adds_contact:
+        contact_fields = await client.fields(CONTACT)
+        fields_of[CONTACT] = contact_fields
+        required += unfilled_contact_required(contact_fields, source_chosen=source_chosen)
     return PortalChoices(
         entity_type=entity_type,
         category_id=category_id,
-        users=tuple(Choice(str(u.ID), user_name(u)) for u in users),
+        responsible=responsible,
         categories=tuple(Choice(str(c.id), c.name) for c in categories),
         sources=tuple(Choice(s.STATUS_ID, s.NAME) for s in sources),
         stages=tuple(
             Choice(s.STATUS_ID, s.NAME) for s in sorted(stages, key=lambda s: s.SORT or 0)
         ),
         required=tuple(
-            with_refused(
-                unfilled_required(fields, entity_type, source_chosen=source_chosen),
-                fields,
-                labels_in(refusals),
-            )
+            with_refused(required, kind, fields_of, (explain(text) for text in refusals))
         ),
     )

@@ -4,7 +4,9 @@ The first save of the settings makes the portal due at once
 (:func:`hhsync.db.portals.save_settings`); the import runs until the first pass that started
 after that save has ended. While a pass is running with negotiations still on their way, the page
 shows that work live too. A parked or
-paused portal runs nothing, so its import is shown as it stands.
+paused portal runs nothing, so its import is shown as it stands. The reasons negotiations wait for
+a retry are read through :mod:`hhsync.web.app_api.reasons`, the log tab's parser, grouped by what
+they mean (a refusal worded per negotiation is one reason) and said in the reader's words.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hhsync.db import portals, runs, state
 from hhsync.model.import_progress import ImportProgress
 from hhsync.model.kinds import PortalStatus, RunStatus
+from hhsync.web.app_api.reasons import Translate, describe, explain
 
 RUNNING: Final = "running"
 DONE: Final = "done"
 IDLE: Final = "idle"
 ImportState = Literal["running", "done", "idle"]
+REASONS_READ: Final = 50
+"""How many distinct stored reasons are read to group; the page shows the commonest groups."""
+REASONS_SHOWN: Final = 5
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class ImportView:
     state: ImportState
     progress: ImportProgress
     errors: tuple[tuple[str, int], ...] = ()
-    """The commonest reasons negotiations wait for a retry, with how many each."""
+    """The commonest reasons negotiations wait for a retry, in words, with how many each."""
 
     def as_json(self) -> dict[str, object]:
         """The answer of ``GET /app/api/settings/progress``."""
@@ -66,8 +72,24 @@ def import_state(
     return DONE
 
 
-async def import_view(session: AsyncSession, portal_id: int) -> ImportView:
-    """The portal's import as the page shows it."""
+def grouped_reasons(
+    t: Translate, stored: list[tuple[str, int]], limit: int = REASONS_SHOWN
+) -> tuple[tuple[str, int], ...]:
+    """Pure: stored failure texts with their counts, grouped by what they mean, in words,
+    commonest first."""
+    counts: dict[tuple[object, ...], int] = {}
+    words: dict[tuple[object, ...], str] = {}
+    for text, count in stored:
+        reason = explain(text)
+        key = reason.group()
+        counts[key] = counts.get(key, 0) + count
+        words.setdefault(key, describe(t, reason, brief=True))
+    ranked = sorted(counts, key=lambda key: -counts[key])
+    return tuple((words[key], counts[key]) for key in ranked[:limit])
+
+
+async def import_view(session: AsyncSession, portal_id: int, t: Translate) -> ImportView:
+    """The portal's import as the page shows it (its reasons in ``t``'s language)."""
     portal = await portals.get_portal(session, portal_id)
     saved = await portals.get_settings(session, portal_id)
     progress = await state.import_progress(session, portal_id)
@@ -85,5 +107,7 @@ async def import_view(session: AsyncSession, portal_id: int) -> ImportView:
             progress=progress,
         ),
         progress,
-        tuple(await state.failure_reasons(session, portal_id)) if progress.failed else (),
+        grouped_reasons(t, await state.failure_reasons(session, portal_id, REASONS_READ))
+        if progress.failed
+        else (),
     )

@@ -16,12 +16,18 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from hhsync.db import portals, state
+from hhsync.db.tables import PortalSettings
 from hhsync.errors import DatabaseError, HhsyncError, Retriable
 from hhsync.log import get_logger
 from hhsync.model.kinds import EntityType
 from hhsync.service.operator import mark_failed_due
 from hhsync.web.app_api.guard import PortalCaller, json_answer, portal_caller, refuse
-from hhsync.web.app_api.settings_tab.choices import PortalChoices, read_choices
+from hhsync.web.app_api.settings_tab.choices import (
+    MAX_SEARCH_CHARS,
+    PortalChoices,
+    read_choices,
+    search_users,
+)
 from hhsync.web.app_api.settings_tab.portal_client import door_of, settings_client
 from hhsync.web.app_api.settings_tab.progress import import_view
 from hhsync.web.app_api.settings_tab.saved import SavedSettings
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
 
 SETTINGS_PATH: Final = "/app/api/settings"
 PROGRESS_PATH: Final = "/app/api/settings/progress"
+USERS_PATH: Final = "/app/api/settings/users"
 EVENT_SAVED: Final = "app_api.settings_saved"
 REFUSALS_READ: Final = 20
 """How many distinct reasons of failed creates are searched for required fields' names."""
@@ -58,10 +65,14 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
     async def get_progress(request: Request) -> JSONResponse:
         return await progress_endpoint(door.web, request)
 
+    async def get_users(request: Request) -> JSONResponse:
+        return await users_endpoint(door, request)
+
     return [
         Route(SETTINGS_PATH, get_settings, methods=["GET"]),
         Route(SETTINGS_PATH, post_settings, methods=["POST"]),
         Route(PROGRESS_PATH, get_progress, methods=["GET"]),
+        Route(USERS_PATH, get_users, methods=["GET"]),
     ]
 
 
@@ -71,7 +82,9 @@ async def _choices(
     entity_type: EntityType,
     category_id: int,
     *,
+    responsible_user_id: int | None,
     source_chosen: bool,
+    links_contacts: bool,
 ) -> PortalChoices:
     try:
         async with door.web.database.session() as session:
@@ -81,12 +94,20 @@ async def _choices(
             client,
             entity_type,
             category_id,
+            responsible_user_id=responsible_user_id,
             source_chosen=source_chosen,
+            # a deal's applicant is always a contact; a lead's only when contacts are linked
+            adds_contact=entity_type == EntityType.DEAL or links_contacts,
             refusals=[reason for reason, _ in reasons],
         )
     except HhsyncError as exc:
         log.warning("app_api.portal_unreachable", portal=caller.portal_id, error=type(exc).__name__)
         raise PortalUnreachable(type(exc).__name__) from exc
+
+
+def _links_contacts(stored: PortalSettings | None) -> bool:
+    """Whether creates also add the applicant's contact to a lead (the saved ``link_contacts``)."""
+    return stored is not None and stored.link_contacts
 
 
 def _requested(request: Request, saved: SavedSettings) -> tuple[EntityType, int] | None:
@@ -111,8 +132,9 @@ async def settings_endpoint(door: DoorContext, request: Request) -> JSONResponse
         return caller
     try:
         async with door.web.database.session() as session:
-            saved = SavedSettings.of(await portals.get_settings(session, caller.portal_id))
-            progress = await import_view(session, caller.portal_id)
+            stored = await portals.get_settings(session, caller.portal_id)
+            saved = SavedSettings.of(stored)
+            progress = await import_view(session, caller.portal_id, caller.t)
     except DatabaseError as exc:
         return refuse(request, caller.t, 503, "common.storage_unavailable", type(exc).__name__)
     asked = _requested(request, saved)
@@ -120,7 +142,14 @@ async def settings_endpoint(door: DoorContext, request: Request) -> JSONResponse
         return refuse(request, caller.t, 400, "common.bad_request", "bad_query")
     body: dict[str, Any] = {"settings": saved.as_json(), "import": progress.as_json()}
     try:
-        choices = await _choices(door, caller, *asked, source_chosen=saved.source_id is not None)
+        choices = await _choices(
+            door,
+            caller,
+            *asked,
+            responsible_user_id=saved.responsible_user_id,
+            source_chosen=saved.source_id is not None,
+            links_contacts=_links_contacts(stored),
+        )
     except PortalUnreachable:
         body |= {"error": caller.t("settings.portal_unreachable"), "reason": "portal_unreachable"}
         return json_answer(body, 502)
@@ -142,12 +171,16 @@ async def save_endpoint(door: DoorContext, request: Request) -> JSONResponse:
         return caller
     try:
         form = parse_form(await _json_body(request))
+        async with door.web.database.session() as session:
+            links = _links_contacts(await portals.get_settings(session, caller.portal_id))
         choices = await _choices(
             door,
             caller,
             form.entity_type,
             form.category_id,
+            responsible_user_id=form.responsible_user_id,
             source_chosen=form.source_id is not None,
+            links_contacts=links,
         )
         check_against(form, choices)
     except FormRefusal as refusal:
@@ -155,6 +188,8 @@ async def save_endpoint(door: DoorContext, request: Request) -> JSONResponse:
         return _with_field(answer, refusal)
     except PortalUnreachable:
         return refuse(request, caller.t, 502, "settings.portal_unreachable", "portal_unreachable")
+    except DatabaseError as exc:
+        return refuse(request, caller.t, 503, "common.storage_unavailable", type(exc).__name__)
     now = door.web.clock.now()
     try:
         async with door.web.database.session() as session:
@@ -165,7 +200,7 @@ async def save_endpoint(door: DoorContext, request: Request) -> JSONResponse:
         # A save after a required field was relaxed should not wait out the retry backoff.
         retried = 0 if first else await mark_failed_due(door.web.database, caller.portal_id, now)
         async with door.web.database.session() as session:
-            progress = await import_view(session, caller.portal_id)
+            progress = await import_view(session, caller.portal_id, caller.t)
     except DatabaseError as exc:
         return refuse(request, caller.t, 503, "common.storage_unavailable", type(exc).__name__)
     log.info(
@@ -200,7 +235,27 @@ async def progress_endpoint(ctx: WebContext, request: Request) -> JSONResponse:
         return caller
     try:
         async with ctx.database.session() as session:
-            progress = await import_view(session, caller.portal_id)
+            progress = await import_view(session, caller.portal_id, caller.t)
     except DatabaseError as exc:
         return refuse(request, caller.t, 503, "common.storage_unavailable", type(exc).__name__)
     return json_answer(progress.as_json())
+
+
+async def users_endpoint(door: DoorContext, request: Request) -> JSONResponse:
+    """``GET ?q=``: the portal's active users matching the typed text, the first page of
+    ``user.search`` (the fallback when the portal's own ``selectUser()`` dialog cannot open).
+    Administrators only, as choosing is theirs; an empty text asks the portal nothing."""
+    caller = await portal_caller(door.web, request, write=True)
+    if isinstance(caller, JSONResponse):
+        return caller
+    text = request.query_params.get("q", "").strip()
+    if not text:
+        return json_answer({"users": []})
+    if len(text) > MAX_SEARCH_CHARS or not text.isprintable():
+        return refuse(request, caller.t, 400, "common.bad_request", "bad_query")
+    try:
+        found = await search_users(settings_client(door, caller.portal), text)
+    except HhsyncError as exc:
+        log.warning("app_api.portal_unreachable", portal=caller.portal_id, error=type(exc).__name__)
+        return refuse(request, caller.t, 502, "settings.portal_unreachable", "portal_unreachable")
+    return json_answer({"users": [user.as_json() for user in found]})

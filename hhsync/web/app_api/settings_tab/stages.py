@@ -2,7 +2,10 @@
 
 Simple mode maps how a negotiation started (:class:`~hhsync.model.kinds.NegotiationKind`), extended
 mode every employer state the official app's guide lists, by hh.ru's state ids (hh.ru OpenAPI,
-``employer_states``; :mod:`hhsync.sync.routing` reads the map the same way).
+``employer_states``; :mod:`hhsync.sync.routing` reads the map the same way). Extended mode keeps
+the invitation row: :func:`hhsync.sync.routing.stage_for` falls back to a negotiation's kind for a
+state with no row of its own, and responses already have theirs (hh.ru's ``response`` state), so
+«Приглашения (остальные)» is where invitations in such states go.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from hhsync.model.kinds import EntityType, NegotiationKind, StageMode
 SIMPLE_KEYS: Final = (NegotiationKind.RESPONSE.value, NegotiationKind.INVITATION.value)
 EXTENDED_KEYS: Final = (
     "response",
+    NegotiationKind.INVITATION.value,
     "consider",
     "phone_interview",
     "assessment",

@@ -118,7 +118,8 @@ def check_against(form: SettingsForm, choices: PortalChoices) -> None:
     Raises:
         FormRefusal: naming the first field whose id the portal does not hold.
     """
-    if str(form.responsible_user_id) not in choices.ids("users"):
+    # choices.responsible is the form's user read by id: None when absent or fired
+    if choices.responsible is None or choices.responsible.id != str(form.responsible_user_id):
         raise FormRefusal("responsible_user_id", "settings.invalid_responsible_user_id")
     if form.entity_type == EntityType.DEAL and str(form.category_id) not in choices.ids(
         "categories"

@@ -10,6 +10,7 @@
     return;
   }
   var POLL_MS = 2000;
+  var SEARCH_DELAY_MS = 300;
   var form = document.getElementById("settings-form");
   var progressBox = document.getElementById("settings-progress");
   var savedNote = document.getElementById("settings-saved");
@@ -24,6 +25,7 @@
   var state = JSON.parse(document.getElementById("settings-state").textContent);
   var messages = state.messages;
   var users = [];
+  var searching = null;
   var loaded = false;
   var loading = null;
   var polling = null;
@@ -99,6 +101,10 @@
       var modes = rows[i].getAttribute("data-modes").split(" ");
       rows[i].hidden = modes.indexOf(mode) < 0;
     }
+    var labels = document.querySelectorAll("#settings-stages [data-mode-label]");
+    for (var j = 0; j < labels.length; j += 1) {
+      labels[j].hidden = labels[j].getAttribute("data-mode-label") !== mode;
+    }
     document.getElementById("settings-category-field").hidden = entityType() !== "deal";
     app.fit();
   }
@@ -111,7 +117,8 @@
     required.forEach(function (item) {
       var li = document.createElement("li");
       li.setAttribute("data-field", item.code);
-      li.textContent = item.sometimes ? item.label + " — " + messages.required_sometimes : item.label;
+      var label = item.entity === "contact" ? messages.required_of_contact + ": " + item.label : item.label;
+      li.textContent = item.sometimes ? label + " — " + messages.required_sometimes : label;
       list.appendChild(li);
     });
     warning.hidden = required.length === 0;
@@ -129,8 +136,9 @@
     return stages;
   }
 
-  function showChoices(choices, keepStages) {
-    users = choices.users;
+  // The fallback list: the portal's users matching what was typed (its first page).
+  function showUsers(found) {
+    users = found;
     while (userList.firstChild) {
       userList.removeChild(userList.firstChild);
     }
@@ -139,12 +147,13 @@
       option.value = userLabel(user);
       userList.appendChild(option);
     });
-    var chosen = field("responsible_user_id").value;
-    users.forEach(function (user) {
-      if (String(user.id) === chosen) {
-        setResponsible(user.id, user.name);
-      }
-    });
+  }
+
+  function showChoices(choices, keepStages) {
+    var chosen = choices.responsible;
+    if (chosen && String(chosen.id) === field("responsible_user_id").value) {
+      setResponsible(chosen.id, chosen.name);
+    }
     fillSelect(field("category_id"), choices.categories, choices.category_id, null);
     fillSelect(field("source_id"), choices.sources, field("source_id").value, messages.source_none);
     var rows = document.querySelectorAll("#settings-stages tr[data-stage-key]");
@@ -312,13 +321,28 @@
       });
   }
 
+  // A label picked from the list chooses that person; other text asks the portal, once typing
+  // pauses.
   function searched() {
     var text = search.value;
+    var picked = false;
     users.forEach(function (user) {
       if (userLabel(user) === text) {
         setResponsible(user.id, user.name);
+        picked = true;
       }
     });
+    window.clearTimeout(searching);
+    if (picked || !app.canWrite || !text.trim()) {
+      return;
+    }
+    searching = window.setTimeout(function () {
+      app.api("/settings/users?q=" + encodeURIComponent(text.trim())).then(function (answer) {
+        if (answer.ok && search.value === text) {
+          showUsers(answer.body.users);
+        }
+      });
+    }, SEARCH_DELAY_MS);
   }
 
   form.addEventListener("submit", save);
