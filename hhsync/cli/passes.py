@@ -21,11 +21,12 @@ from hhsync.cli.command import EXIT_CONFIG, EXIT_FAILURE, fail, read_settings, w
 from hhsync.cli.output import JsonOption, emit_json
 from hhsync.clock import SystemClock
 from hhsync.config import Settings
+from hhsync.db import retries
 from hhsync.db.crypto import cipher_from_settings
 from hhsync.db.leases import LeaseLost
 from hhsync.db.session import Database
 from hhsync.service.exclusive import PortalBusy
-from hhsync.service.operator import NoSuchPortal, mark_failed_due, one_pass
+from hhsync.service.operator import NoSuchPortal, one_pass
 from hhsync.service.progress_bars import progress_bars
 from hhsync.sync.actions import Action
 from hhsync.sync.engine import PassReport
@@ -197,7 +198,12 @@ def retry_failed(
     due: list[int] = []
 
     async def before(database: Database) -> None:
-        due.append(await mark_failed_due(database, portal, SystemClock().now()))
+        async with database.session() as session:
+            due.append(
+                await retries.retry_all_failed(
+                    session, portal, SystemClock().now(), asked_by=retries.AskedBy.OPERATOR
+                )
+            )
 
     settings = read_settings()
     request = PassRequest(portal, PassOptions(), progress_wanted(show_progress, as_json))

@@ -20,7 +20,14 @@ from hhsync.model import lifecycle
 from hhsync.model.backoff import Backoff
 from hhsync.model.kinds import StageMisfit
 
-_STORED_AS_IS = ("attempts", "next_retry_at", "last_error", "in_flight_until", "synced_at")
+_STORED_AS_IS = (
+    "attempts",
+    "next_retry_at",
+    "last_error",
+    "in_flight_until",
+    "synced_at",
+    "outcome_at",
+)
 """The standing's fields that are columns of the same name (the status is ``sync_status``; the
 entity and activity are known by their ids)."""
 

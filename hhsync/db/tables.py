@@ -192,6 +192,7 @@ class Negotiation(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("portal_id", "hh_negotiation_id", name="negotiation_portal_hh_key"),
         Index("negotiation_due_idx", "portal_id", "sync_status", "next_retry_at"),
+        Index("negotiation_outcome_idx", "portal_id", "outcome_at", "id"),
         _checked("kind", NegotiationKind),
         _checked("sync_status", SyncStatus),
         CheckConstraint(
@@ -231,8 +232,13 @@ class Negotiation(SQLModel, table=True):
     last_error: str | None = None
     next_retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When its latest outcome was recorded (created, updated, activity added, failed) or a
+    retry was asked for; never moved by a read of hh.ru. The app page's log orders and pages by
+    it. None while nothing was recorded (pending, or in flight on its first send)."""
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    """Any change of the row, every read of hh.ru included."""
 
 
 class SyncRun(SQLModel, table=True):

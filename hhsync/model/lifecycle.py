@@ -39,6 +39,9 @@ class Standing:
     has_activity: bool = False
     """The entity's timeline activity is recorded (never without an entity)."""
     synced_at: datetime | None = None
+    outcome_at: datetime | None = None
+    """When its latest outcome (created, updated, activity added, failed) was recorded: the
+    app page's log orders by it. Being marked in flight is no outcome, and neither is a read."""
 
     @property
     def activity_in_flight(self) -> bool:
@@ -95,14 +98,26 @@ Event = MarkedInFlight | Created | Updated | ActivityAdded | Failed
 
 
 def advance(before: Standing, event: Event, now: datetime, due: Due) -> Standing:
-    """The standing after ``event``."""
+    """The standing after ``event``; every event but the in-flight mark is an outcome at ``now``."""
     if isinstance(event, MarkedInFlight):
-        return replace(
-            before,
-            status=SyncStatus.IN_FLIGHT,
-            in_flight_until=event.until,
-            attempts=before.attempts + 1,
-        )
+        return _marked(before, event)
+    return replace(_outcome(before, event, now, due), outcome_at=now)
+
+
+def _marked(before: Standing, event: MarkedInFlight) -> Standing:
+    """A send is about to go: its attempt counts, the outcome is not known yet."""
+    return replace(
+        before,
+        status=SyncStatus.IN_FLIGHT,
+        in_flight_until=event.until,
+        attempts=before.attempts + 1,
+    )
+
+
+def _outcome(
+    before: Standing, event: Created | Updated | ActivityAdded | Failed, now: datetime, due: Due
+) -> Standing:
+    """The standing an outcome leaves (its instant is set by :func:`advance`)."""
     if isinstance(event, Failed):
         # A send counted its attempt when it went in flight; any other failure counts here.
         attempts = before.attempts + (before.status != SyncStatus.IN_FLIGHT)

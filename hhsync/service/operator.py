@@ -2,7 +2,8 @@
 
 Each function is one small transaction (or one pass) so the CLI stays a formatter. A forced
 resync and a retry run the ordinary engine pass (``run_pass``) under a lease of their own
-(``exclusive.run_leased``) — there is no second code path that writes to Bitrix24.
+(``exclusive.run_leased``) — there is no second code path that writes to Bitrix24. The retry's
+failures are made due by :func:`hhsync.db.retries.retry_all_failed`, as the app page's are.
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from hhsync.config import Settings
 from hhsync.db import portals
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
-from hhsync.db.tables import Negotiation, Portal, PortalStatus, SyncStatus
+from hhsync.db.tables import Portal, PortalStatus
 from hhsync.errors import Fatal
 from hhsync.service.exclusive import run_leased
 from hhsync.service.health import HealthRecorder
@@ -100,22 +98,6 @@ async def set_poll_interval(
         portal.updated_at = now
         session.add(portal)
         return portal
-
-
-async def mark_failed_due(database: Database, portal_id: int, now: datetime) -> int:
-    """Make every failed negotiation of the portal due for retry now; returns how many."""
-    async with database.session() as session:
-        if await portals.get_portal(session, portal_id) is None:
-            raise NoSuchPortal(portal_id)
-        result = await session.exec(
-            update(Negotiation)
-            .where(
-                col(Negotiation.portal_id) == portal_id,
-                col(Negotiation.sync_status) == SyncStatus.FAILED,
-            )
-            .values(next_retry_at=now, updated_at=now)
-        )
-        return int(result.rowcount or 0)
 
 
 async def one_pass(

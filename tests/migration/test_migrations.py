@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -206,3 +206,77 @@ def test_portals_stored_before_the_mark_get_their_install_instant(
         kept = conn.execute("SELECT member_id FROM portal").fetchall()
     assert ("unrecorded_before",) not in columns
     assert kept == [("m",)]
+
+
+def test_negotiations_stored_before_the_outcome_instant_get_the_best_one_they_kept(
+    pg_admin_url: str, fresh_db_name: str
+) -> None:
+    """Migration 0007: the log orders by ``outcome_at``; a synced row takes its sync (its last
+    change when it has none), a failed row its last change, a row pending or in flight again the
+    sync it had, a row never synced nothing; the index covers the log's order; going back to
+    0006 drops the column and keeps the rows."""
+    url = sync_url(pg_admin_url, fresh_db_name)
+    upgrade(url, "0006")
+    dsn = make_url(pg_admin_url).set(database=fresh_db_name).render_as_string(hide_password=False)
+    synced_at = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    changed_at = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO portal (id, member_id, domain, client_endpoint, server_endpoint,"
+            " access_token_enc, refresh_token_enc, access_expires_at, token_version, status,"
+            " lang, installed_at, updated_at) VALUES (1, 'm', 'd', 'c', 's', 'a', 'r', now(), 0,"
+            " 'active', 'ru', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO hh_account (id, portal_id, hh_employer_id, hh_manager_id, employer_name,"
+            " manager_name, is_admin, access_token_enc, refresh_token_enc, access_expires_at,"
+            " token_version, status, created_at, updated_at) VALUES (1, 1, 'e', 'm', '', '',"
+            " true, 'a', 'r', now(), 0, 'active', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO vacancy (id, portal_id, hh_account_id, hh_vacancy_id, name, area_name,"
+            " archived, internship, counters, watermark_ids, created_at, updated_at)"
+            " VALUES (1, 1, 1, 'v', '', '', false, false, '{}', '[]', now(), now())"
+        )
+        for hh_id, status, synced in (
+            ("synced", "synced", synced_at),
+            ("synced-unstamped", "synced", None),
+            ("failed", "failed", synced_at),
+            ("pending-again", "pending", synced_at),
+            ("in-flight-again", "in_flight", synced_at),
+            ("never", "pending", None),
+        ):
+            conn.execute(
+                "INSERT INTO negotiation (portal_id, hh_account_id, vacancy_id,"
+                " hh_negotiation_id, resume_deleted, kind, employer_state, hh_created_at,"
+                " hh_updated_at, sync_status, attempts, synced_at, created_at, updated_at)"
+                " VALUES (1, 1, 1, %s, false, 'response', 'response', now(), now(), %s, 1, %s,"
+                " now(), %s)",
+                (hh_id, status, synced, changed_at),
+            )
+    upgrade(url)
+    with psycopg.connect(dsn) as conn:
+        rows = dict(
+            conn.execute("SELECT hh_negotiation_id, outcome_at FROM negotiation").fetchall()
+        )
+        index = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'negotiation_outcome_idx'"
+        ).fetchone()
+    assert rows == {
+        "synced": synced_at,
+        "synced-unstamped": changed_at,
+        "failed": changed_at,
+        "pending-again": synced_at,
+        "in-flight-again": synced_at,
+        "never": None,
+    }
+    assert index is not None
+    assert "(portal_id, outcome_at, id)" in index[0]
+    downgrade(url, "0006")
+    with psycopg.connect(dsn) as conn:
+        columns = conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'negotiation'"
+        ).fetchall()
+        kept = conn.execute("SELECT count(*) FROM negotiation").fetchone()
+    assert ("outcome_at",) not in columns
+    assert kept == (6,)

@@ -17,13 +17,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from hhsync.db import journal, state, waiting
+from hhsync.db import journal, retries, state, waiting
+from hhsync.db.retries import AskedBy, RetryOutcome
 from hhsync.db.tables import SyncStatus
 from hhsync.errors import DatabaseError
 from hhsync.log import get_logger
+from hhsync.model.crm_links import portal_origin
 from hhsync.web.app_api.guard import PortalCaller, json_answer, json_error, portal_caller, refuse
 from hhsync.web.app_api.journal_view import (
     DEFAULT_PAGE,
+    MAX_ID_DIGITS,
     MAX_PAGE,
     BadCursor,
     decode_cursor,
@@ -31,14 +34,13 @@ from hhsync.web.app_api.journal_view import (
     row_json,
 )
 from hhsync.web.context import WebContext
+from hhsync.web.request_numbers import ascii_decimal
 
 FILTERS: Final = {
     "": journal.SHOWN,
     "synced": (SyncStatus.SYNCED,),
     "failed": (SyncStatus.FAILED,),
 }
-MAX_ID_DIGITS: Final = 18
-"""A negotiation id longer than this cannot be a row's (PostgreSQL's bigint)."""
 EVENT_RETRIED: Final = "app_api.retry_requested"
 
 log = get_logger(__name__)
@@ -73,30 +75,35 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                 before = decode_cursor(query["before"])
             except BadCursor:
                 return refuse(request, caller.t, 400, "journal.bad_cursor", "bad_cursor")
-        limit_text = query.get("limit", str(DEFAULT_PAGE))
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        limit = ascii_decimal(query.get("limit", str(DEFAULT_PAGE)), max_digits=3)
+        if limit is None or not 1 <= limit <= MAX_PAGE:
             return json_error(400, caller.t("journal.bad_limit", max=MAX_PAGE), "bad_limit")
         async with ctx.database.session() as session:
-            view = await journal_view(
-                session, caller, status=status, before=before, limit=int(limit_text)
-            )
+            view = await journal_view(session, caller, status=status, before=before, limit=limit)
         return json_answer(view)
 
     async def retry_one(request: Request, caller: PortalCaller) -> Response:
-        raw_id = request.path_params["negotiation_id"]
-        if not raw_id.isdigit() or len(raw_id) > MAX_ID_DIGITS:
+        negotiation_id = ascii_decimal(
+            request.path_params["negotiation_id"], max_digits=MAX_ID_DIGITS
+        )
+        if negotiation_id is None:
             return refuse(request, caller.t, 404, "common.not_found", "no_such_negotiation")
         now = ctx.clock.now()
         user_id = caller.claims.user_id
         async with ctx.database.session() as session:
-            outcome = await journal.retry_failed(
-                session, caller.portal_id, int(raw_id), now, user_id=user_id
+            outcome = await retries.retry_failed(
+                session,
+                caller.portal_id,
+                negotiation_id,
+                now,
+                asked_by=AskedBy.JOURNAL,
+                user_id=user_id,
             )
-            if outcome == journal.RetryOutcome.DUE:
+            if outcome == RetryOutcome.DUE:
                 await waiting.make_due(session, caller.portal_id, now)
-        if outcome == journal.RetryOutcome.NOT_FOUND:
+        if outcome == RetryOutcome.NOT_FOUND:
             return refuse(request, caller.t, 404, "common.not_found", "no_such_negotiation")
-        if outcome == journal.RetryOutcome.NOT_FAILED:
+        if outcome == RetryOutcome.NOT_FAILED:
             return refuse(request, caller.t, 409, "journal.not_failed", "not_failed")
         log.info(EVENT_RETRIED, portal=caller.portal_id, user=user_id, count=1)
         return json_answer({"result": "due", "count": 1, "message": caller.t("journal.retried")})
@@ -105,7 +112,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         now = ctx.clock.now()
         user_id = caller.claims.user_id
         async with ctx.database.session() as session:
-            count = await journal.retry_all_failed(session, caller.portal_id, now, user_id=user_id)
+            count = await retries.retry_all_failed(
+                session, caller.portal_id, now, asked_by=AskedBy.JOURNAL, user_id=user_id
+            )
             if count:
                 await waiting.make_due(session, caller.portal_id, now)
         log.info(EVENT_RETRIED, portal=caller.portal_id, user=user_id, count=count)
@@ -140,9 +149,10 @@ async def journal_view(
         session, caller.portal_id, statuses=FILTERS[status], before=before, limit=limit
     )
     counts = await state.count_by_status(session, caller.portal_id)
+    origin = portal_origin(caller.portal.domain, caller.portal.client_endpoint)
     return {
         "status": status,
-        "rows": [row_json(caller.t, caller.portal, row) for row in page.rows],
+        "rows": [row_json(caller.t, origin, row) for row in page.rows],
         "next_before": encode_cursor(page.next_cursor) if page.next_cursor else None,
         "failed": counts[SyncStatus.FAILED],
         "synced": counts[SyncStatus.SYNCED],

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from hhsync.db.journal import Cursor, JournalRow
-from hhsync.db.tables import EntityType, Portal, SyncStatus
+from hhsync.db.tables import SyncStatus
 from hhsync.errors import Fatal
-from hhsync.model.crm_links import card_path
-from hhsync.model.hosts import is_loopback
+from hhsync.model.crm_links import card_url
 from hhsync.web.app_api.reasons import Reason, describe, explain
 from hhsync.web.i18n import Translator
+from hhsync.web.request_numbers import ascii_decimal
 
 DEFAULT_PAGE: Final = 25
 MAX_PAGE: Final = 100
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_ID_DIGITS: Final = 18
+"""A row id longer than this cannot be a row's (PostgreSQL's bigint)."""
+MAX_MICROS_DIGITS: Final = 18
+"""Microseconds since the epoch up to the year 9999 take 18 digits at most."""
 
 
 class BadCursor(Fatal, ValueError):
@@ -36,34 +39,16 @@ def encode_cursor(cursor: Cursor) -> str:
 def decode_cursor(text: str) -> Cursor:
     """The cursor a page sent back; :class:`BadCursor` for anything :func:`encode_cursor` would
     not have written."""
-    micros, dot, row_id = text.partition(".")
-    if not dot or not micros.isdigit() or not row_id.isdigit() or len(text) > 40:
-        raise BadCursor(text)
+    micros_text, dot, row_id_text = text.partition(".")
+    micros = ascii_decimal(micros_text, max_digits=MAX_MICROS_DIGITS)
+    row_id = ascii_decimal(row_id_text, max_digits=MAX_ID_DIGITS)
+    if not dot or micros is None or row_id is None:
+        raise BadCursor(text[:60])
     try:
-        at = EPOCH + timedelta(microseconds=int(micros))
-    except OverflowError as exc:
-        raise BadCursor(text) from exc
-    return Cursor(at, int(row_id))
-
-
-def portal_origin(portal: Portal) -> str:
-    """``https://DOMAIN`` of the portal's own pages (a sandbox on loopback keeps plain HTTP).
-
-    The domain is the verified one the door stored; the scheme is that of the REST address
-    Bitrix24 gave, except that a real (non-loopback) portal is always HTTPS.
-    """
-    scheme = urlsplit(portal.client_endpoint).scheme
-    host = urlsplit(f"//{portal.domain}").hostname or ""
-    if scheme != "http" or not is_loopback(host):
-        scheme = "https"
-    return f"{scheme}://{portal.domain}"
-
-
-def entity_link(portal: Portal, entity_type: str | None, entity_id: int | None) -> str | None:
-    """The absolute address of an entity's card on the portal, or None when there is none."""
-    if entity_type is None or entity_id is None:
-        return None
-    return portal_origin(portal) + card_path(EntityType(entity_type), entity_id)
+        at = EPOCH + timedelta(microseconds=micros)
+    except OverflowError as exc:  # past the year 9999
+        raise BadCursor(text[:60]) from exc
+    return Cursor(at, row_id)
 
 
 def reason_text(t: Translator, reason: Reason) -> str:
@@ -71,10 +56,11 @@ def reason_text(t: Translator, reason: Reason) -> str:
     return describe(t, reason)
 
 
-def row_json(t: Translator, portal: Portal, row: JournalRow) -> dict[str, Any]:
-    """One row as the log's JSON and template take it."""
+def row_json(t: Translator, origin: str, row: JournalRow) -> dict[str, Any]:
+    """One row as the log's JSON and template take it, its entity linked at the portal's
+    ``origin`` (:func:`hhsync.model.crm_links.portal_origin`)."""
     reason = explain(row.last_error) if row.status == SyncStatus.FAILED else None
-    link = entity_link(portal, row.entity_type, row.entity_id)
+    link = card_url(origin, row.entity_type, row.entity_id)
     entity = None
     if link is not None and row.entity_type is not None:
         entity = {

@@ -6,7 +6,8 @@ that negotiation's applicant and all their other responses from the database, wi
 portal only: a negotiation of another portal is "not found", exactly like one that never existed.
 The list is as long as the database says (no stored copy, no 20-value limit), each row with its
 vacancy, date, kind and hh.ru state in words, and a link to its CRM entity in the portal's top
-window.
+window (:func:`hhsync.model.crm_links.portal_origin`: the verified portal's, never the posted
+``PROTOCOL``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hhsync.db import applicant_responses
 from hhsync.db.applicant_responses import ApplicantResponse
 from hhsync.db.tables import SyncStatus
 from hhsync.log import get_logger
-from hhsync.model.crm_links import card_path
+from hhsync.model.crm_links import card_url, portal_origin
 from hhsync.web.app_api.guard import PortalCaller
 from hhsync.web.app_api.others_options import OthersOptionsRefused, parse_others
 from hhsync.web.context import WebContext
@@ -71,7 +72,7 @@ async def page_context(ctx: WebContext, caller: PortalCaller) -> dict[str, Any]:
 
 
 async def others_view(
-    ctx: WebContext, caller: PortalCaller, options: dict[str, Any], portal_origin: str
+    ctx: WebContext, caller: PortalCaller, options: dict[str, Any]
 ) -> tuple[OthersView, int]:
     """The view of the options' negotiation on the caller's portal, and its HTTP status."""
     t = caller.t
@@ -87,22 +88,17 @@ async def others_view(
     if found is None:
         log.info(EVENT_REFUSED, reason="not_found", portal=caller.portal_id)
         return OthersView(message=t("others.not_found")), 404
-    current = view_row(found.current, t, portal_origin)
-    rows = tuple(view_row(other, t, portal_origin) for other in found.others)
+    origin = portal_origin(caller.portal.domain, caller.portal.client_endpoint)
+    current = view_row(found.current, t, origin)
+    rows = tuple(view_row(other, t, origin) for other in found.others)
     no_resume = not rows and found.resume_gone
     return OthersView(current=current, rows=rows, no_resume=no_resume), 200
 
 
-def entity_url(portal_origin: str, response: ApplicantResponse) -> str | None:
-    """The entity's card on the portal (``/crm/lead/details/ID/``), if it is in the CRM."""
-    if response.entity_type is None or response.entity_id is None:
-        return None
-    return portal_origin + card_path(response.entity_type, response.entity_id)
-
-
-def view_row(response: ApplicantResponse, t: Translator, portal_origin: str) -> OtherRow:
-    """One response in the reader's words, linked to its entity when it is in the CRM."""
-    url = entity_url(portal_origin, response)
+def view_row(response: ApplicantResponse, t: Translator, origin: str) -> OtherRow:
+    """One response in the reader's words, linked to its entity's card at the portal's
+    ``origin`` when it is in the CRM."""
+    url = card_url(origin, response.entity_type, response.entity_id)
     if url is not None and response.entity_type is not None:
         label = t(f"others.open_{response.entity_type.value}", id=response.entity_id)
     elif response.sync_status == SyncStatus.FAILED:

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from hhsync.model.hosts import is_host_port
 from hhsync.web.bitrix_door.refusals import bad_request
+from hhsync.web.request_numbers import ascii_decimal
 
 MEMBER_ID: Final = re.compile(r"[0-9a-f]{32}")
 TOKEN: Final = re.compile(r"[A-Za-z0-9._-]{16,512}")
@@ -133,9 +134,10 @@ def lifetime_s(value: str) -> int:
     """``AUTH_EXPIRES``/``expires_in``: seconds, at most an hour (the documented lifetime)."""
     if not value:
         return DEFAULT_AUTH_EXPIRES_S
-    if not (value.isascii() and value.isdigit() and len(value) <= 6) or not 0 < int(value) <= 86400:
+    seconds = ascii_decimal(value, max_digits=6)
+    if seconds is None or not 0 < seconds <= 86400:
         raise bad_request("bad_auth_expires")
-    return min(int(value), DEFAULT_AUTH_EXPIRES_S)
+    return min(seconds, DEFAULT_AUTH_EXPIRES_S)
 
 
 def placement_options(value: str) -> dict[str, Any]:

@@ -140,9 +140,7 @@ async def app_page(door: DoorContext, request: Request) -> Response:
     caller = PortalCaller(claims, portal, translator(language))
     if wants_others(opened.post.placement_options):
         # the timeline activity's «Другие отклики» button (openRestApp): that view alone
-        view, status_code = await others_view(
-            door.web, caller, opened.post.placement_options, opened.post.origin
-        )
+        view, status_code = await others_view(door.web, caller, opened.post.placement_options)
         return page(
             "others.html",
             opened.post.origin,

@@ -22,6 +22,7 @@ from hhsync.web.hh_login.deps import LoginDeps
 from hhsync.web.hh_login.guard import admin_caller, caller, json_answer, json_error
 from hhsync.web.hh_login.state import STATE_TTL, StateClaims, new_nonce
 from hhsync.web.hh_login.views import account_views
+from hhsync.web.request_numbers import ascii_decimal
 
 MAX_OPEN_LOGINS: Final = 20
 """Unfinished logins one user may have at a time (each is a row until it expires)."""
@@ -84,9 +85,8 @@ async def list_accounts(deps: LoginDeps, request: Request) -> Response:
 
 
 def _account_id(raw: str) -> int | None:
-    if not raw.isdigit() or len(raw) > 18:
-        return None
-    return int(raw)
+    """The path's account id; None for anything a row's id (PostgreSQL's bigint) cannot be."""
+    return ascii_decimal(raw, max_digits=18)
 
 
 async def log_out(deps: LoginDeps, request: Request) -> Response:

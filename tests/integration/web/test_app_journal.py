@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -15,10 +16,11 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from hhsync.db import journal as stored_journal
-from hhsync.db import leases, state
+from hhsync.db import leases, retries, state
 from hhsync.db.journal import Cursor
 from hhsync.db.tables import Negotiation, SyncStatus, Vacancy
 from hhsync.sync.engine import run_pass
+from hhsync.sync.options import PassOptions
 from hhsync.testing.portal import install_sandbox_portal
 from hhsync.testing.world import World
 from hhsync.web.app_api.journal_view import encode_cursor
@@ -27,6 +29,7 @@ from tests.integration.web.inbox_journal_kit import (
     ADMIN,
     RECRUITER,
     REQUIRED_LABEL,
+    AppPage,
     AppWorld,
     app_world,
     ids_of,
@@ -125,7 +128,7 @@ async def test_retry_one_then_all_and_the_next_pass_syncs_them(app: AppWorld) ->
     )
     async with app.world.ctx.database.session() as session:
         trail = await state.audit_trail(session, app.world.portal_id, limit=1000)
-    assert sum(e.event == stored_journal.RETRY_REQUESTED for e in trail) == len(failed) + 1
+    assert sum(e.event == retries.RETRY_REQUESTED for e in trail) == len(failed) + 1
 
     app.allow_without_company()
     report = await run_pass(app.world.ctx, app.world.portal_id)
@@ -196,6 +199,100 @@ async def test_the_log_pages_without_repeats_and_refuses_what_it_did_not_make(
         assert refused.json()["error"]
     unproven = await app.client.get("/app/api/journal")
     assert unproven.status_code == 401
+
+
+OUTCOMES = frozenset(
+    {
+        "entity.created",
+        "entity.adopted",
+        "entity.updated",
+        "activity.added",
+        "activity.adopted",
+        "sync.failed",
+        retries.RETRY_REQUESTED,
+    }
+)
+"""The audit lines of what moves a row in the log: its outcomes and a retry asked for."""
+
+
+async def all_pages(page: AppPage, before: str, limit: int) -> list[dict[str, Any]]:
+    """Every row of the log from the cursor ``before`` on, ``limit`` a page."""
+    rows: list[dict[str, Any]] = []
+    while before:
+        body = (await page.get("/journal", limit=str(limit), before=before)).json()
+        rows.extend(body["rows"])
+        before = body["next_before"] or ""
+    return rows
+
+
+async def test_a_pass_that_re_reads_every_vacancy_between_two_pages_moves_no_row(
+    app: AppWorld,
+) -> None:
+    """Finding: the log was ordered by ``updated_at``, which every read of hh.ru bumps, so the
+    rows of page 1 jumped ahead of the cursor and page 2 skipped them."""
+    world = app.world
+    await failed_pass(app)
+    page = await app.open(ADMIN)
+    chosen = (await app.negotiations(status=SyncStatus.FAILED))[:4]
+    for negotiation in chosen:
+        assert (await page.post(f"/journal/{negotiation.id}/retry")).status_code == 200
+    # A retry is the row's latest news: the retried rows lead the log.
+    top = (await page.get("/journal", limit=str(len(chosen)))).json()["rows"]
+    assert set(ids_of(top)) == {n.id for n in chosen}
+    app.allow_without_company()
+    synced = await run_pass(world.ctx, world.portal_id)
+    assert synced.writes.created == len(chosen), synced.errors
+    app.require_company()
+    # The other failures wait out their backoff; pushed past this test, so no pass below retries
+    # one (a retry would be a new outcome, which rightly moves its row to the top).
+    later = world.clock.now() + timedelta(days=1)
+    async with world.ctx.database.session() as session:
+        await session.exec(
+            update(Negotiation)
+            .where(
+                col(Negotiation.portal_id) == world.portal_id,
+                col(Negotiation.sync_status) == SyncStatus.FAILED,
+            )
+            .values(next_retry_at=later)
+        )
+    listed = {n.id: n for n in await app.negotiations() if n.sync_status in stored_shown()}
+    assert len(listed) > 8
+    limit = len(listed) // 2
+
+    first = (await page.get("/journal", limit=str(limit))).json()
+    assert len(first["rows"]) == limit
+    assert first["next_before"]
+    world.clock.advance(1)
+    reread_at = world.clock.now()
+    reread = await run_pass(world.ctx, world.portal_id, PassOptions(force=True))
+    assert reread.errors == []
+    assert (reread.writes.created, reread.writes.updated, reread.writes.failed) == (0, 0, 0)
+    after = {n.id: n for n in await app.negotiations()}
+    moved = [i for i, n in listed.items() if after[i].updated_at > n.updated_at]
+    assert sorted(moved) == sorted(listed)  # the pass re-read every row the log shows
+    rest = await all_pages(page, first["next_before"], limit)
+
+    shown = [*first["rows"], *rest]
+    assert len(ids_of(shown)) == len(set(ids_of(shown)))  # no row twice
+    assert sorted(ids_of(shown)) == sorted(listed)  # and none skipped
+    async with world.ctx.database.session() as session:
+        trail = await state.audit_trail(session, world.portal_id, limit=10_000)
+    latest: dict[int, datetime] = {}
+    for event in trail:  # newest first
+        if event.event in OUTCOMES and event.negotiation_id is not None:
+            latest.setdefault(event.negotiation_id, event.at)
+    for row in shown:  # the time shown is the row's latest outcome, never the re-read
+        at = datetime.fromisoformat(row["at"])
+        assert at == latest[row["id"]], row["id"]
+        assert at < reread_at
+    ordered = [(datetime.fromisoformat(r["at"]), r["id"]) for r in shown]
+    assert ordered == sorted(ordered, reverse=True)
+    assert {r["status"] for r in shown} == {"synced", "failed"}
+
+
+def stored_shown() -> tuple[str, ...]:
+    """The statuses the log lists, as stored."""
+    return tuple(s.value for s in stored_journal.SHOWN)
 
 
 async def test_a_recruiter_reads_the_log_and_retries_nothing(app: AppWorld) -> None:
@@ -285,7 +382,7 @@ async def test_hostile_names_reach_the_page_escaped_and_the_json_plain(app: AppW
             .values(
                 applicant_name=HOSTILE,
                 last_error=f"crm.lead.add: {HOSTILE}",
-                updated_at=app.world.clock.now(),  # the newest outcome: on the first page
+                outcome_at=app.world.clock.now(),  # the newest outcome: on the first page
             )
         )
         await session.exec(
@@ -307,3 +404,53 @@ async def test_hostile_names_reach_the_page_escaped_and_the_json_plain(app: AppW
 def world_http() -> httpx.AsyncClient:
     """A client for the sandboxes' control APIs."""
     return httpx.AsyncClient(headers={"User-Agent": "hhsync-tests"}, timeout=30)
+
+
+async def test_every_way_of_asking_for_a_retry_is_the_same_and_stays_on_its_portal(
+    app: AppWorld,
+) -> None:
+    """«Повторить все», a settings save and ``hhsync retry-failed`` share one function: each
+    failure is due now, its ``outcome_at`` moves to the request, and its audit line names who
+    asked (the app's user when there is one)."""
+    world = app.world
+    await failed_pass(app)
+    failed = await app.negotiations(status=SyncStatus.FAILED)
+    page = await app.open(ADMIN)
+
+    saved = await app.client.post(
+        "/app/api/settings",
+        headers={"X-Hhsync-Session": page.token},
+        json={"entity_type": "lead", "responsible_user_id": ADMIN, "extended": False},
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["first_save"] is False
+    asked_at = world.clock.now()
+    after = await app.negotiations(status=SyncStatus.FAILED)
+    assert {n.id for n in after} == {n.id for n in failed}
+    for negotiation in after:
+        assert negotiation.next_retry_at is not None
+        assert negotiation.next_retry_at <= asked_at
+        assert negotiation.outcome_at == negotiation.next_retry_at
+    shown = (await page.get("/journal", limit="100")).json()["rows"]
+    assert {datetime.fromisoformat(r["at"]) for r in shown} == {after[0].outcome_at}
+
+    async with world.ctx.database.session() as session:
+        by_operator = await retries.retry_all_failed(
+            session, world.portal_id, world.clock.now(), asked_by=retries.AskedBy.OPERATOR
+        )
+        missing = await retries.retry_failed(
+            session,
+            world.portal_id + 1000,
+            failed[0].id or 0,
+            world.clock.now(),
+            asked_by=retries.AskedBy.JOURNAL,
+        )
+    assert by_operator == len(failed)
+    assert missing == retries.RetryOutcome.NOT_FOUND
+    async with world.ctx.database.session() as session:
+        trail = await state.audit_trail(session, world.portal_id, limit=10_000)
+    asked = [e for e in trail if e.event == retries.RETRY_REQUESTED]
+    assert len(asked) == 2 * len(failed)
+    by = sorted((e.detail["asked_by"], e.detail.get("user_id")) for e in asked)
+    assert by == sorted([("settings", ADMIN)] * len(failed) + [("operator", None)] * len(failed))
+    assert {e.negotiation_id for e in asked} == {n.id for n in failed}

@@ -66,8 +66,10 @@ async def test_every_activity_of_one_pass_lists_all_the_applicants_others(
             assert row_ids(document) == {n: own_ids[n] for n in expected[negotiation_id]}
             links = entity_links(document)
             assert len(links) == len(expected[negotiation_id])  # every other one is in the CRM
+            # the stored portal's origin, not the frame's posted PROTOCOL=0: a public domain
+            # is HTTPS (model/crm_links.py), as in «Журнал»
             assert set(links) == {
-                f"http://{ow.world.domain}/crm/lead/details/{leads[other]}/"
+                f"https://{ow.world.domain}/crm/lead/details/{leads[other]}/"
                 for other in expected[negotiation_id]
             }
             assert 'target="_top"' in response.text or not links

@@ -306,7 +306,23 @@ TABLE: list[tuple[str, Standing, Event, Standing]] = [
 def test_each_event_moves_the_standing_as_the_table_says(
     before: Standing, event: Event, after: Standing
 ) -> None:
-    assert advance(before, event, NOW, due) == after
+    # every outcome is stamped with its instant (the log's order); the in-flight mark is none
+    stamped = after if isinstance(event, MarkedInFlight) else replace(after, outcome_at=NOW)
+    assert advance(before, event, NOW, due) == stamped
+
+
+@pytest.mark.parametrize(
+    ("before", "event"),
+    [row[1:3] for row in TABLE],
+    ids=[row[0] for row in TABLE],
+)
+def test_only_an_outcome_moves_the_outcome_instant(before: Standing, event: Event) -> None:
+    earlier = replace(before, outcome_at=EARLIER)
+    after = advance(earlier, event, NOW, due)
+    if isinstance(event, MarkedInFlight):
+        assert after.outcome_at == EARLIER  # a send on its way is no news for the log
+    else:
+        assert after.outcome_at == NOW
 
 
 def test_a_long_reason_is_kept_to_the_columns_size() -> None:

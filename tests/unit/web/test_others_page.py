@@ -11,7 +11,7 @@ from hhsync import texts
 from hhsync.db.applicant_responses import ApplicantResponse
 from hhsync.db.tables import EntityType, NegotiationKind, SyncStatus
 from hhsync.model.others_link import action_params
-from hhsync.web.app_api.others import OtherRow, OthersView, entity_url, view_row
+from hhsync.web.app_api.others import OtherRow, OthersView, view_row
 from hhsync.web.app_api.others_options import (
     OthersOptionsRefused,
     parse_others,
@@ -95,7 +95,6 @@ def test_rows_say_the_state_in_words_and_link_the_entity() -> None:
     assert failed.entity_label == "не удалось перенести в CRM"
     unknown = view_row(response(employer_state="new_state_of_2030"), t, ORIGIN)
     assert unknown.state == "new_state_of_2030"
-    assert entity_url(ORIGIN, response(entity_id=None)) is None
 
 
 def render(view: OthersView, language: str) -> str:

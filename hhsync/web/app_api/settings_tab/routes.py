@@ -15,12 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from hhsync.db import portals, state
+from hhsync.db import portals, retries, state
 from hhsync.db.tables import PortalSettings
 from hhsync.errors import DatabaseError, HhsyncError, Retriable
 from hhsync.log import get_logger
 from hhsync.model.kinds import EntityType
-from hhsync.service.operator import mark_failed_due
 from hhsync.web.app_api.guard import PortalCaller, json_answer, portal_caller, refuse
 from hhsync.web.app_api.settings_tab.choices import (
     MAX_SEARCH_CHARS,
@@ -34,6 +33,7 @@ from hhsync.web.app_api.settings_tab.saved import SavedSettings
 from hhsync.web.app_api.settings_tab.stages import DEFAULT_CATEGORY
 from hhsync.web.app_api.settings_tab.validation import FormRefusal, check_against, parse_form
 from hhsync.web.context import WebContext
+from hhsync.web.request_numbers import ascii_decimal
 
 if TYPE_CHECKING:
     from hhsync.web.bitrix_door.context import DoorContext
@@ -42,6 +42,8 @@ SETTINGS_PATH: Final = "/app/api/settings"
 PROGRESS_PATH: Final = "/app/api/settings/progress"
 USERS_PATH: Final = "/app/api/settings/users"
 EVENT_SAVED: Final = "app_api.settings_saved"
+MAX_ID_DIGITS: Final = 10
+"""A Bitrix24 id (user, pipeline) is a 32-bit integer: at most 10 digits."""
 REFUSALS_READ: Final = 20
 """How many distinct reasons of failed creates are searched for required fields' names."""
 
@@ -118,9 +120,11 @@ def _requested(request: Request, saved: SavedSettings) -> tuple[EntityType, int]
         entity_type = EntityType(raw_type)
     except ValueError:
         return None
-    if not raw_category.isdigit() or len(raw_category) > 10:
+    category = ascii_decimal(raw_category, max_digits=MAX_ID_DIGITS)
+    if category is None:
         return None
-    category = int(raw_category) if entity_type == EntityType.DEAL else DEFAULT_CATEGORY
+    if entity_type != EntityType.DEAL:
+        category = DEFAULT_CATEGORY
     return entity_type, category
 
 
@@ -197,8 +201,16 @@ async def save_endpoint(door: DoorContext, request: Request) -> JSONResponse:
                 session, caller.portal_id, form.changes(), now
             )
             saved = SavedSettings.of(stored)
-        # A save after a required field was relaxed should not wait out the retry backoff.
-        retried = 0 if first else await mark_failed_due(door.web.database, caller.portal_id, now)
+            # A save after a required field was relaxed should not wait out the retry backoff.
+            retried = 0
+            if not first:
+                retried = await retries.retry_all_failed(
+                    session,
+                    caller.portal_id,
+                    now,
+                    asked_by=retries.AskedBy.SETTINGS,
+                    user_id=caller.claims.user_id,
+                )
         async with door.web.database.session() as session:
             progress = await import_view(session, caller.portal_id, caller.t)
     except DatabaseError as exc:

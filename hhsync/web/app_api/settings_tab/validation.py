@@ -15,7 +15,10 @@ from hhsync.errors import Fatal
 from hhsync.model.kinds import EntityType, StageMode
 from hhsync.web.app_api.settings_tab.choices import PortalChoices
 from hhsync.web.app_api.settings_tab.stages import DEFAULT_CATEGORY, stage_keys
+from hhsync.web.request_numbers import ascii_decimal
 
+MAX_ID_DIGITS = 10
+"""A Bitrix24 user or pipeline id is a 32-bit integer: at most 10 digits."""
 MAX_ID_CHARS = 64
 """``crm_status.STATUS_ID`` and ``portal_settings.source_id`` are 64 characters at most."""
 
@@ -59,11 +62,12 @@ class SettingsForm:
 def _int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise FormRefusal(name, "settings.invalid_" + name)
-    if isinstance(value, int) and value >= 0:
+    if isinstance(value, int) and 0 <= value < 10**MAX_ID_DIGITS:
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) <= 10:
-        return int(value)
-    raise FormRefusal(name, "settings.invalid_" + name)
+    number = ascii_decimal(value, max_digits=MAX_ID_DIGITS) if isinstance(value, str) else None
+    if number is None:
+        raise FormRefusal(name, "settings.invalid_" + name)
+    return number
 
 
 def _id_text(value: Any, name: str) -> str | None:
