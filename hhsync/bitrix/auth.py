@@ -6,6 +6,14 @@ OAuth server, store the new pair atomically, retry the same call. Refresh tokens
 refreshes are single-flight per portal (one lock, coalescing concurrent 401s) and the new pair is
 handed to the ``persist`` callback *before* it is used: if persisting fails, the call fails and
 nothing runs with an unsaved token.
+
+The lock only covers one client, while several clients of one portal hold the same pair (a pass,
+the app page's tabs, another daemon). Whoever refreshes first spends the refresh token and kills
+the old access token, so the others would see ``invalid_token`` or ``invalid_grant`` for a portal
+whose stored pair is fine. A client given ``reload`` therefore re-reads the stored pair before it
+refreshes and again when the portal or the OAuth server refuses its pair; a newer one is adopted
+and the call sent again (ARCHITECTURE.md invariant 3). Only a refusal of the freshly read pair
+reaches the caller.
 """
 
 from __future__ import annotations
@@ -68,6 +76,12 @@ class OAuthApp:
 
 
 PersistTokens = Callable[[PortalTokens], Awaitable[None]]
+ReloadTokens = Callable[[], Awaitable[PortalTokens | None]]
+"""The stored pair when another client stored a newer one than this client last stored or
+adopted, else None."""
+MAX_SENDS = 3
+"""Sends of one request: the first, one after adopting a pair another client stored, one after a
+refresh (that adopted pair may have expired too)."""
 
 
 def with_token(request: httpx.Request, token: str) -> httpx.Request:
@@ -78,13 +92,19 @@ def with_token(request: httpx.Request, token: str) -> httpx.Request:
 
 def is_expired_token(response: httpx.Response) -> bool:
     """Whether the portal said the access token expired (401 ``expired_token``, any case)."""
+    body = _error_body(response)
+    return body is not None and str(body.get("error", "")).lower() == "expired_token"
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any] | None:
+    """The JSON body of a 401 (body already read), or None."""
     if response.status_code != 401:
-        return False
+        return None
     try:
         body = response.json()
     except ValueError:
-        return False
-    return isinstance(body, dict) and str(body.get("error", "")).lower() == "expired_token"
+        return None
+    return body if isinstance(body, dict) else None
 
 
 class BitrixAuth(httpx.Auth):
@@ -97,16 +117,20 @@ class BitrixAuth(httpx.Auth):
         http: httpx.AsyncClient,
         persist: PersistTokens,
         on_error: ErrorObserver | None = None,
+        reload: ReloadTokens | None = None,
     ) -> None:
         self._tokens = tokens
         self._app = app
         self._http = http
         self._persist = persist
         self._on_error = on_error
+        self._reload = reload
         self._lock = asyncio.Lock()
         self._refreshing: asyncio.Task[PortalTokens] | None = None
         """A refresh still running after its caller was cancelled (see :meth:`refresh`)."""
         self.refresh_count = 0
+        self.adopted_count = 0
+        """Pairs taken over from the store instead of refreshing (another client refreshed)."""
 
     @property
     def tokens(self) -> PortalTokens:
@@ -122,21 +146,64 @@ class BitrixAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Send with the current token; on expired_token refresh (single flight) and resend once.
+        """Send with the current token; on expired_token refresh (single flight) and resend; on
+        another token refusal resend with a newer stored pair, if there is one.
 
         Resending is safe for any method: the portal checks the token before running the method.
         """
         used = self._tokens.access_token.get_secret_value()
-        response = yield with_token(request, used)
-        if response.status_code == 401:
-            await response.aread()  # overriding async_auth_flow means reading the body ourselves
-        if not is_expired_token(response):
-            return
-        # Refreshed and resent here, so the REST layer never sees this answer: tell it now.
+        for _ in range(MAX_SENDS - 1):
+            response = yield with_token(request, used)
+            fresh = await self._token_after(request, response, used)
+            if fresh is None:
+                return
+            used = fresh
+        yield with_token(request, used)
+
+    async def _token_after(
+        self, request: httpx.Request, response: httpx.Response, used: str
+    ) -> str | None:
+        """The token to resend with after the portal refused ``used``; None lets the answer
+        through to the REST layer."""
+        if response.status_code != 401:
+            return None
+        await response.aread()  # overriding async_auth_flow means reading the body ourselves
+        body = _error_body(response)
+        if body is None:
+            return None
         method = request.url.path.rsplit("/", 1)[-1].removesuffix(".json")
-        self._observe(classify(response.status_code, response.json(), method=method))
-        await self.refresh(stale_access_token=used)
-        yield with_token(request, self._tokens.access_token.get_secret_value())
+        error = classify(response.status_code, body, method=method)
+        # Resent below, so the REST layer never sees this answer: it is told here.
+        if is_expired_token(response):
+            self._observe(error)
+            await self.refresh(stale_access_token=used)
+        elif isinstance(error, TokenRejected) and await self.adopt_stored(used):
+            self._observe(error)
+        else:
+            return None
+        current = self._tokens.access_token.get_secret_value()
+        return current if current != used else None
+
+    async def adopt_stored(self, stale_access_token: str) -> bool:
+        """Take the stored pair if another client stored a newer one than ``stale_access_token``'s.
+
+        Returns whether the client now holds another token than the stale one.
+        """
+        async with self._lock:
+            if self._tokens.access_token.get_secret_value() != stale_access_token:
+                return True  # a task of this client refreshed or adopted while we waited
+            return await self._adopt_newer()
+
+    async def _adopt_newer(self) -> bool:
+        if self._reload is None:
+            return False
+        newer = await self._reload()
+        if newer is None:
+            return False
+        self._tokens = newer
+        self.adopted_count += 1
+        log.info("bitrix.token_adopted", member_id=newer.member_id)
+        return True
 
     async def refresh(self, *, stale_access_token: str | None = None) -> PortalTokens:
         """Exchange the refresh token for a new pair, persist it, then make it current.
@@ -157,6 +224,8 @@ class BitrixAuth(httpx.Auth):
             current = self._tokens.access_token.get_secret_value()
             if stale_access_token is not None and current != stale_access_token:
                 return self._tokens  # another task refreshed while we waited
+            if await self._adopt_newer():
+                return self._tokens  # another client refreshed and stored its pair first
             # Shielded: a pass cancelled mid-refresh (a write's timeout, a stop) must still keep
             # the new pair, since the old refresh token is already spent on the server.
             task = asyncio.get_running_loop().create_task(
@@ -169,9 +238,23 @@ class BitrixAuth(httpx.Auth):
             return fresh
 
     async def _exchange_and_persist(self) -> PortalTokens:
-        fresh = await self._exchange()
-        # Persist before use: the old refresh token is already spent on the server.
-        await self._persist(fresh)
+        try:
+            fresh = await self._exchange()
+        except TokenRejected:
+            # invalid_grant: another client spent the refresh token between our re-read and our
+            # exchange; the pair it got is stored (or the chain really is dead).
+            if await self._adopt_newer():
+                return self._tokens
+            raise
+        try:
+            # Persist before use: the old refresh token is already spent on the server.
+            await self._persist(fresh)
+        except Exception:
+            # Another pair was stored meanwhile (a reinstall, an administrator's open): it is
+            # the portal's pair of record, so ours is dropped unused.
+            if await self._adopt_newer():
+                return self._tokens
+            raise
         self._tokens = fresh
         self.refresh_count += 1
         log.info("bitrix.token_refreshed", member_id=fresh.member_id)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from hhsync import __version__
 from hhsync.bitrix import commands as cmd
-from hhsync.bitrix.auth import BitrixAuth, OAuthApp, PersistTokens, PortalTokens
+from hhsync.bitrix.auth import BitrixAuth, OAuthApp, PersistTokens, PortalTokens, ReloadTokens
 from hhsync.bitrix.batch import BatchResult, Command, split_commands
 from hhsync.bitrix.commands import EntityKind
 from hhsync.bitrix.errors import ErrorObserver, RecordRejected, ServerError
@@ -74,13 +74,15 @@ def portal_client(
     retry: RetryPolicy | None = None,
     on_error: ErrorObserver | None = None,
     write_timeout_s: float | None = None,
+    reload: ReloadTokens | None = None,
 ) -> BitrixClient:
     """A client for one portal, wiring auth, limiter and retry policy together.
 
     ``on_error`` is told every error the portal or its OAuth server answers (inside batches too);
-    ``write_timeout_s`` bounds the whole exchange of a write request (``bitrix.request_timeout_s``).
+    ``write_timeout_s`` bounds the whole exchange of a write request (``bitrix.request_timeout_s``);
+    ``reload`` reads back a pair another client of the portal stored (see :class:`BitrixAuth`).
     """
-    auth = BitrixAuth(tokens, app, http, persist, on_error)
+    auth = BitrixAuth(tokens, app, http, persist, on_error, reload)
     rest = BitrixRest(http, auth, limiter, retry, on_error, write_timeout_s=write_timeout_s)
     return BitrixClient(rest, http)
 

@@ -52,6 +52,19 @@ def read_account_tokens(account: HhAccount, cipher: TokenCipher) -> TokenPair:
     )
 
 
+async def newer_account_tokens(
+    session: AsyncSession, cipher: TokenCipher, *, portal_id: int, account_id: int, version: int
+) -> TokenPair | None:
+    """The account's stored pair if another client stored one after ``version``, else None (the
+    same version, a wiped pair or an account gone)."""
+    account = await session.get(HhAccount, account_id)
+    if account is None or account.portal_id != portal_id or account.token_version <= version:
+        return None
+    if not account.access_token_enc or not account.refresh_token_enc:
+        return None
+    return read_account_tokens(account, cipher)
+
+
 def _rotated(
     cipher: TokenCipher, new: TokenPair, expected_version: int, now: datetime
 ) -> dict[str, object]:

@@ -6,6 +6,13 @@ Rules (hh.ru OpenAPI spec, "Авторизация"): a refresh works only after
 ``oauth/token_expired``, does it under a per-account lock, hands the new pair to ``persist`` and
 uses it only after ``persist`` returned, and never sends a refresh token twice. Callers never see
 the tokens in requests or errors.
+
+The lock covers one client only, while two clients of one account may hold the same pair (a pass
+and the app's logout, or a pass a lost lease left running beside the next daemon's). The one that
+refreshes second would spend a used refresh token (``token has already been refreshed``) and its
+account would be parked although the stored pair works. So a client given ``reload`` re-reads the
+stored pair before it refreshes and again when the refresh is refused, and adopts a newer one
+(ARCHITECTURE.md invariant 3).
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ class TokenPair:
 
 PersistTokens = Callable[[TokenPair], Awaitable[None]]
 """Stores a new token pair durably; HhAuth uses the pair only after this returned."""
+ReloadTokens = Callable[[], Awaitable[TokenPair | None]]
+"""The stored pair when another client stored a newer one than this client holds, else None."""
 
 
 def token_pair_from(answer: UserTokenResponse, now: datetime) -> TokenPair:
@@ -159,6 +168,7 @@ class HhAuth(httpx.Auth):
         persist: PersistTokens,
         clock: Clock | None = None,
         lock: asyncio.Lock | None = None,
+        reload: ReloadTokens | None = None,
     ) -> None:
         self._tokens = tokens
         self._token_url = token_url
@@ -169,6 +179,9 @@ class HhAuth(httpx.Auth):
         self._spent_refresh_tokens: set[str] = set()
         self._unpersisted: TokenPair | None = None
         self._dead: HhError | None = None
+        self._reload = reload
+        self.adopted_count = 0
+        """Pairs taken over from the store instead of refreshing (another client refreshed)."""
 
     @property
     def expires_at(self) -> datetime | None:
@@ -186,7 +199,7 @@ class HhAuth(httpx.Auth):
         async with self._lock:
             await self._use_unpersisted_pair()
             self._raise_if_dead()
-            if self._tokens.expired(self._clock.now()):
+            if self._tokens.expired(self._clock.now()) and not await self._adopt_newer():
                 refresh_answer = yield self._refresh_request()
                 await refresh_answer.aread()
                 await self._accept_refresh(refresh_answer, early_is_fine=True)
@@ -201,7 +214,8 @@ class HhAuth(httpx.Auth):
         async with self._lock:
             await self._use_unpersisted_pair()
             self._raise_if_dead()
-            if self._tokens.access_token == sent_token:  # nobody refreshed while we waited
+            # Nobody refreshed while we waited, in this client or (stored) in another.
+            if self._tokens.access_token == sent_token and not await self._adopt_newer():
                 refresh_answer = yield self._refresh_request()
                 await refresh_answer.aread()
                 await self._accept_refresh(refresh_answer, early_is_fine=False)
@@ -229,6 +243,9 @@ class HhAuth(httpx.Auth):
         if error is not None:
             if isinstance(error, TokenRevoked):
                 self._spent_refresh_tokens.add(self._tokens.refresh_token)
+                # Another client may have spent it first and stored what it got.
+                if await self._adopt_newer():
+                    return
                 self._dead = error
             raise error
         # 200: hh.ru has spent the old refresh token whatever happens next.
@@ -254,6 +271,17 @@ class HhAuth(httpx.Auth):
             ) from exc
         self._tokens = pair
         self._unpersisted = None
+
+    async def _adopt_newer(self) -> bool:
+        """Take the stored pair if another client stored a newer one (caller holds the lock)."""
+        if self._reload is None:
+            return False
+        newer = await self._reload()
+        if newer is None:
+            return False
+        self._tokens = newer
+        self.adopted_count += 1
+        return True
 
     def _raise_if_dead(self) -> None:
         if self._dead is not None:

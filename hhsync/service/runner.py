@@ -83,6 +83,14 @@ def pool_needed(passes: int) -> int:
     return passes * PASS_CONNECTIONS + POOL_RESERVE
 
 
+def daemon_web_context(ctx: SyncContext, http: httpx.AsyncClient) -> WebContext:
+    """The web app's context in the daemon: the passes' settings, database, cipher, clock and
+    Bitrix24 limiters, so the app page and the passes share each portal's one bucket."""
+    return WebContext(
+        ctx.settings, ctx.database, ctx.cipher, http, clock=ctx.clock, shared_limiters=ctx.limiters
+    )
+
+
 class Runner:
     """One daemon instance: pass scheduler, embedded web server, notifications, graceful stop."""
 
@@ -117,15 +125,13 @@ class Runner:
         """Set once the daemon is ready (what READY=1 announces)."""
 
     def _web_context(self) -> WebContext:
-        """The app routes' context: this daemon's settings, database, cipher and clock, and one
-        HTTP client for Bitrix24's OAuth server and hh.ru (closed when the daemon stops)."""
+        """The app routes' context (see :func:`daemon_web_context`), with one HTTP client for
+        Bitrix24's OAuth server and hh.ru (closed when the daemon stops)."""
         self._web_http = httpx.AsyncClient(
             timeout=self.settings.bitrix.request_timeout_s,
             headers={"User-Agent": user_agent(self.settings.hh.user_agent_contact)},
         )
-        return WebContext(
-            self.settings, self.database, self.ctx.cipher, self._web_http, clock=self.ctx.clock
-        )
+        return daemon_web_context(self.ctx, self._web_http)
 
     @property
     def web_url(self) -> str | None:

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from hhsync.bitrix.auth import OAuthApp, PortalTokens
 from hhsync.bitrix.client import BitrixClient, make_http_client, portal_client
-from hhsync.bitrix.limiter import BitrixLimits, LimiterRegistry
+from hhsync.bitrix.limiter import BitrixLimits, LimiterRegistry, WaitObserver
 from hhsync.clock import Clock, SystemClock
 from hhsync.config import Settings
 from hhsync.db.crypto import TokenCipher
@@ -27,6 +27,7 @@ from hhsync.db.session import Database
 from hhsync.db.tables import HhAccount, Portal
 from hhsync.db.tokens import (
     TokenPair,
+    newer_account_tokens,
     read_account_tokens,
     read_portal_tokens,
     swap_account_tokens,
@@ -88,6 +89,19 @@ async def _count_bitrix(_: httpx.Request) -> None:
         counts.bitrix += 1
 
 
+def bitrix_limiters(
+    settings: Settings, clock: Clock, on_wait: WaitObserver | None = None
+) -> LimiterRegistry:
+    """The process's Bitrix24 limiters: one per portal, for the passes and the web app alike."""
+    limits = BitrixLimits(
+        requests_per_s=settings.bitrix.requests_per_s,
+        burst=settings.bitrix.burst,
+        # in-flight requests are what can overflow the portal's bucket beyond ours
+        max_in_flight=settings.bitrix.max_connections_per_portal,
+    )
+    return LimiterRegistry(limits, clock=clock, on_wait=on_wait)
+
+
 def default_instance_id() -> str:
     """``host:pid``: names the lease owner and the sync runs of this process."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -144,21 +158,13 @@ class SyncContext:
             ),
         )
         bitrix_http.event_hooks["request"].append(_count_bitrix)
-        limits = BitrixLimits(
-            requests_per_s=settings.bitrix.requests_per_s,
-            burst=settings.bitrix.burst,
-            # in-flight requests are what can overflow the portal's bucket beyond ours
-            max_in_flight=settings.bitrix.max_connections_per_portal,
-        )
         budget = RequestBudget(
             settings.hh.requests_per_s * HH_BUDGET_HEADROOM,
             clock=clock,
             on_wait=lambda seconds: metrics.rate_limit_waited("hh", seconds),
         )
-        limiters = LimiterRegistry(
-            limits,
-            clock=clock,
-            on_wait=lambda seconds: metrics.rate_limit_waited("bitrix", seconds),
+        limiters = bitrix_limiters(
+            settings, clock, on_wait=lambda seconds: metrics.rate_limit_waited("bitrix", seconds)
         )
         return cls(
             settings=settings,
@@ -184,7 +190,8 @@ class SyncContext:
         return str(self.settings.hh.api_url).rstrip("/") + "/token"
 
     def hh_client(self, account: HhAccount, priority: Priority = Priority.INCREMENTAL) -> HhClient:
-        """The account's hh.ru client; refreshed tokens are committed before they are used."""
+        """The account's hh.ru client; refreshed tokens are committed before they are used, and a
+        pair another client stored meanwhile is adopted rather than refreshed again."""
         if account.id is None:
             raise ValueError("the account must be stored before it is polled")
         stored = read_account_tokens(account, self.cipher)
@@ -210,12 +217,27 @@ class SyncContext:
                 )
             version[0] += 1
 
+        async def reload() -> HhTokenPair | None:
+            async with self.database.session() as session:
+                newer = await newer_account_tokens(
+                    session,
+                    self.cipher,
+                    portal_id=portal_id,
+                    account_id=account_id,
+                    version=version[0],
+                )
+            if newer is None:
+                return None
+            version[0] = newer.version
+            return HhTokenPair(newer.access_token, newer.refresh_token, newer.access_expires_at)
+
         auth = HhAuth(
             HhTokenPair(stored.access_token, stored.refresh_token, stored.access_expires_at),
             token_url=self.hh_token_url,
             user_agent=user_agent(self.settings.hh.user_agent_contact),
             persist=persist,
             clock=self.clock,
+            reload=reload,
         )
         return HhClient(
             self.hh_http,
@@ -232,7 +254,7 @@ class SyncContext:
         stored = read_portal_tokens(portal, self.cipher)
         portal_id = portal.id
         secret = self.settings.bitrix.client_secret or SecretStr("")
-        persist = portal_token_store(
+        store = portal_token_store(
             self.database,
             self.cipher,
             self.clock,
@@ -258,8 +280,9 @@ class SyncContext:
             self.bitrix_http,
             tokens,
             app,
-            persist,
+            store.persist,
             self.limiters.for_portal(portal.member_id),
             on_error=bitrix_error_observer(self.metrics),
             write_timeout_s=self.settings.bitrix.request_timeout_s,
+            reload=store.reload,
         )

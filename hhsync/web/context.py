@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import httpx
 
+from hhsync.bitrix.limiter import LimiterRegistry
 from hhsync.clock import Clock, SystemClock
 from hhsync.config import Settings
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
+from hhsync.sync.context import bitrix_limiters
 from hhsync.web.session import SessionSigner
 
 
@@ -18,7 +20,9 @@ class WebContext:
     """Settings, storage and the outbound HTTP client of the app's routes.
 
     ``http`` talks to Bitrix24's OAuth server (``app.info``, token exchange) and to hh.ru (code
-    exchange, ``/me``, revocation); it is the daemon's, closed with it.
+    exchange, ``/me``, revocation); it is the daemon's, closed with it. ``limiters`` are the
+    process's Bitrix24 limiters, the passes' own (``shared_limiters``, from the runner): a
+    portal's bucket is one, whoever calls it. A web app built alone gets a registry of its own.
     """
 
     settings: Settings
@@ -26,10 +30,13 @@ class WebContext:
     cipher: TokenCipher
     http: httpx.AsyncClient
     clock: Clock = field(default_factory=SystemClock)
+    shared_limiters: InitVar[LimiterRegistry | None] = None
     sessions: SessionSigner = field(init=False)
+    limiters: LimiterRegistry = field(init=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, shared_limiters: LimiterRegistry | None) -> None:
         self.sessions = SessionSigner(self.signing_key("session"), self.clock)
+        self.limiters = shared_limiters or bitrix_limiters(self.settings, self.clock)
 
     def signing_key(self, purpose: str) -> bytes:
         """The key signing values for ``purpose``: from ``security.state_signing_key`` when set,

@@ -1,5 +1,5 @@
-"""What the door's routes share: the app's web context, the ``app.info`` cache, Bitrix24 limiters
-and the URLs the portal is told about (all derived from ``web.public_url``)."""
+"""What the door's routes share: the app's web context, the ``app.info`` cache, the process's
+Bitrix24 limiters and the URLs the portal is told about (all derived from ``web.public_url``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Final
 
 from pydantic import SecretStr
 
-from hhsync.bitrix.auth import OAuthApp, PersistTokens, PortalTokens
+from hhsync.bitrix.auth import OAuthApp, PersistTokens, PortalTokens, ReloadTokens
 from hhsync.bitrix.client import BitrixClient, portal_client
-from hhsync.bitrix.limiter import BitrixLimits, LimiterRegistry
+from hhsync.bitrix.limiter import LimiterRegistry
 from hhsync.bitrix.rest import RetryPolicy
 from hhsync.web.bitrix_door.proof import AppInfoCache
 from hhsync.web.bitrix_door.servers import OAuthServer
@@ -32,17 +32,14 @@ class DoorContext:
 
     web: WebContext
     proofs: AppInfoCache = field(default_factory=AppInfoCache)
-    limiters: LimiterRegistry = field(init=False)
     _installing: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
 
-    def __post_init__(self) -> None:
-        bitrix = self.web.settings.bitrix
-        self.limiters = LimiterRegistry(
-            BitrixLimits(requests_per_s=bitrix.requests_per_s, burst=bitrix.burst),
-            clock=self.web.clock,
-        )
+    @property
+    def limiters(self) -> LimiterRegistry:
+        """The process's limiters (the passes' own): every door context of the app shares them."""
+        return self.web.limiters
 
     def install_lock(self, member_id: str) -> asyncio.Lock:
         """One install of a portal at a time in this process: its bindings are read, then
@@ -69,10 +66,12 @@ class DoorContext:
         access_token: SecretStr,
         refresh_token: SecretStr | None,
         persist: PersistTokens,
+        reload: ReloadTokens | None = None,
     ) -> BitrixClient:
         """A client on ``client_endpoint`` (from ``app.info``, never from a request).
 
-        A refresh, if the token expires mid-request, goes to the trusted ``server`` only.
+        A refresh, if the token expires mid-request, goes to the trusted ``server`` only;
+        ``reload`` reads back the stored pair of a stored portal (a visitor's tokens have none).
         """
         bitrix = self.web.settings.bitrix
         app = OAuthApp(
@@ -91,6 +90,7 @@ class DoorContext:
             self.limiters.for_portal(member_id),
             retry=DOOR_RETRY,
             write_timeout_s=bitrix.request_timeout_s,
+            reload=reload,
         )
 
 

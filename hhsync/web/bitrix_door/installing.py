@@ -143,12 +143,13 @@ async def install(door: DoorContext, grant: Grant) -> InstallReport:
 
 
 def stored_client(door: DoorContext, portal: Portal, server: OAuthServer) -> BitrixClient:
-    """A client on the stored tokens; a refreshed pair is stored before it is used."""
+    """A client on the stored tokens; a refreshed pair is stored before it is used, and a pair
+    another client (a pass, another daemon) stored meanwhile is adopted instead of refreshing."""
     if portal.id is None:
         raise ValueError("a stored portal has an id")
     stored = read_portal_tokens(portal, door.web.cipher)
     web = door.web
-    persist = portal_token_store(
+    store = portal_token_store(
         web.database,
         web.cipher,
         web.clock,
@@ -165,5 +166,6 @@ def stored_client(door: DoorContext, portal: Portal, server: OAuthServer) -> Bit
         portal.member_id,
         SecretStr(stored.access_token),
         SecretStr(stored.refresh_token),
-        persist,
+        store.persist,
+        store.reload,
     )

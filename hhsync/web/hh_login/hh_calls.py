@@ -16,7 +16,7 @@ from typing import Final
 
 from hhsync.db.tables import HhAccount
 from hhsync.db.tokens import TokenPair as StoredPair
-from hhsync.db.tokens import read_account_tokens, swap_account_tokens
+from hhsync.db.tokens import newer_account_tokens, read_account_tokens, swap_account_tokens
 from hhsync.errors import Retriable, TokenDecryptError
 from hhsync.hh.auth import HhAuth, TokenPair, exchange_code
 from hhsync.hh.budget import RequestBudget
@@ -104,7 +104,8 @@ class HhCalls:
 
     async def drop_account(self, account: HhAccount) -> int:
         """Kill a linked account's pair on hh.ru before it is logged out; returns the token
-        version of the pair killed (a refresh on the way stores a newer one first).
+        version of the pair killed (a refresh on the way stores a newer one first, and a pair a
+        pass stored meanwhile is taken over rather than refreshed again).
 
         A pair hh.ru already killed (revoked, password changed, refresh spent) counts as done,
         and so does one hhsync cannot decrypt any more (nobody can use it either).
@@ -138,12 +139,27 @@ class HhCalls:
                 raise StoreRaceLost(f"hh.ru account {account_id} was refreshed meanwhile")
             version[0] += 1
 
+        async def reload() -> TokenPair | None:
+            async with self.ctx.database.session() as session:
+                newer = await newer_account_tokens(
+                    session,
+                    self.ctx.cipher,
+                    portal_id=portal_id,
+                    account_id=account_id,
+                    version=version[0],
+                )
+            if newer is None:
+                return None
+            version[0] = newer.version
+            return TokenPair(newer.access_token, newer.refresh_token, newer.access_expires_at)
+
         auth = HhAuth(
             TokenPair(stored.access_token, stored.refresh_token, stored.access_expires_at),
             token_url=self.app.token_url,
             user_agent=self.app.user_agent,
             persist=persist,
             clock=self.ctx.clock,
+            reload=reload,
         )
         with suppress(TokenRevoked):  # already dead on hh.ru: nothing left to kill
             await self._client(auth, f"{portal_id}:{account_id}").invalidate_token()

@@ -99,10 +99,18 @@ class AppWorld:
 
 @asynccontextmanager
 async def app_world(world: World, db_url: str) -> AsyncIterator[AppWorld]:
-    """The daemon's app with the door, trusting the world's Bitrix24 sandbox, on its clock."""
+    """The daemon's app with the door, trusting the world's Bitrix24 sandbox, on its clock and
+    its Bitrix24 limiters (as the runner builds it)."""
     settings = door_settings(db_url, [netloc(world.bitrix_url)])
     async with httpx.AsyncClient(timeout=10) as outbound:
-        ctx = WebContext(settings, world.ctx.database, world.ctx.cipher, outbound, world.clock)
+        ctx = WebContext(
+            settings,
+            world.ctx.database,
+            world.ctx.cipher,
+            outbound,
+            world.clock,
+            shared_limiters=world.ctx.limiters,
+        )
         async with asgi_client(door_app(ctx)) as client:
             yield AppWorld(world, ctx, client)
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 def door_of(ctx: WebContext) -> DoorContext:
-    """A door context of the tab's own (its Bitrix24 limiters), built once per route table."""
+    """A door context of the tab's own, built once per route table; its Bitrix24 limiters are
+    the process's (:attr:`WebContext.limiters`), so the tab and the passes share each bucket."""
     from hhsync.web.bitrix_door.context import DoorContext
 
     return DoorContext(ctx)

@@ -55,7 +55,7 @@ class PortalUnreachable(Retriable):
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
-    """The tab's routes, sharing one door context (its Bitrix24 limiters)."""
+    """The tab's routes, sharing one door context (on the process's Bitrix24 limiters)."""
     door = door_of(ctx)
 
     async def get_settings(request: Request) -> JSONResponse:
