@@ -2,7 +2,7 @@
 in flight, failed without an entity, or older than the portal's row: one entity each still.
 
 Real PostgreSQL and both sandboxes over HTTP. The switch is saved the way the settings route saves
-it (``db/portals.save_settings``, then ``service/operator.mark_failed_due``, which makes every
+it (``db/portals.save_settings``, then ``db/retries.retry_all_failed``, which makes every
 failure due at once). The Bitrix24 sandbox's ``error_after_write`` fault runs a batch and then
 answers 500, so its creates land with no recorded outcome (invariant 1); it refuses a stage of
 another pipeline and a lead status that is not in the ``STATUS`` directory, as a portal does.
@@ -15,11 +15,10 @@ from typing import Any
 
 import pytest
 
-from hhsync.db import portals, state
+from hhsync.db import portals, retries, state
 from hhsync.db.portal_store import PortalStore
 from hhsync.db.tables import EntityType, Negotiation, RunStatus, StageMode, SyncStatus
 from hhsync.model.backoff import Backoff
-from hhsync.service.operator import mark_failed_due
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
 from tests.integration.sync import sync_oracle as oracle
@@ -72,7 +71,7 @@ async def switch(world: World, changes: dict[str, Any], portal_id: int | None = 
     now = world.clock.now()
     async with world.ctx.database.session() as session:
         await portals.save_settings(session, portal, changes, now)
-    await mark_failed_due(world.ctx.database, portal, now)
+        await retries.retry_all_failed(session, portal, now, asked_by=retries.AskedBy.SETTINGS)
 
 
 def drop_the_answer_of_the_next(world: World, method: str) -> None:
