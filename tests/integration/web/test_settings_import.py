@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -147,8 +148,20 @@ async def test_a_save_despite_a_required_field_keeps_the_failures_and_retries_th
     tab.require("UF_CRM_PASSPORT", relax=True)
     tab.require("UF_CRM_NOTE", relax=True)
     tab.require("POST", relax=True)
+    later = world.clock.now() + timedelta(hours=1)
+    async with world.ctx.database.session() as session:
+        # where the scheduler's release leaves the portal: its next pass an interval away
+        portal = await portals.get_portal(session, world.portal_id)
+        assert portal is not None
+        portal.next_pass_at = later
+        session.add(portal)
     relaxed = await tab.save()  # a save makes the kept failures due now
     assert relaxed["import"]["failed"] == expected
+    async with world.ctx.database.session() as session:
+        portal = await portals.get_portal(session, world.portal_id)
+    assert portal is not None
+    assert portal.next_pass_at is not None
+    assert portal.next_pass_at < later  # brought forward: the retries go in the next pass
     retried = await run_pass(world.ctx, world.portal_id)
 
     assert retried.writes.created == expected

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from hhsync.db import portals, retries, state
+from hhsync.db import portals, retries, state, waiting
 from hhsync.db.tables import PortalSettings
 from hhsync.errors import DatabaseError, HhsyncError, Retriable
 from hhsync.log import get_logger
@@ -211,6 +211,9 @@ async def save_endpoint(door: DoorContext, request: Request) -> JSONResponse:
                     asked_by=retries.AskedBy.SETTINGS,
                     user_id=caller.claims.user_id,
                 )
+                if retried:
+                    # as «Повторить все» does: the next pass, not the one after the interval
+                    await waiting.make_due(session, caller.portal_id, now)
         async with door.web.database.session() as session:
             progress = await import_view(session, caller.portal_id, caller.t)
     except DatabaseError as exc:
