@@ -12,7 +12,6 @@ import os
 import socket
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import httpx
 from pydantic import SecretStr
@@ -26,11 +25,8 @@ from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import HhAccount, Portal
 from hhsync.db.tokens import (
-    TokenPair,
-    newer_account_tokens,
     read_account_tokens,
     read_portal_tokens,
-    swap_account_tokens,
 )
 from hhsync.errors import Fatal
 from hhsync.hh.auth import HhAuth
@@ -38,6 +34,7 @@ from hhsync.hh.auth import TokenPair as HhTokenPair
 from hhsync.hh.budget import Priority, RequestBudget
 from hhsync.hh.client import HhClient, new_http_client, user_agent
 from hhsync.metrics import Metrics
+from hhsync.sync.account_tokens import AccountTokenStore
 from hhsync.sync.observe import (
     ObservedTransport,
     bitrix_error_observer,
@@ -195,49 +192,25 @@ class SyncContext:
         if account.id is None:
             raise ValueError("the account must be stored before it is polled")
         stored = read_account_tokens(account, self.cipher)
-        version = [stored.version]
         portal_id, account_id = account.portal_id, account.id
-
-        async def persist(new: HhTokenPair) -> None:
-            expires = new.expires_at or self.clock.now() + timedelta(days=14)
-            pair = TokenPair(new.access_token, new.refresh_token, expires)
-            async with self.database.session() as session:
-                swapped = await swap_account_tokens(
-                    session,
-                    self.cipher,
-                    portal_id=portal_id,
-                    account_id=account_id,
-                    expected_version=version[0],
-                    new=pair,
-                    now=self.clock.now(),
-                )
-            if not swapped:
-                raise TokenRaceLost(
-                    f"hh.ru account {account_id}: another worker refreshed the tokens first"
-                )
-            version[0] += 1
-
-        async def reload() -> HhTokenPair | None:
-            async with self.database.session() as session:
-                newer = await newer_account_tokens(
-                    session,
-                    self.cipher,
-                    portal_id=portal_id,
-                    account_id=account_id,
-                    version=version[0],
-                )
-            if newer is None:
-                return None
-            version[0] = newer.version
-            return HhTokenPair(newer.access_token, newer.refresh_token, newer.access_expires_at)
-
+        store = AccountTokenStore(
+            self.database,
+            self.cipher,
+            self.clock,
+            portal_id,
+            account_id,
+            stored.version,
+            race_lost=lambda: TokenRaceLost(
+                f"hh.ru account {account_id}: another worker refreshed the tokens first"
+            ),
+        )
         auth = HhAuth(
             HhTokenPair(stored.access_token, stored.refresh_token, stored.access_expires_at),
             token_url=self.hh_token_url,
             user_agent=user_agent(self.settings.hh.user_agent_contact),
-            persist=persist,
+            persist=store.persist,
             clock=self.clock,
-            reload=reload,
+            reload=store.reload,
         )
         return HhClient(
             self.hh_http,

@@ -15,14 +15,14 @@ from datetime import timedelta
 from typing import Final
 
 from hhsync.db.tables import HhAccount
-from hhsync.db.tokens import TokenPair as StoredPair
-from hhsync.db.tokens import newer_account_tokens, read_account_tokens, swap_account_tokens
+from hhsync.db.tokens import read_account_tokens
 from hhsync.errors import Retriable, TokenDecryptError
 from hhsync.hh.auth import HhAuth, TokenPair, exchange_code
 from hhsync.hh.budget import RequestBudget
 from hhsync.hh.client import HhClient, RetryPolicy
 from hhsync.hh.errors import TokenRevoked
 from hhsync.hh.models import Me
+from hhsync.sync.account_tokens import AccountTokenStore
 from hhsync.web.context import WebContext
 from hhsync.web.hh_login.app_config import HhApp
 
@@ -120,47 +120,24 @@ class HhCalls:
             stored = read_account_tokens(account, self.ctx.cipher)
         except TokenDecryptError:
             return account.token_version
-        version = [stored.version]
         portal_id, account_id = account.portal_id, account.id
-
-        async def persist(new: TokenPair) -> None:
-            expires = new.expires_at or self.ctx.clock.now() + ASSUMED_LIFETIME
-            async with self.ctx.database.session() as session:
-                swapped = await swap_account_tokens(
-                    session,
-                    self.ctx.cipher,
-                    portal_id=portal_id,
-                    account_id=account_id,
-                    expected_version=version[0],
-                    new=StoredPair(new.access_token, new.refresh_token, expires),
-                    now=self.ctx.clock.now(),
-                )
-            if not swapped:
-                raise StoreRaceLost(f"hh.ru account {account_id} was refreshed meanwhile")
-            version[0] += 1
-
-        async def reload() -> TokenPair | None:
-            async with self.ctx.database.session() as session:
-                newer = await newer_account_tokens(
-                    session,
-                    self.ctx.cipher,
-                    portal_id=portal_id,
-                    account_id=account_id,
-                    version=version[0],
-                )
-            if newer is None:
-                return None
-            version[0] = newer.version
-            return TokenPair(newer.access_token, newer.refresh_token, newer.access_expires_at)
-
+        store = AccountTokenStore(
+            self.ctx.database,
+            self.ctx.cipher,
+            self.ctx.clock,
+            portal_id,
+            account_id,
+            stored.version,
+            race_lost=lambda: StoreRaceLost(f"hh.ru account {account_id} was refreshed meanwhile"),
+        )
         auth = HhAuth(
             TokenPair(stored.access_token, stored.refresh_token, stored.access_expires_at),
             token_url=self.app.token_url,
             user_agent=self.app.user_agent,
-            persist=persist,
+            persist=store.persist,
             clock=self.ctx.clock,
-            reload=reload,
+            reload=store.reload,
         )
         with suppress(TokenRevoked):  # already dead on hh.ru: nothing left to kill
             await self._client(auth, f"{portal_id}:{account_id}").invalidate_token()
-        return version[0]
+        return store.version

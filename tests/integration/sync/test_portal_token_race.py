@@ -120,7 +120,7 @@ async def test_a_pass_refreshing_first_leaves_the_waiting_tab_on_the_new_pair(
         report = hook.done[0]
         assert report.status == RunStatus.OK, report.errors
         assert tab_answer.status_code == 200, tab_answer.text
-        assert tab_answer.json()["choices"]["users"], tab_answer.text
+        assert tab_answer.json()["choices"]["sources"], tab_answer.text  # read from the portal
         portal = await stored_portal(world)
         assert portal.status == PortalStatus.ACTIVE, portal.status_reason
         assert portal.token_version == before + 1
