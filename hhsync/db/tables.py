@@ -193,6 +193,7 @@ class Negotiation(SQLModel, table=True):
         UniqueConstraint("portal_id", "hh_negotiation_id", name="negotiation_portal_hh_key"),
         Index("negotiation_due_idx", "portal_id", "sync_status", "next_retry_at"),
         Index("negotiation_outcome_idx", "portal_id", "outcome_at", "id"),
+        Index("negotiation_resume_idx", "portal_id", "hh_resume_id"),
         _checked("kind", NegotiationKind),
         _checked("sync_status", SyncStatus),
         CheckConstraint(

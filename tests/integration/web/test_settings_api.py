@@ -236,7 +236,7 @@ async def test_a_recruiter_reads_the_settings_but_cannot_save(door: Door) -> Non
 
     assert read.status_code == 200
     assert write.status_code == 403
-    assert write.json()["error"] == "Это может сделать только администратор Битрикс24."
+    assert write.json()["error"] == "Это может сделать только администратор портала."
     assert await snapshot(door.database) == before
 
 

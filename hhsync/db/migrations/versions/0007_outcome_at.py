@@ -2,10 +2,12 @@
 
 ``updated_at`` moves on every read of hh.ru, so a log ordered by it reshuffles while a person
 pages through it. ``outcome_at`` moves only when an outcome is recorded or a retry is asked for.
+«Другие отклики» reads an applicant's negotiations by resume at click time, so that lookup gets
+its index too.
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-05 09:00:00.000000
+Create Date: 2026-12-01 15:00:00.000000
 """
 
 from collections.abc import Sequence
@@ -38,9 +40,11 @@ def upgrade() -> None:
         batch.create_index(
             "negotiation_outcome_idx", ["portal_id", "outcome_at", "id"], unique=False
         )
+        batch.create_index("negotiation_resume_idx", ["portal_id", "hh_resume_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("negotiation") as batch:
+        batch.drop_index("negotiation_resume_idx")
         batch.drop_index("negotiation_outcome_idx")
         batch.drop_column("outcome_at")
