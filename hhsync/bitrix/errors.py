@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Final
 
+from hhsync.bitrix.refusals import required_fields_in
 from hhsync.errors import Fatal, HhsyncError, NeedsReauth, Retriable, Skippable
 
 
@@ -185,7 +186,6 @@ _PROTOCOL: Final = frozenset(
 )
 _SERVER: Final = frozenset({"INTERNAL_SERVER_ERROR", "ERROR_UNEXPECTED_ANSWER"})
 _NOT_FOUND: Final = frozenset({"NOT_FOUND", "OWNER_NOT_FOUND"})
-_REQUIRED_FIELD: Final = re.compile(r"required field '([^']+)' is missing", re.IGNORECASE)
 _TAGS: Final = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -287,5 +287,5 @@ def classify(
         return TokenRejected(f"{where}: unauthorised ({text})", **kw)
     if not isinstance(body, dict) and status is not None and 200 <= status < 300:
         return UnexpectedResponse(f"{where}: answer is not the JSON envelope", **kw)
-    fields = tuple(_REQUIRED_FIELD.findall(description))
+    fields = required_fields_in(description)
     return RecordRejected(f"{where} rejected the record: {text}", fields=fields, **kw)

@@ -524,3 +524,15 @@ async def test_leads_and_deals_are_found_by_user_field_and_origin(portal: Portal
     stages = await portal.client.status_entity_items("DEAL_STAGE_1")
     assert await portal.client.update("deal", deal_id, {"STAGE_ID": stages[1].STATUS_ID})
     assert (await portal.client.get_deal(deal_id)).STAGE_ID == stages[1].STATUS_ID
+
+
+async def test_a_russian_portals_refusal_names_the_field_too(portal: Portal) -> None:
+    """A portal answers in its own language (Bitrix24's CRM_ERROR_FIELD_IS_MISSING, ru)."""
+    portal.admin("/lang", {"lang": "ru"})
+    portal.admin("/required", {"entity": "lead", "field": "NAME"})
+    with pytest.raises(RecordRejected) as err:
+        await portal.client.add(
+            "lead", {"TITLE": "x", "ORIGINATOR_ID": "hhsync", "ORIGIN_ID": "neg-2"}
+        )
+    assert "Не введено значение обязательного поля" in str(err.value)
+    assert err.value.fields == ("First Name",)  # the field's label as the portal keeps it
