@@ -25,42 +25,16 @@ def import_progress_labels(progress: ImportProgress, entity_type: EntityType) ->
 
 HH_ADMIN_ONLY = "Подключать и отключать аккаунты hh.ru может только администратор портала."
 
-HH_ACCOUNT_LINKED = "Аккаунт hh.ru подключён"
-HH_SYNC_ACTIVE_ACCOUNT = "Подключён аккаунт: {account}."
-HH_NOT_ADMIN_WARNING = (
-    "Вы вошли как менеджер без прав администратора компании на hh.ru: синхронизируются только "
-    "ваши вакансии."
-)
-HH_WINDOW_CLOSES = "Окно закроется само через несколько секунд."
-HH_WINDOW_CLOSE = "Закрыть"
-HH_LOGIN_CANCELLED_TITLE = "Вход отменён"
-HH_LOGIN_CANCELLED = "Вы не дали доступ к hh.ru, аккаунт не подключён."
-HH_LOGIN_FAILED_TITLE = "Не удалось войти"
-HH_LOGIN_LINK_INVALID = (
-    "Ссылка входа устарела, уже использована или повреждена. Закройте окно и нажмите «Войти» "
-    "ещё раз."
-)
-HH_LOGIN_BAD_REQUEST = "Неверный запрос. Закройте окно и нажмите «Войти» ещё раз."
-HH_LOGIN_HH_ERROR = "hh.ru вернул ошибку входа. Закройте окно и нажмите «Войти» ещё раз."
-HH_LOGIN_CODE_REFUSED = (
-    "hh.ru не принял код входа: он устарел или уже использован. Нажмите «Войти» ещё раз."
-)
-HH_LOGIN_APPLICANT_TITLE = "Нужен аккаунт работодателя"
-HH_LOGIN_APPLICANT = (
-    "Вы вошли на hh.ru как соискатель. Войдите под аккаунтом работодателя (менеджера компании)."
-)
-HH_LOGIN_HH_UNAVAILABLE = "hh.ru сейчас не отвечает. Попробуйте войти чуть позже."
-HH_LOGIN_MISCONFIGURED = (
-    "Приложение hh.ru в hhsync настроено неверно (client_id или client_secret). Сообщите "
-    "администратору hhsync."
-)
 
 HH_API_NO_SESSION = "Сессия приложения недействительна или истекла: откройте приложение заново."
 HH_API_ADMIN_ONLY = HH_ADMIN_ONLY
 HH_API_PORTAL_UNINSTALLED = "Вход невозможен: приложение удалено с портала, установите его заново."
 HH_API_ACCOUNT_NOT_FOUND = "Такого аккаунта hh.ru у этого портала нет."
 HH_API_TOO_MANY_LOGINS = "Слишком много начатых входов: завершите открытый или подождите 10 минут."
-HH_API_NOT_CONFIGURED = HH_LOGIN_MISCONFIGURED
+HH_API_NOT_CONFIGURED = (
+    "Приложение hh.ru в hhsync настроено неверно (client_id или client_secret). Сообщите "
+    "администратору hhsync."
+)
 HH_API_LOGOUT_HH_DOWN = "hh.ru не ответил, выход не выполнен: попробуйте ещё раз."
 HH_API_LOGOUT_RACE = "Аккаунт как раз обновлял доступ к hh.ru: нажмите «Выйти» ещё раз."
 

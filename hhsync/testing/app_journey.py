@@ -38,6 +38,7 @@ from hhsync.testing.door_setup import bitrix_for_door, door_settings, hh_for_doo
 from hhsync.testing.server import free_port, serve
 from hhsync.testing.settings import runner_settings
 from hhsync.testing.world import small_employer
+from hhsync.web.i18n import translator
 
 WAIT_MS: Final = 20_000
 """A bound on each wait in the browser, never a timing assertion."""
@@ -272,7 +273,7 @@ async def log_in_to_hh(
     await allow.click()
     await popup.wait_for_url(f"{app_origin}/oauth/hh/callback?**", timeout=WAIT_MS)
     # The page closes itself a few seconds after it loads: read and capture it first.
-    await expect(popup.locator("h1")).to_have_text(texts.HH_ACCOUNT_LINKED)
+    await expect(popup.locator("h1")).to_have_text(translator("ru")("login.linked_title"))
     message = await popup.locator("p.message").text_content()
     if shot is not None:
         try:

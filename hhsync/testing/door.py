@@ -27,13 +27,13 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from hhsync import texts
 from hhsync.db import accounts, portals
 from hhsync.db.session import Database
 from hhsync.errors import Fatal
 from hhsync.sandbox.hh.site import DEMO_PASSWORD
 from hhsync.testing.hh_browser import HhBrowser
 from hhsync.testing.html_page import Form, Page
+from hhsync.web.i18n import translator
 from hhsync.web.session import SESSION_HEADER
 
 APP_FORM_ID: Final = "b24-app-form"
@@ -245,7 +245,7 @@ class DoorDriver:
         popup = HhBrowser(self.http)
         redirect = await popup.authorize(started.json()["authorize_url"], email, password)
         landed = await self.open(redirect.url.join(redirect.headers["location"]))
-        if landed.status != 200 or texts.HH_ACCOUNT_LINKED not in landed.text:
+        if landed.status != 200 or translator("ru")("login.linked_title") not in landed.text:
             raise DoorRefused(f"hh.ru login not linked ({landed.status}):\n{landed.text}")
         notice = json.loads(landed.element("body").attr("data-notice"))
         account_id = notice.get("account_id")

@@ -17,7 +17,7 @@ from typing import Final
 
 from hhsync.errors import Fatal
 
-AREAS: Final = ("common", "auth", "settings", "inbox", "journal", "others")
+AREAS: Final = ("common", "auth", "login", "settings", "inbox", "journal", "others")
 """The modules of :mod:`hhsync.web.messages`, one per area of the page."""
 
 LANGUAGES: Final = ("ru", "en")

@@ -60,7 +60,7 @@ async def start_login(deps: LoginDeps, request: Request) -> Response:
             now=now,
             expires_at=now + STATE_TTL,
         )
-    state = deps.states.issue(StateClaims(nonce, claims.portal_id, claims.user_id))
+    state = deps.states.issue(StateClaims(nonce, claims.portal_id, claims.user_id, claims.language))
     url = authorization_url(
         deps.app.oauth_url,
         client_id=deps.app.client_id,

@@ -18,7 +18,6 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hhsync import texts
 from hhsync.db import accounts, oauth_states
 from hhsync.db.tokens import TokenPair as StoredPair
 from hhsync.hh.auth import TokenPair
@@ -27,6 +26,7 @@ from hhsync.hh.models import Me, MeEmployer, MeManager
 from hhsync.log import get_logger
 from hhsync.web.hh_login.deps import LoginDeps
 from hhsync.web.hh_login.pages import result_page
+from hhsync.web.i18n import Translator, translator
 from hhsync.web.signing import SignatureRefused
 
 MAX_QUERY_BYTES: Final = 8192
@@ -39,10 +39,13 @@ EVENT_REFUSED: Final = "hh_login.refused"
 log = get_logger(__name__)
 
 
-def _failed(deps: LoginDeps, status: int, message: str, title: str | None = None) -> Response:
+def _failed(
+    deps: LoginDeps, t: Translator, status: int, message: str, title: str | None = None
+) -> Response:
     return result_page(
+        t,
         status=status,
-        title=title or texts.HH_LOGIN_FAILED_TITLE,
+        title=title or t("login.failed_title"),
         message=message,
         app_origin=deps.app.app_origin,
         static_url=deps.app.static_url,
@@ -76,15 +79,17 @@ def _manager_name(me: Me) -> str:
 
 async def callback(deps: LoginDeps, request: Request) -> Response:
     """The popup's landing page: link the account, or say clearly why not."""
+    t = translator("ru")  # who asked is known only once the state is verified
     params = _query(request)
     if params is None:
         log.warning(EVENT_REFUSED, reason="malformed_query")
-        return _failed(deps, 400, texts.HH_LOGIN_BAD_REQUEST)
+        return _failed(deps, t, 400, t("login.bad_request"))
     try:
         claims = deps.states.verify(params.get("state", ""))
     except SignatureRefused as refused:
         log.warning(EVENT_REFUSED, reason=f"state_{refused.reason.replace(' ', '_')}")
-        return _failed(deps, 400, texts.HH_LOGIN_LINK_INVALID)
+        return _failed(deps, t, 400, t("login.link_invalid"))
+    t = translator(claims.language)
     now = deps.ctx.clock.now()
     async with deps.ctx.database.session() as session:
         fresh = await oauth_states.consume_state(
@@ -96,13 +101,14 @@ async def callback(deps: LoginDeps, request: Request) -> Response:
         )
     if not fresh:
         log.warning(EVENT_REFUSED, reason="state_used_or_unknown", portal=claims.portal_id)
-        return _failed(deps, 400, texts.HH_LOGIN_LINK_INVALID)
+        return _failed(deps, t, 400, t("login.link_invalid"))
     error = params.get("error")
     if error == "access_denied":  # «Отказать» (hh.ru OpenAPI spec, "Процесс авторизации")
         return result_page(
+            t,
             status=200,
-            title=texts.HH_LOGIN_CANCELLED_TITLE,
-            message=texts.HH_LOGIN_CANCELLED,
+            title=t("login.cancelled_title"),
+            message=t("login.cancelled"),
             app_origin=deps.app.app_origin,
             static_url=deps.app.static_url,
             ok=False,
@@ -110,34 +116,34 @@ async def callback(deps: LoginDeps, request: Request) -> Response:
     code = params.get("code", "")
     if error is not None or not code or len(code) > MAX_CODE_LENGTH:
         log.warning(EVENT_REFUSED, reason="no_code", portal=claims.portal_id)
-        return _failed(deps, 400, texts.HH_LOGIN_HH_ERROR)
-    return await _link(deps, claims.portal_id, code)
+        return _failed(deps, t, 400, t("login.hh_error"))
+    return await _link(deps, t, claims.portal_id, code)
 
 
-async def _link(deps: LoginDeps, portal_id: int, code: str) -> Response:
+async def _link(deps: LoginDeps, t: Translator, portal_id: int, code: str) -> Response:
     try:
         pair = await deps.calls.exchange(code)
     except TokenRevoked:
         log.warning(EVENT_REFUSED, reason="code_refused", portal=portal_id)
-        return _failed(deps, 400, texts.HH_LOGIN_CODE_REFUSED)
+        return _failed(deps, t, 400, t("login.code_refused"))
     except AppCredentialsRejected:
         log.error(EVENT_REFUSED, reason="app_credentials_rejected", portal=portal_id)
-        return _failed(deps, 503, texts.HH_LOGIN_MISCONFIGURED)
+        return _failed(deps, t, 503, t("login.misconfigured"))
     except HhError as exc:
         log.warning(EVENT_REFUSED, reason="hh_unavailable", portal=portal_id, error=str(exc))
-        return _failed(deps, 502, texts.HH_LOGIN_HH_UNAVAILABLE)
+        return _failed(deps, t, 502, t("login.hh_unavailable"))
     try:
         me, pair = await deps.calls.who(pair)
     except HhError as exc:
         log.warning(EVENT_REFUSED, reason="me_failed", portal=portal_id, error=str(exc))
         await _drop_quietly(deps, pair)
-        return _failed(deps, 502, texts.HH_LOGIN_HH_UNAVAILABLE)
+        return _failed(deps, t, 502, t("login.hh_unavailable"))
     employer = _employer_of(me)
     if employer is None:
         log.warning(EVENT_REFUSED, reason="not_an_employer", portal=portal_id)
         await _drop_quietly(deps, pair)
-        return _failed(deps, 403, texts.HH_LOGIN_APPLICANT, texts.HH_LOGIN_APPLICANT_TITLE)
-    return await _store(deps, portal_id, me, employer, pair)
+        return _failed(deps, t, 403, t("login.applicant"), t("login.applicant_title"))
+    return await _store(deps, t, portal_id, me, employer, pair)
 
 
 async def _drop_quietly(deps: LoginDeps, pair: TokenPair) -> None:
@@ -150,6 +156,7 @@ async def _drop_quietly(deps: LoginDeps, pair: TokenPair) -> None:
 
 async def _store(
     deps: LoginDeps,
+    t: Translator,
     portal_id: int,
     me: Me,
     employer: tuple[MeEmployer, MeManager],
@@ -172,10 +179,11 @@ async def _store(
     log.info(EVENT_LINKED, portal=portal_id, account=account.id, is_admin=link.is_admin)
     name = " — ".join(part for part in (link.employer_name, link.manager_name) if part)
     return result_page(
+        t,
         status=200,
-        title=texts.HH_ACCOUNT_LINKED,
-        message=texts.HH_SYNC_ACTIVE_ACCOUNT.format(account=name),
-        warning=None if link.is_admin else texts.HH_NOT_ADMIN_WARNING,
+        title=t("login.linked_title"),
+        message=t("login.linked_account", account=name),
+        warning=None if link.is_admin else t("login.not_admin_warning"),
         app_origin=deps.app.app_origin,
         static_url=deps.app.static_url,
         ok=True,

@@ -15,6 +15,7 @@ from typing import Final
 
 from starlette.responses import HTMLResponse
 
+from hhsync.web.i18n import Translator
 from hhsync.web.templating import render
 
 PAGE_HEADERS: Final = {
@@ -34,6 +35,7 @@ MESSAGE_TYPE: Final = "hhsync:hh-login"
 
 
 def result_page(
+    t: Translator,
     *,
     status: int,
     title: str,
@@ -61,4 +63,6 @@ def result_page(
         app_origin=app_origin,
         close_after_ms=close_after_ms,
         static_url=static_url,
+        t=t,
+        language=t.language,
     )

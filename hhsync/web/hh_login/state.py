@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Final
 
 from hhsync.clock import Clock
+from hhsync.web.i18n import LANGUAGES
 from hhsync.web.signing import PurposeSigner, SignatureRefused
 
 STATE_PURPOSE: Final = "hh_oauth_state"
@@ -30,6 +31,8 @@ class StateClaims:
     nonce: str
     portal_id: int
     user_id: int
+    language: str = "ru"
+    """The app page's language, so the popup's result page speaks it too."""
 
 
 def new_nonce() -> str:
@@ -45,12 +48,15 @@ class StateSigner:
 
     def issue(self, claims: StateClaims) -> str:
         """The ``state`` to send to hh.ru."""
-        return self._signer.dump({"n": claims.nonce, "p": claims.portal_id, "u": claims.user_id})
+        return self._signer.dump(
+            {"n": claims.nonce, "p": claims.portal_id, "u": claims.user_id, "l": claims.language}
+        )
 
     def verify(self, state: str) -> StateClaims:
         """The claims of a genuine, unexpired ``state``; :class:`SignatureRefused` otherwise."""
         payload = self._signer.load(state)
         nonce, portal_id, user_id = payload.get("n"), payload.get("p"), payload.get("u")
+        language = payload.get("l", "ru")
         if not (
             isinstance(nonce, str)
             and 0 < len(nonce) <= 64
@@ -58,6 +64,7 @@ class StateSigner:
             and not isinstance(portal_id, bool)
             and isinstance(user_id, int)
             and not isinstance(user_id, bool)
+            and language in LANGUAGES
         ):
             raise SignatureRefused("malformed claims")
-        return StateClaims(nonce, portal_id, user_id)
+        return StateClaims(nonce, portal_id, user_id, language)

@@ -82,9 +82,11 @@ class LoginWorld:
         assert portal.id is not None
         return portal.id
 
-    def session(self, portal_id: int, user_id: int = 1, *, admin: bool = True) -> dict[str, str]:
+    def session(
+        self, portal_id: int, user_id: int = 1, *, admin: bool = True, language: str = "ru"
+    ) -> dict[str, str]:
         """The header the app page's calls carry for this Bitrix24 user."""
-        claims = SessionClaims(portal_id, f"member-{portal_id}", user_id, admin)
+        claims = SessionClaims(portal_id, f"member-{portal_id}", user_id, admin, language)
         return {SESSION_HEADER: self.ctx.sessions.issue(claims)}
 
     async def start(self, headers: dict[str, str]) -> str:

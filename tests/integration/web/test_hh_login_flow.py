@@ -12,8 +12,8 @@ import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
-from hhsync import texts
 from hhsync.db.tables import AccountStatus
+from hhsync.web.i18n import translator
 from tests.integration.web.login_kit import (
     ADMIN_EMAIL,
     CALLBACK,
@@ -52,12 +52,22 @@ async def test_the_authorize_url_asks_hh_for_an_employer_at_our_callback(
     assert len(state_of(url)) < 400
 
 
+async def test_the_popup_answers_in_the_app_pages_language(login_world: LoginWorld) -> None:
+    portal = await login_world.portal()
+    page = await login_world.log_in(login_world.session(portal, language="en"), ADMIN_EMAIL)
+
+    assert page.status_code == 200
+    assert '<html lang="en">' in page.text
+    assert translator("en")("login.linked_title") in page.text
+    assert ">Close</button>" in page.text
+
+
 async def test_an_admin_manager_logs_in_and_syncing_starts(login_world: LoginWorld) -> None:
     portal = await login_world.portal()
     page = await login_world.log_in(login_world.session(portal), ADMIN_EMAIL)
 
     assert page.status_code == 200
-    assert texts.HH_ACCOUNT_LINKED in page.text
+    assert translator("ru")("login.linked_title") in page.text
     assert "без прав администратора" not in page.text
     # A top-level popup page: never framed, the code in its URL never sent on as a Referer.
     assert page.headers["x-frame-options"] == "DENY"

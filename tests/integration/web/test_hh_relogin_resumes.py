@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import httpx
 from starlette.applications import Starlette
 
-from hhsync import texts
 from hhsync.db import accounts, state
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.tables import AccountStatus, RunStatus
@@ -23,6 +22,7 @@ from hhsync.testing.hh_browser import HhBrowser
 from hhsync.testing.world import World
 from hhsync.web.context import WebContext
 from hhsync.web.hh_login import hh_login_routes
+from hhsync.web.i18n import translator
 from hhsync.web.session import SESSION_HEADER, SessionClaims
 from tests.integration.web.login_kit import PUBLIC_URL, UA, login_settings
 
@@ -76,7 +76,7 @@ async def test_a_parked_account_logs_in_again_and_resumes(
             back = urlsplit(redirect.headers["location"])
             page = await app.get(f"{back.path}?{back.query}")
     assert page.status_code == 200
-    assert texts.HH_ACCOUNT_LINKED in page.text
+    assert translator("ru")("login.linked_title") in page.text
 
     async with world.ctx.database.session() as session:
         linked = await accounts.list_accounts(session, world.portal_id)

@@ -31,6 +31,15 @@ def test_a_state_gives_back_its_claims() -> None:
     assert signer.verify(signer.issue(CLAIMS)) == CLAIMS
 
 
+def test_a_state_carries_the_app_pages_language_and_refuses_an_unknown_one() -> None:
+    clock, signer, cipher = _signer()
+    english = StateClaims(CLAIMS.nonce, 7, 3, "en")
+    assert signer.verify(signer.issue(english)).language == "en"
+    forged = PurposeSigner(cipher.derive_key(STATE_PURPOSE), STATE_PURPOSE, clock, 600)
+    with pytest.raises(SignatureRefused, match="malformed"):
+        signer.verify(forged.dump({"n": CLAIMS.nonce, "p": 7, "u": 3, "l": "de"}))
+
+
 def test_nonces_are_random_and_short() -> None:
     nonces = {new_nonce() for _ in range(100)}
     assert len(nonces) == 100

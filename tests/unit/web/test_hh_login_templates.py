@@ -87,10 +87,11 @@ def test_an_empty_block_says_so_and_hands_the_script_its_words() -> None:
 
 def test_the_result_page_escapes_and_addresses_the_app_origin() -> None:
     page = result_page(
+        T,
         status=200,
-        title=texts.HH_ACCOUNT_LINKED,
-        message=texts.HH_SYNC_ACTIVE_ACCOUNT.format(account=HOSTILE),
-        warning=texts.HH_NOT_ADMIN_WARNING,
+        title=T("login.linked_title"),
+        message=T("login.linked_account", account=HOSTILE),
+        warning=T("login.not_admin_warning"),
         app_origin="https://hhsync.example.com",
         ok=True,
         account_id=4,
@@ -106,18 +107,44 @@ def test_the_result_page_escapes_and_addresses_the_app_origin() -> None:
     for header, value in PAGE_HEADERS.items():
         assert page.headers[header] == value
     assert 'class="ui-btn --air ui-btn-md --style-filled hh-login-close"' in html
-    assert texts.HH_WINDOW_CLOSE in html
+    assert T("login.window_close") in html
+
+
+def test_the_result_page_speaks_the_app_pages_language() -> None:
+    english = translator("en")
+    page = result_page(
+        english,
+        status=200,
+        title=english("login.linked_title"),
+        message=english("login.linked_account", account="Acme — Jane"),
+        app_origin="https://a.example",
+        ok=True,
+        close_after_ms=4000,
+    )
+    html = bytes(page.body).decode()
+    assert '<html lang="en">' in html
+    assert ">Close</button>" in html
+    assert "This window closes by itself" in html
+    assert "Закрыть" not in html
 
 
 def test_the_result_page_is_styled_from_its_own_origin_and_closes_slowly() -> None:
-    page = result_page(status=200, title="t", message="m", app_origin="https://a.example", ok=True)
+    page = result_page(
+        T, status=200, title="t", message="m", app_origin="https://a.example", ok=True
+    )
     html = bytes(page.body).decode()
     assert '<link rel="stylesheet" href="/static/app/app.css">' in html
     assert "<style" not in html
     assert "style-src 'self'" in PAGE_HEADERS["Content-Security-Policy"]
     with pytest.raises(ValueError, match="cannot be read"):
         result_page(
-            status=200, title="t", message="m", app_origin="https://a", ok=True, close_after_ms=2000
+            T,
+            status=200,
+            title="t",
+            message="m",
+            app_origin="https://a",
+            ok=True,
+            close_after_ms=2000,
         )
 
 
@@ -127,6 +154,7 @@ def test_a_public_url_with_a_path_prefix_reaches_the_api_and_the_popup_script() 
     html = _block([], can_write=True, hh_api_url="https://example.com/hhsync/app/api/hh")
     assert 'data-api-url="https://example.com/hhsync/app/api/hh"' in html
     page = result_page(
+        T,
         status=200,
         title="t",
         message="m",
