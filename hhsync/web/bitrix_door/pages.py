@@ -115,6 +115,8 @@ async def app_page(door: DoorContext, request: Request) -> Response:
     form = await read_form(request)
     opened = await verify_open(door, request, form, placements=APP_PLACEMENTS)
     portal = opened.portal
+    language = language_of(opened.post.lang)
+    t = translator(language)
     notice: str | None = None
     if (
         opened.is_admin
@@ -122,22 +124,21 @@ async def app_page(door: DoorContext, request: Request) -> Response:
         and (portal is None or portal.status in RESTORABLE)
     ):
         report = await install(door, grant_of(opened))
-        notice = texts.APP_REPAIRED if report.complete else texts.APP_REPAIR_INCOMPLETE
+        notice = t("common.repaired") if report.complete else t("common.repair_incomplete")
         async with door.web.database.session() as session:
             portal = await portals.get_portal(session, report.portal_id)
     if portal is None or portal.id is None:
         return page(
             "door_message.html",
             opened.post.origin,
-            heading=texts.APP_TITLE,
-            message=texts.APP_NOT_INSTALLED,
+            heading=t("common.app_title"),
+            message=t("common.not_installed"),
             static_url=door.static_url,
         )
-    language = language_of(opened.post.lang)
     claims = SessionClaims(
         portal.id, portal.member_id, opened.proven.user_id, opened.is_admin, language
     )
-    caller = PortalCaller(claims, portal, translator(language))
+    caller = PortalCaller(claims, portal, t)
     if wants_others(opened.post.placement_options):
         # the timeline activity's «Другие отклики» button (openRestApp): that view alone
         view, status_code = await others_view(door.web, caller, opened.post.placement_options)

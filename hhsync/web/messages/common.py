@@ -16,6 +16,15 @@ RU: Final[dict[str, str]] = {
     "storage_unavailable": "Сервис временно недоступен. Попробуйте позже.",
     "not_found": "Не найдено.",
     "bad_request": "Неверный запрос.",
+    "not_installed": (
+        "Приложение ещё не установлено на этом портале до конца. Администратору портала нужно "
+        "открыть его один раз."
+    ),
+    "repaired": "Приложение подключено к порталу заново.",
+    "repair_incomplete": (
+        "Приложение подключено к порталу, но не всё удалось настроить: откройте его ещё раз "
+        "позже."
+    ),
 }
 
 EN: Final[dict[str, str]] = {
@@ -30,4 +39,13 @@ EN: Final[dict[str, str]] = {
     "storage_unavailable": "The service is temporarily unavailable. Try again later.",
     "not_found": "Not found.",
     "bad_request": "Bad request.",
+    "not_installed": (
+        "The app is not fully installed on this portal yet. A portal administrator needs to open "
+        "it once."
+    ),
+    "repaired": "The app is connected to the portal again.",
+    "repair_incomplete": (
+        "The app is connected to the portal, but not everything could be set up: open it again "
+        "later."
+    ),
 }
