@@ -40,6 +40,9 @@ COMMENTS_MAX: Final = 10_000
 PHONE_MAX: Final = 32
 
 HIDDEN_NAME: Final = "Соискатель скрыл ФИО"
+# How many trailing characters of a 38-character hh.ru resume id tell hidden-name applicants
+# apart in a title a person scans (the full id stays in the resume link and the ORIGIN_ID).
+SHORT_RESUME_ID_LEN: Final = 6
 DELETED_NAME: Final = "Резюме удалено"
 KIND_LABELS: Final = {NegotiationKind.RESPONSE: "Отклик", NegotiationKind.INVITATION: "Приглашение"}
 
@@ -179,6 +182,16 @@ def stage_field(entity_type: EntityType) -> str:
     return "STATUS_ID" if entity_type == EntityType.LEAD else "STAGE_ID"
 
 
+def hidden_name_label(resume_id: str | None) -> str:
+    """The placeholder with a short resume tag, e.g. «Соискатель скрыл ФИО (#3fa90a)».
+
+    A full resume id is 38 characters of hex that nobody reads; its tail is enough to tell two
+    hidden-name applicants of one vacancy apart.
+    """
+    tail = (resume_id or "")[-SHORT_RESUME_ID_LEN:]
+    return f"{HIDDEN_NAME} (#{tail})" if tail else HIDDEN_NAME
+
+
 def applicant_from(resume: Resume | ShortResume | None, resume_id: str | None) -> Applicant:
     """Names and contacts, with explicit placeholders for what hh.ru hides or deleted."""
     if resume is None:
@@ -196,7 +209,7 @@ def applicant_from(resume: Resume | ShortResume | None, resume_id: str | None) -
     name_hidden = "names_and_photo" in hidden or not (first or last)
     if name_hidden:
         first, last, middle = HIDDEN_NAME, "", ""
-        display = f"Соискатель {resume_id or resume.id} скрыл ФИО"
+        display = hidden_name_label(resume_id or resume.id)
     else:
         display = " ".join(part for part in (last, first, middle) if part)
     phones, emails, messengers = _contacts(resume.contact if isinstance(resume, Resume) else [])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hhsync.db.tables import EntityType, NegotiationKind
-from hhsync.hh.models import Resume, ShortResume
+from hhsync.hh.models import Negotiation, Resume, ShortResume
 from hhsync.sync.mapping import (
     DELETED_NAME,
     HIDDEN_NAME,
@@ -30,6 +30,7 @@ from hhsync.sync.mapping import (
     clean_text,
     normalize_phone,
 )
+from hhsync.sync.reading import to_remote
 
 MSK = timezone(timedelta(hours=3))
 CREATED = datetime(2026, 3, 1, 23, 30, tzinfo=MSK)
@@ -134,11 +135,66 @@ def test_hidden_name_and_contacts_get_explicit_placeholders() -> None:
     )
     draft = build_draft(NEGOTIATION, VACANCY, resume, "abc123", LEAD)
     assert draft.fields["NAME"] == HIDDEN_NAME
-    assert draft.fields["TITLE"] == "Python-разработчик — Соискатель abc123 скрыл ФИО"
+    assert draft.fields["TITLE"] == "Python-разработчик — Соискатель скрыл ФИО (#abc123)"
     assert "PHONE" not in draft.fields
     assert "EMAIL" not in draft.fields
     assert draft.applicant.contacts_hidden
     assert "Соискатель скрыл контакты" in draft.fields["COMMENTS"]
+
+
+def test_hidden_name_title_is_scannable_not_the_38_character_resume_id() -> None:
+    """issue 14: the title names the vacancy and a short tag, never hh.ru's whole resume id."""
+    resume_id = "39aa8db3000ee1ba1b0039ed1f6e7a4d33fa90"
+    assert len(resume_id) == 38
+    hidden = {"first_name": None, "last_name": None, "middle_name": None}
+    hidden_fields = [{"id": "names_and_photo", "name": "ФИО и фото"}]
+    resume = Resume.model_validate(
+        {"id": resume_id, **hidden, "hidden_fields": hidden_fields, "contact": []}
+    )
+    draft = build_draft(NEGOTIATION, VACANCY, resume, resume_id, LEAD)
+
+    assert draft.fields["TITLE"] == "Python-разработчик — Соискатель скрыл ФИО (#33fa90)"
+    assert resume_id not in draft.fields["TITLE"]
+    assert draft.fields["NAME"] == HIDDEN_NAME
+    assert "LAST_NAME" not in draft.fields
+    assert draft.linkable_contact["NAME"] == HIDDEN_NAME
+
+    # The journal and «Другие отклики» show the stored applicant_name, read from the list's
+    # short resume: the same short form as the CRM title.
+    listed = Negotiation.model_validate(
+        {
+            "id": NEGOTIATION.hh_id,
+            "created_at": CREATED.isoformat(),
+            "updated_at": CREATED.isoformat(),
+            "state": {"id": "response", "name": "Отклик"},
+            "resume": {
+                "id": resume_id,
+                "url": f"https://api.hh.ru/resumes/{resume_id}",
+                **hidden,
+                "hidden_fields": hidden_fields,
+            },
+        }
+    )
+    assert to_remote(listed, VACANCY.hh_id).applicant_name == draft.applicant.display_name
+    assert draft.applicant.display_name == "Соискатель скрыл ФИО (#33fa90)"
+
+
+def test_two_hidden_name_applicants_of_one_vacancy_get_different_titles() -> None:
+    """The short tag still tells two hidden-name responses to one vacancy apart."""
+    titles = set()
+    for tail in ("111111", "222222"):
+        resume_id = "0123456789abcdef0123456789abcdef" + tail
+        resume = ShortResume.model_validate(
+            {
+                "id": resume_id,
+                "url": f"https://api.hh.ru/resumes/{resume_id}",
+                "first_name": None,
+                "last_name": None,
+                "hidden_fields": [],
+            }
+        )
+        titles.add(build_draft(NEGOTIATION, VACANCY, resume, resume_id, LEAD).fields["TITLE"])
+    assert len(titles) == 2
 
 
 def test_deleted_resume_is_marked_not_invented() -> None:
