@@ -31,7 +31,12 @@ def phone_object(formatted: str) -> dict[str, Any]:
 
 
 def _download(api: str, resume: Resume, negotiation: Negotiation | None) -> dict[str, Any]:
-    name = quote(resume.full_name)
+    """The PDF/RTF links: the name is one path segment, so every reserved character is escaped.
+
+    hh.ru's documented links percent-encode the name (``.../download/%D0%98%D0%B2...pdf``,
+    hh.ru OpenAPI spec, ``get-resume`` example); a ``/`` left bare would cut the path in two.
+    """
+    name = quote(resume.full_name, safe="")
     context = (
         ""
         if negotiation is None

@@ -78,7 +78,7 @@ async def resume_download(request: Request) -> Response:
         raise errors.not_found()
     sandbox.quota.spend(manager.id, resume_id, sandbox.now())
     item = store.resumes[resume_id]
-    filename = quote(f"{item.full_name}.{kind}")
+    filename = quote(f"{item.full_name}.{kind}", safe="")  # RFC 5987 attr-char has no "/"
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"}
     if kind == "rtf":
         text = "{\\rtf1\\ansi " + item.title.encode("ascii", "replace").decode() + "}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -392,6 +393,46 @@ async def test_pdf_download_is_a_real_pdf_until_the_vacancy_is_archived(
     await client.post(f"/_sandbox/vacancies/{negotiation.vacancy_id}/archive")
     refused = await client.get(url, headers=admin)
     assert refused.status_code == 404
+
+
+async def test_pdf_link_of_a_hostile_name_is_one_escaped_path_segment_and_downloads(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    sandbox: HhSandbox,
+) -> None:
+    """issue 14: a name with ``/``, ``?``, ``#`` or ``%`` once cut the link and gave a 404.
+
+    hh.ru's documented links percent-encode the name in the path (hh.ru OpenAPI spec,
+    ``get-resume`` example: ``.../download/%D0%98%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2%20...pdf``).
+    """
+    negotiation = next(
+        n
+        for n in sorted(sandbox.store.negotiations.values(), key=lambda n: n.id)
+        if sandbox.store.vacancies[n.vacancy_id].employer_id == EMPLOYER_ID
+        and not sandbox.store.vacancies[n.vacancy_id].archived
+        and not (r := sandbox.store.resumes[n.resume_id]).deleted
+        and not r.hidden_fields
+    )
+    stored = sandbox.store.resumes[negotiation.resume_id]
+    stored.last_name = "</script><img src=x onerror=alert(1)>"
+    stored.first_name = "a/../b?type=rtf#x%2F"
+    detail = (await client.get(f"/negotiations/{negotiation.id}", headers=admin)).json()
+    for kind in ("pdf", "rtf"):
+        url = detail["resume"]["actions"]["download"][kind]["url"]
+        path = httpx.URL(url).raw_path.split(b"?")[0].decode("ascii")
+        segment = path.split(f"/resumes/{negotiation.resume_id}/download/", 1)[1]
+        assert "/" not in segment
+        assert "#" not in segment
+        assert unquote(segment) == f"{stored.full_name}.{kind}"
+        assert httpx.URL(url).params["type"] == kind
+        answer = await client.get(url, headers=admin)
+        assert answer.status_code == 200, answer.text
+        disposition = answer.headers["content-disposition"]
+        assert unquote(disposition.split("UTF-8''", 1)[1]) == f"{stored.full_name}.{kind}"
+        assert "/" not in disposition.split("UTF-8''", 1)[1]
+    pdf = await client.get(detail["resume"]["actions"]["download"]["pdf"]["url"], headers=admin)
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
 
 
 async def test_negotiation_vanishes_between_list_and_detail(
