@@ -47,5 +47,9 @@ def api_routes() -> list[Route]:
         Route("/negotiations/{action}/{nid}", guarded(change_state), methods=["PUT"]),
         Route("/resumes/{resume_id}", guarded(resume), methods=["GET"]),
         # `path`: the name is percent-encoded, and a decoded "/" in it stays inside this segment
-        Route("/resumes/{resume_id}/download/{file_name:path}", guarded(resume_download)),
+        Route(
+            "/resumes/{resume_id}/download/{file_name:path}",
+            guarded(resume_download),
+            methods=["GET"],
+        ),
     ]
