@@ -108,9 +108,10 @@ def update(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
 
 
 def delete(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
-    """``crm.{kind}.delete``: removes the entity; returns true."""
+    """``crm.{kind}.delete``: removes the entity and its timeline; returns true."""
     entity = _find(ctx, kind, params)
     del ctx.portal.entities[kind][entity.id]
+    ctx.portal.drop_timeline_of(kind, entity.id)
     if kind == "contact":
         unlink_contact(ctx.portal, entity.id)
     return MethodResult(True)

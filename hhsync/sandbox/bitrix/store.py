@@ -272,6 +272,25 @@ class Portal:
         kind = OWNER_TYPES.get(owner_type_id)
         return None if kind is None else self.entities[kind].get(owner_id)
 
+    def drop_timeline_of(self, kind: str, entity_id: int) -> None:
+        """Forget what an entity's timeline holds: its activities and comments.
+
+        Deleting a lead or deal removes "all related objects, such as CRM activities, history,
+        Timeline activities" (Bitrix24 REST docs, crm.deal.delete and crm.lead.delete); an
+        activity here has one owner, so none is left bound to another entity.
+        """
+        owner_type_id = next(t for t, name in OWNER_TYPES.items() if name == kind)
+        self.activities = {
+            key: activity
+            for key, activity in self.activities.items()
+            if (activity.owner_type_id, activity.owner_id) != (owner_type_id, entity_id)
+        }
+        self.comments = {
+            key: comment
+            for key, comment in self.comments.items()
+            if (comment.entity_type, comment.entity_id) != (kind, entity_id)
+        }
+
     def counts(self) -> dict[str, int]:
         """Entity counts for the admin API."""
         return {

@@ -191,3 +191,40 @@ async def test_activities_are_found_by_origin_and_owner_with_only_the_selected_f
         "crm.activity.list", {"filter": {**origin, "OWNER_TYPE_ID": 2}, **query}
     )
     assert on_deals == []
+
+
+@pytest.mark.parametrize(("kind", "owner_type_id"), [("lead", 1), ("deal", 2)])
+async def test_deleting_an_entity_deletes_its_activities_and_comments(
+    portal: PortalHandle, kind: str, owner_type_id: int
+) -> None:
+    """issue 14: Bitrix24 REST docs, crm.deal.delete ("Deleting a deal will result in the removal
+    of all related objects, such as CRM activities, history, Timeline activities") and
+    crm.lead.delete ("removes a lead and all associated objects, such as ... timeline records")."""
+    doomed = await portal.ok(f"crm.{kind}.add", {"fields": {"TITLE": "doomed"}})
+    kept = await portal.ok(f"crm.{kind}.add", {"fields": {"TITLE": "kept"}})
+    activity_ids = {}
+    for owner_id in (doomed, kept):
+        added = await portal.ok(
+            "crm.activity.configurable.add",
+            {"ownerTypeId": owner_type_id, "ownerId": owner_id, "layout": LAYOUT},
+        )
+        activity_ids[owner_id] = added["activity"]["id"]
+        await portal.ok(
+            "crm.timeline.comment.add",
+            {"fields": {"ENTITY_ID": owner_id, "ENTITY_TYPE": kind, "COMMENT": "note"}},
+        )
+    assert await portal.ok(f"crm.{kind}.delete", {"id": doomed}) is True
+
+    listed = await portal.ok(
+        "crm.activity.list", {"filter": {"OWNER_TYPE_ID": owner_type_id, "OWNER_ID": doomed}}
+    )
+    assert listed == []
+    gone = await portal.call("crm.activity.get", {"id": activity_ids[doomed]})
+    assert gone.status_code == 400
+    assert gone.json()["error_description"] == "Not found"
+    survivor = await portal.ok("crm.activity.get", {"id": activity_ids[kept]})
+    assert survivor["OWNER_ID"] == str(kept)
+    comments = portal.sandbox.portals.values()
+    remaining = [(c.entity_type, c.entity_id) for p in comments for c in p.comments.values()]
+    assert (kind, doomed) not in remaining
+    assert (kind, kept) in remaining
