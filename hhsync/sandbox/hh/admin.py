@@ -112,7 +112,8 @@ async def add_negotiation(request: Request) -> Response:
     """``POST /_sandbox/negotiations``: a new response or invitation.
 
     Body: ``vacancy_id``; optional ``resume_id`` (else a new applicant is generated), ``kind``
-    (``response``|``invitation``), ``employer_state``, ``hidden_fields``.
+    (``response``|``invitation``), ``employer_state``, ``hidden_fields``, and for a generated
+    applicant ``first_name``/``last_name`` (to try hostile names end to end).
     """
     sandbox = sandbox_of(request)
     store = sandbox.store
@@ -133,6 +134,11 @@ async def add_negotiation(request: Request) -> Response:
         if not isinstance(hidden, list) or not set(hidden) <= set(HIDDEN_FIELD_NAMES):
             raise AdminInputError(f"'hidden_fields' must be a list of {sorted(HIDDEN_FIELD_NAMES)}")
         new.hidden_fields = list(hidden)
+        for key in ("first_name", "last_name"):
+            if key in body:
+                if not isinstance(body[key], str) or not body[key].strip():
+                    raise AdminInputError(f"'{key}' must be a non-empty string")
+                setattr(new, key, body[key])
         store.resumes[new.id] = new
         register_applicant(store, new)
         resume_id = new.id

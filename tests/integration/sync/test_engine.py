@@ -169,6 +169,27 @@ async def test_deleted_resume_becomes_a_marked_entity(world: World) -> None:
     assert "Резюме удалено" in lead["TITLE"]
 
 
+async def test_a_hostile_name_still_gets_its_pdf_attached_to_the_lead(world: World) -> None:
+    """issue 14: a "/" in the name once cut the sandbox's download link and lost the PDF."""
+    vacancy = first_vacancy(world)
+    hostile = "</script><img src=x onerror=alert(1)>"
+    added = world.hh_admin(
+        "POST",
+        "/_sandbox/negotiations",
+        vacancy_id=vacancy,
+        hidden_fields=[],
+        first_name="a/../b?type=rtf#x%2F",
+        last_name=hostile,
+    )
+    result = await run_pass(world.ctx, world.portal_id)
+    assert result.status == RunStatus.OK, result.errors
+    lead = next(x for x in world.entities("lead") if x["ORIGIN_ID"] == str(added["id"]))
+    assert lead["NAME"] == "a/../b?type=rtf#x%2F"  # the mapping drops the tags, not the PDF
+    files = [f for f in world.entities("file") if str(f["owner_id"]) == str(lead["ID"])]
+    assert [f["field_name"] for f in files] == ["UF_CRM_HH_RESUME"]
+    assert files[0]["size"] > 0
+
+
 async def test_an_entity_whose_activity_was_not_added_gets_it_on_a_later_pass(world: World) -> None:
     await run_pass(world.ctx, world.portal_id)
     activities_before = len(world.entities("activity"))
