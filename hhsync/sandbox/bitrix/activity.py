@@ -6,6 +6,11 @@ import copy
 from datetime import datetime
 from typing import Any
 
+from hhsync.sandbox.bitrix.activity_layout_rules import (
+    check_field_values,
+    check_layout_codes,
+    require_fields,
+)
 from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
 from hhsync.sandbox.bitrix.envelope import MethodResult, RestError, iso, legacy_error
 from hhsync.sandbox.bitrix.filter import matches, paginate, parse_filter, sort_rows
@@ -45,11 +50,25 @@ def _title(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _activity_fields(ctx: CallContext, raw: Any) -> dict[str, Any]:
+def _checked(ctx: CallContext, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The layout and ``fields`` of an add or update, with the portal's strict rules when on
+    (:mod:`.activity_layout_rules`)."""
+    layout = validate_layout(params.get("layout"))
+    strict = ctx.portal.strict_activity_layout
+    raw = require_fields(params.get("fields")) if strict else params.get("fields")
+    fields = _activity_fields(ctx, raw, strict)
+    if strict:
+        check_layout_codes(layout)
+    return layout, fields
+
+
+def _activity_fields(ctx: CallContext, raw: Any, strict: bool) -> dict[str, Any]:
     fields = raw if isinstance(raw, dict) else {}
     for key in fields:
         if key not in _ACTIVITY_FIELDS:
             raise RestError("FIELD_IS_REDUNDANT", f"Field `{key}` is redundant", 400)
+    if strict:
+        check_field_values(fields)
     type_id = fields.get("typeId") or "CONFIGURABLE"
     if type_id != "CONFIGURABLE":
         raise RestError("WRONG_FIELD_VALUE", f"Activity type `{type_id}` is not found", 400)
@@ -79,8 +98,7 @@ def _activity_fields(ctx: CallContext, raw: Any) -> dict[str, Any]:
 def configurable_add(ctx: CallContext, params: dict[str, Any]) -> MethodResult:
     """``crm.activity.configurable.add``: validated layout; ``{"activity": {"id": N}}``."""
     owner_type, owner_id = _owner(ctx, params)
-    layout = validate_layout(params.get("layout"))
-    fields = _activity_fields(ctx, params.get("fields"))
+    layout, fields = _checked(ctx, params)
     activity = Activity(
         id=ctx.portal.next_id("activity"),
         owner_type_id=owner_type,
@@ -116,8 +134,7 @@ def configurable_update(ctx: CallContext, params: dict[str, Any]) -> MethodResul
         raise RestError(
             "ERROR_WRONG_APPLICATION", "Activity was created by another application", 400
         )
-    layout = validate_layout(params.get("layout"))
-    activity.fields = _activity_fields(ctx, params.get("fields"))
+    layout, activity.fields = _checked(ctx, params)
     activity.layout = normalise_layout(layout)
     activity.subject = _title(layout["header"]["title"], ctx.portal.lang)
     return MethodResult({"activity": {"id": activity.id}})

@@ -22,6 +22,8 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
 * ``GET|POST|DELETE P/faults`` ``{fault: {kind, status, delay_s, path_contains}, times}`` or
   ``{rates: {kind: fraction}, rate_status, rate_delay_s}``; DELETE clears.
 * ``GET P/requests?limit=N`` the request log; ``POST P/permissions {managers_see_own_only}``.
+* ``GET|POST P/crm-mode {mode: 1|2}`` (classic / simple CRM), ``GET|POST
+  P/activity-validation {strict}`` (:mod:`.admin_crm`).
 * ``POST P/uninstall {handler_url?, clean?}``, ``P/reinstall``, ``P/install-finish``,
   ``P/install-event {handler_url}``, ``P/update {version}``; ``GET P/app`` (frames, counts,
   deliveries), ``GET P/events`` (:mod:`.admin_app`).
@@ -54,6 +56,7 @@ from hhsync.sandbox.bitrix.admin_app import (
     uninstall,
     update,
 )
+from hhsync.sandbox.bitrix.admin_crm import activity_validation, crm_mode
 from hhsync.sandbox.bitrix.admin_inspect import (
     list_portals,
     portal_entities,
@@ -111,6 +114,12 @@ def routes() -> list[BaseRoute]:
         Route(prefix + "/required", _admin(unmark_required), methods=["DELETE"]),
         Route(prefix + "/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),
         Route(prefix + "/permissions", _admin(permissions), methods=["POST"]),
+        Route(prefix + "/crm-mode", _admin(crm_mode), methods=["GET", "POST"]),
+        Route(
+            prefix + "/activity-validation",
+            _admin(activity_validation),
+            methods=["GET", "POST"],
+        ),
         Route(prefix + "/requests", _admin(request_log), methods=["GET"]),
         Route(prefix + "/uninstall", _admin(uninstall), methods=["POST"]),
         Route(prefix + "/reinstall", _admin(reinstall), methods=["POST"]),

@@ -18,6 +18,7 @@ from typing import Any
 
 from hhsync.sandbox.bitrix.context import CallContext, Handler, KindOperation, MethodRegistry
 from hhsync.sandbox.bitrix.crm_defaults import default_fields
+from hhsync.sandbox.bitrix.crm_mode import convert_new_lead
 from hhsync.sandbox.bitrix.crm_write import apply_fields, check_required
 from hhsync.sandbox.bitrix.envelope import MethodResult, legacy_error
 from hhsync.sandbox.bitrix.fields import FIELDS_BY_KIND, MULTIFIELDS, PERSON_KINDS
@@ -87,6 +88,8 @@ def add(ctx: CallContext, kind: str, params: dict[str, Any]) -> MethodResult:
         draft.fields["TITLE"] = default_fields(ctx, kind, entity_id)["TITLE"]
     commit_files(portal, draft)
     portal.entities[kind][entity_id] = draft
+    if kind == "lead":
+        convert_new_lead(ctx, draft)  # a simple-CRM portal makes a deal of it at once
     return MethodResult(entity_id)
 
 

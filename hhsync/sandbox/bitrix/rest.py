@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hhsync.sandbox.bitrix import activity, bindings, crm, directory, userfields
+from hhsync.sandbox.bitrix import activity, bindings, crm, crm_mode, directory, userfields
 from hhsync.sandbox.bitrix.batch import parse_commands, run_batch, split_command
 from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
@@ -50,6 +50,7 @@ def build_registry() -> MethodRegistry:
         directory,
         activity,
         bindings,
+        crm_mode,
     ):
         module.register(registry)
     return registry

@@ -194,6 +194,8 @@ class Portal:
     installed: bool = True
     install_finished: bool = True
     managers_see_own_only: bool = False  # CRM role: non-admins read only their own records
+    crm_mode: int = 1  # crm.settings.mode.get: 1 classic (leads), 2 simple (no leads)
+    strict_activity_layout: bool = True  # crm.activity.configurable.*: codes, colours, fields
     users: dict[int, User] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
     categories: dict[int, Category] = field(default_factory=dict)

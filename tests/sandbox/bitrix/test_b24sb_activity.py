@@ -71,7 +71,7 @@ async def test_21_blocks_fail_over_http_and_create_nothing(portal: PortalHandle)
     lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "x"}})
     refused = await portal.call(
         "crm.activity.configurable.add",
-        {"ownerTypeId": 1, "ownerId": lead_id, "layout": layout_with_blocks(21)},
+        {"ownerTypeId": 1, "ownerId": lead_id, "fields": {}, "layout": layout_with_blocks(21)},
     )
     assert refused.status_code == 400
     assert refused.json()["error"] == "TOO_MANY_ITEMS"
@@ -111,11 +111,12 @@ async def test_activity_needs_an_existing_owner(portal: PortalHandle) -> None:
 async def test_configurable_update_replaces_the_layout(portal: PortalHandle) -> None:
     lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "x"}})
     added = await portal.ok(
-        "crm.activity.configurable.add", {"ownerTypeId": 1, "ownerId": lead_id, "layout": LAYOUT}
+        "crm.activity.configurable.add",
+        {"ownerTypeId": 1, "ownerId": lead_id, "fields": {}, "layout": LAYOUT},
     )
     await portal.ok(
         "crm.activity.configurable.update",
-        {"id": added["activity"]["id"], "layout": layout_with_blocks(3)},
+        {"id": added["activity"]["id"], "fields": {}, "layout": layout_with_blocks(3)},
     )
     got = await portal.ok("crm.activity.configurable.get", {"id": added["activity"]["id"]})
     assert len(got["activity"]["layout"]["body"]["blocks"]) == 3
@@ -206,7 +207,7 @@ async def test_deleting_an_entity_deletes_its_activities_and_comments(
     for owner_id in (doomed, kept):
         added = await portal.ok(
             "crm.activity.configurable.add",
-            {"ownerTypeId": owner_type_id, "ownerId": owner_id, "layout": LAYOUT},
+            {"ownerTypeId": owner_type_id, "ownerId": owner_id, "fields": {}, "layout": LAYOUT},
         )
         activity_ids[owner_id] = added["activity"]["id"]
         await portal.ok(

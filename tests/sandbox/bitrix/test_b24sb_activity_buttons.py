@@ -88,7 +88,8 @@ async def activity_with_button(portal: PortalHandle, action: dict[str, Any]) -> 
     lead_id = await portal.ok("crm.lead.add", {"fields": {"TITLE": "x"}})
     layout = with_button_action(action)
     created = await portal.ok(
-        "crm.activity.configurable.add", {"ownerTypeId": 1, "ownerId": lead_id, "layout": layout}
+        "crm.activity.configurable.add",
+        {"ownerTypeId": 1, "ownerId": lead_id, "fields": {}, "layout": layout},
     )
     return int(lead_id), int(created["activity"]["id"])
 

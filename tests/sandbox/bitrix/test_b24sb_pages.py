@@ -118,7 +118,8 @@ async def test_crm_view_escapes_hostile_applicant_data(portal: PortalHandle) -> 
     link = layout["body"]["blocks"]["responsible"]["properties"]["blocks"]["client"]
     link["properties"]["action"]["uri"] = "javascript:alert(1)"
     await portal.ok(
-        "crm.activity.configurable.add", {"ownerTypeId": 1, "ownerId": lead_id, "layout": layout}
+        "crm.activity.configurable.add",
+        {"ownerTypeId": 1, "ownerId": lead_id, "fields": {}, "layout": layout},
     )
     page = await portal.client.get(f"/_sandbox/portal/{portal.domain}/crm")
     assert page.status_code == 200
