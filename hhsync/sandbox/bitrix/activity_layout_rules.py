@@ -12,10 +12,10 @@ Documented sources (b24restdocs ``api-reference/crm/timeline/activities/configur
 * ``structure/icon.md``: ``icon.code`` is one of the codes of ``crm.timeline.icon.list``;
   ``structure/body.md``: ``logo.code`` one of ``crm.timeline.logo.list``. The docs publish only
   examples of those lists (``call``, ``arrow-down``, ``info``, ``call-completed``,
-  ``call-incoming``, ``notification``, ``document``); the full system sets below are the constants Bitrix24's
-  ``Crm\\Service\\Timeline\\Layout\\Common\\Icon`` and ``Logo`` classes list (the portal checks
-  ``IconDto.code`` against them plus the portal's custom icons). A sandbox portal has no custom
-  icons or logos, so any other code is refused.
+  ``call-incoming``, ``notification``, ``document``); the full system sets below are the
+  constants of Bitrix24's ``Crm\\Service\\Timeline\\Layout\\Common\\Icon`` and ``Logo``
+  classes (the portal checks ``IconDto.code`` against them plus the portal's custom icons). A
+  sandbox portal has no custom icons or logos, so any other code is refused.
 * ``structure/content-block.md``: a ``text`` block's ``color`` is one of ``base_50``,
   ``base_60``, ``base_70``, ``base_90``.
 
