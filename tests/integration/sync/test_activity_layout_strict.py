@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 
 from hhsync.db import state
-from hhsync.db.tables import RunStatus, SyncStatus
+from hhsync.db.tables import Negotiation, RunStatus, SyncStatus
 from hhsync.sync import activity
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
@@ -52,7 +52,7 @@ def _add_every_kind(world: World) -> dict[str, str]:
     return added
 
 
-async def _rows_by_id(world: World) -> dict[str, state.Negotiation]:
+async def _rows_by_id(world: World) -> dict[str, Negotiation]:
     async with world.ctx.database.session() as session:
         rows = await state.list_negotiations(session, world.portal_id)
     return {row.hh_negotiation_id: row for row in rows}
