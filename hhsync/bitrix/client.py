@@ -20,6 +20,7 @@ from hhsync.bitrix import commands as cmd
 from hhsync.bitrix.auth import BitrixAuth, OAuthApp, PersistTokens, PortalTokens, ReloadTokens
 from hhsync.bitrix.batch import BatchResult, Command, split_commands
 from hhsync.bitrix.commands import EntityKind
+from hhsync.bitrix.crm_mode import CrmMode, parse_mode, settings_mode_get
 from hhsync.bitrix.errors import ErrorObserver, RecordRejected, ServerError
 from hhsync.bitrix.limiter import PortalLimiter
 from hhsync.bitrix.models import (
@@ -264,6 +265,10 @@ class BitrixClient:
     async def status_entity_items(self, entity_id: str) -> list[StatusItem]:
         """The entries of one directory (``STATUS`` lead stages, ``DEAL_STAGE_n``, ``SOURCE``)."""
         return cmd.parse_status_items((await self.call(cmd.status_entity_items(entity_id))).result)
+
+    async def crm_mode(self) -> CrmMode:
+        """The portal's CRM mode: classic (leads) or simple (no leads, deals only)."""
+        return parse_mode((await self.call(settings_mode_get())).result)
 
     async def category_list(self, entity_type_id: int = cmd.DEAL_ENTITY_TYPE_ID) -> list[Category]:
         """Deal pipelines, default (``id`` 0) included."""

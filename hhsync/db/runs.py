@@ -56,6 +56,11 @@ async def close_earlier_runs(session: AsyncSession, portal_id: int, now: datetim
 
 SKIPPED_NOT_CONFIGURED: Final = "settings not saved yet"
 """What a pass that found no saved settings records as its reason (``sync_run.error``)."""
+SKIPPED_LEADS_OFF: Final = (
+    "the portal runs simple CRM (no leads): responses wait until deals are chosen in the settings"
+)
+"""What a pass records (``sync_run.error``) when the settings say leads but the portal has none
+(``crm.settings.mode.get`` = 2): it wrote nothing and the responses stay pending."""
 
 
 async def finished_since(session: AsyncSession, portal_id: int, since: datetime) -> bool:
@@ -70,6 +75,7 @@ async def finished_since(session: AsyncSession, portal_id: int, since: datetime)
             col(SyncRun.started_at) >= since,
             col(SyncRun.finished_at).is_not(None),
             col(SyncRun.error).is_distinct_from(SKIPPED_NOT_CONFIGURED),
+            col(SyncRun.error).is_distinct_from(SKIPPED_LEADS_OFF),
         )
         .limit(1)
     )

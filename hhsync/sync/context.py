@@ -35,6 +35,7 @@ from hhsync.hh.budget import Priority, RequestBudget
 from hhsync.hh.client import HhClient, new_http_client, user_agent
 from hhsync.metrics import Metrics
 from hhsync.sync.account_tokens import AccountTokenStore
+from hhsync.sync.crm_mode_memory import CrmModeMemory
 from hhsync.sync.observe import (
     ObservedTransport,
     bitrix_error_observer,
@@ -121,6 +122,8 @@ class SyncContext:
     """Requests, errors and rate-limit waits of every pass in this process (``/metrics``)."""
     prepared_portals: set[tuple[int, str]] = field(default_factory=set)
     """(portal, entity type) whose user fields were checked by this process."""
+    crm_modes: CrmModeMemory = field(default_factory=CrmModeMemory)
+    """Each portal's CRM mode as last heard (a lead write checks it, :mod:`.crm_mode_memory`)."""
 
     @classmethod
     def create(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.bitrix.client import BitrixClient
+from hhsync.bitrix.crm_mode import CrmMode
 from hhsync.bitrix.errors import AppUninstalled, BitrixError, PaymentRequired
 from hhsync.db import accounts, leases, portals, runs, state
 from hhsync.db.tables import (
@@ -184,6 +185,8 @@ class _Pass:
     options: PassOptions
     progress: PassProgress
     stop: asyncio.Event
+    crm_mode: CrmMode | None = None
+    """The portal's CRM mode, asked once per pass before the first lead write."""
 
     def stopped(self) -> bool:
         """Whether to end here; says so once in the report (the next pass carries on)."""
@@ -308,6 +311,8 @@ async def _sync_account(
         log.warning("sync.anomaly", vacancy=anomaly.vacancy_hh_id, reason=anomaly.reason)
     if options.dry_run or not the_plan.actions:
         return
+    if not await _can_write_entities(scope, bitrix):
+        return  # stored and planned, nothing sent: the responses stay pending
     writer = Writer(
         database=ctx.database,
         bitrix=bitrix,
@@ -333,6 +338,30 @@ async def _sync_account(
         if not isinstance(exc, NeedsReauth):
             raise
         await _park_account(scope, portal_id, account.id, exc)
+
+
+async def _can_write_entities(scope: _Pass, bitrix: BitrixClient) -> bool:
+    """Whether the portal takes the chosen entity: leads need a classic-CRM portal.
+
+    A portal switched to simple CRM (no leads) after leads were chosen would turn every lead
+    into a deal behind hhsync's back (b24restdocs ``crm/leads/index.md``). The pass learns the
+    mode once, before its first write (an idle pass asks nothing; a recent «classic» answer is
+    reused, :mod:`.crm_mode_memory`), writes nothing when leads are gone and says why once: in
+    the run's reason, which ``hhsync status`` and the app show, until an administrator chooses
+    deals.
+    """
+    if scope.settings.entity_type != EntityType.LEAD:
+        return True
+    if scope.crm_mode is None:
+        memory, portal_id = scope.ctx.crm_modes, scope.report.portal_id
+        scope.crm_mode = memory.known(portal_id, scope.now)
+        if scope.crm_mode is None:
+            scope.crm_mode = await bitrix.crm_mode()
+            memory.remember(portal_id, scope.crm_mode, scope.now)
+        if not scope.crm_mode.has_leads:
+            scope.report.skipped = runs.SKIPPED_LEADS_OFF
+            log.warning("sync.leads_off", reason=runs.SKIPPED_LEADS_OFF)
+    return scope.crm_mode.has_leads
 
 
 def _lease_fence(scope: _Pass, portal_id: int) -> Fence | None:
