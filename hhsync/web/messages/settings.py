@@ -59,6 +59,14 @@ RU: Final[dict[str, str]] = {
         "Портал Битрикс24 сейчас не отвечает, списки не загружены. Обновите вкладку чуть позже."
     ),
     "invalid_entity_type": "Выберите тип сущности: лид или сделка.",
+    "leads_off": (
+        "В этом Битрикс24 включён простой режим CRM, лидов в нём нет: отклики будут "
+        "создаваться сделками. Включить лиды можно в настройках CRM (классический режим)."
+    ),
+    "leads_off_refused": (
+        "Лиды выбрать нельзя: в этом Битрикс24 включён простой режим CRM без лидов. "
+        "Выберите «Сделка»."
+    ),
     "choose_responsible": "Выберите ответственного.",
     "invalid_responsible_user_id": "Такого сотрудника нет на портале. Выберите ответственного.",
     "invalid_category_id": "Такой воронки нет на портале. Выберите воронку.",
@@ -122,6 +130,14 @@ EN: Final[dict[str, str]] = {
         "later."
     ),
     "invalid_entity_type": "Choose the entity type: lead or deal.",
+    "leads_off": (
+        "This Bitrix24 runs simple CRM mode, which has no leads: responses will be created as "
+        "deals. Leads come back with the classic CRM mode in the CRM settings."
+    ),
+    "leads_off_refused": (
+        "Leads cannot be chosen: this Bitrix24 runs simple CRM mode, which has no leads. "
+        "Choose «Deal»."
+    ),
     "choose_responsible": "Choose the responsible person.",
     "invalid_responsible_user_id": "No such employee on the portal. Choose the responsible person.",
     "invalid_category_id": "No such pipeline on the portal. Choose a pipeline.",

@@ -348,6 +348,7 @@ async def test_a_portal_of_500_users_costs_a_read_and_a_save_a_bounded_number_of
     assert read.json()["choices"]["responsible"] == {"id": "2", "name": "Игорь Белов"}
     expected = [
         "user.get",  # the responsible person by ID, not every page of users
+        "crm.settings.mode.get",  # whether the portal keeps leads at all
         "crm.category.list",
         "crm.status.list",
         "crm.status.list",

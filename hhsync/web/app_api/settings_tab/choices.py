@@ -1,5 +1,6 @@
-"""What the portal offers the form, read live: the responsible person, deal pipelines, sources,
-the stages of the chosen entity and pipeline, and the required fields hhsync would leave empty.
+"""What the portal offers the form, read live: the responsible person, whether it keeps leads at
+all (its CRM mode), deal pipelines, sources, the stages of the chosen entity and pipeline, and the
+required fields hhsync would leave empty.
 
 Read on each call and never cached: a person who adds a pipeline or a stage in the CRM sees it on
 the next tab open, and a save is checked against what the portal holds right then. The portal's
@@ -53,6 +54,8 @@ class PortalChoices:
     sources: tuple[Choice, ...]
     stages: tuple[Choice, ...]
     required: tuple[RequiredField, ...]
+    leads_available: bool = True
+    """False on a simple-CRM portal (``crm.settings.mode.get`` = 2): it keeps no leads."""
 
     def ids(self, name: str) -> frozenset[str]:
         """The ids one select may hold (``categories``, ``sources``, ``stages``)."""
@@ -69,6 +72,7 @@ class PortalChoices:
             "sources": [s.as_json() for s in self.sources],
             "stages": [s.as_json() for s in self.stages],
             "required": [r.as_json() for r in self.required],
+            "leads_available": self.leads_available,
         }
 
 
@@ -120,6 +124,7 @@ async def read_choices(
     Raises whatever :class:`~hhsync.bitrix.errors.BitrixError` the portal answers.
     """
     responsible = await read_responsible(client, responsible_user_id)
+    leads_available = (await client.crm_mode()).has_leads
     categories = await client.category_list(DEAL_ENTITY_TYPE_ID)
     sources = await client.status_list({"ENTITY_ID": "SOURCE"})
     directory = stage_directory(entity_type, category_id)
@@ -148,4 +153,5 @@ async def read_choices(
         required=tuple(
             with_refused(required, kind, fields_of, (explain(text) for text in refusals))
         ),
+        leads_available=leads_available,
     )

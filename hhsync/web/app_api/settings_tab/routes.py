@@ -155,9 +155,30 @@ async def settings_endpoint(door: DoorContext, request: Request) -> JSONResponse
             links_contacts=_links_contacts(stored),
         )
     except PortalUnreachable:
-        body |= {"error": caller.t("settings.portal_unreachable"), "reason": "portal_unreachable"}
-        return json_answer(body, 502)
+        return _unreachable(caller, body)
+    if not choices.leads_available:
+        body["leads_off"] = caller.t("settings.leads_off")
+        if choices.entity_type == EntityType.LEAD and "entity_type" not in request.query_params:
+            # a simple-CRM portal keeps no leads: the form starts on deals, in the main pipeline
+            try:
+                choices = await _choices(
+                    door,
+                    caller,
+                    EntityType.DEAL,
+                    DEFAULT_CATEGORY,
+                    responsible_user_id=saved.responsible_user_id,
+                    source_chosen=saved.source_id is not None,
+                    links_contacts=_links_contacts(stored),
+                )
+            except PortalUnreachable:
+                return _unreachable(caller, body)
     return json_answer(body | {"choices": choices.as_json()})
+
+
+def _unreachable(caller: PortalCaller, body: dict[str, Any]) -> JSONResponse:
+    """The saved settings with the reason the portal's choices could not be read (a 502)."""
+    body |= {"error": caller.t("settings.portal_unreachable"), "reason": "portal_unreachable"}
+    return json_answer(body, 502)
 
 
 async def _json_body(request: Request) -> Any:

@@ -122,6 +122,8 @@ def check_against(form: SettingsForm, choices: PortalChoices) -> None:
     Raises:
         FormRefusal: naming the first field whose id the portal does not hold.
     """
+    if form.entity_type == EntityType.LEAD and not choices.leads_available:
+        raise FormRefusal("entity_type", "settings.leads_off_refused")
     # choices.responsible is the form's user read by id: None when absent or fired
     if choices.responsible is None or choices.responsible.id != str(form.responsible_user_id):
         raise FormRefusal("responsible_user_id", "settings.invalid_responsible_user_id")
