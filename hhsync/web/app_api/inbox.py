@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from hhsync.db import portals, state, waiting
+from hhsync.db import portals, runs, state, waiting
 from hhsync.db.tables import Portal, PortalStatus
 from hhsync.errors import DatabaseError
 from hhsync.log import get_logger
@@ -189,6 +189,12 @@ async def inbox_view(session: AsyncSession, caller: PortalCaller, now: datetime)
         "configured": configured,
         "blocked": blocked,
         "not_configured": None if configured else t("inbox.not_configured"),
+        # the last pass wrote nothing: the settings say leads, the portal keeps none
+        "leads_off": (
+            t("inbox.leads_off")
+            if last is not None and last.error == runs.SKIPPED_LEADS_OFF
+            else None
+        ),
         "can_check": caller.claims.is_admin and blocked is None and configured,
         "check_status": check_status,
         "last_pass": (

@@ -32,6 +32,10 @@ RU: Final[dict[str, str]] = {
     "check_running": "Проверка уже идёт",
     "check_done": "Проверка завершена.",
     "not_configured": "Проверка начнётся после первого сохранения настроек.",
+    "leads_off": (
+        "Отклики ждут: в Битрикс24 включён простой режим CRM, лидов в нём нет. Выберите "
+        "«Сделка» во вкладке «Настройки», и отклики будут созданы сделками."
+    ),
     "paused": "Синхронизация приостановлена: {reason}",
     "needs_reauth": (
         "Синхронизация остановлена: приложению нужна повторная авторизация. Администратору "
@@ -70,6 +74,10 @@ EN: Final[dict[str, str]] = {
     "check_running": "A check is already running",
     "check_done": "The check has finished.",
     "not_configured": "Checks start after the settings are saved for the first time.",
+    "leads_off": (
+        "Responses are waiting: Bitrix24 runs simple CRM mode, which has no leads. Choose "
+        "«Deal» on the «Settings» tab and the responses will be created as deals."
+    ),
     "paused": "Syncing is paused: {reason}",
     "needs_reauth": (
         "Syncing has stopped: the app needs to be authorised again. A portal administrator "

@@ -47,6 +47,7 @@
   function render(view) {
     banner("inbox-blocked", view.blocked);
     banner("inbox-not-configured", view.not_configured);
+    banner("inbox-leads-off", view.leads_off);
     setText("total", view.waiting.total);
     setText("pending", view.waiting.pending);
     setText("in_flight", view.waiting.in_flight);

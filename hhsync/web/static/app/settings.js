@@ -22,6 +22,7 @@
   var pick = document.getElementById("settings-responsible-pick");
   var saveButton = document.getElementById("settings-save");
   var loadingNote = form.querySelector("[data-settings-loading]");
+  var leadsOff = document.getElementById("settings-leads-off");
   var state = JSON.parse(document.getElementById("settings-state").textContent);
   var messages = state.messages;
   var users = [];
@@ -149,7 +150,25 @@
     });
   }
 
+  // A simple-CRM portal keeps no leads: «Лид» is disabled with the reason and the form moves to
+  // deals (answers whether it moved, so the deal choices are loaded instead).
+  function showLeadsAvailable(available) {
+    var lead = form.querySelector("input[name=entity_type][value=lead]");
+    lead.disabled = !available;
+    leadsOff.textContent = available ? "" : messages.leads_off;
+    leadsOff.hidden = available;
+    if (!available && lead.checked) {
+      form.querySelector("input[name=entity_type][value=deal]").checked = true;
+      return true;
+    }
+    return false;
+  }
+
   function showChoices(choices, keepStages) {
+    if (showLeadsAvailable(choices.leads_available !== false)) {
+      loadChoices();
+      return;
+    }
     var chosen = choices.responsible;
     if (chosen && String(chosen.id) === field("responsible_user_id").value) {
       setResponsible(chosen.id, chosen.name);
