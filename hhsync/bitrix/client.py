@@ -21,7 +21,7 @@ from hhsync.bitrix.auth import BitrixAuth, OAuthApp, PersistTokens, PortalTokens
 from hhsync.bitrix.batch import BatchResult, Command, split_commands
 from hhsync.bitrix.commands import EntityKind
 from hhsync.bitrix.crm_mode import CrmMode, parse_mode, settings_mode_get
-from hhsync.bitrix.errors import ErrorObserver, RecordRejected, ServerError
+from hhsync.bitrix.errors import ErrorObserver, ProtocolError, RecordRejected, ServerError
 from hhsync.bitrix.limiter import PortalLimiter
 from hhsync.bitrix.models import (
     ActivityLayout,
@@ -267,8 +267,16 @@ class BitrixClient:
         return cmd.parse_status_items((await self.call(cmd.status_entity_items(entity_id))).result)
 
     async def crm_mode(self) -> CrmMode:
-        """The portal's CRM mode: classic (leads) or simple (no leads, deals only)."""
-        return parse_mode((await self.call(settings_mode_get())).result)
+        """The portal's CRM mode: classic (leads) or simple (no leads, deals only).
+
+        A portal that does not know the method predates the simple mode: it has leads.
+        """
+        try:
+            return parse_mode((await self.call(settings_mode_get())).result)
+        except ProtocolError as exc:
+            if exc.code.upper() != "ERROR_METHOD_NOT_FOUND":
+                raise
+            return CrmMode.CLASSIC
 
     async def category_list(self, entity_type_id: int = cmd.DEAL_ENTITY_TYPE_ID) -> list[Category]:
         """Deal pipelines, default (``id`` 0) included."""

@@ -23,6 +23,7 @@ from hhsync.bitrix.auth import OAuthApp, PortalTokens
 from hhsync.bitrix.batch import Command, CommandFailed, CommandNotRun, CommandResult, result_ref
 from hhsync.bitrix.client import BitrixClient, make_http_client, portal_client
 from hhsync.bitrix.commands import entity_add
+from hhsync.bitrix.crm_mode import CrmMode
 from hhsync.bitrix.errors import (
     NotFound,
     OperationTimeLimit,
@@ -470,7 +471,7 @@ async def test_configurable_activity_accepts_20_blocks_and_refuses_21_unsent(
             "icon": {"code": "info"},
             "header": {"title": "Отклик"},
             "body": {
-                "logo": {"code": "info"},
+                "logo": {"code": "document"},  # a system logo (crm.timeline.logo.list)
                 "blocks": {
                     f"b{i}": {"type": "text", "properties": {"value": f"#{i}"}}
                     for i in range(blocks)
@@ -484,6 +485,13 @@ async def test_configurable_activity_accepts_20_blocks_and_refuses_21_unsent(
     with pytest.raises(RecordRejected):
         await portal.client.activity_configurable_add("lead", lead_id, layout(21))
     assert len(portal.requests()) == before
+
+
+async def test_the_crm_mode_is_read(portal: Portal) -> None:
+    """b24restdocs crm/crm-settings-mode-get.md: 1 classic, 2 simple."""
+    assert await portal.client.crm_mode() is CrmMode.CLASSIC
+    portal.admin("/crm-mode", {"mode": 2})
+    assert await portal.client.crm_mode() is CrmMode.SIMPLE
 
 
 async def test_directories_and_users(portal: Portal) -> None:
