@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from hhsync.db import portals
+from hhsync.db import portals, runs, state
 from hhsync.web.app_api.auth_state import (
     SCRIPT_KEYS,
     AccountState,
@@ -37,6 +37,8 @@ class AuthTab:
     relogin: bool
     portal_banner: PortalBanner | None
     script_texts: dict[str, str]
+    leads_off: bool = False
+    """The last pass wrote nothing: leads are chosen and the portal runs simple CRM."""
 
 
 def routes(ctx: WebContext) -> list[BaseRoute]:
@@ -54,15 +56,18 @@ async def page_context(ctx: WebContext, caller: PortalCaller) -> dict[str, Any]:
     portal = caller.portal
     async with ctx.database.session() as session:
         saved = await portals.get_settings(session, caller.portal_id)
+        last = await state.latest_run(session, caller.portal_id)
     linked = [
         AccountState(view.needs_reauth) for view in await account_views(ctx, caller.portal_id)
     ]
     configured = saved is not None and saved.configured_at is not None
     can_write = caller.claims.is_admin
+    leads_off = last is not None and last.error == runs.SKIPPED_LEADS_OFF
     return {
         "auth_tab": AuthTab(
             configured=configured,
-            sync_key=sync_state_key(portal.status, configured, linked, can_write),
+            leads_off=leads_off,
+            sync_key=sync_state_key(portal.status, configured, linked, can_write, leads_off),
             relogin=needs_relogin(linked),
             portal_banner=portal_banner(portal.status, portal.status_reason, can_write),
             script_texts=script_texts(caller.t),

@@ -27,11 +27,16 @@ class AccountState:
 
 
 def sync_state_key(
-    portal_status: str, configured: bool, accounts: Sequence[AccountState], can_write: bool
+    portal_status: str,
+    configured: bool,
+    accounts: Sequence[AccountState],
+    can_write: bool,
+    leads_off: bool = False,
 ) -> str:
     """The ``auth.*`` key of the sync line: «Синхронизация активна» only when a pass would sync
-    something (portal running, settings saved, an account with a working login), else the first
-    thing missing, in the order a person fixes them."""
+    something (portal running, settings saved, an account with a working login, and the portal
+    keeps the chosen entity: ``leads_off`` is a last pass that found leads chosen on a simple-CRM
+    portal), else the first thing missing, in the order a person fixes them."""
     if portal_status != PortalStatus.ACTIVE:
         return "sync_portal_stopped"
     if not accounts:
@@ -40,6 +45,8 @@ def sync_state_key(
         return "sync_needs_relogin"
     if not configured:
         return "sync_needs_settings"
+    if leads_off:
+        return "sync_leads_off"
     return "sync_active"
 
 
@@ -96,5 +103,6 @@ SCRIPT_KEYS: Final = {
     "syncNeedsRelogin": "sync_needs_relogin",
     "syncNeedsSettings": "sync_needs_settings",
     "syncPortalStopped": "sync_portal_stopped",
+    "syncLeadsOff": "sync_leads_off",
 }
 """The words ``static/hh_login.js`` shows (its name -> the ``auth.*`` key), handed over as JSON."""

@@ -31,6 +31,10 @@ RU: Final[dict[str, str]] = {
     ),
     "sync_needs_relogin": "Войдите в hh.ru снова: ни один аккаунт сейчас не синхронизируется.",
     "sync_needs_settings": "Выберите настройки на вкладке «Настройки».",
+    "sync_leads_off": (
+        "Отклики ждут: в Битрикс24 простой режим CRM без лидов. Выберите «Сделка» на вкладке "
+        "«Настройки»."
+    ),
     "sync_portal_stopped": "Синхронизация остановлена: причина указана выше.",
     # the hh.ru accounts
     "accounts_title": "Аккаунты hh.ru",
@@ -108,6 +112,10 @@ EN: Final[dict[str, str]] = {
     ),
     "sync_needs_relogin": "Log in to hh.ru again: no account is being synced right now.",
     "sync_needs_settings": "Choose the settings on the “Settings” tab.",
+    "sync_leads_off": (
+        "Responses are waiting: Bitrix24 runs simple CRM mode, which has no leads. Choose "
+        "“Deal” on the “Settings” tab."
+    ),
     "sync_portal_stopped": "Sync is stopped: the reason is shown above.",
     "accounts_title": "hh.ru accounts",
     "accounts_empty": "No hh.ru account is linked.",

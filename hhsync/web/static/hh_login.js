@@ -36,7 +36,8 @@
     sync_needs_account_reader: "syncNeedsAccountReader",
     sync_needs_relogin: "syncNeedsRelogin",
     sync_needs_settings: "syncNeedsSettings",
-    sync_portal_stopped: "syncPortalStopped"
+    sync_portal_stopped: "syncPortalStopped",
+    sync_leads_off: "syncLeadsOff"
   };
   var popup = null;
   var watcher = null;
@@ -87,6 +88,9 @@
     }
     if (syncLine.getAttribute("data-configured") !== "true") {
       return "sync_needs_settings";
+    }
+    if (syncLine.getAttribute("data-leads-off") === "true") {
+      return "sync_leads_off";
     }
     return "sync_active";
   }

@@ -1,5 +1,6 @@
-"""Новые отклики on a portal switched to simple CRM (no leads) while leads are chosen: the
-responses wait, and the tab says why and what to do, until the last pass wrote again."""
+"""Новые отклики and the Авторизация tab's sync line on a portal switched to simple CRM (no leads)
+while leads are chosen: the responses wait, and the app says why and what to do, until the last
+pass wrote again."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ async def test_the_tab_says_leads_are_off_until_deals_are_chosen(app: AppWorld) 
     assert view["waiting"]["failed"] == 0
     assert 'id="inbox-leads-off"' in page.html
     assert view["leads_off"] in page.html
+    assert 'data-state="sync_leads_off"' in page.html  # the Авторизация tab's sync line
+    assert 'data-leads-off="true"' in page.html
 
     async with world.ctx.database.session() as session:
         await portals.save_settings(
@@ -43,3 +46,4 @@ async def test_the_tab_says_leads_are_off_until_deals_are_chosen(app: AppWorld) 
     view = (await page.get("/inbox")).json()
     assert view["leads_off"] is None
     assert view["waiting"]["pending"] == 0
+    assert 'data-state="sync_active"' in (await app.open(ADMIN)).html

@@ -194,6 +194,22 @@ def test_sync_is_active_only_with_settings_saved_and_a_working_account() -> None
         assert sync_state_key(stopped, True, [ACTIVE], True) == "sync_portal_stopped"
 
 
+def test_a_simple_crm_portal_with_leads_chosen_is_named_after_the_settings() -> None:
+    """The last pass found leads chosen on a portal without leads (crm.settings.mode.get = 2)."""
+    assert sync_state_key("active", True, [ACTIVE], True, leads_off=True) == "sync_leads_off"
+    assert sync_state_key("active", False, [ACTIVE], True, leads_off=True) == "sync_needs_settings"
+    t = translator("ru")
+    tab = AuthTab(
+        configured=True,
+        sync_key="sync_leads_off",
+        relogin=False,
+        portal_banner=None,
+        script_texts=script_texts(t),
+        leads_off=True,
+    )
+    assert tab.script_texts["syncLeadsOff"] == t("auth.sync_leads_off")
+
+
 def test_unsaved_settings_point_to_the_settings_tab() -> None:
     t = translator("ru")
     html = _render(accounts=[_account()], configured=False)
