@@ -19,8 +19,12 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
 * ``POST P/lang {lang}``: the interface language the application's frame gets as ``LANG``.
 * ``POST P/plan {plan | drain_per_s, burst, operating_limit_s, method_costs}``.
 * ``POST|DELETE P/required {entity, field, label?, stage?}``.
-* ``GET|POST|DELETE P/faults`` ``{fault: {kind, status, delay_s, path_contains}, times}`` or
-  ``{rates: {kind: fraction}, rate_status, rate_delay_s}``; DELETE clears.
+* ``GET|POST|DELETE P/faults`` ``{fault: {kind, status, delay_s, path_contains, code, body,
+  body_base64, content_type, after_write}, times}`` or ``{rates: {kind: fraction}, rate_status,
+  rate_delay_s}``; DELETE clears. ``named`` answers a documented error code, ``raw`` any status
+  and body (:mod:`.blocks`).
+* ``GET|POST|DELETE P/blocks`` ``{code, method?, status?}``: a documented refusal answered until
+  lifted (OVERLOAD_LIMIT, PAYMENT_REQUIRED, METHOD_CONFIRM_WAITING, WRONG_AUTH_TYPE...).
 * ``GET P/requests?limit=N`` the request log; ``POST P/permissions {managers_see_own_only}``.
 * ``POST P/uninstall {handler_url?, clean?}``, ``P/reinstall``, ``P/install-finish``,
   ``P/install-event {handler_url}``, ``P/update {version}``; ``GET P/app`` (frames, counts,
@@ -45,6 +49,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from hhsync.sandbox.bitrix.admin_activity import open_button
+from hhsync.sandbox.bitrix.admin_blocks import blocks
 from hhsync.sandbox.bitrix.admin_app import (
     app_view,
     events_view,
@@ -110,6 +115,7 @@ def routes() -> list[BaseRoute]:
         Route(prefix + "/required", _admin(mark_required), methods=["POST"]),
         Route(prefix + "/required", _admin(unmark_required), methods=["DELETE"]),
         Route(prefix + "/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),
+        Route(prefix + "/blocks", _admin(blocks), methods=["GET", "POST", "DELETE"]),
         Route(prefix + "/permissions", _admin(permissions), methods=["POST"]),
         Route(prefix + "/requests", _admin(request_log), methods=["GET"]),
         Route(prefix + "/uninstall", _admin(uninstall), methods=["POST"]),
