@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.bitrix.client import BitrixClient
-from hhsync.bitrix.errors import AppUninstalled, BitrixError, PaymentRequired
+from hhsync.bitrix.errors import AppUninstalled, BitrixError, PaymentRequired, PortalHold
 from hhsync.db import accounts, leases, portals, runs, state
 from hhsync.db.tables import (
     AccountStatus,
@@ -67,6 +67,9 @@ class PassReport:
     anomalies: list[Anomaly] = field(default_factory=list)
     planned: list[Plan] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    hold_s: float | None = None
+    """Set when Bitrix24 refused until a person acts (:class:`PortalHold`): how long the portal
+    should wait, at least, before its next pass (the scheduler doubles it while it lasts)."""
 
 
 def plan_settings(prefs: PortalSettings | None) -> PlanSettings:
@@ -211,6 +214,13 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
                 break
             with bound(account=account.id):
                 await _sync_account(scope, portal.id, bitrix, account)
+    except PortalHold as exc:
+        # Blocked by support, a method awaiting confirmation, the wrong kind of auth: calling
+        # again now cannot help. What was read stays stored; the portal's health says why once.
+        report.status = RunStatus.FAILED
+        report.errors.append(f"Bitrix24: {exc}")
+        report.hold_s = exc.hold_s
+        log.debug("sync.portal_held", code=exc.code, method=exc.method, hold_s=exc.hold_s)
     except NeedsReauth as exc:
         report.status = RunStatus.FAILED
         status = parked_status(exc)

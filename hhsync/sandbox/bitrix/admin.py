@@ -49,7 +49,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from hhsync.sandbox.bitrix.admin_activity import open_button
-from hhsync.sandbox.bitrix.admin_blocks import blocks
 from hhsync.sandbox.bitrix.admin_app import (
     app_view,
     events_view,
@@ -59,6 +58,7 @@ from hhsync.sandbox.bitrix.admin_app import (
     uninstall,
     update,
 )
+from hhsync.sandbox.bitrix.admin_blocks import blocks
 from hhsync.sandbox.bitrix.admin_inspect import (
     list_portals,
     portal_entities,

@@ -8,11 +8,11 @@ from typing import Any
 from starlette.requests import Request
 
 from hhsync.sandbox.bitrix.admin_requests import AdminError, json_body, portal_of, sandbox_of
+from hhsync.sandbox.bitrix.blocks import documented_error
 from hhsync.sandbox.bitrix.fields import spec_map
 from hhsync.sandbox.bitrix.limits import RatePlan
 from hhsync.sandbox.bitrix.store import Portal
 from hhsync.sandbox.bitrix.userfields import normalise_field_name
-from hhsync.sandbox.bitrix.blocks import documented_error
 from hhsync.sandbox.faults import Fault, FaultKind
 
 

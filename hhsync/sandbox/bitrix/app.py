@@ -47,6 +47,7 @@ from starlette.routing import BaseRoute, Route
 from hhsync.sandbox.bitrix import admin, pages, portal_pages
 from hhsync.sandbox.bitrix.admin_requests import base_of
 from hhsync.sandbox.bitrix.batch import parse_commands, split_command
+from hhsync.sandbox.bitrix.blocks import fault_answer, strikes_after, strikes_before
 from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.envelope import (
     CallTime,
@@ -58,7 +59,6 @@ from hhsync.sandbox.bitrix.envelope import (
     query_limit_exceeded,
     success_body,
 )
-from hhsync.sandbox.bitrix.blocks import fault_answer, strikes_after, strikes_before
 from hhsync.sandbox.bitrix.hosting import PortalHosts, preflight, with_cors
 from hhsync.sandbox.bitrix.http import (
     client_ip,

@@ -95,7 +95,7 @@ class Block:
 
 
 class PortalBlocks:
-    """The standing blocks of every portal, by domain (thread-safe: the admin API and REST share it)."""
+    """The standing blocks of every portal, by domain (the admin API and REST calls share it)."""
 
     def __init__(self) -> None:
         self._blocks: dict[str, list[Block]] = {}
@@ -119,7 +119,7 @@ class PortalBlocks:
             return list(self._blocks.get(domain, []))
 
     def request_refusal(self, domain: str, target: str) -> RestError | None:
-        """The portal-wide refusal of a whole request for ``target`` (method plus batch commands)."""
+        """The portal-wide refusal of a request for ``target`` (its method and batch commands)."""
         for block in self.of(domain):
             if block.portal_wide and block.method in target:
                 return block.error()

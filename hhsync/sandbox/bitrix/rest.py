@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hhsync.sandbox.bitrix import activity, bindings, crm, directory, userfields
-from hhsync.sandbox.bitrix.blocks import PortalBlocks
 from hhsync.sandbox.bitrix.batch import parse_commands, run_batch, split_command
+from hhsync.sandbox.bitrix.blocks import PortalBlocks
 from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
 from hhsync.sandbox.bitrix.envelope import (
