@@ -89,6 +89,52 @@ class SendWindowMissed(BitrixError, Retriable):
         self.retry_after_s = retry_after_s
 
 
+class PortalHold(BitrixError):
+    """The portal (or one of its methods) refuses until a person acts: support lifts a block, an
+    administrator confirms a method, the app's setup is fixed.
+
+    Repeating the call in the same pass cannot help, so the pass stops at the first one, the
+    responses stay stored, and the portal waits ``hold_s`` (doubling while it lasts,
+    :mod:`hhsync.sync.holds`) before its next pass. The client never retries one.
+    """
+
+    default_hold_s: float = 600.0
+
+    def __init__(self, message: str, *, hold_s: float | None = None, **kw: Any) -> None:
+        BitrixError.__init__(self, message, **kw)
+        self.hold_s = hold_s if hold_s is not None else self.default_hold_s
+
+
+class PortalBlocked(PortalHold, Retriable):
+    """``OVERLOAD_LIMIT``: Bitrix24 support blocked the portal's REST API by hand after an
+    overload; it lasts until support lifts it (Bitrix24 REST docs, system errors)."""
+
+    default_hold_s = 600.0
+
+    def __init__(self, message: str, *, hold_s: float | None = None, **kw: Any) -> None:
+        PortalHold.__init__(self, message, hold_s=hold_s, **kw)
+        self.retry_after_s = self.hold_s
+
+
+class MethodAwaitingConfirmation(PortalHold, Retriable):
+    """``METHOD_CONFIRM_WAITING``: the method needs the portal administrator's confirmation;
+    later calls get the same answer until it is given (Bitrix24 REST docs, scopes/confirmation)."""
+
+    default_hold_s = 300.0
+
+    def __init__(self, message: str, *, hold_s: float | None = None, **kw: Any) -> None:
+        PortalHold.__init__(self, message, hold_s=hold_s, **kw)
+        self.retry_after_s = self.hold_s
+
+
+class WrongAuthKind(PortalHold, Fatal):
+    """``WRONG_AUTH_TYPE`` / ``ERROR_WRONG_CONTEXT``: the method needs another kind of
+    authorisation (the application's context, not a webhook or a user session): a setup error
+    that no retry fixes, checked again only now and then."""
+
+    default_hold_s = 3600.0
+
+
 class ExpiredToken(BitrixError, NeedsReauth):
     """The access token is past its hour; the auth flow refreshes it and callers rarely see this."""
 
@@ -161,7 +207,6 @@ _TOKEN_REJECTED: Final = frozenset(
         "INVALID_GRANT",
         "AUTHORIZATION_ERROR",
         "INVALID_REQUEST",
-        "METHOD_CONFIRM_WAITING",
     }
 )
 _APP_UNINSTALLED: Final = frozenset(
@@ -174,9 +219,8 @@ _PERMISSION: Final = frozenset(
     {
         "INSUFFICIENT_SCOPE",
         "INVALID_SCOPE",
-        "WRONG_AUTH_TYPE",
-        "ERROR_WRONG_CONTEXT",
         "USER_ACCESS_ERROR",
+        "METHOD_CONFIRM_DENIED",
         "INVALID_CREDENTIALS",
         "ACCESS_DENIED",
     }
@@ -229,10 +273,26 @@ def classify(
             **kw,
         )
     if key == "OVERLOAD_LIMIT":
-        # Set by Bitrix24 support by hand: back off for long.
-        return QueryLimitExceeded(
-            f"{where}: portal blocked by overload limit ({text})",
-            retry_after_s=retry_after_s or 600.0,
+        # Set by Bitrix24 support by hand and lifted only by it: minutes apart, never a loop.
+        return PortalBlocked(
+            f"{where}: Bitrix24 support blocked the portal's REST API after an overload "
+            f"({text}); hhsync tries again every few minutes, less often while it lasts, and "
+            "keeps the responses until it is lifted (ask Bitrix24 support to lift it)",
+            **kw,
+        )
+    if key == "METHOD_CONFIRM_WAITING":
+        return MethodAwaitingConfirmation(
+            f"{where}: the method {method or '?'} waits for the portal administrator's "
+            f"confirmation ({text}); confirm it in the Bitrix24 notification, hhsync carries on "
+            "by itself afterwards",
+            **kw,
+        )
+    if key in ("WRONG_AUTH_TYPE", "ERROR_WRONG_CONTEXT"):
+        return WrongAuthKind(
+            f"{where}: the method {method or '?'} was called with the wrong kind of "
+            f"authorisation ({text}); it needs the application's own OAuth context — a setup "
+            "error retrying cannot fix (check that hhsync uses the installed app's tokens, not "
+            "a webhook)",
             **kw,
         )
     if key == "OPERATION_TIME_LIMIT":

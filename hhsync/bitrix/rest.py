@@ -41,6 +41,7 @@ from hhsync.bitrix.errors import (
     ErrorObserver,
     OperationTimeLimit,
     OutcomeUnknown,
+    PortalHold,
     PortalMoved,
     QueryLimitExceeded,
     SendWindowMissed,
@@ -324,8 +325,9 @@ class BitrixRest:
 
     async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         def retriable(exc: BaseException) -> bool:
+            # A portal hold (OVERLOAD_LIMIT...) lasts until a person acts: never retried here.
             return isinstance(exc, Retriable) and not isinstance(
-                exc, OutcomeUnknown | SendWindowMissed
+                exc, OutcomeUnknown | SendWindowMissed | PortalHold
             )
 
         started = self.limiter.now()

@@ -119,3 +119,21 @@ async def log_out_account(
         )
     )
     return bool(result.rowcount)
+
+
+async def note_active_account(
+    session: AsyncSession, portal_id: int, account_id: int, note: str | None, now: datetime
+) -> bool:
+    """Set (or clear, with None) why a still-active account's reads pause, e.g. a captcha hh.ru
+    wants solved; True when the note changed (so the caller says it once). Nothing else of the
+    account — its tokens above all — is touched."""
+    account = await get_account(session, portal_id, account_id)
+    if account is None or account.status != AccountStatus.ACTIVE:
+        return False
+    if account.status_reason == note:
+        return False
+    account.status_reason = note
+    account.updated_at = now
+    session.add(account)
+    await session.flush()
+    return True

@@ -25,6 +25,8 @@ class ApiErrorItem:
 
     type: str
     value: str | None = None
+    captcha_url: str | None = None
+    """``captcha_required`` only: the page a person solves it on (or its ``fallback_url``)."""
 
 
 class HhError(HhsyncError):
@@ -83,7 +85,9 @@ class TokenRevoked(HhError, NeedsReauth):
 
 
 class PasswordChanged(TokenRevoked):
-    """hh.ru deactivated the tokens: the user changed the password (``token deactivated``)."""
+    """hh.ru deactivated the tokens (``token deactivated``): the user changed the password, or
+    hh.ru did it by itself to a pair that was still valid (hhru/api#869, #619). Either way only a
+    new login helps; the stored pair is kept as it was."""
 
 
 class RefreshTokenReused(TokenRevoked):
@@ -110,7 +114,14 @@ class Forbidden(HhError, Skippable):
 
 
 class CaptchaRequired(Forbidden):
-    """hh.ru wants a captcha solved in a browser before it answers again."""
+    """hh.ru wants a captcha solved in a browser before it answers again (403
+    ``captcha_required``, hh.ru OpenAPI spec): a person must open :attr:`captcha_url` (with a
+    ``backurl``) on hh.ru; until then the account's reads pause."""
+
+    @property
+    def captcha_url(self) -> str | None:
+        """Where the captcha is solved, as hh.ru gave it (no token in it)."""
+        return next((item.captcha_url for item in self.errors if item.captcha_url), None)
 
 
 class NotFound(HhError, Skippable):
@@ -206,7 +217,14 @@ def _error_items(body: Any) -> tuple[ApiErrorItem, ...]:
     for raw in body["errors"]:
         if isinstance(raw, dict) and isinstance(raw.get("type"), str):
             value = raw.get("value")
-            items.append(ApiErrorItem(raw["type"], value if isinstance(value, str) else None))
+            url = raw.get("captcha_url") or raw.get("fallback_url")
+            items.append(
+                ApiErrorItem(
+                    raw["type"],
+                    value if isinstance(value, str) else None,
+                    url if isinstance(url, str) else None,
+                )
+            )
     return tuple(items)
 
 
@@ -262,7 +280,10 @@ def error_for_api_answer(status: int, headers: Mapping[str, str], content: bytes
     if status == 403:
         if "captcha_required" in types:
             return _make(
-                CaptchaRequired, "hh.ru asks for a captcha; open hh.ru in a browser", known
+                CaptchaRequired,
+                "hh.ru asks for a captcha: the manager must log in to hh.ru in a browser and "
+                "solve it; the account's reads pause until then",
+                known,
             )
         return _make(Forbidden, f"hh.ru refused the action ({described})", known)
     if status == 400:
@@ -304,7 +325,8 @@ def error_for_token_answer(
     if description == "token deactivated":
         return _make(
             PasswordChanged,
-            "the hh.ru password was changed, which deactivated the tokens; connect hh.ru again",
+            "hh.ru deactivated the account's tokens (after a password change, or now and then "
+            "by itself); connect hh.ru again",
             known,
         )
     if description == "token has already been refreshed":

@@ -7,6 +7,8 @@ test can be replayed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import random
 import threading
 from dataclasses import dataclass, field
@@ -23,16 +25,27 @@ class FaultKind(StrEnum):
     SLOW = "slow"  # answer correctly after `delay_s` real seconds
     GARBAGE = "garbage"  # answer 200 with invalid JSON
     TRUNCATED = "truncated"  # answer 200 with the real body cut in half
+    NAMED = "named"  # answer the service's documented error `code` (its own status and body)
+    RAW = "raw"  # answer any `status` with any `body` (text, or bytes as `body_base64`)
 
 
 @dataclass(frozen=True)
 class Fault:
-    """One fault; ``path_contains`` limits it to matching request paths (or Bitrix24 methods)."""
+    """One fault; ``path_contains`` limits it to matching request paths (or Bitrix24 methods).
+
+    ``code`` names the documented error of a ``named`` fault; ``body`` and ``content_type`` are
+    what a ``raw`` fault answers; ``after_write`` lets either strike once the work is done (the
+    exactly-once case) instead of before it.
+    """
 
     kind: FaultKind
     status: int = 503
     delay_s: float = 0.0
     path_contains: str = ""
+    code: str = ""
+    body: bytes = b""
+    content_type: str = ""
+    after_write: bool = False
 
     def matches(self, path: str) -> bool:
         """Whether this fault applies to a request for ``path``."""
@@ -46,13 +59,57 @@ class Fault:
         except (KeyError, ValueError) as exc:
             kinds = ", ".join(k.value for k in FaultKind)
             raise ValueError(f"fault needs 'kind', one of: {kinds}") from exc
-        status = int(raw.get("status", 503))
-        if not 400 <= status <= 599:
+        default_status = 0 if kind is FaultKind.NAMED else 503
+        status = int(raw.get("status", default_status))
+        if kind is FaultKind.RAW and not 200 <= status <= 599:
+            raise ValueError("a raw fault's 'status' must be an HTTP status (200-599)")
+        if kind is FaultKind.NAMED and status and not 400 <= status <= 599:
+            raise ValueError("a named fault's 'status' must be an HTTP error code (400-599)")
+        if kind not in (FaultKind.RAW, FaultKind.NAMED) and not 400 <= status <= 599:
             raise ValueError("fault 'status' must be an HTTP error code (400-599)")
         delay = float(raw.get("delay_s", 0.0))
         if not 0 <= delay <= 300:
             raise ValueError("fault 'delay_s' must be between 0 and 300")
-        return cls(kind, status, delay, str(raw.get("path_contains", "")))
+        code = str(raw.get("code", ""))
+        if kind is FaultKind.NAMED and not code:
+            raise ValueError("a named fault needs 'code', the documented error to answer")
+        return cls(
+            kind,
+            status,
+            delay,
+            str(raw.get("path_contains", "")),
+            code=code,
+            body=_raw_body(raw),
+            content_type=str(raw.get("content_type", "")),
+            after_write=bool(raw.get("after_write", False)),
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """JSON view for the admin API (a raw body as text, undecodable bytes replaced)."""
+        view: dict[str, Any] = {
+            "kind": self.kind.value,
+            "status": self.status,
+            "delay_s": self.delay_s,
+            "path_contains": self.path_contains,
+        }
+        if self.kind is FaultKind.NAMED:
+            view["code"] = self.code
+        if self.kind is FaultKind.RAW:
+            view["body"] = self.body.decode("utf-8", "replace")
+            view["content_type"] = self.content_type
+        if self.kind in (FaultKind.NAMED, FaultKind.RAW):
+            view["after_write"] = self.after_write
+        return view
+
+
+def _raw_body(raw: dict[str, Any]) -> bytes:
+    """A raw fault's body: ``body_base64`` (any bytes) or ``body`` (text, sent as UTF-8)."""
+    if "body_base64" in raw:
+        try:
+            return base64.b64decode(str(raw["body_base64"]), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("fault 'body_base64' is not valid base64") from exc
+    return str(raw.get("body", "")).encode("utf-8")
 
 
 @dataclass
@@ -107,13 +164,5 @@ class FaultPlan:
                 "rates": {k.value: v for k, v in self.rates.items()},
                 "rate_status": self.rate_status,
                 "rate_delay_s": self.rate_delay_s,
-                "queue": [
-                    {
-                        "kind": f.kind.value,
-                        "status": f.status,
-                        "delay_s": f.delay_s,
-                        "path_contains": f.path_contains,
-                    }
-                    for f in self.queue
-                ],
+                "queue": [f.describe() for f in self.queue],
             }

@@ -13,8 +13,9 @@ PostgreSQL in lock-step (Home Assistant's coordinator does the same):
 A finished pass records its verdict on the portal's health (``service.health``: one log line when
 a portal starts failing, one when it recovers, none in between) and gives its portal back with
 ``next_pass_at = now + poll interval`` (the portal's own ``poll_interval_s`` or
-``sync.poll_interval_s``). PostgreSQL is the coordination engine (ARCHITECTURE.md
-invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
+``sync.poll_interval_s``), or later when Bitrix24 refused it until a person acts
+(:mod:`hhsync.sync.holds`: minutes, doubling while it lasts). PostgreSQL is the coordination
+engine (ARCHITECTURE.md invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from hhsync.service.health import HealthRecorder
 from hhsync.service.lease_keeper import LeaseKeeper
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import PassReport, run_pass
+from hhsync.sync.holds import hold_delay_s
 from hhsync.sync.options import PassOptions
 
 EVENT_CLAIMED: Final = "scheduler.claimed"
@@ -44,6 +46,8 @@ EVENT_RELEASE_FAILED: Final = "scheduler.release_failed"
 EVENT_TICK_FAILED: Final = "scheduler.tick_failed"
 
 EVENT_STOP_STUCK: Final = "scheduler.stop_stuck"
+EVENT_HELD: Final = "scheduler.portal_held"
+"""A portal Bitrix24 refuses until a person acts is given back for longer than its interval."""
 CANCEL_GRACE_S: Final = 5.0
 """How long cancelled passes get to record what they sent (TimeoutStopSec allows for it)."""
 
@@ -53,6 +57,14 @@ POLLED: Final = (PortalStatus.ACTIVE, PortalStatus.NEEDS_REAUTH)
 """Portals whose health is exported (paused and uninstalled ones are not polled: no health)."""
 
 log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A pass ended by a refusal that waits for a person: its hold, and the streak so far."""
+
+    base_s: float
+    failing_passes: int
 
 
 def tick_interval_s(poll_interval_s: float) -> float:
@@ -227,6 +239,7 @@ class PassScheduler:
         started = self._ctx.clock.monotonic()
         outcome = RunStatus.FAILED.value
         cancelled = False
+        hold: Hold | None = None
         try:
             async with self._slots_free:
                 with bound(portal=portal_id):
@@ -236,10 +249,13 @@ class PassScheduler:
                         PassOptions(lease_owner=self.owner),
                         stop=self._stopping,
                     )
-                    await self._health.passed(
+                    transition = await self._health.passed(
                         report, lease_owner=self.owner, interrupted=self._stopping.is_set()
                     )
             outcome = report.status.value
+            if report.hold_s is not None:
+                streak = transition.after.failing_passes if transition is not None else 1
+                hold = Hold(report.hold_s, streak)
             self._count(report)
         except asyncio.CancelledError:
             cancelled = True
@@ -269,7 +285,7 @@ class PassScheduler:
                         # The slot stays taken until the lease is back, so no new pass starts
                         # meanwhile; a stop arriving now must not leave the lease dangling, so
                         # the hand-back runs on and release_all() waits for it.
-                        release = asyncio.create_task(self._release(portal_id, None))
+                        release = asyncio.create_task(self._release(portal_id, None, hold))
                         self._releases.add(release)
                         release.add_done_callback(self._releases.discard)
                         await asyncio.shield(release)
@@ -296,15 +312,20 @@ class PassScheduler:
         for reason, count in report.writes.failed_by_reason.items():
             self._metrics.response_failed(reason, count)
 
-    async def _release(self, portal_id: int, delay: timedelta | None) -> None:
+    async def _release(
+        self, portal_id: int, delay: timedelta | None, hold: Hold | None = None
+    ) -> None:
         now = self._ctx.clock.now()
         try:
             async with self._ctx.database.session() as session:
                 if delay is None:
                     default_s = self._ctx.settings.sync.poll_interval_s
-                    delay = timedelta(
-                        seconds=await portals.poll_interval_s(session, portal_id, default_s)
-                    )
+                    poll_s = await portals.poll_interval_s(session, portal_id, default_s)
+                    if hold is not None:
+                        # Refused until a person acts: minutes apart, longer while it lasts.
+                        poll_s = hold_delay_s(hold.base_s, hold.failing_passes, poll_s)
+                        log.info(EVENT_HELD, portal=portal_id, next_pass_in_s=round(poll_s))
+                    delay = timedelta(seconds=poll_s)
                 await leases.release(session, self.owner, portal_id, now + delay, now)
         except Exception as exc:  # noqa: BLE001 - the lease then simply expires after its TTL
             log.warning(EVENT_RELEASE_FAILED, portal=portal_id, error=str(exc))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Final
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.crm_mode import CrmMode
-from hhsync.bitrix.errors import AppUninstalled, BitrixError, PaymentRequired
+from hhsync.bitrix.errors import AppUninstalled, BitrixError, PaymentRequired, PortalHold
 from hhsync.db import accounts, leases, portals, runs, state
 from hhsync.db.tables import (
     AccountStatus,
@@ -32,7 +33,7 @@ from hhsync.db.tables import (
 from hhsync.db.tokens import mark_account_needs_reauth, park_portal
 from hhsync.errors import NeedsReauth
 from hhsync.hh.budget import Priority
-from hhsync.hh.errors import HhError
+from hhsync.hh.errors import CaptchaRequired, HhError
 from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logger
 from hhsync.model import deadlines
 from hhsync.model.backoff import Backoff
@@ -51,6 +52,8 @@ from hhsync.sync.writing import Writer
 
 log = get_logger(__name__)
 
+CAPTCHA_NOTE: Final = "hh.ru asks for a captcha; the account's reads pause until it is solved"
+
 
 @dataclass
 class PassReport:
@@ -68,6 +71,9 @@ class PassReport:
     anomalies: list[Anomaly] = field(default_factory=list)
     planned: list[Plan] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    hold_s: float | None = None
+    """Set when Bitrix24 refused until a person acts (:class:`PortalHold`): how long the portal
+    should wait, at least, before its next pass (the scheduler doubles it while it lasts)."""
 
 
 def plan_settings(prefs: PortalSettings | None) -> PlanSettings:
@@ -214,6 +220,13 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
                 break
             with bound(account=account.id):
                 await _sync_account(scope, portal.id, bitrix, account)
+    except PortalHold as exc:
+        # Blocked by support, a method awaiting confirmation, the wrong kind of auth: calling
+        # again now cannot help. What was read stays stored; the portal's health says why once.
+        report.status = RunStatus.FAILED
+        report.errors.append(f"Bitrix24: {exc}")
+        report.hold_s = exc.hold_s
+        log.debug("sync.portal_held", code=exc.code, method=exc.method, hold_s=exc.hold_s)
     except NeedsReauth as exc:
         report.status = RunStatus.FAILED
         status = parked_status(exc)
@@ -259,6 +272,26 @@ async def _park_account(scope: _Pass, portal_id: int, account_id: int, exc: Exce
     log.warning("sync.account_parked", reason=str(exc))
 
 
+async def _note_captcha(
+    scope: _Pass, portal_id: int, account_id: int, exc: CaptchaRequired | None
+) -> None:
+    """Say on the account why its reads pause (a person must solve hh.ru's captcha), or that
+    they resumed; logged once per change, not every pass. The page's URL is stored for the
+    operator (``hhsync status``), never logged; the account's tokens are left alone."""
+    note = None
+    if exc is not None:
+        where = f" at {exc.captcha_url}" if exc.captcha_url else ""
+        note = f"{CAPTCHA_NOTE}: log in to hh.ru as this manager and solve it{where}"
+    async with scope.ctx.database.session() as session:
+        changed = await accounts.note_active_account(
+            session, portal_id, account_id, note, scope.now
+        )
+    if changed and exc is not None:
+        log.warning("sync.account_captcha", reason=CAPTCHA_NOTE)
+    elif changed:
+        log.info("sync.account_captcha_solved")
+
+
 async def _sync_account(
     scope: _Pass, portal_id: int, bitrix: BitrixClient, account: HhAccount
 ) -> None:
@@ -286,8 +319,13 @@ async def _sync_account(
             await _park_account(scope, portal_id, account.id, exc)
             return
         report.errors.append(f"hh.ru account {account.id}: {exc}")
-        log.warning("sync.account_error", error=str(exc))
+        if isinstance(exc, CaptchaRequired):
+            await _note_captcha(scope, portal_id, account.id, exc)
+        else:
+            log.warning("sync.account_error", error=str(exc))
         return
+    if account.status_reason is not None and not scope.options.dry_run:
+        await _note_captcha(scope, portal_id, account.id, None)  # read again: it was solved
     report.vacancies_read += reading.vacancies_read
     report.negotiations_seen += len(reading.snapshot.negotiations)
     if scope.stopped():

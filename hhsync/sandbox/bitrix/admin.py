@@ -19,8 +19,12 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
 * ``POST P/lang {lang}``: the interface language the application's frame gets as ``LANG``.
 * ``POST P/plan {plan | drain_per_s, burst, operating_limit_s, method_costs}``.
 * ``POST|DELETE P/required {entity, field, label?, stage?}``.
-* ``GET|POST|DELETE P/faults`` ``{fault: {kind, status, delay_s, path_contains}, times}`` or
-  ``{rates: {kind: fraction}, rate_status, rate_delay_s}``; DELETE clears.
+* ``GET|POST|DELETE P/faults`` ``{fault: {kind, status, delay_s, path_contains, code, body,
+  body_base64, content_type, after_write}, times}`` or ``{rates: {kind: fraction}, rate_status,
+  rate_delay_s}``; DELETE clears. ``named`` answers a documented error code, ``raw`` any status
+  and body (:mod:`.blocks`).
+* ``GET|POST|DELETE P/blocks`` ``{code, method?, status?}``: a documented refusal answered until
+  lifted (OVERLOAD_LIMIT, PAYMENT_REQUIRED, METHOD_CONFIRM_WAITING, WRONG_AUTH_TYPE...).
 * ``GET P/requests?limit=N`` the request log; ``POST P/permissions {managers_see_own_only}``.
 * ``GET|POST P/crm-mode {mode: 1|2}`` (classic / simple CRM), ``GET|POST
   P/activity-validation {strict}`` (:mod:`.admin_crm`).
@@ -57,6 +61,7 @@ from hhsync.sandbox.bitrix.admin_app import (
     update,
 )
 from hhsync.sandbox.bitrix.admin_crm import activity_validation, crm_mode
+from hhsync.sandbox.bitrix.admin_blocks import blocks
 from hhsync.sandbox.bitrix.admin_inspect import (
     list_portals,
     portal_entities,
@@ -113,6 +118,7 @@ def routes() -> list[BaseRoute]:
         Route(prefix + "/required", _admin(mark_required), methods=["POST"]),
         Route(prefix + "/required", _admin(unmark_required), methods=["DELETE"]),
         Route(prefix + "/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),
+        Route(prefix + "/blocks", _admin(blocks), methods=["GET", "POST", "DELETE"]),
         Route(prefix + "/permissions", _admin(permissions), methods=["POST"]),
         Route(prefix + "/crm-mode", _admin(crm_mode), methods=["GET", "POST"]),
         Route(

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from hhsync.sandbox.bitrix.admin_requests import AdminError, json_body, portal_of, sandbox_of
+from hhsync.sandbox.bitrix.blocks import documented_error
 from hhsync.sandbox.bitrix.fields import spec_map
 from hhsync.sandbox.bitrix.limits import RatePlan
 from hhsync.sandbox.bitrix.store import Portal
@@ -109,7 +110,10 @@ async def faults(request: Request) -> Any:
     elif request.method == "POST":
         body = await json_body(request)
         if "fault" in body:
-            portal.faults.push(Fault.from_json(dict(body["fault"])), int(body.get("times", 1)))
+            fault = Fault.from_json(dict(body["fault"]))
+            if fault.kind is FaultKind.NAMED:
+                documented_error(fault.code)  # an unknown code is refused now, not when it strikes
+            portal.faults.push(fault, int(body.get("times", 1)))
         for kind, rate in dict(body.get("rates", {})).items():
             portal.faults.set_rate(FaultKind(kind), float(rate))
         if "rate_status" in body:

@@ -47,6 +47,7 @@ from starlette.routing import BaseRoute, Route
 from hhsync.sandbox.bitrix import admin, pages, portal_pages
 from hhsync.sandbox.bitrix.admin_requests import base_of
 from hhsync.sandbox.bitrix.batch import parse_commands, split_command
+from hhsync.sandbox.bitrix.blocks import fault_answer, strikes_after, strikes_before
 from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.envelope import (
     CallTime,
@@ -105,6 +106,8 @@ async def _before_work(fault: Fault | None) -> Response | None:
     """The answer of a fault that strikes before the method runs (None: go on)."""
     if fault is None:
         return None
+    if strikes_before(fault):
+        return fault_answer(fault)
     if fault.kind in {FaultKind.SLOW, FaultKind.TIMEOUT}:
         await asyncio.sleep(fault.delay_s)
     if fault.kind is FaultKind.TIMEOUT:
@@ -122,6 +125,8 @@ def _after_work(fault: Fault | None, reply: RestReply) -> Response:
     """The answer once the method ran: the reply, or a failure that hides a done write."""
     if fault is not None and fault.kind is FaultKind.ERROR_AFTER_WRITE:
         return _refusal(fault.status if fault.status != 503 else 500)
+    if fault is not None and strikes_after(fault):
+        return fault_answer(fault)
     if fault is not None and fault.kind is FaultKind.TRUNCATED:
         text = php_json_text(reply.body)
         return Response(
@@ -157,7 +162,12 @@ async def _rest_call(request: Request) -> Response:
         refused = no_auth_found()
         sandbox.log(portal, ip, request.method, (method,), refused.status, refused.code)
         return php_json(refused.body(), refused.status)
-    fault = portal.faults.next_fault(_fault_target(method, params))
+    target = _fault_target(method, params)
+    blocked = sandbox.blocks.request_refusal(portal.domain, target)
+    if blocked is not None:
+        sandbox.log(portal, ip, request.method, (method,), blocked.status, blocked.code)
+        return php_json(blocked.body(), blocked.status)
+    fault = portal.faults.next_fault(target)
     early = await _before_work(fault)
     if early is not None and fault is not None:
         sandbox.log(
@@ -170,6 +180,8 @@ async def _rest_call(request: Request) -> Response:
     error: str | None = None if reply.status == 200 else str(reply.body.get("error"))
     if fault is not None and fault.kind is FaultKind.ERROR_AFTER_WRITE:
         error = "fault:error_after_write"
+    elif fault is not None and strikes_after(fault):
+        error = f"fault:{fault.kind.value}_after_write"
     sandbox.log(portal, ip, request.method, reply.methods, response.status_code, error)
     return response
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from hhsync.sandbox.bitrix import activity, bindings, crm, crm_mode, directory, userfields
 from hhsync.sandbox.bitrix.batch import parse_commands, run_batch, split_command
+from hhsync.sandbox.bitrix.blocks import PortalBlocks
 from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
 from hhsync.sandbox.bitrix.envelope import (
@@ -78,6 +79,7 @@ class BitrixSandbox:
         self.portals: dict[str, Portal] = {}
         self.moved: dict[str, str] = {}
         self.frames = FrameRegistry()
+        self.blocks = PortalBlocks()  # standing refusals (OVERLOAD_LIMIT...), see .blocks
         self.registry = build_registry()
         self.zone = portal_zone(config.utc_offset_h)
         for domain in config.demo_portals:
@@ -190,6 +192,9 @@ class BitrixSandbox:
             return method_not_found(), CallTime(start, 0.0)
         if not scope_allows(grant.scope, spec.scope):
             return insufficient_scope(), CallTime(start, 0.0)
+        refused = self.blocks.method_refusal(portal.domain, method)
+        if refused is not None:
+            return refused, CallTime(start, 0.0)
         name = method.lower()
         budget = portal.operating
         if budget.is_blocked(name, start):

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hhsync.sandbox.faults import Fault, FaultKind
-from hhsync.sandbox.hh import oauth
+from hhsync.sandbox.hh import errors, oauth
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.site import UserKind
@@ -299,7 +299,9 @@ async def advance_clock(request: Request) -> Response:
 
 async def faults(request: Request) -> Response:
     """``GET|POST|DELETE /_sandbox/faults``: describe, add (``{"fault": {...}, "times": n}`` or
-    ``{"rates": {"error": 0.1}}``), or clear the fault plan."""
+    ``{"rates": {"error": 0.1}}``), or clear the fault plan. ``{"kind": "named", "code":
+    "captcha_required"}`` answers a documented error (:data:`errors.NAMED`; the token endpoint's
+    ``token_deactivated`` with ``path_contains: "/token"``), ``raw`` any status and body."""
     plan = sandbox_of(request).faults
     if request.method == "DELETE":
         plan.clear()
@@ -311,7 +313,10 @@ async def faults(request: Request) -> Response:
             times = body.get("times", 1)
             if not isinstance(times, int) or times < 1:
                 raise AdminInputError("'times' must be a positive integer")
-            plan.push(Fault.from_json(body["fault"]), times)
+            fault = Fault.from_json(body["fault"])
+            if fault.kind is FaultKind.NAMED:
+                errors.named(fault.code)  # an unknown name is refused now, not when it strikes
+            plan.push(fault, times)
         elif isinstance(body.get("rates"), dict):
             for kind, rate in body["rates"].items():
                 plan.set_rate(FaultKind(kind), float(rate))

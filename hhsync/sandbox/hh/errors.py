@@ -6,6 +6,7 @@ the request id (hh.ru OpenAPI spec; hhru/api docs/errors.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 # Legacy kebab-case ``oauth_error`` that accompanies some ``errors[].value`` (hh.ru OpenAPI spec).
@@ -122,3 +123,51 @@ def too_many_requests() -> ApiError:
     ``Retry-After`` header, the stricter reading: clients must back off on the status alone.
     """
     return ApiError(429, [{"type": "too_many_requests"}], "Too Many Requests")
+
+
+CAPTCHA_URL = "https://hh.ru/account/captcha?state=sandbox-captcha"
+CAPTCHA_FALLBACK_URL = "https://hh.ru/auth/employer?captcha=true"
+
+
+def captcha_required() -> ApiError:
+    """403 ``captcha_required`` with the page a person solves it on (hh.ru OpenAPI spec,
+    ``ErrorsCommonCaptchaError``; hhru/api docs/errors.md): the app appends ``backurl``."""
+    item = {
+        "type": "captcha_required",
+        "value": "captcha_required",
+        "captcha_url": CAPTCHA_URL,
+        "fallback_url": CAPTCHA_FALLBACK_URL,
+    }
+    return ApiError(403, [item], "Forbidden")
+
+
+def managers_forbidden() -> ApiError:
+    """403 on ``GET /employers/{id}/managers`` for a manager without the right to list them
+    (hh.ru OpenAPI spec, ``get-employer-managers``: "Текущий пользователь не имеет прав на
+    просмотр менеджеров данного работодателя"; the body is the spec's ``forbidden`` error)."""
+    return ApiError(403, [{"type": "forbidden"}], "Forbidden")
+
+
+def token_deactivated() -> TokenError:
+    """``invalid_grant`` "token deactivated" on a refresh: after a password change, and now and
+    then for a pair that is still valid (hhru/api#869, #619)."""
+    return TokenError("invalid_grant", "token deactivated")
+
+
+NAMED: dict[str, Callable[[], ApiError | TokenError]] = {
+    "captcha_required": captcha_required,
+    "managers_forbidden": managers_forbidden,
+    "token_deactivated": token_deactivated,
+    "too_many_requests": too_many_requests,
+    "view_limit_exceeded": view_limit_exceeded,
+    "payment_required": payment_required,
+}
+"""The documented answers a ``named`` fault can give (``code`` is the key)."""
+
+
+def named(code: str) -> ApiError | TokenError:
+    """The documented answer called ``code``; ValueError names the known ones."""
+    make = NAMED.get(code)
+    if make is None:
+        raise ValueError(f"unknown hh.ru error {code!r}; known: {', '.join(sorted(NAMED))}")
+    return make()

@@ -72,6 +72,11 @@ def _fault_response(fault: Fault) -> Response:
     return Response(b"", status_code=fault.status)
 
 
+def _raw_response(fault: Fault) -> Response:
+    """A ``raw`` fault's answer: its status and bytes as they are."""
+    return Response(fault.body, status_code=fault.status, media_type=fault.content_type or None)
+
+
 def guarded(handler: Handler) -> Handler:
     """Wrap an hh.ru route with the rules every hh.ru request goes through."""
 
@@ -106,6 +111,10 @@ async def _run(
 ) -> Response:
     if fault is not None and fault.kind is FaultKind.ERROR:
         return _fault_response(fault)
+    if fault is not None and fault.kind is FaultKind.NAMED and not fault.after_write:
+        return _error_response(errors.named(fault.code), request_id)
+    if fault is not None and fault.kind is FaultKind.RAW and not fault.after_write:
+        return _raw_response(fault)
     if fault is not None and fault.kind is FaultKind.TIMEOUT:
         # Hold the request past the client's timeout, then give up as a gateway would.
         await asyncio.sleep(fault.delay_s)
@@ -123,6 +132,10 @@ async def _run(
         return response
     if fault.kind is FaultKind.ERROR_AFTER_WRITE:
         return HTMLResponse("<html><body>500 Internal Server Error</body></html>", 500)
+    if fault.kind is FaultKind.NAMED:
+        return _error_response(errors.named(fault.code), request_id)
+    if fault.kind is FaultKind.RAW:
+        return _raw_response(fault)
     if fault.kind is FaultKind.GARBAGE and response.status_code == 200:
         return Response(b'{"items": [{"id": "1", ', status_code=200, media_type="application/json")
     if fault.kind is FaultKind.TRUNCATED and response.status_code == 200:

@@ -3,7 +3,9 @@
 What hh.ru refuses or sends malformed is recorded as the negotiation's failure (with its kind)
 and the negotiation is left out; a revoked login is raised as itself, so the pass parks the
 account. Reading the resume counts against the manager's daily views: once they run out, no
-further resume is fetched this pass.
+further resume is fetched this pass. A captcha hh.ru wants solved pauses the account's resume
+reads the same way (a person has to solve it on hh.ru), and a PDF refused for it is not skipped:
+the negotiation waits for it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from hhsync.db.tables import EntityType, PortalSettings, Vacancy
 from hhsync.errors import NeedsReauth, first_of_group
 from hhsync.hh.client import HhClient
 from hhsync.hh.errors import (
+    CaptchaRequired,
     Forbidden,
     HhError,
     InvalidPayload,
@@ -34,6 +37,8 @@ from hhsync.sync.apply.outcomes import FailureKind, Recorder
 log = get_logger(__name__)
 
 VIEW_LIMIT_PAUSE: Final = timedelta(hours=1)
+CAPTCHA_PAUSE: Final = timedelta(minutes=30)
+"""How long a negotiation whose resume hh.ru hid behind a captcha waits before it is tried again."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class Enricher:
     concurrency: int
     """hh.ru requests of the account in flight at once (the process-wide budget sets the rate)."""
     contacts_paused: bool = False
+    captcha: bool = False
+    """hh.ru asked for a captcha this pass: no further resume is fetched until the next one."""
 
     async def prepare_all(self, actions: Sequence[CreateEntity]) -> list[Prepared]:
         """The creates that could be prepared, a few fetched at once."""
@@ -147,6 +154,9 @@ class Enricher:
             self.contacts_paused = True
             kind, reason = "hh_view_limit", f"hh.ru daily resume-view limit reached: {exc}"
             retry_at = self.recorder.now + VIEW_LIMIT_PAUSE
+        elif isinstance(exc, CaptchaRequired):
+            self.captcha = True
+            retry_at = self.recorder.now + CAPTCHA_PAUSE
         async with self.recorder.transaction() as outcomes:
             await outcomes.failed(hh_id, reason, kind=kind, retry_at=retry_at)
 
@@ -158,6 +168,8 @@ class Enricher:
             return None, None  # deleted or hidden: the entity says «резюме удалено»
         if self.contacts_paused:
             raise ViewLimitExceeded("contacts paused earlier in this pass")
+        if self.captcha:
+            raise CaptchaRequired("hh.ru asked for a captcha earlier in this pass")
         try:
             resume = await self.hh.resume(short.url)
         except NotFound:
@@ -169,6 +181,8 @@ class Enricher:
             try:
                 content = await self.hh.resume_pdf(pdf_url, max_bytes=self.pdf_max_bytes)
                 pdf = mapping.ResumePdf(f"resume-{resume.id}.pdf", content)
+            except CaptchaRequired:
+                raise  # not a PDF that is gone: the negotiation waits until it is solved
             except (NotFound, Forbidden, ResumePdfTooLarge, InvalidPayload) as exc:
                 log.info("sync.pdf_skipped", negotiation=negotiation.id, reason=str(exc))
         return resume, pdf

@@ -6,7 +6,10 @@ the negotiations stay in flight and wait until the request can no longer be runn
 portal (:mod:`hhsync.model.deadlines`); the next pass then looks each one up by
 ORIGINATOR_ID/ORIGIN_ID before anything is sent again. A batch refused before it ran (rate or
 operating-time limit, a missed send window) wrote nothing: its negotiations fail and are retried
-soon.
+soon. A refusal that waits for a person (:class:`~hhsync.bitrix.errors.PortalHold`: the portal
+blocked by support, a method awaiting confirmation, the wrong kind of authorisation), answered for
+the whole batch or for one of its commands, is recorded like any refusal and then raised, so the
+pass stops calling the portal.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hhsync.bitrix.batch import MAX_COMMANDS, BatchResult, Command
+from hhsync.bitrix.batch import MAX_COMMANDS, BatchResult, Command, CommandFailed
 from hhsync.bitrix.client import BitrixClient
-from hhsync.bitrix.errors import OutcomeUnknown
+from hhsync.bitrix.errors import OutcomeUnknown, PortalHold
 from hhsync.clock import Clock
 from hhsync.errors import Retriable
 from hhsync.log import get_logger
@@ -45,6 +48,13 @@ def batches(items: Sequence[T], size: int = MAX_COMMANDS) -> Iterator[Sequence[T
         yield items[start : start + size]
 
 
+def raise_portal_hold(result: BatchResult) -> None:
+    """Raise the first command refusal that holds the whole portal (after it was recorded)."""
+    for outcome in result.outcomes.values():
+        if isinstance(outcome, CommandFailed) and isinstance(outcome.error, PortalHold):
+            raise outcome.error
+
+
 @dataclass
 class Sender:
     """Sends one portal's batches for a pass and counts their commands."""
@@ -61,7 +71,9 @@ class Sender:
         """A batch that may run twice without harm: lookups and reads (the client retries
         them) and updates (which write the same values again)."""
         self.recorder.figures.commands += len(commands)
-        return await self.bitrix.batch(commands)
+        result = await self.bitrix.batch(commands)
+        raise_portal_hold(result)
+        return result
 
     async def recorded(self, commands: Mapping[str, Command], answered: Answered[T]) -> T:
         """:meth:`batch`, its answers recorded by ``answered`` in one transaction."""
@@ -100,8 +112,9 @@ class Sender:
             self.recorder.figures.outcome_unknown += len(hh_ids)
             log.warning("sync.outcome_unknown", count=len(hh_ids), reason=str(exc))
             return
-        except Retriable as exc:
-            # Refused before execution (rate or time limit, send window missed): retry soon.
+        except (Retriable, PortalHold) as exc:
+            # Refused before execution (rate or time limit, send window missed, the portal held):
+            # retry when due; a hold ends the pass once recorded.
             prefix = "activity not added: " if activity_only else ""
             async with self.recorder.transaction() as outcomes:
                 for hh_id in hh_ids:
@@ -111,6 +124,9 @@ class Sender:
                         kind="crm_busy",
                         activity_settled=activity_only,
                     )
+            if isinstance(exc, PortalHold):
+                raise
             return
         async with self.recorder.transaction() as outcomes:
             await answered(outcomes, result)
+        raise_portal_hold(result)

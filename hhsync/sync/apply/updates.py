@@ -15,6 +15,7 @@ from typing import Any
 
 from hhsync.bitrix import commands as cmd
 from hhsync.bitrix.batch import BatchResult, CommandResult
+from hhsync.bitrix.errors import PortalHold
 from hhsync.db.portal_store import EntityUpdate
 from hhsync.db.tables import EntityType
 from hhsync.errors import Retriable
@@ -48,14 +49,17 @@ class Updates:
             }
             try:
                 await self.sender.recorded(commands, partial(_record, chunk, moved, left))
-            except Retriable as exc:
+            except (Retriable, PortalHold) as exc:
                 # A 5xx, timeout or rate limit on one batch must not end the pass: an update may
                 # be written twice without harm, so its rows are kept and written again when due.
+                # A portal hold ends it once the rows are kept.
                 async with self.sender.recorder.transaction() as outcomes:
                     for update in chunk:
                         await outcomes.failed(
                             update.hh_id, f"{type(exc).__name__}: {exc}", kind="crm_busy"
                         )
+                if isinstance(exc, PortalHold):
+                    raise
 
     async def _shown(self, moving: Sequence[UpdateEntity]) -> dict[str, _Shown]:
         """The stage (and a deal's pipeline) each entity about to be moved shows in the CRM now;

@@ -13,6 +13,8 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from hhsync.db import portals, runs, state
+from hhsync.db import health as stored_health
+from hhsync.model.kinds import HealthState
 from hhsync.web.app_api.auth_state import (
     SCRIPT_KEYS,
     AccountState,
@@ -57,6 +59,8 @@ async def page_context(ctx: WebContext, caller: PortalCaller) -> dict[str, Any]:
     async with ctx.database.session() as session:
         saved = await portals.get_settings(session, caller.portal_id)
         last = await state.latest_run(session, caller.portal_id)
+        health = await stored_health.get_health(session, caller.portal_id)
+    failing_reason = health.reason if health and health.state == HealthState.FAILING else None
     linked = [
         AccountState(view.needs_reauth) for view in await account_views(ctx, caller.portal_id)
     ]
@@ -69,7 +73,9 @@ async def page_context(ctx: WebContext, caller: PortalCaller) -> dict[str, Any]:
             leads_off=leads_off,
             sync_key=sync_state_key(portal.status, configured, linked, can_write, leads_off),
             relogin=needs_relogin(linked),
-            portal_banner=portal_banner(portal.status, portal.status_reason, can_write),
+            portal_banner=portal_banner(
+                portal.status, portal.status_reason, can_write, failing_reason
+            ),
             script_texts=script_texts(caller.t),
         )
     }

@@ -18,6 +18,15 @@ from hhsync.model.kinds import PortalStatus
 PAYMENT_MARK: Final = "PAYMENT_REQUIRED"
 """What a pause for an ended subscription carries in its reason (bitrix/errors.py's wording)."""
 
+HOLD_BANNERS: Final = (
+    ("OVERLOAD_LIMIT", "warning", "portal_blocked_title", "portal_blocked_text"),
+    ("METHOD_CONFIRM_WAITING", "warning", "portal_confirm_title", "portal_confirm_text"),
+    ("WRONG_AUTH_TYPE", "danger", "portal_wrong_auth_title", "portal_wrong_auth_text"),
+    ("ERROR_WRONG_CONTEXT", "danger", "portal_wrong_auth_title", "portal_wrong_auth_text"),
+)
+"""A running portal whose passes Bitrix24 refuses until a person acts (the code its health reason
+carries): how loud the banner is and its ``auth.*`` keys."""
+
 
 @dataclass(frozen=True)
 class AccountState:
@@ -68,8 +77,19 @@ class PortalBanner:
     reopen: bool = False
 
 
-def portal_banner(status: str, reason: str | None, can_write: bool) -> PortalBanner | None:
-    """The banner for a portal that does not sync, or None for a running one."""
+def portal_banner(
+    status: str, reason: str | None, can_write: bool, failing_reason: str | None = None
+) -> PortalBanner | None:
+    """The banner for a portal that does not sync, or None for a running one.
+
+    ``failing_reason`` is a running portal's health reason while its passes fail: a refusal that
+    waits for a person (Bitrix24 support's block, a method to confirm, a setup error) gets a
+    banner saying who must act; passing trouble gets none (it clears by itself).
+    """
+    if status == PortalStatus.ACTIVE and failing_reason:
+        for mark, tone, title, text in HOLD_BANNERS:
+            if mark in failing_reason:
+                return PortalBanner(tone, title, text, failing_reason)
     if status == PortalStatus.NEEDS_REAUTH:
         if can_write:
             return PortalBanner(

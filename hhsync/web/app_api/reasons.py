@@ -62,6 +62,10 @@ _HH_CLASSES: Final = {
 }
 _BITRIX_CLASSES: Final = {
     "QueryLimitExceeded": "crm_rate_limit",
+    "PortalBlocked": "crm_portal_blocked",
+    "MethodAwaitingConfirmation": "crm_method_confirm",
+    "WrongAuthKind": "crm_wrong_auth",
+    "PortalHold": "crm_portal_blocked",
     "OperationTimeLimit": "crm_time_limit",
     "ServerError": "crm_unavailable",
     "UnexpectedResponse": "crm_unavailable",
@@ -84,7 +88,9 @@ _BITRIX_CLASSES: Final = {
 # batch, where no class name is stored), checked in this order.
 _BITRIX_PHRASES: Final = (
     ("request rate limit exceeded", "crm_rate_limit"),
-    ("blocked by overload limit", "crm_rate_limit"),
+    ("blocked the portal's rest api", "crm_portal_blocked"),
+    ("administrator's confirmation", "crm_method_confirm"),
+    ("wrong kind of authorisation", "crm_wrong_auth"),
     ("operating-time budget", "crm_time_limit"),
     ("access token expired", "crm_token"),
     ("token rejected", "crm_token"),

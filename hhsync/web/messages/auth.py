@@ -81,6 +81,25 @@ RU: Final[dict[str, str]] = {
     ),
     "portal_paused_operator": "Синхронизацию приостановил администратор сервиса hhsync.",
     "portal_paused_reason": "Причина: {reason}",
+    "portal_blocked_title": "Битрикс24 заблокировал REST API портала",
+    "portal_blocked_text": (
+        "Техподдержка Битрикс24 вручную заблокировала REST API портала из-за перегрузки. "
+        "Отклики сохранены; hhsync проверяет раз в несколько минут (реже, пока блокировка "
+        "держится) и перенесёт их после снятия. Снять блокировку может только техподдержка "
+        "Битрикс24."
+    ),
+    "portal_confirm_title": "Метод ждёт подтверждения администратора",
+    "portal_confirm_text": (
+        "Битрикс24 ждёт, пока администратор портала подтвердит вызов метода приложением "
+        "(уведомление в Битрикс24). После подтверждения синхронизация продолжится сама; "
+        "отклики сохранены."
+    ),
+    "portal_wrong_auth_title": "Ошибка настройки приложения",
+    "portal_wrong_auth_text": (
+        "Битрикс24 отвечает, что метод вызван не с той авторизацией (нужен контекст "
+        "приложения). Повтор не поможет; отклики сохранены. Сообщите администратору сервиса "
+        "hhsync."
+    ),
     "portal_uninstalled_title": "Приложение удалено с портала",
     "portal_uninstalled_text": (
         "Синхронизация не работает, пока администратор портала не установит приложение заново."
@@ -160,6 +179,24 @@ EN: Final[dict[str, str]] = {
     ),
     "portal_paused_operator": "The hhsync service's administrator paused the sync.",
     "portal_paused_reason": "Reason: {reason}",
+    "portal_blocked_title": "Bitrix24 blocked the portal's REST API",
+    "portal_blocked_text": (
+        "Bitrix24 support blocked the portal's REST API by hand after an overload. The "
+        "responses are kept; hhsync checks every few minutes (less often while it lasts) and "
+        "brings them over once it is lifted. Only Bitrix24 support can lift it."
+    ),
+    "portal_confirm_title": "A method waits for the administrator's confirmation",
+    "portal_confirm_text": (
+        "Bitrix24 waits for the portal administrator to confirm the app's call of a method (a "
+        "Bitrix24 notification). Sync carries on by itself once confirmed; the responses are "
+        "kept."
+    ),
+    "portal_wrong_auth_title": "The app is set up wrongly",
+    "portal_wrong_auth_text": (
+        "Bitrix24 answers that a method was called with the wrong kind of authorisation (it "
+        "needs the application's context). Retrying will not help; the responses are kept. "
+        "Tell the hhsync service's administrator."
+    ),
     "portal_uninstalled_title": "The app was removed from the portal",
     "portal_uninstalled_text": (
         "Nothing is synced until a portal administrator installs the app again."

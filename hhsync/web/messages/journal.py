@@ -75,6 +75,18 @@ RU: Final[dict[str, str]] = {
     "reason_crm_portal_gone": "Портал Битрикс24 недоступен приложению (перемещён или удалён).",
     "reason_crm_app_uninstalled": "Приложение удалено с портала Битрикс24.",
     "reason_crm_payment_required": "Подписка на приложение в Битрикс24 закончилась.",
+    "reason_crm_portal_blocked": (
+        "Техподдержка Битрикс24 заблокировала REST API портала из-за перегрузки. Отклик сохранён "
+        "и будет отправлен после снятия блокировки."
+    ),
+    "reason_crm_method_confirm": (
+        "Метод Битрикс24 ждёт подтверждения администратора портала. Отклик будет отправлен "
+        "после подтверждения."
+    ),
+    "reason_crm_wrong_auth": (
+        "Битрикс24 требует другой способ авторизации для метода: ошибка настройки приложения. "
+        "Отклик сохранён; сообщите администратору сервиса hhsync."
+    ),
     "reason_crm_permission": (
         "У приложения нет прав на запись в CRM. Администратору портала — переустановить "
         "приложение с доступом к CRM."
@@ -169,6 +181,18 @@ EN: Final[dict[str, str]] = {
     "reason_crm_portal_gone": "The Bitrix24 portal is not available to the app (moved or deleted).",
     "reason_crm_app_uninstalled": "The app has been removed from the Bitrix24 portal.",
     "reason_crm_payment_required": "The app's subscription in Bitrix24 has ended.",
+    "reason_crm_portal_blocked": (
+        "Bitrix24 support blocked the portal's REST API after an overload. The response is kept "
+        "and will be sent once the block is lifted."
+    ),
+    "reason_crm_method_confirm": (
+        "A Bitrix24 method waits for the portal administrator's confirmation. The response will "
+        "be sent once it is confirmed."
+    ),
+    "reason_crm_wrong_auth": (
+        "Bitrix24 wants another kind of authorisation for the method: a setup error of the app. "
+        "The response is kept; tell the hhsync service's administrator."
+    ),
     "reason_crm_permission": (
         "The app may not write to the CRM. A portal administrator should reinstall the app with "
         "CRM access."

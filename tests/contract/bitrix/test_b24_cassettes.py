@@ -25,6 +25,7 @@ from hhsync.bitrix.auth import OAuthApp, PortalTokens
 from hhsync.bitrix.batch import Command, CommandFailed, CommandNotRun, CommandResult
 from hhsync.bitrix.client import BitrixClient, make_http_client, portal_client
 from hhsync.bitrix.errors import (
+    MethodAwaitingConfirmation,
     NotFound,
     OutcomeUnknown,
     PermissionDenied,
@@ -503,7 +504,7 @@ async def test_query_limit_exceeded_on_add_is_safe_to_retry(harness: Harness) ->
     [
         ("error.invalid_token", TokenRejected),
         ("error.authorization_error", TokenRejected),
-        ("error.METHOD_CONFIRM_WAITING", TokenRejected),
+        ("error.METHOD_CONFIRM_WAITING", MethodAwaitingConfirmation),
         ("error.ERROR_OAUTH", PortalUnavailable),
         ("error.APPLICATION_NOT_FOUND", PortalUnavailable),
         ("error.PAYMENT_REQUIRED", PortalUnavailable),

@@ -10,10 +10,13 @@ from hhsync.bitrix.errors import (
     AppUninstalled,
     BitrixError,
     ExpiredToken,
+    MethodAwaitingConfirmation,
     NotFound,
     OperationTimeLimit,
     PaymentRequired,
     PermissionDenied,
+    PortalBlocked,
+    PortalHold,
     PortalUnavailable,
     ProtocolError,
     QueryLimitExceeded,
@@ -21,6 +24,7 @@ from hhsync.bitrix.errors import (
     ServerError,
     TokenRejected,
     UnexpectedResponse,
+    WrongAuthKind,
     classify,
     portal_message,
 )
@@ -37,7 +41,9 @@ from hhsync.errors import Fatal, NeedsReauth, Retriable, Skippable
             Retriable,
         ),
         (429, {"error": "QUERY_LIMIT_EXCEEDED"}, QueryLimitExceeded, Retriable),  # older docs
-        (503, {"error": "OVERLOAD_LIMIT"}, QueryLimitExceeded, Retriable),
+        (503, {"error": "OVERLOAD_LIMIT"}, PortalBlocked, Retriable),
+        (401, {"error": "METHOD_CONFIRM_WAITING"}, MethodAwaitingConfirmation, Retriable),
+        (403, {"error": "METHOD_CONFIRM_DENIED"}, PermissionDenied, NeedsReauth),
         (429, {"error": "OPERATION_TIME_LIMIT"}, OperationTimeLimit, Retriable),
         (401, {"error": "expired_token"}, ExpiredToken, NeedsReauth),
         (401, {"error": "invalid_token"}, TokenRejected, NeedsReauth),
@@ -55,7 +61,8 @@ from hhsync.errors import Fatal, NeedsReauth, Retriable, Skippable
         (400, {"error": "PAYMENT_REQUIRED"}, PaymentRequired, NeedsReauth),
         (401, {"error": "PAYMENT_REQUIRED"}, PaymentRequired, NeedsReauth),
         (403, {"error": "insufficient_scope"}, PermissionDenied, NeedsReauth),
-        (403, {"error": "WRONG_AUTH_TYPE"}, PermissionDenied, NeedsReauth),
+        (403, {"error": "WRONG_AUTH_TYPE"}, WrongAuthKind, Fatal),
+        (400, {"error": "ERROR_WRONG_CONTEXT"}, WrongAuthKind, Fatal),
         (404, {"error": "ERROR_METHOD_NOT_FOUND"}, ProtocolError, Fatal),
         (400, {"error": "ERROR_BATCH_LENGTH_EXCEEDED"}, ProtocolError, Fatal),
         (500, {"error": "INTERNAL_SERVER_ERROR"}, ServerError, Retriable),
@@ -96,6 +103,21 @@ def test_retry_after_hints() -> None:
     assert isinstance(limit, Retriable)
     assert limit.retry_after_s == 42.0
     assert classify(503, {"error": "QUERY_LIMIT_EXCEEDED"}).retry_after_s == 1.0  # type: ignore[attr-defined]
+
+
+def test_refusals_that_wait_for_a_person_hold_the_portal_for_minutes() -> None:
+    """OVERLOAD_LIMIT is a manual block (Bitrix24 REST docs, _includes/system-errors.md), not the
+    leaky bucket's QUERY_LIMIT_EXCEEDED that shares its 503: it must never be retried at once."""
+    blocked = classify(503, {"error": "OVERLOAD_LIMIT"}, method="batch")
+    assert not isinstance(blocked, QueryLimitExceeded)
+    waiting = classify(401, {"error": "METHOD_CONFIRM_WAITING"}, method="crm.lead.add")
+    wrong = classify(403, {"error": "WRONG_AUTH_TYPE"}, method="crm.activity.add")
+    for error in (blocked, waiting, wrong):
+        assert isinstance(error, PortalHold)
+        assert error.hold_s >= 300
+    assert "crm.lead.add" in str(waiting)
+    assert "confirm" in str(waiting)
+    assert "support" in str(blocked)
 
 
 def test_portal_message_prefers_text_and_keeps_the_code() -> None:

@@ -229,3 +229,31 @@ def test_the_login_button_reads_login_first_and_add_account_after() -> None:
     assert "#hh-accounts" not in linked  # one hh-login in the card, one at most in the banner
     card = linked.split('id="hh-accounts"')[1]
     assert card.count("hh-login") == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "tone", "text_key"),
+    [
+        ("OVERLOAD_LIMIT", "warning", "portal_blocked_text"),
+        ("METHOD_CONFIRM_WAITING", "warning", "portal_confirm_text"),
+        ("WRONG_AUTH_TYPE", "danger", "portal_wrong_auth_text"),
+        ("ERROR_WRONG_CONTEXT", "danger", "portal_wrong_auth_text"),
+    ],
+)
+def test_a_running_portal_held_by_bitrix24_says_who_must_act(
+    code: str, tone: str, text_key: str
+) -> None:
+    reason = f"Bitrix24: Bitrix24 crm.lead.add: something ({code}: words)"
+    banner = portal_banner(PortalStatus.ACTIVE, None, True, reason)
+    assert banner is not None
+    assert (banner.tone, banner.text_key, banner.reason) == (tone, text_key, reason)
+    for language in LANGUAGES:
+        t = translator(language)
+        assert t(f"auth.{banner.title_key}") != f"auth.{banner.title_key}"
+        assert t(f"auth.{banner.text_key}") != f"auth.{banner.text_key}"
+
+
+def test_passing_trouble_raises_no_portal_banner() -> None:
+    reason = "Bitrix24: Bitrix24 batch: server error (HTTP 502)"
+    assert portal_banner(PortalStatus.ACTIVE, None, True, reason) is None
+    assert portal_banner(PortalStatus.ACTIVE, None, True, None) is None

@@ -62,7 +62,10 @@ def test_every_bitrix_error_class_the_engine_names_is_known(cls: type) -> None:
 # What each Bitrix24 error code classifies into, put in a refused batch command's reason.
 BITRIX_ANSWERS = [
     ("QUERY_LIMIT_EXCEEDED", "Too many requests", "crm_rate_limit"),
-    ("OVERLOAD_LIMIT", "blocked", "crm_rate_limit"),
+    ("OVERLOAD_LIMIT", "REST API is blocked due to overload", "crm_portal_blocked"),
+    ("METHOD_CONFIRM_WAITING", "Waiting for confirmation", "crm_method_confirm"),
+    ("WRONG_AUTH_TYPE", "Application context required", "crm_wrong_auth"),
+    ("ERROR_WRONG_CONTEXT", "Method call is only possible in the context", "crm_wrong_auth"),
     ("OPERATION_TIME_LIMIT", "Method is blocked", "crm_time_limit"),
     ("expired_token", "The access token provided has expired.", "crm_token"),
     ("INVALID_TOKEN", "invalid", "crm_token"),
