@@ -60,8 +60,8 @@ from hhsync.sandbox.bitrix.admin_app import (
     uninstall,
     update,
 )
-from hhsync.sandbox.bitrix.admin_crm import activity_validation, crm_mode
 from hhsync.sandbox.bitrix.admin_blocks import blocks
+from hhsync.sandbox.bitrix.admin_crm import activity_validation, crm_mode
 from hhsync.sandbox.bitrix.admin_inspect import (
     list_portals,
     portal_entities,

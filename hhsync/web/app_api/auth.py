@@ -12,8 +12,8 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from hhsync.db import portals, runs, state
 from hhsync.db import health as stored_health
+from hhsync.db import portals, runs, state
 from hhsync.model.kinds import HealthState
 from hhsync.web.app_api.auth_state import (
     SCRIPT_KEYS,
