@@ -5,8 +5,8 @@ The sandbox computes a vacancy's ``counters`` and a collection's ``counters.tota
 hh.ru promises nothing of the kind: it calls them statistics (hh.ru OpenAPI spec,
 ``NegotiationsObjectsEmployerCounters`` «Объект со статистикой»). A client that trusts counters
 to find new responses must still find them. hh.ru documents neither lag nor resets; these are
-the ways a cache or a republication could plausibly bend them. Per vacancy, the admin API can make the
-counters it serves:
+the ways a cache or a republication could plausibly bend them. Per vacancy, the admin API can
+make the counters it serves:
 
 * ``lag``: show the values of ``lag_s`` sandbox seconds ago (the newest value seen at or before
   then; the oldest one seen when nothing is that old);
