@@ -226,11 +226,10 @@ class HhClient:
         collections = await self.negotiation_collections(vacancy_id)
         seen: dict[str, Negotiation] = {}
         truncated: list[str] = []
-        listings = [
-            (listing.id, listing.url)
-            for collection in collections.collections
-            for listing in (collection, *collection.sub_collections)
-        ]
+        listings: list[tuple[str, str]] = []
+        for collection in collections.collections:
+            listings.append((collection.id, collection.url))
+            listings.extend((sub.id, sub.url) for sub in collection.sub_collections)
         for listing_id, url in dict.fromkeys(listings):
             items, cut = await self.collection_negotiations(url)
             if cut:
