@@ -35,6 +35,7 @@ EVENT_DB_MIGRATED: Final = "db.migrated"
 EVENT_DB_EMBEDDED: Final = "db.embedded_sqlite"
 EVENT_PASS_STARTED: Final = "sync.pass_started"  # noqa: S105 - an event name, not a password
 EVENT_PASS_FINISHED: Final = "sync.pass_finished"  # noqa: S105 - an event name, not a password
+EVENT_STATE_UNMAPPED: Final = "state.unmapped"
 
 
 def _is_secret_key(key: str) -> bool:

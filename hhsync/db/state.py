@@ -118,6 +118,15 @@ async def audit_trail(
     return list((await session.exec(query)).all())
 
 
+async def audited_details(session: AsyncSession, portal_id: int, event: str, key: str) -> set[str]:
+    """The values of ``detail[key]`` over a portal's audit events named ``event`` (what the
+    portal was already told once, e.g. each ``state.unmapped`` state)."""
+    query = select(AuditEvent.detail).where(
+        col(AuditEvent.portal_id) == portal_id, col(AuditEvent.event) == event
+    )
+    return {str(detail[key]) for detail in (await session.exec(query)).all() if key in detail}
+
+
 # --- what the sync engine reads and writes -------------------------------------------------------
 
 

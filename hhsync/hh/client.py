@@ -214,19 +214,26 @@ class HhClient:
         return items, walk.truncated
 
     async def vacancy_negotiations(self, vacancy_id: str) -> Listing:
-        """Every negotiation of a vacancy: all its collections, deduplicated by id.
+        """Every negotiation of a vacancy: all its collections and their funnel sub-collections,
+        deduplicated by id.
 
-        A negotiation can move between collections while we page (a state change moves it, and
-        hh.ru documents no stable paging), so it may be seen twice (kept once, the later-updated
-        copy) or missed until the next pass.
+        hh.ru does not say whether a collection's own ``url`` lists the members of its
+        ``sub_collections`` (hh.ru OpenAPI spec, ``NegotiationsObjectsStates``), so both are read
+        and each negotiation is kept once. A negotiation can move between collections while we
+        page (a state change moves it, and hh.ru documents no stable paging), so it may be seen
+        twice (kept once, the later-updated copy) or missed until the next pass.
         """
         collections = await self.negotiation_collections(vacancy_id)
         seen: dict[str, Negotiation] = {}
         truncated: list[str] = []
+        listings: list[tuple[str, str]] = []
         for collection in collections.collections:
-            items, cut = await self.collection_negotiations(collection.url)
+            listings.append((collection.id, collection.url))
+            listings.extend((sub.id, sub.url) for sub in collection.sub_collections)
+        for listing_id, url in dict.fromkeys(listings):
+            items, cut = await self.collection_negotiations(url)
             if cut:
-                truncated.append(collection.id)
+                truncated.append(listing_id)
             for negotiation in items:
                 known = seen.get(negotiation.id)
                 if known is None or negotiation.updated_at > known.updated_at:

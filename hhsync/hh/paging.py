@@ -1,9 +1,9 @@
 """hh.ru page walking: 0-based ``page``/``pages``, a ``per_page`` cap and a depth limit.
 
-hh.ru refuses to list deeper than ``page * per_page`` items into a list (2000 observed in
-hhru/api #98, 10,000 for negotiations per ARCHITECTURE.md "Limits"; today's limit for negotiation
-lists is not documented), so the walk stops before that depth and says the listing was truncated
-instead of failing. The
+hh.ru refuses to list deeper than ``page * per_page`` items into a list (2000 in the spec for
+its searches, 10,000 for negotiations in hhru/api #98 of 2015; today's limit for negotiation lists
+is not documented, so 2000 is the default), and the walk stops before that depth and says the
+listing was truncated instead of failing. The
 walk also refuses to loop: a page hh.ru answers with another number than asked, or the very same
 items as the page before, ends it with :class:`PagingLoop`. :class:`PageWalk` is pure;
 :func:`walk_pages` drives it with an async fetch function.
@@ -25,7 +25,9 @@ MAX_PER_PAGE_NEGOTIATIONS = 50
 MAX_PER_PAGE_ACTIVE_VACANCIES = 50
 MAX_PER_PAGE_ARCHIVED_VACANCIES = 1000
 MAX_PER_PAGE_MANAGERS = 200
-DEFAULT_MAX_DEPTH_ITEMS = 10_000
+# The stricter reading: hh.ru's spec states 2000 for its searches and nothing for negotiation
+# lists; hhru/api#98 (2015) raised those to 10,000, which may no longer hold.
+DEFAULT_MAX_DEPTH_ITEMS = 2000
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from hhsync.sync.options import PassOptions
 from hhsync.sync.plan import Plan, plan
 from hhsync.sync.progress import PassProgress
 from hhsync.sync.reading import read_account
+from hhsync.sync.unmapped import note_unmapped_states
 from hhsync.sync.userfields import ensure_user_fields
 from hhsync.sync.writing import Writer
 
@@ -347,6 +348,15 @@ async def _sync_account(
     report.anomalies.extend(the_plan.anomalies)
     for anomaly in the_plan.anomalies:
         log.warning("sync.anomaly", vacancy=anomaly.vacancy_hh_id, reason=anomaly.reason)
+    if not options.dry_run:
+        await note_unmapped_states(
+            ctx.database,
+            portal_id,
+            scope.settings,
+            reading.snapshot.negotiations,
+            now=scope.now,
+            run_id=report.run_id,
+        )
     if options.dry_run or not the_plan.actions:
         return
     if not await _can_write_entities(scope, bitrix):

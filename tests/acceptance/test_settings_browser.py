@@ -143,6 +143,7 @@ async def test_an_admin_sets_up_the_import_and_a_recruiter_reads_it(
         await expect(frame.locator("select[name=category_id]")).to_be_hidden()
         stages = frame.locator("#settings-stages tr[data-stage-key]:visible")
         await expect(stages).to_have_count(2)
+        await expect(frame.locator("#settings-stages tfoot p")).to_be_hidden()
 
         await expect(form.locator("[data-settings-loading]")).to_be_hidden()
         # the searchable list (when the portal's dialog cannot answer): what is typed is asked of
@@ -172,7 +173,9 @@ async def test_an_admin_sets_up_the_import_and_a_recruiter_reads_it(
         await expect(warning.locator("li[data-field=UF_CRM_PASSPORT]")).to_have_text(HOSTILE)
 
         await frame.locator("input[type=checkbox][name=extended]").check()
-        await expect(stages).to_have_count(9)
+        await expect(stages).to_have_count(10)
+        # states without a row of their own: the note under the table says where they go
+        await expect(frame.locator("#settings-stages tfoot p")).to_contain_text("Вакансия закрыта")
         # the invitation row stays, for invitations in states that have no row of their own
         invitation = frame.locator("tr[data-stage-key=invitation]")
         await expect(invitation.locator("th span:visible")).to_have_text("Приглашения (остальные)")

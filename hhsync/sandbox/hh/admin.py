@@ -20,6 +20,7 @@ from hhsync.sandbox.faults import Fault, FaultKind
 from hhsync.sandbox.hh import errors, oauth
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
+from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
 from hhsync.sandbox.hh.site import UserKind
 from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
 
@@ -326,10 +327,16 @@ async def faults(request: Request) -> Response:
 
 
 async def limits(request: Request) -> Response:
-    """``GET|POST /_sandbox/limits``: read or change rate limit, depth limit and daily views."""
+    """``GET|POST /_sandbox/limits``: read or change rate limit, depth limit (a number, or
+    ``depth_profile`` ``strict`` = 2000 / ``loose`` = 10,000) and daily views."""
     sandbox = sandbox_of(request)
     if request.method == "POST":
         body = await _json(request)
+        if "depth_profile" in body:
+            profile = body.pop("depth_profile")
+            if profile not in DEPTH_PROFILES:
+                raise AdminInputError(f"'depth_profile' must be one of {sorted(DEPTH_PROFILES)}")
+            body.setdefault("depth_limit", DEPTH_PROFILES[profile])
         for key in body:
             if key not in ("rate_limit_per_s", "depth_limit", "resume_views_per_day"):
                 raise AdminInputError(f"unknown limit {key!r}")
@@ -345,6 +352,9 @@ async def limits(request: Request) -> Response:
         {
             "rate_limit_per_s": sandbox.limiter.per_second,
             "depth_limit": sandbox.config.depth_limit,
+            "depth_profile": next(
+                (n for n, v in DEPTH_PROFILES.items() if v == sandbox.config.depth_limit), None
+            ),
             "resume_views_per_day": sandbox.quota.per_day,
         }
     )

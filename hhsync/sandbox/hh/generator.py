@@ -14,7 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 from faker import Faker
 
+from hhsync.sandbox.hh.generated_states import add_generated_states
 from hhsync.sandbox.hh.site import Applicant, UserKind
+from hhsync.sandbox.hh.states import SYSTEM_DISCARD_STATES
 from hhsync.sandbox.hh.store import (
     EMPLOYER_STATES,
     Contact,
@@ -115,6 +117,7 @@ def generate(seed: int, anchor: datetime, counts: GeneratorCounts | None = None)
         store.resumes[resume.id] = resume
         register_applicant(store, resume)
     _make_negotiations(store, counts, rng, anchor)
+    add_generated_states(store, random.Random(seed * 7_919 + 17))
     return store
 
 
@@ -292,7 +295,7 @@ def _make_negotiations(
     anchor: datetime,
 ) -> None:
     resume_ids = list(store.resumes)
-    states = list(EMPLOYER_STATES)
+    states = [s for s in EMPLOYER_STATES if s not in SYSTEM_DISCARD_STATES]
     for vacancy in sorted(store.vacancies.values(), key=lambda v: v.id):
         # Sampling per vacancy from one pool makes many applicants respond to several vacancies.
         chosen = rng.sample(resume_ids, k=min(counts.negotiations_per_vacancy, len(resume_ids)))

@@ -11,7 +11,7 @@ from hhsync.sandbox.hh import errors, payloads
 from hhsync.sandbox.hh.access import api_base, paying_manager, vacancy_param
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.limits import parse_paging
-from hhsync.sandbox.hh.store import COLLECTION_NAMES, EMPLOYER_STATES, Negotiation
+from hhsync.sandbox.hh.store import COLLECTION_NAMES, EMPLOYER_STATES, HhStore, Negotiation
 
 
 async def negotiation_collections(request: Request) -> Response:
@@ -48,12 +48,30 @@ async def _negotiation_item(request: Request, negotiation_id: str) -> Response:
     )
 
 
+def _listed_members(store: HhStore, vacancy_id: str, collection: str) -> list[Negotiation]:
+    """What a collection or sub-collection URL lists (:mod:`hhsync.sandbox.hh.states`: a
+    collection with funnel sub-collections lists only its root sub-collection's members)."""
+    funnels = store.funnels
+    if collection in COLLECTION_NAMES:
+        members = payloads.collection_members(store, vacancy_id, collection)
+        if funnels.stages_of(vacancy_id, collection):
+            members = [n for n in members if funnels.stage_of(n.id) is None]
+        return members
+    named = funnels.sub_collection(vacancy_id, collection)
+    if named is None:
+        raise errors.not_found()
+    parent, stage = named
+    inside = payloads.collection_members(store, vacancy_id, parent)
+    if stage is None:
+        return [n for n in inside if funnels.stage_of(n.id) is None]
+    return [n for n in inside if (p := funnels.stage_of(n.id)) is not None and p.id == stage.id]
+
+
 async def _collection_list(request: Request, collection: str) -> Response:
     manager = paying_manager(request)
     sandbox = sandbox_of(request)
     vacancy = vacancy_param(request, manager)
-    if collection not in COLLECTION_NAMES:
-        raise errors.not_found()
+    members = _listed_members(sandbox.store, vacancy.id, collection)
     order_by = request.query_params.get("order_by", payloads.DEFAULT_ORDER)
     if order_by not in payloads.ORDER_TYPES:
         raise errors.bad_argument(
@@ -66,9 +84,6 @@ async def _collection_list(request: Request, collection: str) -> Response:
         default_per_page=20,
         depth_limit=sandbox.config.depth_limit,
     )
-    members = [
-        n for n in sandbox.store.negotiations_of(vacancy.id) if n.employer_state == collection
-    ]
     if collection == "response" and request.query_params.get("show_only_new_responses") == "true":
         members = [n for n in members if not n.viewed_by_employer]
     ordered = _sorted(members, order_by)

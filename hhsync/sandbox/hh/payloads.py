@@ -14,8 +14,16 @@ import math
 from datetime import datetime
 from typing import Any
 
+from hhsync.sandbox.hh.counters import Scope
 from hhsync.sandbox.hh.generator import msk_offset_format as fmt
 from hhsync.sandbox.hh.resume_payloads import area, phone_object, short_resume
+from hhsync.sandbox.hh.states import (
+    ROOT_SUB_COLLECTION_NAME,
+    SYSTEM_DISCARD_STATES,
+    collection_of,
+    default_funnel_stage_id,
+    root_sub_collection_id,
+)
 from hhsync.sandbox.hh.store import (
     APPLICANT_STATES,
     COLLECTION_NAMES,
@@ -36,7 +44,8 @@ ORDER_TYPES: dict[str, str] = {
 DEFAULT_ORDER = "last_change_time_except_employer_inbox"
 # Actions never lead back to the unsorted inbox; everything else is reachable (stricter reading:
 # PUT to a state not listed in ``actions`` is refused with ``wrong_state``).
-TERMINAL_TARGETS = frozenset({"response"})
+# The ``discard_*`` states hh.ru sets itself are never an action's target either.
+TERMINAL_TARGETS = frozenset({"response", *SYSTEM_DISCARD_STATES})
 
 
 def page_envelope(items: list[Any], found: int, page: int, per_page: int) -> dict[str, Any]:
@@ -154,7 +163,9 @@ def vacancy_item(api: str, store: HhStore, vacancy: Vacancy) -> dict[str, Any]:
             "middle_name": manager.middle_name,
         }
         item["has_updates"] = any(n.has_updates for n in negotiations)
-        item["counters"] = vacancy_counters(store, vacancy)
+        item["counters"] = store.counters.shown(
+            vacancy.id, Scope.VACANCY, vacancy_counters(store, vacancy)
+        )
         item["negotiations_state"] = None
     else:
         item["archived_at"] = fmt(vacancy.archived_at)
@@ -178,31 +189,108 @@ def _order_types(api: str, collection: str, vacancy_id: str) -> list[dict[str, A
     ]
 
 
-def collections(api: str, store: HhStore, vacancy: Vacancy) -> dict[str, Any]:
-    """``GET /negotiations?vacancy_id=``: one collection per employer state with counters."""
-    negotiations = store.negotiations_of(vacancy.id)
-    items = []
-    for state_id, name in COLLECTION_NAMES.items():
-        members = [n for n in negotiations if n.employer_state == state_id]
-        items.append(
-            {
-                "id": state_id,
-                "name": name,
-                "description": name,
-                "hidden": False,
-                "url": f"{api}/negotiations/{state_id}?vacancy_id={vacancy.id}",
-                "counters": {
-                    "total": len(members),
-                    "with_updates": sum(1 for n in members if n.has_updates),
-                },
-                "order_types": _order_types(api, state_id, vacancy.id),
-            }
+def _counted(members: list[Negotiation]) -> dict[str, int]:
+    return {"total": len(members), "with_updates": sum(1 for n in members if n.has_updates)}
+
+
+def collection_members(store: HhStore, vacancy_id: str, collection: str) -> list[Negotiation]:
+    """Every negotiation a collection counts (its sub-collections' members included)."""
+    return [
+        n
+        for n in store.negotiations_of(vacancy_id)
+        if collection_of(n.employer_state) == collection
+    ]
+
+
+def _sub_collections(
+    api: str, store: HhStore, vacancy: Vacancy, collection: str, members: list[Negotiation]
+) -> list[dict[str, Any]]:
+    """The employer's funnel sub-collections of one collection (none without funnel stages)."""
+    stages = store.funnels.stages_of(vacancy.id, collection)
+    if not stages:
+        return []
+    placed = {n.id: store.funnels.stage_of(n.id) for n in members}
+    subs: list[tuple[str, str, bool, list[Negotiation]]] = [
+        (
+            root_sub_collection_id(collection),
+            ROOT_SUB_COLLECTION_NAME,
+            True,
+            [n for n in members if placed[n.id] is None],
         )
+    ]
+    for stage in stages:
+        inside = [n for n in members if (p := placed[n.id]) is not None and p.id == stage.id]
+        subs.append((stage.sub_collection_id, stage.name, False, inside))
+    return [
+        {
+            "id": sub_id,
+            "name": name,
+            "root_collection": root,
+            "url": f"{api}/negotiations/{sub_id}?vacancy_id={vacancy.id}",
+            "counters": _counted(inside),
+            "order_types": _order_types(api, sub_id, vacancy.id),
+        }
+        for sub_id, name, root, inside in subs
+    ]
+
+
+def collections(api: str, store: HhStore, vacancy: Vacancy) -> dict[str, Any]:
+    """``GET /negotiations?vacancy_id=``: the collections with counters and sub-collections."""
+    items = []
+    live: dict[str, int] = {}
+    for state_id, name in COLLECTION_NAMES.items():
+        members = collection_members(store, vacancy.id, state_id)
+        item: dict[str, Any] = {
+            "id": state_id,
+            "name": name,
+            "description": name,
+            "hidden": False,
+            "url": f"{api}/negotiations/{state_id}?vacancy_id={vacancy.id}",
+            "counters": _counted(members),
+            "order_types": _order_types(api, state_id, vacancy.id),
+        }
+        subs = _sub_collections(api, store, vacancy, state_id, members)
+        if subs:
+            item["sub_collections"] = subs
+        for key, value in item["counters"].items():
+            live[f"{state_id}.{key}"] = value
+        items.append(item)
+    shown = store.counters.shown(vacancy.id, Scope.COLLECTIONS, live)
+    for item in items:
+        item["counters"] = {key: shown[f"{item['id']}.{key}"] for key in item["counters"]}
     return {
         "collections": items,
         "generated_collections": [],
         "employer_states": [{"id": k, "name": v} for k, v in EMPLOYER_STATES.items()],
     }
+
+
+def true_counters(store: HhStore, vacancy_id: str) -> dict[Scope, dict[str, int]]:
+    """A vacancy's counters as they truly are, by scope (what a lagging board remembers)."""
+    vacancy = store.vacancies[vacancy_id]
+    collection_counters = {
+        f"{collection}.{key}": value
+        for collection in COLLECTION_NAMES
+        for key, value in _counted(collection_members(store, vacancy_id, collection)).items()
+    }
+    return {
+        Scope.VACANCY: vacancy_counters(store, vacancy),
+        Scope.COLLECTIONS: collection_counters,
+    }
+
+
+def funnel_stage(store: HhStore, negotiation: Negotiation) -> dict[str, Any]:
+    """The negotiation's ``funnel_stage``: the employer's stage of its state, or the custom one
+    it sits in with that stage's name as ``substate`` (hh.ru OpenAPI spec, EmployersFunnelStage)."""
+    state = {"id": negotiation.employer_state, "name": EMPLOYER_STATES[negotiation.employer_state]}
+    custom = store.funnels.stage_of(negotiation.id)
+    if custom is not None:
+        return {"id": custom.id, "state": state, "substate": {"name": custom.name}}
+    employer_id = store.vacancies[negotiation.vacancy_id].employer_id
+    stage_id = default_funnel_stage_id(
+        employer_id, negotiation.employer_state, list(EMPLOYER_STATES)
+    )
+    return {"id": stage_id, "state": state, "substate": None}
 
 
 def allowed_actions(negotiation: Negotiation) -> list[str]:
@@ -272,7 +360,7 @@ def negotiation_item(
         "chat_id": negotiation.chat_id,
         "actions": _actions(api, negotiation, vacancy.archived),
         "templates": [],
-        "funnel_stage": None,
+        "funnel_stage": funnel_stage(store, negotiation),
         "tags": [],
         "resume": None
         if resume is None or resume.deleted

@@ -5,16 +5,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from hhsync.clock import Clock
 from hhsync.sandbox.faults import FaultPlan
 from hhsync.sandbox.hh.generator import GeneratorCounts, generate
 from hhsync.sandbox.hh.limits import RateLimiter, ResumeViewQuota
 from hhsync.sandbox.hh.oauth import OAuthRules
+from hhsync.sandbox.hh.payloads import true_counters
 from hhsync.sandbox.hh.store import HhStore, RequestRecord
 from hhsync.sandbox.timescale import ScaledClock
 
 DAY_S = 24 * 3600.0
+# How deep (page * per_page) a list may be read. hh.ru's spec states 2000 for vacancy and resume
+# search and nothing for negotiation lists; hhru/api#98 (2015) raised negotiation lists to 10,000.
+# The stricter reading is the default; the looser one stays a named profile.
+DEPTH_PROFILES: dict[str, int] = {"strict": 2000, "loose": 10_000}
 
 
 @dataclass
@@ -41,8 +47,8 @@ class HhSandboxConfig:
     code_lifetime_s: float = 600.0
     # About 10 requests/s per client IP (hhru/api#74); 0 disables the limit.
     rate_limit_per_s: float = 10.0
-    # hhru/api#98 raised the negotiation list depth to 10,000 items.
-    depth_limit: int = 10_000
+    # The "strict" profile of DEPTH_PROFILES; "loose" (hhru/api#98) is 10,000.
+    depth_limit: int = DEPTH_PROFILES["strict"]
     max_per_page: int = 50
     # HH terms: <= 200 (group B) or 500 (group A) resume opens per manager per day; the stricter.
     resume_views_per_day: int = 200
@@ -83,10 +89,13 @@ class HhSandbox:
     def build(cls, config: HhSandboxConfig) -> HhSandbox:
         """Generate the world for ``config.seed`` anchored at the sandbox clock's start."""
         clock = ScaledClock(config.speed, config.base_clock)
+        store = generate(config.seed, clock.now(), config.counts())
+        store.counters.now_s = clock.monotonic
+        store.counters.sample = partial(true_counters, store)
         return cls(
             config=config,
             clock=clock,
-            store=generate(config.seed, clock.now(), config.counts()),
+            store=store,
             limiter=RateLimiter(config.rate_limit_per_s),
             quota=ResumeViewQuota(config.resume_views_per_day),
             faults=config.faults,

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hhsync.sandbox.hh.counters import CounterBoard
 from hhsync.sandbox.hh.site import SiteState
+from hhsync.sandbox.hh.states import SYSTEM_DISCARD_STATES, FunnelBook
 
 # hh.ru employer states, which are also the ids of the per-vacancy collections (as in the hh.ru
 # OpenAPI spec's examples; hh.ru does not document it as a rule).
@@ -25,6 +27,7 @@ EMPLOYER_STATES: dict[str, str] = {
     "offer": "Предложение о работе",
     "hired": "Выход на работу",
     "discard_by_employer": "Отказано",
+    **SYSTEM_DISCARD_STATES,
 }
 COLLECTION_NAMES: dict[str, str] = {
     "response": "Все неразобранные",
@@ -277,6 +280,8 @@ class HhStore:
     codes: dict[str, AuthCode] = field(default_factory=dict)
     site: SiteState = field(default_factory=SiteState)
     vanish_after_list: set[str] = field(default_factory=set)
+    funnels: FunnelBook = field(default_factory=FunnelBook)
+    counters: CounterBoard = field(default_factory=CounterBoard)
     request_log: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=5000))
     next_negotiation_id: int = 1_400_000_000
 
@@ -351,6 +356,7 @@ class HhStore:
             chat_id=int(negotiation_id) % 1_000_000 + 1000,
         )
         self.negotiations[negotiation_id] = negotiation
+        self.counters.changed(vacancy_id)
         return negotiation
 
     def move(
@@ -367,6 +373,8 @@ class HhStore:
             )
         negotiation.employer_state = employer_state
         negotiation.updated_at = at
+        self.funnels.leave(negotiation.id)
+        self.counters.changed(negotiation.vacancy_id)
         if message is not None:
             # A message with the action changes what the applicant sees (hh.ru OpenAPI spec).
             discard = employer_state == "discard_by_employer"
@@ -377,3 +385,4 @@ class HhStore:
         """The employer opened it: it leaves ``unread_responses`` and stops needing attention."""
         negotiation.viewed_by_employer = True
         negotiation.has_updates = False
+        self.counters.changed(negotiation.vacancy_id)

@@ -30,6 +30,13 @@ RU: Final[dict[str, str]] = {
     "stage_offer": "Предложение о работе",
     "stage_hired": "Выход на работу",
     "stage_discard_by_employer": "Отказ",
+    "stage_discard_by_applicant": "Отказ соискателя",
+    "stage_fallback_note": (
+        "У статуса hh.ru без своей строки стадия берётся так: другие отказы (например, "
+        "«Вакансия закрыта») — из строки «Отказ», остальные отклики — из «Отклики», "
+        "приглашения — из «Приглашения (остальные)», и тогда переход в такой статус стадию не "
+        "меняет. Поле «Статус hh.ru» в карточке всегда показывает название статуса с hh.ru."
+    ),
     "required_title": "Обязательные поля, которые приложение не заполняет",
     "required_fails": (
         "Пока эти поля обязательны, лиды и сделки не будут созданы. Сохранить можно: отклики "
@@ -100,6 +107,14 @@ EN: Final[dict[str, str]] = {
     "stage_offer": "Job offer",
     "stage_hired": "Hired",
     "stage_discard_by_employer": "Rejection",
+    "stage_discard_by_applicant": "Withdrawn by the applicant",
+    "stage_fallback_note": (
+        "An hh.ru status without a row of its own takes its stage like this: other refusals "
+        "(such as «Вакансия закрыта») from the «Rejection» row, other responses from "
+        "«Responses», invitations from «Invitations (other states)», and then moving into such a "
+        "status leaves the stage as it is. The card's «Статус hh.ru» field always shows hh.ru's "
+        "name of the status."
+    ),
     "required_title": "Required fields the app does not fill",
     "required_fails": (
         "While these fields are required, leads and deals will not be created. You can save "

@@ -184,8 +184,24 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
                 "request": request("GET", _collection_list_url("somecollection")),
                 "response": response(200, negotiation_list),
             },
+            # The documented example's sub-collections are read too, each after its collection;
+            # the same documented lists come back, so every negotiation is kept once.
+            {
+                "request": request("GET", _collection_list_url("somecollection_1")),
+                "response": response(200, negotiation_list),
+            },
+            {
+                "request": request("GET", _collection_list_url("somecollection_2")),
+                "response": response(200, negotiation_list),
+            },
             {
                 "request": request("GET", _collection_list_url("anothercollection")),
+                "response": response(
+                    200, example("legacy-doc.negotiations.collection-list.response.json")
+                ),
+            },
+            {
+                "request": request("GET", _collection_list_url("anothercollection_1")),
                 "response": response(
                     200, example("legacy-doc.negotiations.collection-list.response.json")
                 ),

@@ -42,7 +42,9 @@ from hhsync.hh.errors import (
     TokenRevoked,
     ViewLimitExceeded,
 )
+from hhsync.hh.paging import DEFAULT_MAX_DEPTH_ITEMS
 from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
 from hhsync.testing.hh_browser import HhBrowser
 from hhsync.testing.server import free_port, serve
 
@@ -103,7 +105,7 @@ class World:
         *,
         budget: RequestBudget | None = None,
         account_key: str = "a1",
-        max_depth_items: int | None = 10_000,
+        max_depth_items: int | None = DEFAULT_MAX_DEPTH_ITEMS,
         http: httpx.AsyncClient | None = None,
         attempts: int = 3,
     ) -> HhClient:
@@ -424,6 +426,45 @@ async def test_paging_stops_at_our_depth_limit(world: World) -> None:
     assert truncated
     assert len(items) == 50
     assert len(await world.log()) == 1  # never asked for a page hh.ru would refuse
+
+
+async def test_default_listing_never_asks_past_the_strict_depth(clock: FrozenClock) -> None:
+    """hh.ru's stricter depth reading (page * per_page <= 2000, hh_api.md "Pagination") is the
+    sandbox's default and the client's: a 2,300-response collection is read to item 2000 in 40
+    pages and called truncated, with no request hh.ru would refuse."""
+    assert DEFAULT_MAX_DEPTH_ITEMS == DEPTH_PROFILES["strict"] == HhSandboxConfig().depth_limit
+    config = HhSandboxConfig(
+        base_clock=clock,
+        employers=1,
+        managers_per_employer=1,
+        vacancies_per_employer=1,
+        archived_vacancies_per_employer=0,
+        applicants=2300,
+        negotiations_per_vacancy=2300,
+        rate_limit_per_s=0,
+    )
+    app = create_app(config)
+    for negotiation in app.state.sandbox.store.negotiations.values():
+        negotiation.employer_state = "response"  # one collection deeper than the limit
+    with serve(app) as url:
+        async with (
+            new_http_client(base_url=url, user_agent=UA, timeout_s=5) as http,
+            httpx.AsyncClient(base_url=url, headers={"User-Agent": UA}) as admin,
+        ):
+            deep = World(url, clock, http, admin)
+            state = (await admin.get("/_sandbox/state")).json()
+            deep.manager_id = state["employers"][0]["managers"][0]["id"]
+            client = deep.client(deep.auth(await deep.tokens(), Vault()))
+            vacancy_id = state["vacancies"][0]["id"]
+            await deep.clear_log()
+
+            listing = await client.vacancy_negotiations(vacancy_id)
+            log = await deep.log()
+
+    assert listing.truncated_collections == ["response"]
+    assert len(listing.negotiations) == 2000
+    assert {status for _, _, status in log} == {200}
+    assert sum(1 for _, path, _ in log if path == "/negotiations/response") == 40
 
 
 async def test_paging_stops_when_hh_refuses_the_depth(world: World) -> None:

@@ -68,6 +68,7 @@ def test_simple_mode_maps_responses_and_invitations_extended_every_employer_stat
         "offer",
         "hired",
         "discard_by_employer",
+        "discard_by_applicant",
     )
     assert ALL_KEYS[:2] == ("response", "invitation")
     assert set(ALL_KEYS) == set(EXTENDED_KEYS)

@@ -4,28 +4,20 @@ Simple mode maps how a negotiation started (:class:`~hhsync.model.kinds.Negotiat
 mode every employer state the official app's guide lists, by hh.ru's state ids (hh.ru OpenAPI,
 ``employer_states``; :mod:`hhsync.sync.routing` reads the map the same way). Extended mode keeps
 the invitation row: :func:`hhsync.sync.routing.stage_for` falls back to a negotiation's kind for a
-state with no row of its own, and responses already have theirs (hh.ru's ``response`` state), so
-«Приглашения (остальные)» is where invitations in such states go.
+state with no row of its own (after its family's row: every ``discard_*`` state uses «Отказ»,
+:data:`hhsync.model.stage_rows.FALLBACK_FAMILIES`), and responses already have theirs (hh.ru's
+``response`` state), so «Приглашения (остальные)» is where invitations in such states go.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from hhsync.model.kinds import EntityType, NegotiationKind, StageMode
+from hhsync.model.kinds import EntityType, StageMode
+from hhsync.model.stage_rows import EXTENDED_KEYS, SIMPLE_KEYS
 
-SIMPLE_KEYS: Final = (NegotiationKind.RESPONSE.value, NegotiationKind.INVITATION.value)
-EXTENDED_KEYS: Final = (
-    "response",
-    NegotiationKind.INVITATION.value,
-    "consider",
-    "phone_interview",
-    "assessment",
-    "interview",
-    "offer",
-    "hired",
-    "discard_by_employer",
-)
+__all__ = ["ALL_KEYS", "DEFAULT_CATEGORY", "EXTENDED_KEYS", "SIMPLE_KEYS"]
+
 ALL_KEYS: Final = tuple(dict.fromkeys((*SIMPLE_KEYS, *EXTENDED_KEYS)))
 """Every row the page renders, each shown in the modes that have it."""
 
