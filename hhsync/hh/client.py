@@ -20,6 +20,7 @@ from hhsync.hh.models import (
     Me,
     Negotiation,
     NegotiationCollections,
+    NegotiationMessagesPage,
     NegotiationsPage,
     Page,
     Resume,
@@ -61,6 +62,8 @@ __all__ = [
 ]
 
 DEFAULT_PDF_MAX_BYTES = 10 * 1024 * 1024
+FIRST_MESSAGES_PER_PAGE = 20
+"""Messages read to find who opened a conversation (hh.ru's default page size)."""
 
 _PageT = TypeVar("_PageT", bound=Page[Any])
 
@@ -236,6 +239,24 @@ class HhClient:
     async def negotiation(self, negotiation_id: str) -> Negotiation:
         """One negotiation with its vacancy (``GET /negotiations/{id}``)."""
         return await self._rest.get_model(f"/negotiations/{negotiation_id}", Negotiation)
+
+    async def first_message_author(self, negotiation_id: str) -> str | None:
+        """Who opened the negotiation's conversation (``applicant``/``employer``), or ``None``
+        when it has no message: one request, the first page of ``GET /negotiations/{nid}/messages``.
+
+        hh.ru lists the conversation oldest first (hh.ru OpenAPI spec, example
+        ``NegotiationsMessageGet``); the earliest ``created_at`` of the page is taken anyway, so a
+        page in the other order still names the opener whenever the page holds the whole talk.
+        """
+        page = await self._rest.get_model(
+            f"/negotiations/{negotiation_id}/messages",
+            NegotiationMessagesPage,
+            {"page": "0", "per_page": str(FIRST_MESSAGES_PER_PAGE)},
+        )
+        if not page.items:
+            return None
+        first = min(enumerate(page.items), key=lambda pair: (pair[1].created_at, pair[0]))[1]
+        return first.author.participant_type
 
     async def change_state(self, action_url: str, *, message: str | None = None) -> None:
         """Apply an action from ``negotiation.actions`` (``PUT`` its ``url``; 204 on success).

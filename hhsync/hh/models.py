@@ -343,5 +343,20 @@ class NegotiationsPage(Page[Negotiation]):
     hidden_count: int | None = None
 
 
+class MessageAuthor(HhModel):
+    """Who wrote a message: ``participant_type`` is ``applicant`` or ``employer``."""
+
+    participant_type: str
+
+
+class NegotiationMessage(HhModel):
+    """One message of a negotiation's conversation (``GET /negotiations/{nid}/messages``)."""
+
+    id: str
+    created_at: datetime
+    author: MessageAuthor
+
+
+NegotiationMessagesPage = Page[NegotiationMessage]
 VacanciesPage = Page[Vacancy]
 ManagersPage = Page[Manager]
