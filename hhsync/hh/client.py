@@ -64,6 +64,8 @@ __all__ = [
 DEFAULT_PDF_MAX_BYTES = 10 * 1024 * 1024
 FIRST_MESSAGES_PER_PAGE = 20
 """Messages read to find who opened a conversation (hh.ru's default page size)."""
+STABLE_ORDER = "created_at"
+"""The collection order no later activity changes ("По дате отклика")."""
 
 _PageT = TypeVar("_PageT", bound=Page[Any])
 
@@ -219,15 +221,21 @@ class HhClient:
     async def vacancy_negotiations(self, vacancy_id: str) -> Listing:
         """Every negotiation of a vacancy: all its collections, deduplicated by id.
 
-        A negotiation can move between collections while we page (a state change moves it, and
-        hh.ru documents no stable paging), so it may be seen twice (kept once, the later-updated
-        copy) or missed until the next pass.
+        hh.ru computes each page per request (it documents no stable paging). Its default order
+        follows the applicant's activity, so an applicant writing while we page would jump to a
+        page already read; a collection that offers ``created_at`` is listed in that order, which
+        nothing re-sorts. A new negotiation then lands on page 0 (seen next pass, its counters
+        moved) and shifts the rest down (seen twice, kept once, the later-updated copy). A
+        negotiation that *leaves* the collection while we page (a state change) shifts the rest up,
+        so one may be missed until the vacancy's next full read (ARCHITECTURE.md, "Reading hh.ru").
         """
         collections = await self.negotiation_collections(vacancy_id)
         seen: dict[str, Negotiation] = {}
         truncated: list[str] = []
         for collection in collections.collections:
-            items, cut = await self.collection_negotiations(collection.url)
+            offered = {order.id for order in collection.order_types}
+            order_by = STABLE_ORDER if STABLE_ORDER in offered else None
+            items, cut = await self.collection_negotiations(collection.url, order_by=order_by)
             if cut:
                 truncated.append(collection.id)
             for negotiation in items:

@@ -176,6 +176,8 @@ class NegotiationCollection(HhModel):
     url: str
     counters: CollectionCounters
     sub_collections: list[NegotiationSubCollection] = Field(default_factory=list)
+    # the orders the collection's list accepts as ``order_by`` (hh.ru OpenAPI spec)
+    order_types: list[IdName] = Field(default_factory=list)
 
 
 class NegotiationCollections(HhModel):
