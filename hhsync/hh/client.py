@@ -255,6 +255,9 @@ class HhClient:
         hh.ru lists the conversation oldest first (hh.ru OpenAPI spec, example
         ``NegotiationsMessageGet``); the earliest ``created_at`` of the page is taken anyway, so a
         page in the other order still names the opener whenever the page holds the whole talk.
+        Reading the conversation marks a response viewed by the employer (hh.ru OpenAPI spec);
+        the sync asks only when the applicant-side state moved on, which the employer's own move
+        (or invitation) did, so in practice nothing unread is marked.
         """
         page = await self._rest.get_model(
             f"/negotiations/{negotiation_id}/messages",
