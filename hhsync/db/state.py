@@ -60,6 +60,22 @@ async def get_negotiation(
     return result.first()
 
 
+async def stored_kinds(
+    session: AsyncSession, portal_id: int, hh_negotiation_ids: Collection[str]
+) -> dict[str, NegotiationKind]:
+    """The kinds stored for those of ``hh_negotiation_ids`` the portal already has.
+
+    A kind is what the negotiation was when first seen; it never changes afterwards.
+    """
+    if not hh_negotiation_ids:
+        return {}
+    query = select(Negotiation.hh_negotiation_id, Negotiation.kind).where(
+        col(Negotiation.portal_id) == portal_id,
+        col(Negotiation.hh_negotiation_id).in_(list(hh_negotiation_ids)),
+    )
+    return {hh_id: NegotiationKind(kind) for hh_id, kind in (await session.exec(query)).all()}
+
+
 async def list_negotiations(
     session: AsyncSession, portal_id: int, status: SyncStatus | None = None
 ) -> list[Negotiation]:

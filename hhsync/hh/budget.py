@@ -28,6 +28,7 @@ _TOLERANCE_TOKENS = 1e-6
 class Priority(IntEnum):
     """Who is served first when requests wait: lower values first."""
 
+    INTERACTIVE = -1  # a person waits for it (the hh.ru login popup): ahead of every pass
     INCREMENTAL = 0  # new responses of a regular pass: the latency goal depends on them
     BACKFILL = 1  # meant for the initial import and reconciliation; no pass asks for it yet
 

@@ -20,6 +20,7 @@ from hhsync.hh.models import (
     Me,
     Negotiation,
     NegotiationCollections,
+    NegotiationMessagesPage,
     NegotiationsPage,
     Page,
     Resume,
@@ -61,6 +62,10 @@ __all__ = [
 ]
 
 DEFAULT_PDF_MAX_BYTES = 10 * 1024 * 1024
+FIRST_MESSAGES_PER_PAGE = 20
+"""Messages read to find who opened a conversation (hh.ru's default page size)."""
+STABLE_ORDER = "created_at"
+"""The collection order no later activity changes ("По дате отклика")."""
 
 _PageT = TypeVar("_PageT", bound=Page[Any])
 
@@ -219,19 +224,27 @@ class HhClient:
 
         hh.ru does not say whether a collection's own ``url`` lists the members of its
         ``sub_collections`` (hh.ru OpenAPI spec, ``NegotiationsObjectsStates``), so both are read
-        and each negotiation is kept once. A negotiation can move between collections while we
-        page (a state change moves it, and hh.ru documents no stable paging), so it may be seen
-        twice (kept once, the later-updated copy) or missed until the next pass.
+        and each negotiation is kept once.
+
+        hh.ru computes each page per request (it documents no stable paging). Its default order
+        follows the applicant's activity, so an applicant writing while we page would jump to a
+        page already read; a collection that offers ``created_at`` is listed in that order, which
+        nothing re-sorts. A new negotiation then lands on page 0 (seen next pass, its counters
+        moved) and shifts the rest down (seen twice, kept once, the later-updated copy). A
+        negotiation that *leaves* the collection while we page (a state change) shifts the rest up,
+        so one may be missed until the vacancy's next full read (ARCHITECTURE.md, "Reading hh.ru").
         """
         collections = await self.negotiation_collections(vacancy_id)
         seen: dict[str, Negotiation] = {}
         truncated: list[str] = []
-        listings: list[tuple[str, str]] = []
+        listings: list[tuple[str, str, str | None]] = []
         for collection in collections.collections:
-            listings.append((collection.id, collection.url))
-            listings.extend((sub.id, sub.url) for sub in collection.sub_collections)
-        for listing_id, url in dict.fromkeys(listings):
-            items, cut = await self.collection_negotiations(url)
+            offered = {order.id for order in collection.order_types}
+            order_by = STABLE_ORDER if STABLE_ORDER in offered else None
+            listings.append((collection.id, collection.url, order_by))
+            listings.extend((sub.id, sub.url, order_by) for sub in collection.sub_collections)
+        for listing_id, url, order_by in dict.fromkeys(listings):
+            items, cut = await self.collection_negotiations(url, order_by=order_by)
             if cut:
                 truncated.append(listing_id)
             for negotiation in items:
@@ -243,6 +256,27 @@ class HhClient:
     async def negotiation(self, negotiation_id: str) -> Negotiation:
         """One negotiation with its vacancy (``GET /negotiations/{id}``)."""
         return await self._rest.get_model(f"/negotiations/{negotiation_id}", Negotiation)
+
+    async def first_message_author(self, negotiation_id: str) -> str | None:
+        """Who opened the negotiation's conversation (``applicant``/``employer``), or ``None``
+        when it has no message: one request, the first page of ``GET /negotiations/{nid}/messages``.
+
+        hh.ru lists the conversation oldest first (hh.ru OpenAPI spec, example
+        ``NegotiationsMessageGet``); the earliest ``created_at`` of the page is taken anyway, so a
+        page in the other order still names the opener whenever the page holds the whole talk.
+        Reading the conversation marks a response viewed by the employer (hh.ru OpenAPI spec);
+        the sync asks only when the applicant-side state moved on, which the employer's own move
+        (or invitation) did, so in practice nothing unread is marked.
+        """
+        page = await self._rest.get_model(
+            f"/negotiations/{negotiation_id}/messages",
+            NegotiationMessagesPage,
+            {"page": "0", "per_page": str(FIRST_MESSAGES_PER_PAGE)},
+        )
+        if not page.items:
+            return None
+        first = min(enumerate(page.items), key=lambda pair: (pair[1].created_at, pair[0]))[1]
+        return first.author.participant_type
 
     async def change_state(self, action_url: str, *, message: str | None = None) -> None:
         """Apply an action from ``negotiation.actions`` (``PUT`` its ``url``; 204 on success).

@@ -176,6 +176,8 @@ class NegotiationCollection(HhModel):
     url: str
     counters: CollectionCounters
     sub_collections: list[NegotiationSubCollection] = Field(default_factory=list)
+    # the orders the collection's list accepts as ``order_by`` (hh.ru OpenAPI spec)
+    order_types: list[IdName] = Field(default_factory=list)
 
 
 class NegotiationCollections(HhModel):
@@ -343,5 +345,20 @@ class NegotiationsPage(Page[Negotiation]):
     hidden_count: int | None = None
 
 
+class MessageAuthor(HhModel):
+    """Who wrote a message: ``participant_type`` is ``applicant`` or ``employer``."""
+
+    participant_type: str
+
+
+class NegotiationMessage(HhModel):
+    """One message of a negotiation's conversation (``GET /negotiations/{nid}/messages``)."""
+
+    id: str
+    created_at: datetime
+    author: MessageAuthor
+
+
+NegotiationMessagesPage = Page[NegotiationMessage]
 VacanciesPage = Page[Vacancy]
 ManagersPage = Page[Manager]

@@ -84,10 +84,17 @@ def pool_needed(passes: int) -> int:
 
 
 def daemon_web_context(ctx: SyncContext, http: httpx.AsyncClient) -> WebContext:
-    """The web app's context in the daemon: the passes' settings, database, cipher, clock and
-    Bitrix24 limiters, so the app page and the passes share each portal's one bucket."""
+    """The web app's context in the daemon: the passes' settings, database, cipher, clock,
+    Bitrix24 limiters and hh.ru budget, so the app page and the passes share each portal's one
+    bucket, and the hh.ru login and the passes the one per-IP budget."""
     return WebContext(
-        ctx.settings, ctx.database, ctx.cipher, http, clock=ctx.clock, shared_limiters=ctx.limiters
+        ctx.settings,
+        ctx.database,
+        ctx.cipher,
+        http,
+        clock=ctx.clock,
+        shared_limiters=ctx.limiters,
+        shared_hh_budget=ctx.budget,
     )
 
 

@@ -100,6 +100,16 @@ def bitrix_limiters(
     return LimiterRegistry(limits, clock=clock, on_wait=on_wait)
 
 
+def hh_budget(
+    settings: Settings, clock: Clock, on_wait: WaitObserver | None = None
+) -> RequestBudget:
+    """The process's one hh.ru request budget (hh.ru limits per client IP): the passes and the
+    web app's login calls draw from it alike."""
+    return RequestBudget(
+        settings.hh.requests_per_s * HH_BUDGET_HEADROOM, clock=clock, on_wait=on_wait
+    )
+
+
 def default_instance_id() -> str:
     """``host:pid``: names the lease owner and the sync runs of this process."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -158,10 +168,8 @@ class SyncContext:
             ),
         )
         bitrix_http.event_hooks["request"].append(_count_bitrix)
-        budget = RequestBudget(
-            settings.hh.requests_per_s * HH_BUDGET_HEADROOM,
-            clock=clock,
-            on_wait=lambda seconds: metrics.rate_limit_waited("hh", seconds),
+        budget = hh_budget(
+            settings, clock, on_wait=lambda seconds: metrics.rate_limit_waited("hh", seconds)
         )
         limiters = bitrix_limiters(
             settings, clock, on_wait=lambda seconds: metrics.rate_limit_waited("bitrix", seconds)

@@ -8,22 +8,29 @@ afterwards, the stored row is retried from the database alone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 from hhsync.db import state
 from hhsync.db.session import Database
 from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
+from hhsync.errors import NeedsReauth
 from hhsync.hh.client import HhClient, Listing
+from hhsync.hh.errors import AppCredentialsRejected, HhError, TokenPersistFailed
 from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
+from hhsync.log import get_logger
 from hhsync.model.snapshot import RemoteNegotiation, RemoteSnapshot
-from hhsync.sync import mapping
+from hhsync.sync import mapping, negotiation_kind
 from hhsync.sync.changes import VacancySeen, vacancies_to_read
 from hhsync.sync.progress import PassProgress
 
 INTERNSHIP_MARKERS = ("стаж", "intern", "практик")
+EVENT_KIND_GUESSED: Final = "sync.kind_guessed_from_state"
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -39,21 +46,15 @@ class AccountReading:
     truncated: list[str] = field(default_factory=list)
 
 
-def kind_of(negotiation: Negotiation) -> NegotiationKind:
-    """Invitations are the employer's; hh.ru marks them in the applicant or employer state."""
-    employer_state = negotiation.employer_state.id if negotiation.employer_state else ""
-    if negotiation.state.id == "invitation" or employer_state == "invitation":
-        return NegotiationKind.INVITATION
-    return NegotiationKind.RESPONSE
-
-
-def to_remote(negotiation: Negotiation, vacancy_hh_id: str) -> RemoteNegotiation:
-    """The planner's view of a listed negotiation."""
+def to_remote(
+    negotiation: Negotiation, vacancy_hh_id: str, kind: NegotiationKind
+) -> RemoteNegotiation:
+    """The planner's view of a listed negotiation whose kind is told (:func:`kinds_of`)."""
     employer_state = negotiation.employer_state.id if negotiation.employer_state else "response"
     return RemoteNegotiation(
         hh_id=negotiation.id,
         vacancy_hh_id=vacancy_hh_id,
-        kind=kind_of(negotiation),
+        kind=kind,
         employer_state=employer_state,
         created_at=negotiation.created_at,
         updated_at=negotiation.updated_at,
@@ -61,6 +62,41 @@ def to_remote(negotiation: Negotiation, vacancy_hh_id: str) -> RemoteNegotiation
         employer_state_name=negotiation.employer_state.name if negotiation.employer_state else None,
         applicant_name=mapping.applicant_from(negotiation.resume, None).display_name,
     )
+
+
+async def kinds_of(
+    hh: HhClient, negotiations: Sequence[Negotiation], stored: Mapping[str, NegotiationKind]
+) -> dict[str, NegotiationKind]:
+    """The kind of each listed negotiation, by how it started (:mod:`hhsync.sync.negotiation_kind`).
+
+    Only a negotiation not stored yet whose state moved on from ``response`` costs a request (its
+    conversation's first page); if hh.ru refuses that read, the state-based guess is taken and
+    logged.
+    """
+    kinds: dict[str, NegotiationKind] = {}
+    for negotiation in negotiations:
+        known = negotiation_kind.known_kind(negotiation, stored.get(negotiation.id))
+        if known is not None:
+            kinds[negotiation.id] = known
+            continue
+        try:
+            opener = await hh.first_message_author(negotiation.id)
+        except (NeedsReauth, TokenPersistFailed, AppCredentialsRejected):
+            raise  # the account's access itself is gone: the pass must stop, not guess
+        except HhError as exc:
+            guess = negotiation_kind.guess_from_state(negotiation)
+            log.warning(
+                EVENT_KIND_GUESSED,
+                negotiation=negotiation.id,
+                state=negotiation.state.id,
+                kind=guess.value,
+                error=type(exc).__name__,
+                reason=str(exc),
+            )
+            kinds[negotiation.id] = guess
+            continue
+        kinds[negotiation.id] = negotiation_kind.kind_from_opener(opener)
+    return kinds
 
 
 def _counters(vacancy: HhVacancy) -> dict[str, int | None]:
@@ -140,7 +176,12 @@ async def read_account(
         if stop is not None and stop.is_set():
             break  # a shutdown: unread vacancies keep their old counters, so they are read next
         listing = await hh.vacancy_negotiations(vacancy_id)
-        batch = [to_remote(n, vacancy_id) for n in listing.negotiations]
+        async with database.session() as session:
+            stored_kinds = await state.stored_kinds(
+                session, account.portal_id, [n.id for n in listing.negotiations]
+            )
+        kinds = await kinds_of(hh, listing.negotiations, stored_kinds)
+        batch = [to_remote(n, vacancy_id, kinds[n.id]) for n in listing.negotiations]
         reading.negotiations.update({n.id: n for n in listing.negotiations})
         if store:
             await _store_read(

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from hhsync.sandbox.faults import Fault, FaultKind
 from hhsync.sandbox.hh import errors, oauth
+from hhsync.sandbox.hh import messages as conversation
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
@@ -168,16 +169,43 @@ def _negotiation(request: Request) -> Any:
     return negotiation
 
 
+def _text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise AdminInputError(f"'{key}' must be a non-empty string")
+    return value
+
+
 async def move_negotiation(request: Request) -> Response:
-    """``POST /_sandbox/negotiations/{nid}/state`` ``{"employer_state": ...}``: the employer (on
-    the website) moved it; it changes collection and ``updated_at``."""
+    """``POST /_sandbox/negotiations/{nid}/state`` ``{"employer_state": ..., "message": ...}``:
+    the employer (on the website) moved it; it changes collection and ``updated_at``. With a
+    ``message`` (the website's usual flow) the applicant sees an invitation or a refusal."""
     sandbox = sandbox_of(request)
     negotiation = _negotiation(request)
     body = await _json(request)
-    sandbox.store.move(negotiation, _need(body, "employer_state"), sandbox.now())
+    message = _text(body, "message")
+    sandbox.store.move(negotiation, _need(body, "employer_state"), sandbox.now(), message)
     if body.get("has_updates") is True:
         negotiation.has_updates = True
-    return JsonBody({"id": negotiation.id, "employer_state": negotiation.employer_state})
+    return JsonBody(
+        {
+            "id": negotiation.id,
+            "employer_state": negotiation.employer_state,
+            "state": negotiation.applicant_state,
+        }
+    )
+
+
+async def applicant_message(request: Request) -> Response:
+    """``POST /_sandbox/negotiations/{nid}/applicant_message`` ``{"text": ...}``: the applicant
+    wrote in the conversation; the negotiation moves up the default order and has updates."""
+    sandbox = sandbox_of(request)
+    negotiation = _negotiation(request)
+    text = _text(await _json(request), "text") or "Добрый день! Есть ли новости по отклику?"
+    conversation.applicant_wrote(negotiation, text, sandbox.now())
+    return JsonBody({"id": negotiation.id, "messages": negotiation.messages, "has_updates": True})
 
 
 async def vanish_negotiation(request: Request) -> Response:
@@ -374,6 +402,11 @@ def admin_routes() -> list[Route]:
         Route("/_sandbox/state", admin(state), methods=["GET"]),
         Route("/_sandbox/negotiations", admin(add_negotiation), methods=["POST"]),
         Route("/_sandbox/negotiations/{nid}/state", admin(move_negotiation), methods=["POST"]),
+        Route(
+            "/_sandbox/negotiations/{nid}/applicant_message",
+            admin(applicant_message),
+            methods=["POST"],
+        ),
         Route("/_sandbox/negotiations/{nid}/vanish", admin(vanish_negotiation), methods=["POST"]),
         Route("/_sandbox/resumes/{rid}/delete", admin(delete_resume), methods=["POST"]),
         Route("/_sandbox/vacancies/{vid}/archive", admin(archive_vacancy), methods=["POST"]),

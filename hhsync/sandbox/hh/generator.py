@@ -288,6 +288,25 @@ def make_resume(rng: random.Random, fake: Faker, anchor: datetime, index: int) -
     )
 
 
+# The website sends a letter with most moves (its templates); the applicant then sees
+# ``state: invitation`` or ``discard`` (hh.ru OpenAPI spec, ``put-negotiations-collection-to-next-
+# state``: ``message`` is sent to the applicant). "Подумать" is the employer's private pile.
+MOVE_LETTERS: dict[str, str] = {
+    "phone_interview": "Спасибо за отклик! Давайте созвонимся.",
+    "assessment": "Приглашаем пройти тестовое задание.",
+    "interview": "Приглашаем вас на собеседование.",
+    "offer": "Мы готовы сделать вам предложение.",
+    "hired": "Ждём вас на работе!",
+    "discard_by_employer": "К сожалению, мы не готовы пригласить вас на эту вакансию.",
+}
+
+
+def _moved_with_message(negotiation_id: str, state: str) -> bool:
+    """Three moved responses in four came with a letter; chosen by id so the seeded random draws
+    (and so the rest of the world) stay as they were."""
+    return state in MOVE_LETTERS and int(negotiation_id) % 4 != 0
+
+
 def _make_negotiations(
     store: HhStore,
     counts: GeneratorCounts,
@@ -312,9 +331,12 @@ def _make_negotiations(
             if state != "response":
                 negotiation.viewed_by_employer = True
                 negotiation.has_updates = rng.random() < 0.2
-                negotiation.updated_at = created + timedelta(
+                moved_at = created + timedelta(
                     seconds=rng.randint(60, max(61, int((anchor - created).total_seconds())))
                 )
+                negotiation.updated_at = moved_at
+                if not invitation and _moved_with_message(negotiation.id, state):
+                    store.move(negotiation, state, moved_at, MOVE_LETTERS[state])
             elif rng.random() < 0.3:
                 store.mark_viewed(negotiation)
     # A few applicants delete their resume afterwards: negotiations keep ``resume: null``.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hhsync.sandbox.hh import errors, payloads
+from hhsync.sandbox.hh import errors, message_payloads, negotiation_order, payloads
 from hhsync.sandbox.hh.access import api_base, paying_manager, vacancy_param
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.limits import parse_paging
@@ -19,14 +19,6 @@ async def negotiation_collections(request: Request) -> Response:
     manager = paying_manager(request)
     vacancy = vacancy_param(request, manager)
     return JsonBody(payloads.collections(api_base(request), sandbox_of(request).store, vacancy))
-
-
-def _sorted(negotiations: list[Negotiation], order_by: str) -> list[Negotiation]:
-    if order_by == "created_at":
-        return sorted(negotiations, key=lambda n: (n.created_at, int(n.id)), reverse=True)
-    if order_by == "relevance":
-        return sorted(negotiations, key=lambda n: (n.relevance, int(n.id)), reverse=True)
-    return sorted(negotiations, key=lambda n: (n.updated_at, int(n.id)), reverse=True)
 
 
 async def negotiation_or_collection(request: Request) -> Response:
@@ -86,7 +78,7 @@ async def _collection_list(request: Request, collection: str) -> Response:
     )
     if collection == "response" and request.query_params.get("show_only_new_responses") == "true":
         members = [n for n in members if not n.viewed_by_employer]
-    ordered = _sorted(members, order_by)
+    ordered = negotiation_order.ordered(members, order_by)
     start = paging.page * paging.per_page
     shown = ordered[start : start + paging.per_page]
     api = api_base(request)
@@ -106,9 +98,18 @@ async def _collection_list(request: Request, collection: str) -> Response:
     return JsonBody(payload)
 
 
+def _flag(request: Request, name: str) -> bool:
+    """A boolean query parameter: ``true``/``false`` (absent: false); anything else is a 400."""
+    raw = request.query_params.get(name, "false")
+    if raw not in ("true", "false"):
+        raise errors.bad_argument(name, f"{name} must be true or false")
+    return raw == "true"
+
+
 async def negotiation_messages(request: Request) -> Response:
-    """``GET /negotiations/{nid}/messages`` (deprecated on hh.ru, still served): reading them
-    marks the response viewed by the employer (hh.ru OpenAPI spec)."""
+    """``GET /negotiations/{nid}/messages`` (deprecated on hh.ru, still served): the conversation
+    oldest first, paged; reading it marks the response viewed by the employer (hh.ru OpenAPI
+    spec, ``get-negotiation-messages``)."""
     manager = paying_manager(request)
     sandbox = sandbox_of(request)
     negotiation = sandbox.store.visible_negotiation(manager, request.path_params["nid"])
@@ -121,7 +122,9 @@ async def negotiation_messages(request: Request) -> Response:
         default_per_page=20,
         depth_limit=sandbox.config.depth_limit,
     )
-    everything = payloads.messages(negotiation)
+    everything = message_payloads.conversation(
+        negotiation, with_text_only=_flag(request, "with_text_only")
+    )
     start = paging.page * paging.per_page
     sandbox.store.mark_viewed(negotiation)
     return JsonBody(

@@ -11,7 +11,6 @@ emitted on purpose so that strict parsers break in tests (hh.ru OpenAPI spec, "�
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Any
 
 from hhsync.sandbox.hh.counters import Scope
@@ -389,55 +388,6 @@ def negotiation_item(
         )
         item["vacancy"] = short
     return item
-
-
-def messages(negotiation: Negotiation) -> list[dict[str, Any]]:
-    """Messages of a negotiation, oldest first: the applicant's cover letter (``text`` may be
-    null, per the hh.ru OpenAPI spec) for a response, then the employer's messages sent with
-    actions."""
-    items: list[dict[str, Any]] = []
-    employer_texts = negotiation.messages
-    if negotiation.initiator == "applicant":
-        employer_texts -= 1
-        letter = (
-            None
-            if int(negotiation.id) % 5 == 0
-            else ("Здравствуйте! Меня заинтересовала ваша вакансия, буду рад обсудить детали.")
-        )
-        items.append(
-            _message(negotiation, "1", letter, "applicant", "response", negotiation.created_at)
-        )
-    for index in range(max(0, employer_texts)):
-        state = "discard" if negotiation.applicant_state == "discard" else "invitation"
-        items.append(
-            _message(
-                negotiation,
-                str(index + 2),
-                "Спасибо за отклик! Давайте созвонимся.",
-                "employer",
-                state,
-                negotiation.updated_at,
-            )
-        )
-    return items
-
-
-def _message(
-    negotiation: Negotiation, number: str, text: str | None, author: str, state: str, at: datetime
-) -> dict[str, Any]:
-    return {
-        "id": f"{negotiation.id}{number.zfill(3)}",
-        "text": text,
-        "created_at": fmt(at),
-        "author": {"participant_type": author},
-        "state": {"id": state, "name": APPLICANT_STATES[state]},
-        "viewed_by_me": True,
-        "viewed_by_opponent": author == "applicant" or negotiation.viewed_by_opponent,
-        "editable": False,
-        "read": True,
-        "address": None,
-        "assessments": [],
-    }
 
 
 def resume_limits(limit: int, spent: int) -> dict[str, Any]:

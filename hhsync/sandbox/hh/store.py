@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hhsync.sandbox.hh import messages as conversation
 from hhsync.sandbox.hh.counters import CounterBoard
 from hhsync.sandbox.hh.site import SiteState
 from hhsync.sandbox.hh.states import SYSTEM_DISCARD_STATES, FunnelBook
@@ -204,6 +205,10 @@ class Negotiation:
     messages: int = 0
     relevance: int = 0
     chat_id: int = 0
+    history: list[conversation.Message] = field(default_factory=list)
+    # When the applicant last acted (responded, wrote); employer moves leave it alone. hh.ru's
+    # default order "По дате создания и активности соискателя" follows it (None: created_at).
+    applicant_activity_at: datetime | None = None
 
 
 @dataclass
@@ -355,6 +360,7 @@ class HhStore:
             relevance=int(negotiation_id) % 97,
             chat_id=int(negotiation_id) % 1_000_000 + 1000,
         )
+        conversation.open_conversation(negotiation)
         self.negotiations[negotiation_id] = negotiation
         self.counters.changed(vacancy_id)
         return negotiation
@@ -379,7 +385,7 @@ class HhStore:
             # A message with the action changes what the applicant sees (hh.ru OpenAPI spec).
             discard = employer_state == "discard_by_employer"
             negotiation.applicant_state = "discard" if discard else "invitation"
-            negotiation.messages += 1
+            conversation.employer_wrote(negotiation, message, at)
 
     def mark_viewed(self, negotiation: Negotiation) -> None:
         """The employer opened it: it leaves ``unread_responses`` and stops needing attention."""

@@ -118,6 +118,24 @@ async def test_acquire_serves_incremental_before_backfill_and_accounts_fairly() 
     assert time.clock.monotonic() == pytest.approx(0.7)
 
 
+async def test_the_login_popup_goes_ahead_of_every_pass() -> None:
+    time = VirtualTime()
+    budget = RequestBudget(10, clock=time.clock, sleep=time.sleep)
+    order: list[str] = []
+
+    async def one(key: str, priority: Priority, label: str) -> None:
+        await budget.acquire(key, priority)
+        order.append(label)
+
+    await asyncio.gather(
+        *(one("pass", Priority.INCREMENTAL, f"pass-{n}") for n in range(3)),
+        one("login", Priority.INTERACTIVE, "login"),
+    )
+
+    # pass-0 found the bucket full; the login, queued last, is served before the other two.
+    assert order == ["pass-0", "login", "pass-1", "pass-2"]
+
+
 async def test_hold_delays_every_account() -> None:
     time = VirtualTime()
     budget = RequestBudget(10, clock=time.clock, sleep=time.sleep)

@@ -175,7 +175,8 @@ def test_hidden_name_title_is_scannable_not_the_38_character_resume_id() -> None
             },
         }
     )
-    assert to_remote(listed, VACANCY.hh_id).applicant_name == draft.applicant.display_name
+    remote = to_remote(listed, VACANCY.hh_id, NegotiationKind.RESPONSE)
+    assert remote.applicant_name == draft.applicant.display_name
     assert draft.applicant.display_name == "Соискатель скрыл ФИО (#33fa90)"
 
 
