@@ -27,10 +27,12 @@ from hhsync.sync.actions import CreateEntity
 from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.enrich import Enricher, Prepared
 from hhsync.sync.apply.outcomes import Outcomes, Recorder, refusal
-from hhsync.sync.apply.sender import Sender, batches
+from hhsync.sync.apply.sender import Sender
 
 # Three commands per negotiation (contact, entity, activity) fit 16 negotiations in a 50-command
 # batch; leads need two, but one size keeps batches of similar body size (PDFs travel inside).
+# Fewer when the portal's method time says they would not finish well within its 60 s cut-off
+# (hhsync.bitrix.batch_time).
 CREATES_PER_BATCH: Final = 16
 
 
@@ -53,26 +55,29 @@ class Creates:
         Enrichment runs a few hh.ru requests at once; the process-wide hh.ru budget still sets
         the pace.
         """
-        chunks = list(batches(creates, CREATES_PER_BATCH))
+        chunks = self.sender.sized(creates, _create_methods, CREATES_PER_BATCH)
+        chunk: Sequence[CreateEntity] = next(chunks, [])
         sending: asyncio.Task[None] | None = None
         ahead: asyncio.Task[set[str]] | None = None
         try:
-            for index, chunk in enumerate(chunks):
+            while chunk:
                 if self.stop.is_set():
                     break  # the rest stay pending in the database for the next pass
                 looked_up, ahead = ahead, None
                 settled = await (looked_up or self._adopt(chunk))
-                following = chunks[index + 1] if index + 1 < len(chunks) else []
-                if any(a.adopt_first for a in following) and not self.stop.is_set():
-                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
                 ready = await self.enricher.prepare_all(
                     [a for a in chunk if a.hh_id not in settled]
                 )
                 if sending is not None:
                     await sending
                     sending = None
+                # sized only now, after the batch before it answered (or ran into the cut-off)
+                following = next(chunks, [])
+                if any(a.adopt_first for a in following) and not self.stop.is_set():
+                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
                 if ready and not self.stop.is_set():
                     sending = asyncio.create_task(self._send(ready), name="b24-creates")
+                chunk = following
         finally:
             if ahead is not None:
                 # A lookup run ahead for a chunk the loop did not reach: what it adopted is
@@ -153,6 +158,12 @@ class Creates:
             found += (await self.bitrix.duplicates_by_comm("EMAIL", emails, "CONTACT")).CONTACT
         self.recorder.figures.commands += bool(phones) + bool(emails and not found)
         return min(found) if found else None
+
+
+def _create_methods(action: CreateEntity) -> list[str]:
+    # the contact is counted whether or not one is found: the batch is sized before enrichment
+    kind = mapping.entity_kind(action.entity_type)
+    return ["crm.contact.add", f"crm.{kind}.add", "crm.activity.configurable.add"]
 
 
 async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:
