@@ -201,7 +201,7 @@ class BitrixRest:
         """
         payload = build_batch(commands, halt=halt)
         safe = all(is_idempotent(c.method) for c in commands.values())
-        inner = {c.method for c in commands.values()}
+        inner = [c.method for c in commands.values()]  # one per command: a 504 weighs them
 
         async def once() -> BatchResult:
             parsed = await self._send("batch", payload, safe, inner, send_by)

@@ -160,10 +160,14 @@ class Creates:
         return min(found) if found else None
 
 
-def _create_methods(action: CreateEntity) -> list[str]:
-    # the contact is counted whether or not one is found: the batch is sized before enrichment
-    kind = mapping.entity_kind(action.entity_type)
+def create_methods(kind: str) -> list[str]:
+    """The methods one create puts in a batch; the contact counts whether or not one is found,
+    as the batch is sized before enrichment."""
     return ["crm.contact.add", f"crm.{kind}.add", "crm.activity.configurable.add"]
+
+
+def _create_methods(action: CreateEntity) -> list[str]:
+    return create_methods(mapping.entity_kind(action.entity_type))
 
 
 async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:

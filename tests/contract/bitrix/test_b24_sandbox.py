@@ -557,7 +557,7 @@ def _leads(portal: Portal, count: int, prefix: str = "n") -> dict[str, Command]:
 async def test_batches_shrink_to_the_time_the_portal_reports(portal: Portal) -> None:
     """crm-lead-add.md: a create takes 3.3 s on the documented portal; limits.md: a request is
     cut off at 60 s. The client learns each method's seconds from the batch's ``result_time``."""
-    assert portal.client.batch_room([CREATE] * 16) == 1  # the cautious prior: 3 x 4 s
+    assert portal.client.batch_room([CREATE] * 16) == 2  # the cautious prior: 3 x 2.5 s each
     portal.admin("/method_time", {"profile": "documented"})
     result = await portal.client.batch(_leads(portal, 2))
     assert all(isinstance(o, CommandResult) for o in result.outcomes.values())
@@ -571,7 +571,7 @@ async def test_a_batch_cut_off_at_60_s_is_outcome_unknown_and_the_next_one_small
 ) -> None:
     """limits.md: a request running past 60 s is interrupted (nginx 504). The creates it finished
     are written, so the batch's outcome is unknown (adopt by ORIGIN_ID, never resend); its
-    methods' estimates double, so the next batch carries half as many."""
+    methods' estimates grow until that batch would have taken 60 s, so the next one fits."""
     portal.admin("/method_time", {"base_s": {"crm.lead.add": 25}})
     before = portal.client.batch_room([["crm.lead.add"]] * 50)
     with pytest.raises(OutcomeUnknown):
@@ -579,7 +579,7 @@ async def test_a_batch_cut_off_at_60_s_is_outcome_unknown_and_the_next_one_small
     written = admin_get(portal.base, f"/portals/{portal.domain}/entities/lead")
     assert sorted(lead["ORIGIN_ID"] for lead in written) == ["n0", "n1"]
     assert statuses(portal, "batch") == [504]  # sent once, never again
-    assert portal.client.batch_room([["crm.lead.add"]] * 50) == before // 2
+    assert portal.client.batch_room([["crm.lead.add"]] * 50) < before // 2
     await portal.client.batch(_leads(portal, portal.client.batch_room([["crm.lead.add"]] * 4)))
     assert statuses(portal, "batch") == [504, 200]
 
