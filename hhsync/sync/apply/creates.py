@@ -95,12 +95,19 @@ class Creates:
         return await self.adoption.entities([a for a in chunk if a.adopt_first])
 
     async def _send(self, ready: list[Prepared]) -> None:
-        commands: dict[str, Command] = {}
-        made_in_batch: dict[str, str] = {}
-        for index, item in enumerate(ready):
-            commands.update(await self._commands(index, item, made_in_batch))
-        hh_ids = [item.action.hh_id for item in ready]
-        await self.sender.once(hh_ids, commands, partial(_record, ready))
+        # Sized again now that the batch before has answered: a chunk chosen before that answer
+        # (or 504) goes out in smaller batches when the portal turned out slower.
+        sent_any = False
+        for part in self.sender.sized(ready, _prepared_methods, CREATES_PER_BATCH):
+            if sent_any and self.stop.is_set():
+                break  # the rest stay pending in the database for the next pass
+            commands: dict[str, Command] = {}
+            made_in_batch: dict[str, str] = {}
+            for index, item in enumerate(part):
+                commands.update(await self._commands(index, item, made_in_batch))
+            hh_ids = [item.action.hh_id for item in part]
+            await self.sender.once(hh_ids, commands, partial(_record, list(part)))
+            sent_any = True
 
     async def _commands(
         self, index: int, item: Prepared, made_in_batch: dict[str, str]
@@ -168,6 +175,10 @@ def create_methods(kind: str) -> list[str]:
 
 def _create_methods(action: CreateEntity) -> list[str]:
     return create_methods(mapping.entity_kind(action.entity_type))
+
+
+def _prepared_methods(item: Prepared) -> list[str]:
+    return _create_methods(item.action)
 
 
 async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:
