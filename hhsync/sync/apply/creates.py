@@ -55,7 +55,7 @@ class Creates:
         Enrichment runs a few hh.ru requests at once; the process-wide hh.ru budget still sets
         the pace.
         """
-        chunks = self.sender.sized(creates, _create_methods, CREATES_PER_BATCH)
+        chunks = self.sender.sized(creates, self._methods, CREATES_PER_BATCH)
         chunk: Sequence[CreateEntity] = next(chunks, [])
         sending: asyncio.Task[None] | None = None
         ahead: asyncio.Task[set[str]] | None = None
@@ -89,6 +89,16 @@ class Creates:
             if sending is not None:
                 await sending  # its outcomes must be recorded whatever stopped the preparation
 
+    def _methods(self, action: CreateEntity) -> list[str]:
+        deal = action.entity_type == EntityType.DEAL
+        kind = mapping.entity_kind(action.entity_type)
+        return create_methods(kind, with_contact=deal or self.prefs.link_contacts)
+
+    def _prepared_methods(self, item: Prepared) -> list[str]:
+        wants_contact = item.draft.contact_fields is not None or self.prefs.link_contacts
+        kind = mapping.entity_kind(item.action.entity_type)
+        return create_methods(kind, with_contact=wants_contact)
+
     async def _adopt(self, chunk: Sequence[CreateEntity]) -> set[str]:
         """Adopt what the CRM holds of the chunk's look-up-first creates (see
         :meth:`Adoption.entities`)."""
@@ -98,7 +108,7 @@ class Creates:
         # Sized again now that the batch before has answered: a chunk chosen before that answer
         # (or 504) goes out in smaller batches when the portal turned out slower.
         sent_any = False
-        for part in self.sender.sized(ready, _prepared_methods, CREATES_PER_BATCH):
+        for part in self.sender.sized(ready, self._prepared_methods, CREATES_PER_BATCH):
             if sent_any and self.stop.is_set():
                 break  # the rest stay pending in the database for the next pass
             commands: dict[str, Command] = {}
@@ -167,18 +177,11 @@ class Creates:
         return min(found) if found else None
 
 
-def create_methods(kind: str) -> list[str]:
-    """The methods one create puts in a batch; the contact counts whether or not one is found,
-    as the batch is sized before enrichment."""
-    return ["crm.contact.add", f"crm.{kind}.add", "crm.activity.configurable.add"]
-
-
-def _create_methods(action: CreateEntity) -> list[str]:
-    return create_methods(mapping.entity_kind(action.entity_type))
-
-
-def _prepared_methods(item: Prepared) -> list[str]:
-    return _create_methods(item.action)
+def create_methods(kind: str, *, with_contact: bool) -> list[str]:
+    """The methods one create puts in a batch: a contact (for a deal, or when contacts are
+    linked; counted before enrichment whether or not one is found), the entity, its activity."""
+    contact = ["crm.contact.add"] if with_contact else []
+    return [*contact, f"crm.{kind}.add", "crm.activity.configurable.add"]
 
 
 async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:
