@@ -107,7 +107,9 @@ async def bench(
         )
     )
     bitrix_app = create_bitrix(
-        BitrixSandboxConfig(seed=5, speed=speed, demo_portals=(), cost_profile=profile)
+        BitrixSandboxConfig(
+            seed=5, speed=speed, demo_portals=(), cost_profile=profile, real_latency=True
+        )
     )
     name = f"hhsync_bench_{uuid.uuid4().hex[:10]}"
     base = make_url(admin_url())

@@ -106,7 +106,9 @@ def small_employer() -> HhSandboxConfig:
 def serve_sandboxes(hh_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
     """Both sandboxes on free ports; yields their base URLs (hh.ru, Bitrix24)."""
     hh_app = create_hh(hh_config)
-    bitrix_app = create_bitrix(BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=()))
+    bitrix_app = create_bitrix(
+        BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=(), real_latency=True)
+    )
     with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
         yield hh_url, bitrix_url
 

@@ -146,7 +146,10 @@ async def test_the_config_picks_the_profile_of_every_portal() -> None:
 async def test_an_answer_arrives_only_after_its_method_time_has_passed() -> None:
     """crm-lead-add.md: ``time.finish`` is when the portal finished; on the sandbox's own
     (scaled) clock the answer therefore cannot arrive before it."""
-    app = create_app(BitrixSandboxConfig(speed=500.0, cost_profile="documented", demo_portals=()))
+    config = BitrixSandboxConfig(
+        speed=500.0, cost_profile="documented", demo_portals=(), real_latency=True
+    )
+    app = create_app(config)
     sandbox = app.state.sandbox
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sb") as client:
