@@ -11,8 +11,15 @@ ceil(V/50)+1 and Bitrix24 requests vs 0.
 ``--crm-may-hold`` stores the portal as a real install does, over a CRM that may already hold
 hhsync's entities: the import looks each response up by origin before creating it.
 
+``--b24-profile`` picks the portal's method time (:mod:`hhsync.sandbox.bitrix.cost_profiles`):
+``light`` (the sandbox default, a fast portal) or ``documented`` (the docs' examples: 3.3 s a
+lead). The Bitrix24 bound is recomputed from that profile's costs: the least of the request-rate
+bound (2 req/s x responses per batch, batches sized by time), the operating-time bound of each
+method a response uses (480 s per 600 s / that method's seconds per response, once an import
+needs more than one window) and the portal's own time (its commands run one after another).
+
     .venv/bin/python scripts/bench_sync.py [--responses 500] [--vacancies 20] [--speed 5]
-        [--crm-may-hold]
+        [--crm-may-hold] [--b24-profile light|documented]
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from hhsync.bitrix.batch_time import TARGET_S
 from hhsync.config import load_settings
 from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
@@ -36,7 +44,7 @@ from hhsync.db.session import Database
 from hhsync.log import configure
 from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
-from hhsync.sandbox.bitrix.config import DEFAULT_METHOD_COSTS
+from hhsync.sandbox.bitrix.cost_profiles import CostProfile, named_profile
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.context import SyncContext
@@ -49,6 +57,9 @@ B24_RATE, B24_BURST = 2.0, 50  # leaky bucket of an ordinary plan
 B24_OPERATING_S, B24_WINDOW_S = 480.0, 600.0
 HH_REQUESTS_PER_RESPONSE = 2  # resume with contacts + PDF
 CREATES_PER_BATCH = 16
+# A lead create: the lead (its fields and a small resume PDF in fileData, ~4 KB encoded) and its
+# activity (~2 KB of layout). Leads carry no contact of their own.
+RESPONSE_COMMANDS: dict[str, float] = {"crm.lead.add": 4.0, "crm.activity.configurable.add": 2.0}
 
 
 def admin_url() -> str:
@@ -58,20 +69,29 @@ def admin_url() -> str:
     )
 
 
-def bitrix_bound(responses: int) -> float:
-    """Responses/s the portal allows: bucket (one batch per 16 creates) and operating time.
-
-    Operating time is a per-method budget per 10 minutes; it binds only once an import needs more
-    method time than one window grants.
-    """
-    bucket = B24_RATE * CREATES_PER_BATCH
-    add_cost = DEFAULT_METHOD_COSTS.get("crm.lead.add", 0.05)
-    if responses * add_cost <= B24_OPERATING_S:
-        return bucket
-    return min(bucket, B24_OPERATING_S / B24_WINDOW_S / add_cost)
+def method_seconds(profile: CostProfile) -> dict[str, float]:
+    """Seconds of each method one response costs on ``profile``."""
+    return {m: profile.cost(m, kb) for m, kb in RESPONSE_COMMANDS.items()}
 
 
-async def bench(responses: int, vacancies: int, speed: float, *, crm_may_hold: bool) -> None:
+def bitrix_bounds(responses: int, profile: CostProfile) -> dict[str, float]:
+    """Responses/s the portal allows, by limit: the request rate (one batch per as many creates
+    as fit a time-sized batch), the operating time of each method (a per-method budget per 10
+    minutes; it binds only once an import needs more method time than one window grants) and
+    the portal's own time (a pass sends its create batches one after another)."""
+    costs = method_seconds(profile)
+    per_response_s = sum(costs.values())
+    per_batch = max(1, min(CREATES_PER_BATCH, math.floor(TARGET_S / per_response_s)))
+    bounds = {"request rate": B24_RATE * per_batch, "portal time": 1.0 / per_response_s}
+    for method, cost in costs.items():
+        if responses * cost > B24_OPERATING_S:
+            bounds[f"operating {method}"] = B24_OPERATING_S / B24_WINDOW_S / cost
+    return bounds
+
+
+async def bench(
+    responses: int, vacancies: int, speed: float, *, crm_may_hold: bool, profile: str
+) -> None:
     per_vacancy = math.ceil(responses / vacancies)
     hh_app = create_hh(
         HhSandboxConfig(
@@ -86,7 +106,11 @@ async def bench(responses: int, vacancies: int, speed: float, *, crm_may_hold: b
             resume_views_per_day=100_000,
         )
     )
-    bitrix_app = create_bitrix(BitrixSandboxConfig(seed=5, speed=speed, demo_portals=()))
+    bitrix_app = create_bitrix(
+        BitrixSandboxConfig(
+            seed=5, speed=speed, demo_portals=(), cost_profile=profile, real_latency=True
+        )
+    )
     name = f"hhsync_bench_{uuid.uuid4().hex[:10]}"
     base = make_url(admin_url())
     with psycopg.connect(
@@ -97,7 +121,15 @@ async def bench(responses: int, vacancies: int, speed: float, *, crm_may_hold: b
     try:
         migrate.upgrade(db_url)
         with serve(hh_app) as hh_url, serve(bitrix_app) as b24_url:
-            await _run(hh_url, b24_url, db_url, speed, vacancies, crm_may_hold=crm_may_hold)
+            await _run(
+                hh_url,
+                b24_url,
+                db_url,
+                speed,
+                vacancies,
+                crm_may_hold=crm_may_hold,
+                profile=named_profile(profile),
+            )
     finally:
         with psycopg.connect(
             base.set(drivername="postgresql").render_as_string(False), autocommit=True
@@ -108,7 +140,14 @@ async def bench(responses: int, vacancies: int, speed: float, *, crm_may_hold: b
 
 
 async def _run(
-    hh_url: str, b24_url: str, db_url: str, speed: float, vacancies: int, *, crm_may_hold: bool
+    hh_url: str,
+    b24_url: str,
+    db_url: str,
+    speed: float,
+    vacancies: int,
+    *,
+    crm_may_hold: bool,
+    profile: CostProfile,
 ) -> None:
     key = TokenCipher.generate_key()
     settings = load_settings(
@@ -153,23 +192,36 @@ async def _run(
     sandbox_s = wall * speed
     achieved = created / sandbox_s
     hh_bound = HH_RATE / HH_REQUESTS_PER_RESPONSE
-    bound = min(hh_bound, bitrix_bound(created))
+    b24_bounds = bitrix_bounds(created, profile)
+    b24_limit, b24_bound = min(b24_bounds.items(), key=lambda item: item[1])
+    bound = min(hh_bound, b24_bound)
+    binding = "hh.ru" if hh_bound <= b24_bound else f"Bitrix24 ({b24_limit})"
     idle_limit = math.ceil(vacancies / 50) + 1
     print(
         f"import: {created}/{expected} responses in {wall:.1f} s wall = {sandbox_s:.0f} sandbox s "
-        f"(speed {speed:g})"
+        f"(speed {speed:g}, Bitrix24 profile {profile.name})"
     )
-    b24_bound = bitrix_bound(created)
+    costs = ", ".join(f"{m} {s:.3f} s" for m, s in method_seconds(profile).items())
+    shown = ", ".join(f"{k} {v:.2f}" for k, v in b24_bounds.items())
+    print(f"bound: per response {costs}; Bitrix24 bounds/s: {shown}")
     per_response_hh = imported.hh_requests / max(created, 1)
     per_response_b24 = imported.writes.commands / max(created, 1)
     print(
         f"import: {achieved:.2f} responses/s vs bound {bound:.2f}/s (hh.ru {hh_bound:.2f}, "
-        f"Bitrix24 {b24_bound:.2f}) -> ratio {achieved / bound:.2f} (goal >= 0.90)"
+        f"Bitrix24 {b24_bound:.2f}; {binding} binds) -> ratio {achieved / bound:.2f} "
+        "(goal >= 0.90)"
     )
     print(
         f"import: hh.ru requests {imported.hh_requests} ({per_response_hh:.2f} per response), "
         f"Bitrix24 requests {imported.bitrix_requests}, commands {imported.writes.commands} "
         f"({per_response_b24:.2f} per response)"
+    )
+    async with httpx.AsyncClient(base_url=b24_url, timeout=30) as admin:
+        log = (await admin.get("/_sandbox/portals/bench.bitrix24.ru/requests?limit=5000")).json()
+    statuses = [r["status"] for r in log]
+    print(
+        f"import: Bitrix24 answers 504 (60 s cut-off) {statuses.count(504)}, "
+        f"429 (operating time) {statuses.count(429)}, 503 (request rate) {statuses.count(503)}"
     )
     print(
         f"idle pass: hh.ru requests {idle.hh_requests} vs limit {idle_limit} -> ratio "
@@ -183,8 +235,17 @@ def main() -> None:
     parser.add_argument("--vacancies", type=int, default=20)
     parser.add_argument("--speed", type=float, default=5.0)
     parser.add_argument("--crm-may-hold", action="store_true")
+    parser.add_argument("--b24-profile", choices=["light", "documented"], default="light")
     args = parser.parse_args()
-    asyncio.run(bench(args.responses, args.vacancies, args.speed, crm_may_hold=args.crm_may_hold))
+    asyncio.run(
+        bench(
+            args.responses,
+            args.vacancies,
+            args.speed,
+            crm_may_hold=args.crm_may_hold,
+            profile=args.b24_profile,
+        )
+    )
 
 
 if __name__ == "__main__":

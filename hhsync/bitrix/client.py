@@ -115,6 +115,11 @@ class BitrixClient:
         """Wait until the portal's limits would let a batch of ``commands`` go at once."""
         await self.rest.ready({c.method for c in commands.values()})
 
+    def batch_room(self, items: Sequence[Sequence[str]]) -> int:
+        """How many leading ``items`` (each the methods of its commands) one batch should carry,
+        by the time they will take on this portal (:mod:`hhsync.bitrix.batch_time`)."""
+        return self.rest.limiter.times.fitting(items)
+
     def send_deadline(self, window_s: float) -> float:
         """The limiter instant ``window_s`` seconds from now (for :meth:`batch`'s ``send_by``)."""
         return self.rest.limiter.now() + window_s

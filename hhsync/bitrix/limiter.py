@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from hhsync.bitrix.batch_time import MethodTimes, seconds_from_time
 from hhsync.clock import Clock, SystemClock
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -191,6 +192,8 @@ class PortalLimiter:
         self._sleep = sleep
         self.bucket = LeakyBucket(self.limits.requests_per_s, self.limits.usable_burst)
         self.budget = OperatingBudget(self.limits.usable_operating_s)
+        self.times = MethodTimes()
+        """Learned seconds per call of each method, for sizing batches (:mod:`batch_time`)."""
         self.requests_sent = 0
         self.query_limit_hits = 0
         self._in_flight = asyncio.Semaphore(self.limits.in_flight)
@@ -251,10 +254,18 @@ class PortalLimiter:
             self.on_wait(seconds)
 
     def observe(self, method: str, time_block: Mapping[str, Any] | None) -> None:
-        """Book the operating time an answer reported for ``method``."""
+        """Book the operating time an answer reported for ``method``, and learn how long its
+        calls take."""
         found = operating_from_time(time_block)
         if found is not None:
             self.budget.record(method, found[0], found[1], self.now())
+        seconds = seconds_from_time(time_block)
+        if seconds is not None:
+            self.times.observe(method, seconds)
+
+    def request_timed_out(self, methods: Iterable[str]) -> None:
+        """A request for ``methods`` hit the portal's 60 s cut-off (504 or no answer)."""
+        self.times.timed_out(list(methods))
 
     def query_limit_exceeded(self) -> None:
         """The portal answered QUERY_LIMIT_EXCEEDED: our picture of its bucket was too rosy."""

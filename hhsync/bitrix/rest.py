@@ -56,6 +56,9 @@ from hhsync.log import get_logger
 log = get_logger(__name__)
 T = TypeVar("T")
 
+GATEWAY_TIMEOUT: Final = 504
+"""What the front end answers when a request runs past the portal's 60 s cut-off."""
+
 # Suffixes of methods that only read: resending them can never create anything twice.
 _READ_SUFFIXES: Final = (
     ".get",
@@ -199,7 +202,7 @@ class BitrixRest:
         """
         payload = build_batch(commands, halt=halt)
         safe = all(is_idempotent(c.method) for c in commands.values())
-        inner = {c.method for c in commands.values()}
+        inner = [c.method for c in commands.values()]  # one per command: a 504 weighs them
 
         async def once() -> BatchResult:
             parsed = await self._send("batch", payload, safe, inner, send_by)
@@ -251,6 +254,7 @@ class BitrixRest:
                 async with asyncio.timeout(None if safe else self._write_timeout_s):
                     response = await self._http.post(self.url(method), json=body, auth=self.auth)
         except TimeoutError as exc:
+            self.limiter.request_timed_out(inner)
             raise self._unknown_if_unsafe(
                 ServerError(f"Bitrix24 {method}: no answer in time", method=method), safe
             ) from exc
@@ -288,6 +292,9 @@ class BitrixRest:
                 retry_after_s=_retry_after_header(response),
             )
         self._observe(error)
+        if response.status_code == GATEWAY_TIMEOUT:
+            # the portal's 60 s cut-off (limits.md): the next batches of these methods shrink
+            self.limiter.request_timed_out(inner)
         if isinstance(error, QueryLimitExceeded):
             self.query_limit_responses += 1
             self.limiter.query_limit_exceeded()

@@ -56,6 +56,7 @@ def build_bitrix(options: SandboxOptions) -> Starlette:
             speed=options.speed,
             app_url=options.app_url,
             install_url=options.install_url,
+            real_latency=True,
         )
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from hhsync.bitrix.batch_time import MethodTimes
 from hhsync.clock import ShiftedClock
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
@@ -18,6 +19,7 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
+from hhsync.sync.apply.creates import CREATES_PER_BATCH, create_methods
 from hhsync.sync.context import SyncContext
 from hhsync.testing.portal import install_sandbox_portal
 from hhsync.testing.server import serve
@@ -25,6 +27,12 @@ from hhsync.testing.settings import engine_settings
 
 DOMAIN = "hr.bitrix24.ru"
 """The world's portal."""
+
+FIRST_CREATE_BATCH = MethodTimes().fitting(
+    [create_methods("lead", with_contact=False)] * CREATES_PER_BATCH
+)
+"""Leads in the first create batch to a portal not heard from yet (sized by the cautious prior
+of :mod:`hhsync.bitrix.batch_time`)."""
 
 
 @dataclass
@@ -98,7 +106,9 @@ def small_employer() -> HhSandboxConfig:
 def serve_sandboxes(hh_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
     """Both sandboxes on free ports; yields their base URLs (hh.ru, Bitrix24)."""
     hh_app = create_hh(hh_config)
-    bitrix_app = create_bitrix(BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=()))
+    bitrix_app = create_bitrix(
+        BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=(), real_latency=True)
+    )
     with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
         yield hh_url, bitrix_url
 

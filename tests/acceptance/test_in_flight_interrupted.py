@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from hhsync.testing.daemon import daemon_env, start_daemon, wait_for
-from hhsync.testing.world import World
+from hhsync.testing.world import FIRST_CREATE_BATCH, World
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -81,7 +81,7 @@ def test_ctrl_c_on_resync_under_a_running_batch_then_rerun_at_once(
     expected = world.hh_negotiations()
     slow_down_next_create_batch(world)
     interrupted = resync(world, db_url)
-    wait_for(lambda: in_flight(db_url) == 16, "the slow batch to be sent")
+    wait_for(lambda: in_flight(db_url) == FIRST_CREATE_BATCH, "the slow batch to be sent")
     interrupted.send_signal(signal.SIGINT)
     interrupted.communicate(timeout=30)
     assert interrupted.returncode != 0
@@ -89,7 +89,9 @@ def test_ctrl_c_on_resync_under_a_running_batch_then_rerun_at_once(
     rerun = resync(world, db_url)  # at once, while the portal still runs the batch
     _out, err = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, err[-2000:]
-    assert in_flight(db_url) == 16  # waiting, visibly, for the request that carries them
+    assert (
+        in_flight(db_url) == FIRST_CREATE_BATCH
+    )  # waiting, visibly, for the request that carries them
     wait_for(lambda: len(world.entities("lead")) >= expected, "the portal to finish the batch")
 
     def settled() -> bool:
@@ -109,7 +111,7 @@ def test_sigkill_under_a_running_batch_and_a_second_daemon_takes_over(
     env = daemon_env(world, db_url, **SLOW_PORTAL)
     killed = start_daemon(env, tmp_path / "killed.log")
     try:
-        wait_for(lambda: in_flight(db_url) == 16, "the slow batch to be sent")
+        wait_for(lambda: in_flight(db_url) == FIRST_CREATE_BATCH, "the slow batch to be sent")
     finally:
         killed.kill()
         killed.wait(timeout=30)

@@ -18,6 +18,9 @@ Nothing here goes through the leaky bucket or the request log: it is not part of
 * ``POST P/tokens {user_id}`` a token pair for a user; ``POST P/code {user_id}`` an auth code.
 * ``POST P/lang {lang}``: the interface language the application's frame gets as ``LANG``.
 * ``POST P/plan {plan | drain_per_s, burst, operating_limit_s, method_costs}``.
+* ``GET|POST P/method_time {profile?, base_s?, default_s?, per_kb_s?, busy_s?}``: the cost
+  profile (``documented``/``light``) and operating seconds already spent
+  (:mod:`.admin_method_time`).
 * ``POST|DELETE P/required {entity, field, label?, stage?}``.
 * ``GET|POST|DELETE P/faults`` ``{fault: {kind, status, delay_s, path_contains, code, body,
   body_base64, content_type, after_write}, times}`` or ``{rates: {kind: fraction}, rate_status,
@@ -77,6 +80,7 @@ from hhsync.sandbox.bitrix.admin_limits import (
     set_plan,
     unmark_required,
 )
+from hhsync.sandbox.bitrix.admin_method_time import method_time
 from hhsync.sandbox.bitrix.admin_portals import (
     create_portal,
     issue_code,
@@ -115,6 +119,7 @@ def routes() -> list[BaseRoute]:
         Route(prefix + "/code", _admin(issue_code), methods=["POST"]),
         Route(prefix + "/lang", _admin(set_lang), methods=["POST"]),
         Route(prefix + "/plan", _admin(set_plan), methods=["POST"]),
+        Route(prefix + "/method_time", _admin(method_time), methods=["GET", "POST"]),
         Route(prefix + "/required", _admin(mark_required), methods=["POST"]),
         Route(prefix + "/required", _admin(unmark_required), methods=["DELETE"]),
         Route(prefix + "/faults", _admin(faults), methods=["GET", "POST", "DELETE"]),

@@ -72,6 +72,7 @@ from hhsync.sandbox.bitrix.install import (
     oauth_host,
     token_response,
 )
+from hhsync.sandbox.bitrix.latency import take_method_time
 from hhsync.sandbox.bitrix.oauth import OAuthError, check_client
 from hhsync.sandbox.bitrix.rest import BitrixSandbox, RestReply
 from hhsync.sandbox.faults import Fault, FaultKind
@@ -176,6 +177,11 @@ async def _rest_call(request: Request) -> Response:
         return early
     host = oauth_host(base_of(request))
     reply = sandbox.handle(portal, method, params, ip, host)
+    await take_method_time(sandbox, reply)
+    if reply.timed_out:
+        # the 60 s cut-off: the front end's page, whatever the commands before it wrote
+        sandbox.log(portal, ip, request.method, reply.methods, 504, "REQUEST_TIMEOUT")
+        return nginx_page(504)
     response = _after_work(fault, reply)
     error: str | None = None if reply.status == 200 else str(reply.body.get("error"))
     if fault is not None and fault.kind is FaultKind.ERROR_AFTER_WRITE:

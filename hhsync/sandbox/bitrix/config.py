@@ -11,19 +11,6 @@ from dataclasses import dataclass, field
 
 from hhsync.clock import Clock
 
-# Method time each call books against the operating-time budget (sandbox seconds). Writes are
-# slower than reads on real portals (the docs' crm.lead.add example took 3.3 s of processing).
-DEFAULT_METHOD_COSTS: dict[str, float] = {
-    "crm.lead.add": 0.3,
-    "crm.deal.add": 0.3,
-    "crm.lead.update": 0.15,
-    "crm.deal.update": 0.15,
-    "crm.activity.configurable.add": 0.15,
-    "crm.timeline.comment.add": 0.1,
-    "crm.lead.userfield.add": 1.0,
-    "crm.deal.userfield.add": 1.0,
-}
-
 
 @dataclass
 class BitrixSandboxConfig:
@@ -43,10 +30,18 @@ class BitrixSandboxConfig:
     """Whether a request refused with QUERY_LIMIT_EXCEEDED still fills the bucket."""
     operating_limit_s: float = 480.0
     """Method time allowed per method in a sliding 10 minutes."""
-    default_method_cost_s: float = 0.05
-    """Method time of a call not listed in ``method_costs``."""
-    method_costs: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_METHOD_COSTS))
-    """Method time per method name."""
+    cost_profile: str = "light"
+    """Method time of every portal (:mod:`cost_profiles`): ``light`` (a fast portal, the default
+    so that tests and the demo stay quick) or ``documented`` (the docs' examples' figures)."""
+    method_costs: dict[str, float] = field(default_factory=dict)
+    """Fixed method time per method name, overriding the profile (whatever the request size)."""
+    request_cutoff_s: float = 60.0
+    """Wall time a request may take before the front end answers 504 (limits.md: 60 s)."""
+    real_latency: bool = False
+    """Whether a request takes its method time on the (scaled) clock before it is answered.
+    On for ``hhsync sandbox``/``demo``, the engine's test world and the benchmark; off by default
+    so that the many tests running a sandbox at speed 1 do not wait; never with ``base_clock``
+    (tests that drive time themselves). The booked time and the 60 s cut-off apply either way."""
     access_token_lifetime_s: float = 3600.0
     """Access token lifetime (1 hour on Bitrix24)."""
     refresh_token_lifetime_s: float = 28 * 86400.0

@@ -4,7 +4,9 @@ Order of checks for one request, as on a cloud portal: leaky bucket (per portal 
 a refused request does nothing) → ``auth`` (missing → NO_AUTH_FOUND, unknown/rotated →
 invalid_token, old → expired_token, app uninstalled → ERROR_OAUTH, user fired →
 authorization_error) → method exists → token scope → method operating-time budget → run.
-Every executed call books its method time, failed or not.
+Every executed call books its method time, failed or not. A call's time comes from the portal's
+cost profile (:mod:`cost_profiles`) and runs against the request's 60 s cut-off
+(:mod:`method_time`); the HTTP layer then waits that time out on the sandbox clock.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from hhsync.sandbox.bitrix.batch import parse_commands, run_batch, split_command
 from hhsync.sandbox.bitrix.blocks import PortalBlocks
 from hhsync.sandbox.bitrix.config import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.context import CallContext, MethodRegistry
+from hhsync.sandbox.bitrix.cost_profiles import named_profile
 from hhsync.sandbox.bitrix.envelope import (
     CallTime,
     MethodResult,
@@ -36,6 +39,7 @@ from hhsync.sandbox.bitrix.envelope import (
 from hhsync.sandbox.bitrix.frames import FrameRegistry
 from hhsync.sandbox.bitrix.hosting import check_domain
 from hhsync.sandbox.bitrix.limits import OperatingBudget, RatePlan
+from hhsync.sandbox.bitrix.method_time import RequestTimer, params_kb
 from hhsync.sandbox.bitrix.oauth import AccessGrant, TokenRegistry, scope_allows
 from hhsync.sandbox.bitrix.params import flag
 from hhsync.sandbox.bitrix.store import Portal, RequestRecord, User, new_portal, now_iso
@@ -64,6 +68,10 @@ class RestReply:
     status: int
     body: dict[str, Any]
     methods: tuple[str, ...] = ()
+    elapsed_s: float = 0.0
+    """Sandbox seconds the request's methods took (the HTTP layer waits them out)."""
+    timed_out: bool = False
+    """The request ran into the 60 s cut-off: the answer is the front end's 504."""
 
 
 class BitrixSandbox:
@@ -110,6 +118,7 @@ class BitrixSandbox:
             lang or self.config.lang,
         )
         portal.operating = OperatingBudget(self.config.operating_limit_s)
+        portal.cost_profile = named_profile(self.config.cost_profile)
         portal.method_costs = {k.lower(): v for k, v in self.config.method_costs.items()}
         self.portals[name] = portal
         return portal
@@ -160,9 +169,16 @@ class BitrixSandbox:
             if refresh.domain == old:
                 refresh.domain = new_domain
 
-    def method_cost(self, portal: Portal, method: str) -> float:
-        """Sandbox seconds of method time one call of ``method`` books."""
-        return portal.method_costs.get(method.lower(), self.config.default_method_cost_s)
+    def method_cost(
+        self, portal: Portal, method: str, params: dict[str, Any] | None = None
+    ) -> float:
+        """Sandbox seconds one call of ``method`` takes: a fixed override from ``method_costs``,
+        else the portal's profile (base + per KB of the encoded parameters)."""
+        name = method.lower()
+        if name in portal.method_costs:
+            return portal.method_costs[name]
+        kb = params_kb({k: v for k, v in (params or {}).items() if k not in ("auth", "AUTH")})
+        return portal.cost_profile.cost(name, kb)
 
     # -- the pipeline -----------------------------------------------------------------------
     def authenticate(self, portal: Portal, params: dict[str, Any]) -> tuple[AccessGrant, User]:
@@ -183,10 +199,14 @@ class BitrixSandbox:
         user: User,
         method: str,
         params: dict[str, Any],
-        start: float,
+        timer: RequestTimer,
         oauth_host: str,
     ) -> tuple[MethodResult | RestError, CallTime]:
-        """Run one method (a single call or one batch command) with its operating-time rules."""
+        """Run one method (a single call or one batch command) with its operating-time rules
+        and the request's cut-off: a command that cannot finish before it does not happen."""
+        start = timer.now
+        if timer.timed_out:
+            return request_cut_off(), CallTime(start, 0.0)
         spec = self.registry.get(method)
         if spec is None:
             return method_not_found(), CallTime(start, 0.0)
@@ -199,7 +219,11 @@ class BitrixSandbox:
         budget = portal.operating
         if budget.is_blocked(name, start):
             return operation_time_limit(name), CallTime(start, 0.0)
-        cost = self.method_cost(portal, name)
+        cost = self.method_cost(portal, name, params)
+        if not timer.fits(cost):
+            ran = timer.cut()
+            budget.charge(name, start, ran)
+            return request_cut_off(), CallTime(start, ran)
         ctx = CallContext(
             portal=portal,
             user=user,
@@ -214,7 +238,7 @@ class BitrixSandbox:
             outcome = spec.handler(ctx, params)
         except RestError as error:
             outcome = error
-        operating = budget.charge(name, start, cost)
+        operating = budget.charge(name, start, timer.spend(cost))
         return outcome, CallTime(start, cost, operating, budget.reset_at(name, start))
 
     def take_request(self, portal: Portal, client_ip: str) -> bool:
@@ -234,14 +258,16 @@ class BitrixSandbox:
             grant, user = self.authenticate(portal, params)
         except RestError as error:
             return RestReply(error.status, error.body(), (method,))
+        timer = RequestTimer(self.now_s(), self.config.request_cutoff_s)
         if method.lower() == "batch":
-            return self._batch(portal, grant, user, params, oauth_host)
-        outcome, call = self.run_method(
-            portal, grant, user, method, params, self.now_s(), oauth_host
-        )
+            return self._batch(portal, grant, user, params, oauth_host, timer)
+        outcome, call = self.run_method(portal, grant, user, method, params, timer, oauth_host)
+        if timer.timed_out:
+            return _cut_off_reply((method,), timer)
         if isinstance(outcome, RestError):
-            return RestReply(outcome.status, outcome.body(), (method,))
-        return RestReply(200, success_body(outcome, call, self.zone), (method,))
+            return RestReply(outcome.status, outcome.body(), (method,), timer.spent_s)
+        body = success_body(outcome, call, self.zone)
+        return RestReply(200, body, (method,), timer.spent_s)
 
     def _batch(
         self,
@@ -250,15 +276,16 @@ class BitrixSandbox:
         user: User,
         params: dict[str, Any],
         oauth_host: str,
+        timer: RequestTimer,
     ) -> RestReply:
         commands = parse_commands(params.get("cmd"))
         methods = tuple(["batch", *(split_command(text)[0] for _, text in commands)])
-        start = self.now_s()
+        start = timer.start
 
         def run(
             method: str, inner: dict[str, Any], at: float
         ) -> tuple[MethodResult | RestError, CallTime]:
-            return self.run_method(portal, grant, user, method, inner, at, oauth_host)
+            return self.run_method(portal, grant, user, method, inner, timer, oauth_host)
 
         try:
             outcome = run_batch(
@@ -271,12 +298,25 @@ class BitrixSandbox:
             )
         except RestError as error:
             return RestReply(error.status, error.body(), methods)
+        if timer.timed_out:
+            return _cut_off_reply(methods, timer)
         # the outer batch books no operating time of its own; its time block still shows one
         outer = CallTime(
             start, max(outcome.elapsed_s, 0.001), 0.0, portal.operating.reset_at("batch", start)
         )
         body = {"result": outcome.envelope(), "time": time_block(outer, self.zone)}
-        return RestReply(200, body, methods)
+        return RestReply(200, body, methods, timer.spent_s)
+
+    def preload_operating(self, portal: Portal, busy_s: dict[str, float]) -> dict[str, float]:
+        """Book seconds per method as if spent just now by other callers of the same budget
+        (another install of the application, its frames, or, in the docs' earlier wording, the
+        portal's other applications); returns the methods' sums."""
+        now = self.now_s()
+        return {
+            m.lower(): round(portal.operating.charge(m.lower(), now, float(s)), 6)
+            for m, s in busy_s.items()
+            if float(s) > 0
+        }
 
     def log(
         self,
@@ -299,3 +339,13 @@ class BitrixSandbox:
                 commands=list(methods[1:]),
             )
         )
+
+
+def request_cut_off() -> RestError:
+    """What a command caught by the 60 s cut-off becomes (never shown: the answer is a 504)."""
+    return RestError("REQUEST_TIMEOUT", "The request was interrupted by timeout", 504)
+
+
+def _cut_off_reply(methods: tuple[str, ...], timer: RequestTimer) -> RestReply:
+    error = request_cut_off()
+    return RestReply(error.status, error.body(), methods, timer.spent_s, timed_out=True)

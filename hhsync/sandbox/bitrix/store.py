@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from hhsync.sandbox.bitrix.app_state import AppState
+from hhsync.sandbox.bitrix.cost_profiles import LIGHT, CostProfile
 from hhsync.sandbox.bitrix.limits import LeakyBucket, OperatingBudget, RatePlan
 from hhsync.sandbox.faults import FaultPlan
 
@@ -221,6 +222,7 @@ class Portal:
     buckets: dict[str, LeakyBucket] = field(default_factory=dict)
     operating: OperatingBudget = field(default_factory=OperatingBudget)
     method_costs: dict[str, float] = field(default_factory=dict)
+    cost_profile: CostProfile = LIGHT
     faults: FaultPlan = field(default_factory=FaultPlan)
     log: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=5000))
     _ids: dict[str, itertools.count[int]] = field(default_factory=dict)

@@ -20,7 +20,7 @@ from hhsync.sync.actions import AddActivity
 from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.enrich import Enricher
 from hhsync.sync.apply.outcomes import Outcomes, refusal
-from hhsync.sync.apply.sender import Sender, batches
+from hhsync.sync.apply.sender import Sender
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Activities:
             layout = await self.enricher.layout(action)
             if layout is not None:
                 ready.append((action, layout))
-        for chunk in batches(ready):
+        for chunk in self.sender.sized(ready, _add_methods):
             await self._send(chunk)
 
     async def _send(self, chunk: Sequence[tuple[AddActivity, dict[str, Any]]]) -> None:
@@ -67,3 +67,7 @@ async def _record(hh_ids: list[str], outcomes: Outcomes, result: BatchResult) ->
             await outcomes.failed(
                 hh_id, refusal(outcome), kind="crm_refused", activity_settled=True
             )
+
+
+def _add_methods(_: tuple[AddActivity, dict[str, Any]]) -> list[str]:
+    return ["crm.activity.configurable.add"]

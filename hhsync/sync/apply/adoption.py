@@ -32,7 +32,7 @@ from hhsync.db.tables import EntityType
 from hhsync.sync import mapping
 from hhsync.sync.actions import AddActivity, CreateEntity
 from hhsync.sync.apply.outcomes import Outcomes, lookup_failure, refusal
-from hhsync.sync.apply.sender import Sender, batches
+from hhsync.sync.apply.sender import Sender
 
 # An adoption looks up the leads, the deals and the activities of one origin: three commands.
 LOOKUPS_PER_ADOPTION: Final = 3
@@ -54,7 +54,7 @@ class Adoption:
         (tried again later, adopt first).
         """
         settled: set[str] = set()
-        for chunk in batches(actions, ADOPTIONS_PER_BATCH):
+        for chunk in self.sender.sized(actions, _lookup_methods, ADOPTIONS_PER_BATCH):
             commands: dict[str, Command] = {}
             for i, action in enumerate(chunk):
                 for kind in KINDS:
@@ -71,7 +71,7 @@ class Adoption:
         """Record the activities earlier adds left on their entities; returns the actions whose
         activity is not there (to be added now)."""
         missing: list[AddActivity] = []
-        for chunk in batches(actions):
+        for chunk in self.sender.sized(actions, _activity_lookup_methods):
             commands = {
                 f"l{i}": cmd.find_activities_by_origin(
                     mapping.entity_kind(action.entity_type),
@@ -83,6 +83,14 @@ class Adoption:
             }
             missing += await self.sender.recorded(commands, partial(_find_all, chunk))
         return missing
+
+
+def _lookup_methods(_: CreateEntity) -> list[str]:
+    return [*(f"crm.{kind}.list" for kind in KINDS), "crm.activity.list"]
+
+
+def _activity_lookup_methods(_: AddActivity) -> list[str]:
+    return ["crm.activity.list"]
 
 
 async def _adopt_all(

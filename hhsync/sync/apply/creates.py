@@ -27,10 +27,12 @@ from hhsync.sync.actions import CreateEntity
 from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.enrich import Enricher, Prepared
 from hhsync.sync.apply.outcomes import Outcomes, Recorder, refusal
-from hhsync.sync.apply.sender import Sender, batches
+from hhsync.sync.apply.sender import Sender
 
 # Three commands per negotiation (contact, entity, activity) fit 16 negotiations in a 50-command
 # batch; leads need two, but one size keeps batches of similar body size (PDFs travel inside).
+# Fewer when the portal's method time says they would not finish well within its 60 s cut-off
+# (hhsync.bitrix.batch_time).
 CREATES_PER_BATCH: Final = 16
 
 
@@ -53,26 +55,29 @@ class Creates:
         Enrichment runs a few hh.ru requests at once; the process-wide hh.ru budget still sets
         the pace.
         """
-        chunks = list(batches(creates, CREATES_PER_BATCH))
+        chunks = self.sender.sized(creates, self._methods, CREATES_PER_BATCH)
+        chunk: Sequence[CreateEntity] = next(chunks, [])
         sending: asyncio.Task[None] | None = None
         ahead: asyncio.Task[set[str]] | None = None
         try:
-            for index, chunk in enumerate(chunks):
+            while chunk:
                 if self.stop.is_set():
                     break  # the rest stay pending in the database for the next pass
                 looked_up, ahead = ahead, None
                 settled = await (looked_up or self._adopt(chunk))
-                following = chunks[index + 1] if index + 1 < len(chunks) else []
-                if any(a.adopt_first for a in following) and not self.stop.is_set():
-                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
                 ready = await self.enricher.prepare_all(
                     [a for a in chunk if a.hh_id not in settled]
                 )
                 if sending is not None:
                     await sending
                     sending = None
+                # sized only now, after the batch before it answered (or ran into the cut-off)
+                following = next(chunks, [])
+                if any(a.adopt_first for a in following) and not self.stop.is_set():
+                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
                 if ready and not self.stop.is_set():
                     sending = asyncio.create_task(self._send(ready), name="b24-creates")
+                chunk = following
         finally:
             if ahead is not None:
                 # A lookup run ahead for a chunk the loop did not reach: what it adopted is
@@ -84,18 +89,35 @@ class Creates:
             if sending is not None:
                 await sending  # its outcomes must be recorded whatever stopped the preparation
 
+    def _methods(self, action: CreateEntity) -> list[str]:
+        deal = action.entity_type == EntityType.DEAL
+        kind = mapping.entity_kind(action.entity_type)
+        return create_methods(kind, with_contact=deal or self.prefs.link_contacts)
+
+    def _prepared_methods(self, item: Prepared) -> list[str]:
+        wants_contact = item.draft.contact_fields is not None or self.prefs.link_contacts
+        kind = mapping.entity_kind(item.action.entity_type)
+        return create_methods(kind, with_contact=wants_contact)
+
     async def _adopt(self, chunk: Sequence[CreateEntity]) -> set[str]:
         """Adopt what the CRM holds of the chunk's look-up-first creates (see
         :meth:`Adoption.entities`)."""
         return await self.adoption.entities([a for a in chunk if a.adopt_first])
 
     async def _send(self, ready: list[Prepared]) -> None:
-        commands: dict[str, Command] = {}
-        made_in_batch: dict[str, str] = {}
-        for index, item in enumerate(ready):
-            commands.update(await self._commands(index, item, made_in_batch))
-        hh_ids = [item.action.hh_id for item in ready]
-        await self.sender.once(hh_ids, commands, partial(_record, ready))
+        # Sized again now that the batch before has answered: a chunk chosen before that answer
+        # (or 504) goes out in smaller batches when the portal turned out slower.
+        sent_any = False
+        for part in self.sender.sized(ready, self._prepared_methods, CREATES_PER_BATCH):
+            if sent_any and self.stop.is_set():
+                break  # the rest stay pending in the database for the next pass
+            commands: dict[str, Command] = {}
+            made_in_batch: dict[str, str] = {}
+            for index, item in enumerate(part):
+                commands.update(await self._commands(index, item, made_in_batch))
+            hh_ids = [item.action.hh_id for item in part]
+            await self.sender.once(hh_ids, commands, partial(_record, list(part)))
+            sent_any = True
 
     async def _commands(
         self, index: int, item: Prepared, made_in_batch: dict[str, str]
@@ -153,6 +175,13 @@ class Creates:
             found += (await self.bitrix.duplicates_by_comm("EMAIL", emails, "CONTACT")).CONTACT
         self.recorder.figures.commands += bool(phones) + bool(emails and not found)
         return min(found) if found else None
+
+
+def create_methods(kind: str, *, with_contact: bool) -> list[str]:
+    """The methods one create puts in a batch: a contact (for a deal, or when contacts are
+    linked; counted before enrichment whether or not one is found), the entity, its activity."""
+    contact = ["crm.contact.add"] if with_contact else []
+    return [*contact, f"crm.{kind}.add", "crm.activity.configurable.add"]
 
 
 async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:

@@ -55,6 +55,10 @@ def raise_portal_hold(result: BatchResult) -> None:
             raise outcome.error
 
 
+MethodsOf = Callable[[T], Sequence[str]]
+"""The methods of the commands one item puts in a batch."""
+
+
 @dataclass
 class Sender:
     """Sends one portal's batches for a pass and counts their commands."""
@@ -66,6 +70,19 @@ class Sender:
     in_flight_hold_s: float
     """How long after marking a write batch its request may still run at the portal."""
     fence: Fence | None = None
+
+    def sized(
+        self, items: Sequence[T], methods_of: MethodsOf[T], limit: int = MAX_COMMANDS
+    ) -> Iterator[Sequence[T]]:
+        """``items`` in runs of at most ``limit`` that fit one batch by the time their commands
+        take on this portal; each run is sized when reached, so the answers (or the 504) of the
+        one before count."""
+        start = 0
+        while start < len(items):
+            window = items[start : start + limit]
+            size = self.bitrix.batch_room([methods_of(item) for item in window])
+            yield window[:size]
+            start += size
 
     async def batch(self, commands: Mapping[str, Command]) -> BatchResult:
         """A batch that may run twice without harm: lookups and reads (the client retries

@@ -23,7 +23,7 @@ from hhsync.model.kinds import StageMisfit
 from hhsync.sync import mapping
 from hhsync.sync.actions import UpdateEntity
 from hhsync.sync.apply.outcomes import Outcomes, refusal
-from hhsync.sync.apply.sender import Sender, batches
+from hhsync.sync.apply.sender import Sender
 from hhsync.sync.routing import deal_category
 
 
@@ -37,7 +37,7 @@ class Updates:
         """Write each update, moving a stage only where the CRM still shows the one we set, in
         the pipeline the stage belongs to."""
         shown = await self._shown([u for u in updates if u.stage is not None])
-        for chunk in batches(updates):
+        for chunk in self.sender.sized(updates, _update_methods):
             moved, left = _sort_moves(chunk, shown)
             commands = {
                 f"u{i}": cmd.entity_update(
@@ -65,7 +65,7 @@ class Updates:
         """The stage (and a deal's pipeline) each entity about to be moved shows in the CRM now;
         an entity the portal did not return is absent."""
         shown: dict[str, _Shown] = {}
-        for chunk in batches(moving):
+        for chunk in self.sender.sized(moving, _get_methods):
             commands = {
                 f"g{i}": cmd.entity_get(mapping.entity_kind(u.entity_type), u.entity_id)
                 for i, u in enumerate(chunk)
@@ -76,6 +76,14 @@ class Updates:
                 if isinstance(outcome, CommandResult) and isinstance(outcome.result, dict):
                     shown[update.hh_id] = _Shown.of(update.entity_type, outcome.result)
         return shown
+
+
+def _update_methods(update: UpdateEntity) -> list[str]:
+    return [f"crm.{mapping.entity_kind(update.entity_type)}.update"]
+
+
+def _get_methods(update: UpdateEntity) -> list[str]:
+    return [f"crm.{mapping.entity_kind(update.entity_type)}.get"]
 
 
 @dataclass(frozen=True)

@@ -544,3 +544,69 @@ async def test_a_russian_portals_refusal_names_the_field_too(portal: Portal) -> 
         )
     assert "Не введено значение обязательного поля" in str(err.value)
     assert err.value.fields == ("First Name",)  # the field's label as the portal keeps it
+
+
+# --- method time ------------------------------------------------------------------------------
+
+CREATE = ["crm.contact.add", "crm.lead.add", "crm.activity.configurable.add"]
+
+
+def _leads(portal: Portal, count: int, prefix: str = "n") -> dict[str, Command]:
+    return {
+        f"l{i}": entity_add(
+            "lead", {"TITLE": f"L{i}", "ORIGINATOR_ID": "hhsync", "ORIGIN_ID": f"{prefix}{i}"}
+        )
+        for i in range(count)
+    }
+
+
+async def test_batches_shrink_to_the_time_the_portal_reports(portal: Portal) -> None:
+    """crm-lead-add.md: a create takes 3.3 s on the documented portal; limits.md: a request is
+    cut off at 60 s. The client learns each method's seconds from the batch's ``result_time``."""
+    assert portal.client.batch_room([CREATE] * 16) == 2  # the cautious prior: 3 x 2.5 s each
+    portal.admin("/method_time", {"profile": "documented"})
+    result = await portal.client.batch(_leads(portal, 2))
+    assert all(isinstance(o, CommandResult) for o in result.outcomes.values())
+    assert portal.limiter.times.estimate("crm.lead.add") == pytest.approx(3.3077, abs=0.01)
+    assert portal.limiter.budget.operating_s("crm.lead.add") == pytest.approx(6.6154, abs=0.02)
+    assert portal.client.batch_room([["crm.lead.add"]] * 50) == 6  # 6 x 3.31 s = 19.8 s
+
+
+async def test_a_batch_cut_off_at_60_s_is_outcome_unknown_and_the_next_one_smaller(
+    portal: Portal,
+) -> None:
+    """limits.md: a request running past 60 s is interrupted (nginx 504). The creates it finished
+    are written, so the batch's outcome is unknown (adopt by ORIGIN_ID, never resend); its
+    methods' estimates grow until that batch would have taken 60 s, so the next one fits."""
+    portal.admin("/method_time", {"base_s": {"crm.lead.add": 25}})
+    before = portal.client.batch_room([["crm.lead.add"]] * 50)
+    with pytest.raises(OutcomeUnknown):
+        await portal.client.batch(_leads(portal, 4))
+    written = admin_get(portal.base, f"/portals/{portal.domain}/entities/lead")
+    assert sorted(lead["ORIGIN_ID"] for lead in written) == ["n0", "n1"]
+    assert statuses(portal, "batch") == [504]  # sent once, never again
+    assert portal.client.batch_room([["crm.lead.add"]] * 50) < before // 2
+    await portal.client.batch(_leads(portal, portal.client.batch_room([["crm.lead.add"]] * 4)))
+    assert statuses(portal, "batch") == [504, 200]
+
+
+async def test_time_spent_by_others_is_waited_out_from_result_time_not_collected_as_429(
+    fast_sandbox_url: str,
+) -> None:
+    """limits.md (Resource Intensity Limits): each batch command's ``result_time`` carries its
+    method's ``operating`` and ``operating_reset_at``; past the (paced) budget the client waits
+    for that reset instead of calling into 429 OPERATION_TIME_LIMIT."""
+    async with open_portal(fast_sandbox_url, speed=FAST_SPEED) as portal:
+        portal.admin("/method_time", {"profile": "documented", "busy_s": {"crm.lead.add": 470}})
+        first = await portal.client.batch(_leads(portal, 1))
+        second = await portal.client.batch(_leads(portal, 1, prefix="m"))
+        log = statuses(portal, "batch")
+    first_time, second_time = first["l0"], second["l0"]
+    assert isinstance(first_time, CommandResult)
+    assert isinstance(second_time, CommandResult)
+    assert first_time.time is not None
+    assert second_time.time is not None
+    assert first_time.time["operating"] > 470
+    assert log == [200, 200]
+    assert second_time.time["start"] >= first_time.time["operating_reset_at"]
+    assert second_time.time["operating"] < 10

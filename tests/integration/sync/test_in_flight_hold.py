@@ -25,7 +25,7 @@ from hhsync.service.status import portal_views
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
 from hhsync.sync.options import PassOptions
-from hhsync.testing.world import World
+from hhsync.testing.world import FIRST_CREATE_BATCH, World
 
 SLOW_BATCH_S = 2.5
 """The portal holds the first create batch this long, far past our 1 s request timeout."""
@@ -95,22 +95,26 @@ async def test_a_rerun_while_the_abandoned_batch_still_runs_creates_nothing_twic
 ) -> None:
     slow_down_next_create_batch(world)
     first = await run_pass(impatient, world.portal_id)
-    assert first.writes.outcome_unknown == 16  # our side gave up; the portal goes on
+    assert (
+        first.writes.outcome_unknown == FIRST_CREATE_BATCH
+    )  # our side gave up; the portal goes on
 
     rerun = await run_pass(impatient, world.portal_id)  # at once, like an operator would
     assert rerun.writes.created == 0
     assert rerun.writes.adopted == 0
     waiting = [k for k, (status, _) in (await rows(world)).items() if status == "in_flight"]
-    assert len(waiting) == 16
+    assert len(waiting) == FIRST_CREATE_BATCH
     (shown,) = await portal_views(world.ctx.database, world.clock.now(), world.portal_id)
-    assert shown.awaiting_portal == 16  # `hhsync status` says why they wait, and until when
+    assert (
+        shown.awaiting_portal == FIRST_CREATE_BATCH
+    )  # `hhsync status` says why they wait, and until when
     assert shown.awaiting_portal_until is not None
     assert shown.awaiting_portal_until > world.clock.now()
 
     await wait_for_leads(world, world.hh_negotiations())
     world.wait_out_in_flight(impatient)
     last = await run_pass(impatient, world.portal_id)
-    assert last.writes.adopted == 16
+    assert last.writes.adopted == FIRST_CREATE_BATCH
     assert last.writes.created == 0
     await assert_exactly_once(world)
 
@@ -125,7 +129,8 @@ async def test_a_pass_cancelled_under_a_running_batch_leaves_its_lease_holder_no
     interrupted = asyncio.create_task(
         run_pass(impatient, world.portal_id, PassOptions(lease_owner="alpha"))
     )
-    while len([s for s, _ in (await rows(world)).values() if s == "in_flight"]) < 16:  # noqa: ASYNC110 - polling the database, nothing to wait on
+    sent = FIRST_CREATE_BATCH
+    while len([s for s, _ in (await rows(world)).values() if s == "in_flight"]) < sent:  # noqa: ASYNC110 - polling the database, nothing to wait on
         await asyncio.sleep(0.02)  # the slow batch has been sent
     interrupted.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -144,14 +149,15 @@ async def test_a_pass_cancelled_under_a_running_batch_leaves_its_lease_holder_no
     )
     try:
         taken_over = await run_pass(beta, world.portal_id, PassOptions(lease_owner="beta"))
-        assert taken_over.writes.created == 8  # only the batch that never went
+        # only the negotiations that never went
+        assert taken_over.writes.created == world.hh_negotiations() - FIRST_CREATE_BATCH
         assert taken_over.writes.adopted == 0
         await wait_for_leads(world, world.hh_negotiations())
         world.wait_out_in_flight(beta)
         async with world.ctx.database.session() as session:
             await leases.heartbeat(session, "beta", [world.portal_id], world.clock.now(), 60)
         settled = await run_pass(beta, world.portal_id, PassOptions(lease_owner="beta"))
-        assert settled.writes.adopted == 16
+        assert settled.writes.adopted == FIRST_CREATE_BATCH
     finally:
         await beta.aclose()
     await assert_exactly_once(world)

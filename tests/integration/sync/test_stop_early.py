@@ -15,7 +15,7 @@ from hhsync.db import state
 from hhsync.db.tables import Negotiation, RunStatus, SyncRun, SyncStatus
 from hhsync.sync.apply.creates import CREATES_PER_BATCH
 from hhsync.sync.engine import run_pass
-from hhsync.testing.world import World
+from hhsync.testing.world import FIRST_CREATE_BATCH, World
 
 STOPPED = "stopped early for a shutdown; the next pass carries on"
 
@@ -82,12 +82,12 @@ async def test_a_stop_during_the_first_crm_batch_sends_no_further_batch(world: W
     finally:
         world.ctx.bitrix_http.event_hooks["request"].remove(stop_on_first_create_batch)
     assert report.skipped == STOPPED
-    assert report.writes.created == CREATES_PER_BATCH  # the batch under way is recorded
-    assert len(world.entities("lead")) == CREATES_PER_BATCH
+    assert report.writes.created == FIRST_CREATE_BATCH  # the batch under way is recorded
+    assert len(world.entities("lead")) == FIRST_CREATE_BATCH
     async with world.ctx.database.session() as session:
         counts = await state.count_by_status(session, world.portal_id)
-    assert counts["synced"] == CREATES_PER_BATCH
-    assert counts["pending"] == expected - CREATES_PER_BATCH
+    assert counts["synced"] == FIRST_CREATE_BATCH
+    assert counts["pending"] == expected - FIRST_CREATE_BATCH
     assert counts["in_flight"] == 0
 
     await run_pass(world.ctx, world.portal_id)
