@@ -320,29 +320,74 @@ async def faults(request: Request) -> Response:
     return JsonBody(plan.describe())
 
 
+_NUMERIC_LIMITS = (
+    "rate_limit_per_s",
+    "depth_limit",
+    "resume_views_per_day",
+    "resume_views_per_company_per_day",
+    "latency_s",
+    "latency_jitter_s",
+    "resume_pdf_bytes",
+)
+
+
 async def limits(request: Request) -> Response:
-    """``GET|POST /_sandbox/limits``: read or change rate limit, depth limit and daily views."""
+    """``GET|POST /_sandbox/limits``: read or change rate limit, depth limit, resume views
+    (daily per manager and per company, unique or every open, managers' own quotas), latency and
+    the resume PDF size."""
     sandbox = sandbox_of(request)
+    quota, latency, config = sandbox.quota, sandbox.latency, sandbox.config
     if request.method == "POST":
         body = await _json(request)
         for key in body:
-            if key not in ("rate_limit_per_s", "depth_limit", "resume_views_per_day"):
+            if key == "resume_views_unique":
+                if not isinstance(body[key], bool):
+                    raise AdminInputError("'resume_views_unique' must be true or false")
+            elif key == "resume_view_quotas":
+                _check_quotas(body[key])
+            elif key not in _NUMERIC_LIMITS:
                 raise AdminInputError(f"unknown limit {key!r}")
-            if not isinstance(body[key], int | float) or body[key] < 0:
+            elif not isinstance(body[key], int | float) or body[key] < 0:
                 raise AdminInputError(f"{key!r} must be a non-negative number")
         if "rate_limit_per_s" in body:
             sandbox.limiter.per_second = float(body["rate_limit_per_s"])
         if "depth_limit" in body:
-            sandbox.config.depth_limit = int(body["depth_limit"])
+            config.depth_limit = int(body["depth_limit"])
         if "resume_views_per_day" in body:
-            sandbox.quota.per_day = int(body["resume_views_per_day"])
+            quota.per_day = int(body["resume_views_per_day"])
+        if "resume_views_per_company_per_day" in body:
+            quota.per_company_per_day = int(body["resume_views_per_company_per_day"])
+        if "resume_views_unique" in body:
+            quota.unique_views = body["resume_views_unique"]
+        if "resume_view_quotas" in body:
+            quota.manager_quotas = {str(k): int(v) for k, v in body["resume_view_quotas"].items()}
+        if "latency_s" in body:
+            latency.delay_s = float(body["latency_s"])
+        if "latency_jitter_s" in body:
+            latency.jitter_s = float(body["latency_jitter_s"])
+        if "resume_pdf_bytes" in body:
+            config.resume_pdf_bytes = int(body["resume_pdf_bytes"])
     return JsonBody(
         {
             "rate_limit_per_s": sandbox.limiter.per_second,
-            "depth_limit": sandbox.config.depth_limit,
-            "resume_views_per_day": sandbox.quota.per_day,
+            "depth_limit": config.depth_limit,
+            "resume_views_per_day": quota.per_day,
+            "resume_views_per_company_per_day": quota.per_company_per_day,
+            "resume_views_unique": quota.unique_views,
+            "resume_view_quotas": quota.manager_quotas,
+            "latency_s": latency.delay_s,
+            "latency_jitter_s": latency.jitter_s,
+            "resume_pdf_bytes": config.resume_pdf_bytes,
+            "in_flight_peak": latency.peak_in_flight,
         }
     )
+
+
+def _check_quotas(value: Any) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()
+    ):
+        raise AdminInputError("'resume_view_quotas' must map manager ids to non-negative integers")
 
 
 async def requests_log(request: Request) -> Response:
