@@ -18,6 +18,7 @@ from typing import Final
 
 from hhsync.bitrix.client import BitrixClient
 from hhsync.clock import Clock, SystemClock
+from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import PortalSettings
 from hhsync.hh.client import HhClient
@@ -53,6 +54,11 @@ class Writer:
     now: datetime
     backoff: Backoff
     pdf_max_bytes: int
+    cipher: TokenCipher
+    """Encrypts the resume copies kept until a create is through (personal data at rest)."""
+    account_id: int | None = None
+    contacts_paused_until: datetime | None = None
+    """The account's stored pause of resume opens (hh.ru refused more views today)."""
     run_id: int | None = None
     figures: WriteFigures = field(default_factory=WriteFigures)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -75,6 +81,9 @@ class Writer:
             self.reading.negotiations,
             self.pdf_max_bytes,
             ENRICH_CONCURRENCY,
+            self.cipher,
+            self.account_id,
+            self.contacts_paused_until,
         )
         adoption = Adoption(sender)
         creating = Creates(self.bitrix, sender, recorder, enricher, adoption, self.prefs, self.stop)
