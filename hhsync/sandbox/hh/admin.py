@@ -20,6 +20,7 @@ from hhsync.sandbox.faults import Fault, FaultKind
 from hhsync.sandbox.hh import oauth
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
+from hhsync.sandbox.hh.restricted import CONTACT_VIEW_STATUSES
 from hhsync.sandbox.hh.site import UserKind
 from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
 
@@ -113,7 +114,8 @@ async def add_negotiation(request: Request) -> Response:
 
     Body: ``vacancy_id``; optional ``resume_id`` (else a new applicant is generated), ``kind``
     (``response``|``invitation``), ``employer_state``, ``hidden_fields``, and for a generated
-    applicant ``first_name``/``last_name`` (to try hostile names end to end).
+    applicant ``first_name``/``last_name`` (to try hostile names end to end) and
+    ``contact_view_status`` (``FULL``|``IPC``|``NONE``: a resume not viewable in full).
     """
     sandbox = sandbox_of(request)
     store = sandbox.store
@@ -134,6 +136,10 @@ async def add_negotiation(request: Request) -> Response:
         if not isinstance(hidden, list) or not set(hidden) <= set(HIDDEN_FIELD_NAMES):
             raise AdminInputError(f"'hidden_fields' must be a list of {sorted(HIDDEN_FIELD_NAMES)}")
         new.hidden_fields = list(hidden)
+        status = body.get("contact_view_status", "FULL")
+        if status not in CONTACT_VIEW_STATUSES:
+            raise AdminInputError(f"'contact_view_status' must be one of {CONTACT_VIEW_STATUSES}")
+        new.contact_view_status = status
         for key in ("first_name", "last_name"):
             if key in body:
                 if not isinstance(body[key], str) or not body[key].strip():

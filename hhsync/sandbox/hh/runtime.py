@@ -12,6 +12,7 @@ from hhsync.sandbox.hh.generator import GeneratorCounts, generate
 from hhsync.sandbox.hh.latency import Latency
 from hhsync.sandbox.hh.limits import RateLimiter
 from hhsync.sandbox.hh.oauth import OAuthRules
+from hhsync.sandbox.hh.restricted import restrict_resumes
 from hhsync.sandbox.hh.resume_quota import COMPANY_VIEWS_PER_DAY, ResumeViewQuota
 from hhsync.sandbox.hh.store import HhStore, RequestRecord
 from hhsync.sandbox.timescale import ScaledClock
@@ -58,6 +59,8 @@ class HhSandboxConfig:
     # Round trip of every API answer in sandbox seconds, +- jitter (0: answer at once).
     latency_s: float = 0.0
     latency_jitter_s: float = 0.0
+    # Share of resumes not viewable in full (contact_view_status IPC or NONE, names hidden).
+    restricted_resume_share: float = 0.1
     # Size of a resume PDF: real ones weigh hundreds of KB (photo, fonts); 0 gives a bare page.
     resume_pdf_bytes: int = 0
     employers: int = 2
@@ -98,10 +101,12 @@ class HhSandbox:
     def build(cls, config: HhSandboxConfig) -> HhSandbox:
         """Generate the world for ``config.seed`` anchored at the sandbox clock's start."""
         clock = ScaledClock(config.speed, config.base_clock)
+        store = generate(config.seed, clock.now(), config.counts())
+        restrict_resumes(store, config.restricted_resume_share, config.seed)
         return cls(
             config=config,
             clock=clock,
-            store=generate(config.seed, clock.now(), config.counts()),
+            store=store,
             limiter=RateLimiter(config.rate_limit_per_s),
             quota=ResumeViewQuota(
                 config.resume_views_per_day,
