@@ -329,6 +329,7 @@ async def _sync_account(
         in_flight_hold_s=deadlines.in_flight_hold_s(
             ctx.settings.bitrix.request_timeout_s, ctx.settings.bitrix.request_cutoff_s
         ),
+        max_batch_bytes=ctx.settings.bitrix.max_batch_bytes,
     )
     try:
         await writer.apply(the_plan.actions, stopped=scope.stopped)

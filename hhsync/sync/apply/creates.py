@@ -27,6 +27,7 @@ from hhsync.sync.actions import CreateEntity
 from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.enrich import Enricher, Prepared
 from hhsync.sync.apply.outcomes import Outcomes, Recorder, refusal
+from hhsync.sync.apply.request_size import DEFAULT_MAX_BATCH_BYTES, create_bytes, split_by_bytes
 from hhsync.sync.apply.sender import Sender, batches
 
 # Three commands per negotiation (contact, entity, activity) fit 16 negotiations in a 50-command
@@ -46,6 +47,8 @@ class Creates:
     prefs: PortalSettings
     stop: asyncio.Event
     """Set when the daemon shuts down: no new batch starts; the one under way is recorded."""
+    max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
+    """A batch's body bound (:mod:`~hhsync.sync.apply.request_size`): PDFs make creates heavy."""
 
     async def run(self, creates: Sequence[CreateEntity]) -> None:
         """Create entities (adopting earlier ones first where an outcome was unknown).
@@ -90,6 +93,13 @@ class Creates:
         return await self.adoption.entities([a for a in chunk if a.adopt_first])
 
     async def _send(self, ready: list[Prepared]) -> None:
+        """Send the prepared creates, in as many batches as their bodies' size needs."""
+        for group in split_by_bytes(
+            ready, _bytes_of, self.max_batch_bytes, max_items=CREATES_PER_BATCH
+        ):
+            await self._send_batch(group)
+
+    async def _send_batch(self, ready: list[Prepared]) -> None:
         commands: dict[str, Command] = {}
         made_in_batch: dict[str, str] = {}
         for index, item in enumerate(ready):
@@ -153,6 +163,11 @@ class Creates:
             found += (await self.bitrix.duplicates_by_comm("EMAIL", emails, "CONTACT")).CONTACT
         self.recorder.figures.commands += bool(phones) + bool(emails and not found)
         return min(found) if found else None
+
+
+def _bytes_of(item: Prepared) -> int:
+    draft = item.draft
+    return create_bytes(draft.fields, item.layout, draft.contact_fields or draft.linkable_contact)
 
 
 async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:

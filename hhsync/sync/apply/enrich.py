@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -63,7 +63,8 @@ class Enricher:
     """The payloads hh.ru listed this pass (their short resume carries the contacts URL)."""
     pdf_max_bytes: int
     concurrency: int
-    """hh.ru requests of the account in flight at once (the process-wide budget sets the rate)."""
+    """hh.ru requests of the account in flight at once (the process-wide budget sets the rate):
+    enough to fill the budget when each round trip is long (rate x round trip)."""
     cipher: TokenCipher
     account_id: int | None = None
     contacts_paused_until: datetime | None = None
@@ -71,6 +72,13 @@ class Enricher:
     paused_by: type[ViewLimitExceeded] = ViewLimitExceeded
     """Which refusal paused the opens (the daily limit, or the manager's quota), for the reason
     the waiting negotiations show."""
+    db_connections: int = 2
+    """Database connections the workers hold at once: only between round trips, so far fewer
+    than the requests in flight."""
+    _db_gate: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._db_gate = asyncio.Semaphore(self.db_connections)
 
     async def prepare_all(self, actions: Sequence[CreateEntity]) -> list[Prepared]:
         """The creates that could be prepared, a few fetched at once."""
@@ -157,7 +165,7 @@ class Enricher:
         retry_at = None
         if isinstance(exc, ViewLimitExceeded):
             kind, retry_at = "hh_view_limit", await self._pause_contacts(type(exc))
-        async with self.recorder.transaction() as outcomes:
+        async with self._db_gate, self.recorder.transaction() as outcomes:
             await outcomes.failed(hh_id, reason, kind=kind, retry_at=retry_at)
 
     async def _pause_contacts(self, cause: type[ViewLimitExceeded]) -> datetime:
@@ -166,7 +174,7 @@ class Enricher:
         if self.contacts_paused_until is None or self.contacts_paused_until < until:
             self.contacts_paused_until, self.paused_by = until, cause
             if self.account_id is not None:
-                async with self.recorder.database.session() as session:
+                async with self._db_gate, self.recorder.database.session() as session:
                     await accounts.pause_contacts(
                         session, self.recorder.portal_id, self.account_id, until
                     )
@@ -236,11 +244,11 @@ class Enricher:
         return settled
 
     async def _kept(self, hh_id: str) -> KeptResume | None:
-        async with self.recorder.database.session() as session:
+        async with self._db_gate, self.recorder.database.session() as session:
             return await resume_copies.load(session, self.cipher, self.recorder.portal_id, hh_id)
 
     async def _keep(self, hh_id: str, kept: KeptResume) -> None:
-        async with self.recorder.database.session() as session:
+        async with self._db_gate, self.recorder.database.session() as session:
             await resume_copies.keep(
                 session, self.cipher, self.recorder.portal_id, hh_id, kept, self.recorder.now
             )
