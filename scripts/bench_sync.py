@@ -12,6 +12,7 @@ ceil(V/50)+1 and Bitrix24 requests vs 0.
 hhsync's entities: the import looks each response up by origin before creating it.
 
     .venv/bin/python scripts/bench_sync.py [--responses 500] [--vacancies 20] [--speed 5]
+        [--hh-latency-s 0.3] [--pdf-bytes 300000]
         [--crm-may-hold]
 """
 
@@ -71,7 +72,15 @@ def bitrix_bound(responses: int) -> float:
     return min(bucket, B24_OPERATING_S / B24_WINDOW_S / add_cost)
 
 
-async def bench(responses: int, vacancies: int, speed: float, *, crm_may_hold: bool) -> None:
+async def bench(
+    responses: int,
+    vacancies: int,
+    speed: float,
+    *,
+    crm_may_hold: bool,
+    latency_s: float = 0.0,
+    pdf_bytes: int = 0,
+) -> None:
     per_vacancy = math.ceil(responses / vacancies)
     hh_app = create_hh(
         HhSandboxConfig(
@@ -84,6 +93,9 @@ async def bench(responses: int, vacancies: int, speed: float, *, crm_may_hold: b
             applicants=per_vacancy + 20,
             negotiations_per_vacancy=per_vacancy,
             resume_views_per_day=100_000,
+            resume_views_per_company_per_day=1_000_000,
+            latency_s=latency_s,
+            resume_pdf_bytes=pdf_bytes,
         )
     )
     bitrix_app = create_bitrix(BitrixSandboxConfig(seed=5, speed=speed, demo_portals=()))
@@ -183,8 +195,21 @@ def main() -> None:
     parser.add_argument("--vacancies", type=int, default=20)
     parser.add_argument("--speed", type=float, default=5.0)
     parser.add_argument("--crm-may-hold", action="store_true")
+    parser.add_argument(
+        "--hh-latency-s", type=float, default=0.0, help="hh.ru round trip, sandbox seconds"
+    )
+    parser.add_argument("--pdf-bytes", type=int, default=0, help="size of each resume PDF")
     args = parser.parse_args()
-    asyncio.run(bench(args.responses, args.vacancies, args.speed, crm_may_hold=args.crm_may_hold))
+    asyncio.run(
+        bench(
+            args.responses,
+            args.vacancies,
+            args.speed,
+            crm_may_hold=args.crm_may_hold,
+            latency_s=args.hh_latency_s,
+            pdf_bytes=args.pdf_bytes,
+        )
+    )
 
 
 if __name__ == "__main__":
