@@ -19,6 +19,7 @@ method a response uses (480 s per 600 s / that method's seconds per response, on
 needs more than one window) and the portal's own time (its commands run one after another).
 
     .venv/bin/python scripts/bench_sync.py [--responses 500] [--vacancies 20] [--speed 5]
+        [--hh-latency-s 0.3] [--pdf-bytes 300000]
         [--crm-may-hold] [--b24-profile light|documented]
 """
 
@@ -90,7 +91,14 @@ def bitrix_bounds(responses: int, profile: CostProfile) -> dict[str, float]:
 
 
 async def bench(
-    responses: int, vacancies: int, speed: float, *, crm_may_hold: bool, profile: str
+    responses: int,
+    vacancies: int,
+    speed: float,
+    *,
+    crm_may_hold: bool,
+    profile: str,
+    latency_s: float = 0.0,
+    pdf_bytes: int = 0,
 ) -> None:
     per_vacancy = math.ceil(responses / vacancies)
     hh_app = create_hh(
@@ -104,6 +112,9 @@ async def bench(
             applicants=per_vacancy + 20,
             negotiations_per_vacancy=per_vacancy,
             resume_views_per_day=100_000,
+            resume_views_per_company_per_day=1_000_000,
+            latency_s=latency_s,
+            resume_pdf_bytes=pdf_bytes,
         )
     )
     bitrix_app = create_bitrix(
@@ -236,6 +247,10 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=5.0)
     parser.add_argument("--crm-may-hold", action="store_true")
     parser.add_argument("--b24-profile", choices=["light", "documented"], default="light")
+    parser.add_argument(
+        "--hh-latency-s", type=float, default=0.0, help="hh.ru round trip, sandbox seconds"
+    )
+    parser.add_argument("--pdf-bytes", type=int, default=0, help="size of each resume PDF")
     args = parser.parse_args()
     asyncio.run(
         bench(
@@ -244,6 +259,8 @@ def main() -> None:
             args.speed,
             crm_may_hold=args.crm_may_hold,
             profile=args.b24_profile,
+            latency_s=args.hh_latency_s,
+            pdf_bytes=args.pdf_bytes,
         )
     )
 

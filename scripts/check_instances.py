@@ -98,6 +98,7 @@ async def check(args: argparse.Namespace) -> int:
             negotiations_per_vacancy=2,
             rate_limit_per_s=0,
             resume_views_per_day=100_000,
+            resume_views_per_company_per_day=1_000_000,
         )
     )
     b24_app = create_bitrix(BitrixSandboxConfig(seed=3, demo_portals=()))

@@ -151,6 +151,9 @@ class BitrixSettings(_Section):
     once its request can no longer be running; lower it only for a portal that cuts sooner."""
     max_connections_per_portal: int = Field(default=4, ge=1, le=50)
     """Concurrent connections to one portal."""
+    max_batch_bytes: int = Field(default=16 * 1024 * 1024, ge=256 * 1024)
+    """Largest body of one create ``batch``, in bytes: resume PDFs travel inside it as Base64.
+    Bitrix24 Cloud takes up to 2 GB; lower it for a self-hosted portal whose server takes less."""
     requests_per_s: float = Field(default=2.0, gt=0, le=1000)
     """Leaky-bucket drain rate per portal (2 on ordinary plans, 5 on Enterprise)."""
     burst: int = Field(default=50, ge=1, le=1000)

@@ -137,3 +137,15 @@ async def note_active_account(
     session.add(account)
     await session.flush()
     return True
+
+
+async def pause_contacts(
+    session: AsyncSession, portal_id: int, account_id: int, until: datetime
+) -> None:
+    """hh.ru refused more resume opens for this manager today: no resume is opened before
+    ``until`` (the responses wait, pending)."""
+    await session.exec(
+        update(HhAccount)
+        .where(col(HhAccount.portal_id) == portal_id, col(HhAccount.id) == account_id)
+        .values(contacts_paused_until=until)
+    )

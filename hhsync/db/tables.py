@@ -242,6 +242,30 @@ class Negotiation(SQLModel, table=True):
     """Any change of the row, every read of hh.ru included."""
 
 
+class ResumeCopy(SQLModel, table=True):
+    """What a create needs of a resume it opened on hh.ru: the resume and its PDF, encrypted.
+
+    hh.ru counts every open of a resume against the manager's daily views, so a create that fails
+    and is retried, or a pass that is cut short, reads this copy instead of opening the resume
+    again. It holds personal data, so it is kept only until the negotiation's entity and its
+    activity are in the CRM (:mod:`hhsync.db.resume_copies`).
+    """
+
+    __tablename__ = "resume_copy"
+
+    negotiation_id: int = Field(foreign_key="negotiation.id", ondelete="CASCADE", primary_key=True)
+    portal_id: int = Field(foreign_key="portal.id", ondelete="CASCADE", index=True)
+    resume_enc: str
+    """The resume as parsed from hh.ru, JSON, Fernet ciphertext."""
+    pdf_enc: str | None = None
+    """The PDF, base64 then Fernet; None when there was none to attach."""
+    pdf_name: str | None = Field(default=None, max_length=255)
+    pdf_settled: bool = False
+    """The PDF was downloaded, or found not to be had (archived vacancy, too large): a retry
+    downloads it only while this is false."""
+    fetched_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class SyncRun(SQLModel, table=True):
     """Figures of one pass over one portal, for `hhsync status`, metrics and benchmarks."""
 

@@ -135,6 +135,11 @@ class ViewLimitExceeded(HhError, Skippable):
     """
 
 
+class ResumeQuotaExceeded(ViewLimitExceeded):
+    """The resume-view quota the company set for this manager is spent (``403
+    resumes/quota_exceeded``, hhru/api docs/errors.md): paused like the daily limit."""
+
+
 class RateLimited(RetriableHhError):
     """Too many requests from this process (HTTP 429): back off for ``retry_after_s`` or longer."""
 
@@ -266,6 +271,13 @@ def error_for_api_answer(status: int, headers: Mapping[str, str], content: bytes
         return _make(
             ViewLimitExceeded,
             "the manager's daily hh.ru resume-view limit is spent; contacts resume after it resets",
+            known,
+        )
+    if ("resumes", "quota_exceeded") in pairs:
+        return _make(
+            ResumeQuotaExceeded,
+            "the hh.ru resume-view quota the company set for this manager is spent; contacts"
+            " resume after the day resets or once the company raises the quota",
             known,
         )
     if status == 429:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class HhModel(BaseModel):
@@ -224,7 +224,13 @@ class ResumeBase(HhModel):
     hidden_fields: list[IdName] = Field(default_factory=list)
     can_view_full_info: bool | None = None
     contact_view_status: str | None = None
+    """``FULL``, ``IPC`` (contacts only inside hh.ru) or ``NONE`` (no contact channel)."""
     actions: ResumeActions | None = None
+
+    @field_validator("hidden_fields", mode="before")
+    @classmethod
+    def _no_hidden_fields(cls, value: object) -> object:
+        return [] if value is None else value
 
     @property
     def pdf_url(self) -> str | None:
@@ -279,6 +285,13 @@ class Resume(ResumeBase):
     url: str | None = None
     birth_date: str | None = None
     contact: list[Contact] = Field(default_factory=list)
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _no_contacts(cls, value: object) -> object:
+        """A resume not viewable in full may carry ``contact: null`` ("some fields are null"
+        without full view, hh.ru OpenAPI spec ``get-resume``): no contacts, not a bad payload."""
+        return [] if value is None else value
 
 
 class NegotiationActionArgument(HhModel):

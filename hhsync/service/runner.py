@@ -32,7 +32,7 @@ from hhsync.service.notify import Notifier
 from hhsync.service.scheduler import PassScheduler
 from hhsync.service.web_server import EmbeddedServer, WebServer, bind
 from hhsync.sync.context import SyncContext
-from hhsync.sync.writing import ENRICH_CONCURRENCY
+from hhsync.sync.writing import ENRICH_DB_CONNECTIONS
 from hhsync.web.app import create_app
 from hhsync.web.context import WebContext
 from hhsync.web.door import door_routes
@@ -44,8 +44,9 @@ EVENT_SIDE_TASK_DIED: Final = "daemon.side_task_died"
 
 # Connections a running daemon needs besides its passes: the claim tick / heartbeat and /readyz.
 POOL_RESERVE: Final = 2
-# Connections one pass may hold at once: its hh.ru enrichment workers plus the CRM batch in flight.
-PASS_CONNECTIONS: Final = ENRICH_CONCURRENCY + 1
+# Connections one pass may hold at once: its hh.ru enrichment workers' (between round trips) plus
+# the CRM batch in flight.
+PASS_CONNECTIONS: Final = ENRICH_DB_CONNECTIONS + 1
 DEFAULT_WATCHDOG_S: Final = 30.0
 
 log = get_logger(__name__)

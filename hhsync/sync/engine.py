@@ -371,6 +371,9 @@ async def _sync_account(
         now=scope.now,
         backoff=Backoff(ctx.settings.sync.retry_base_s, ctx.settings.sync.retry_max_s),
         pdf_max_bytes=ctx.settings.hh.resume_pdf_max_bytes,
+        cipher=ctx.cipher,
+        account_id=account.id,
+        contacts_paused_until=account.contacts_paused_until,
         run_id=report.run_id,
         figures=report.writes,
         stop=scope.stop,
@@ -379,6 +382,7 @@ async def _sync_account(
         in_flight_hold_s=deadlines.in_flight_hold_s(
             ctx.settings.bitrix.request_timeout_s, ctx.settings.bitrix.request_cutoff_s
         ),
+        max_batch_bytes=ctx.settings.bitrix.max_batch_bytes,
     )
     try:
         await writer.apply(the_plan.actions, stopped=scope.stopped)

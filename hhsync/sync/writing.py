@@ -18,6 +18,7 @@ from typing import Final
 
 from hhsync.bitrix.client import BitrixClient
 from hhsync.clock import Clock, SystemClock
+from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import PortalSettings
 from hhsync.hh.client import HhClient
@@ -29,13 +30,19 @@ from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.creates import Creates
 from hhsync.sync.apply.enrich import Enricher
 from hhsync.sync.apply.outcomes import Recorder, WriteFigures
+from hhsync.sync.apply.request_size import DEFAULT_MAX_BATCH_BYTES
 from hhsync.sync.apply.sender import Fence, Sender
 from hhsync.sync.apply.updates import Updates
 from hhsync.sync.reading import AccountReading
 
-ENRICH_CONCURRENCY: Final = 2
-"""hh.ru requests of one account in flight at once while enriching (the budget sets the rate);
-each may hold a database connection, so a pass needs one more than this."""
+ENRICH_CONCURRENCY: Final = 8
+"""hh.ru requests of one account in flight at once while enriching. The process-wide budget sets
+the rate (10/s); to reach it while each round trip takes RTT seconds a pass needs rate x RTT
+requests open, so 8 fill the budget up to 0.8 s a round trip."""
+
+ENRICH_DB_CONNECTIONS: Final = 2
+"""Database connections the enrichment workers hold at once (between their round trips); a pass
+needs one more for the CRM batch it records."""
 
 
 @dataclass
@@ -53,6 +60,11 @@ class Writer:
     now: datetime
     backoff: Backoff
     pdf_max_bytes: int
+    cipher: TokenCipher
+    """Encrypts the resume copies kept until a create is through (personal data at rest)."""
+    account_id: int | None = None
+    contacts_paused_until: datetime | None = None
+    """The account's stored pause of resume opens (hh.ru refused more views today)."""
     run_id: int | None = None
     figures: WriteFigures = field(default_factory=WriteFigures)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -60,6 +72,8 @@ class Writer:
     fence: Fence | None = None
     clock: Clock = field(default_factory=SystemClock)
     in_flight_hold_s: float = deadlines.in_flight_hold_s(30.0, 60.0)
+    max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
+    """Largest create batch body (``bitrix.max_batch_bytes``)."""
 
     async def apply(self, actions: Sequence[Action], stopped: Callable[[], bool]) -> None:
         """Creates, then (unless ``stopped`` says the pass ends) updates and activities."""
@@ -75,9 +89,22 @@ class Writer:
             self.reading.negotiations,
             self.pdf_max_bytes,
             ENRICH_CONCURRENCY,
+            self.cipher,
+            self.account_id,
+            self.contacts_paused_until,
+            db_connections=ENRICH_DB_CONNECTIONS,
         )
         adoption = Adoption(sender)
-        creating = Creates(self.bitrix, sender, recorder, enricher, adoption, self.prefs, self.stop)
+        creating = Creates(
+            self.bitrix,
+            sender,
+            recorder,
+            enricher,
+            adoption,
+            self.prefs,
+            self.stop,
+            self.max_batch_bytes,
+        )
         await creating.run([a for a in actions if isinstance(a, CreateEntity)])
         if stopped():
             return

@@ -27,6 +27,7 @@ TABLES = {
     "portal_lease",
     "portal_health",
     "oauth_state",
+    "resume_copy",
 }
 
 

@@ -22,6 +22,7 @@ from hhsync.sandbox.hh import messages as conversation
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
+from hhsync.sandbox.hh.restricted import CONTACT_VIEW_STATUSES
 from hhsync.sandbox.hh.site import UserKind
 from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
 
@@ -115,7 +116,8 @@ async def add_negotiation(request: Request) -> Response:
 
     Body: ``vacancy_id``; optional ``resume_id`` (else a new applicant is generated), ``kind``
     (``response``|``invitation``), ``employer_state``, ``hidden_fields``, and for a generated
-    applicant ``first_name``/``last_name`` (to try hostile names end to end).
+    applicant ``first_name``/``last_name`` (to try hostile names end to end) and
+    ``contact_view_status`` (``FULL``|``IPC``|``NONE``: a resume not viewable in full).
     """
     sandbox = sandbox_of(request)
     store = sandbox.store
@@ -136,6 +138,10 @@ async def add_negotiation(request: Request) -> Response:
         if not isinstance(hidden, list) or not set(hidden) <= set(HIDDEN_FIELD_NAMES):
             raise AdminInputError(f"'hidden_fields' must be a list of {sorted(HIDDEN_FIELD_NAMES)}")
         new.hidden_fields = list(hidden)
+        status = body.get("contact_view_status", "FULL")
+        if status not in CONTACT_VIEW_STATUSES:
+            raise AdminInputError(f"'contact_view_status' must be one of {CONTACT_VIEW_STATUSES}")
+        new.contact_view_status = status
         for key in ("first_name", "last_name"):
             if key in body:
                 if not isinstance(body[key], str) or not body[key].strip():
@@ -354,10 +360,23 @@ async def faults(request: Request) -> Response:
     return JsonBody(plan.describe())
 
 
+_NUMERIC_LIMITS = (
+    "rate_limit_per_s",
+    "depth_limit",
+    "resume_views_per_day",
+    "resume_views_per_company_per_day",
+    "latency_s",
+    "latency_jitter_s",
+    "resume_pdf_bytes",
+)
+
+
 async def limits(request: Request) -> Response:
     """``GET|POST /_sandbox/limits``: read or change rate limit, depth limit (a number, or
-    ``depth_profile`` ``strict`` = 2000 / ``loose`` = 10,000) and daily views."""
+    ``depth_profile`` ``strict`` = 2000 / ``loose`` = 10,000), resume views (daily per manager and
+    per company, unique or every open, managers' own quotas), latency and the resume PDF size."""
     sandbox = sandbox_of(request)
+    quota, latency, config = sandbox.quota, sandbox.latency, sandbox.config
     if request.method == "POST":
         body = await _json(request)
         if "depth_profile" in body:
@@ -366,26 +385,57 @@ async def limits(request: Request) -> Response:
                 raise AdminInputError(f"'depth_profile' must be one of {sorted(DEPTH_PROFILES)}")
             body.setdefault("depth_limit", DEPTH_PROFILES[profile])
         for key in body:
-            if key not in ("rate_limit_per_s", "depth_limit", "resume_views_per_day"):
+            if key == "resume_views_unique":
+                if not isinstance(body[key], bool):
+                    raise AdminInputError("'resume_views_unique' must be true or false")
+            elif key == "resume_view_quotas":
+                _check_quotas(body[key])
+            elif key not in _NUMERIC_LIMITS:
                 raise AdminInputError(f"unknown limit {key!r}")
-            if not isinstance(body[key], int | float) or body[key] < 0:
+            elif not isinstance(body[key], int | float) or body[key] < 0:
                 raise AdminInputError(f"{key!r} must be a non-negative number")
         if "rate_limit_per_s" in body:
             sandbox.limiter.per_second = float(body["rate_limit_per_s"])
         if "depth_limit" in body:
-            sandbox.config.depth_limit = int(body["depth_limit"])
+            config.depth_limit = int(body["depth_limit"])
         if "resume_views_per_day" in body:
-            sandbox.quota.per_day = int(body["resume_views_per_day"])
+            quota.per_day = int(body["resume_views_per_day"])
+        if "resume_views_per_company_per_day" in body:
+            quota.per_company_per_day = int(body["resume_views_per_company_per_day"])
+        if "resume_views_unique" in body:
+            quota.unique_views = body["resume_views_unique"]
+        if "resume_view_quotas" in body:
+            quota.manager_quotas = {str(k): int(v) for k, v in body["resume_view_quotas"].items()}
+        if "latency_s" in body:
+            latency.delay_s = float(body["latency_s"])
+        if "latency_jitter_s" in body:
+            latency.jitter_s = float(body["latency_jitter_s"])
+        if "resume_pdf_bytes" in body:
+            config.resume_pdf_bytes = int(body["resume_pdf_bytes"])
     return JsonBody(
         {
             "rate_limit_per_s": sandbox.limiter.per_second,
-            "depth_limit": sandbox.config.depth_limit,
+            "depth_limit": config.depth_limit,
             "depth_profile": next(
-                (n for n, v in DEPTH_PROFILES.items() if v == sandbox.config.depth_limit), None
+                (n for n, v in DEPTH_PROFILES.items() if v == config.depth_limit), None
             ),
-            "resume_views_per_day": sandbox.quota.per_day,
+            "resume_views_per_day": quota.per_day,
+            "resume_views_per_company_per_day": quota.per_company_per_day,
+            "resume_views_unique": quota.unique_views,
+            "resume_view_quotas": quota.manager_quotas,
+            "latency_s": latency.delay_s,
+            "latency_jitter_s": latency.jitter_s,
+            "resume_pdf_bytes": config.resume_pdf_bytes,
+            "in_flight_peak": latency.peak_in_flight,
         }
     )
+
+
+def _check_quotas(value: Any) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value.values()
+    ):
+        raise AdminInputError("'resume_view_quotas' must map manager ids to non-negative integers")
 
 
 async def requests_log(request: Request) -> Response:

@@ -116,6 +116,12 @@ def view_limit_exceeded() -> ApiError:
     return ApiError(429, [{"type": "resumes", "value": "view_limit_exceeded"}], "Too Many Requests")
 
 
+def resume_quota_exceeded() -> ApiError:
+    """403 when the resume-view quota the company set for the manager is spent (hhru/api
+    docs/errors.md, "Работа с резюме")."""
+    return ApiError(403, [{"type": "resumes", "value": "quota_exceeded"}], "Forbidden")
+
+
 def too_many_requests() -> ApiError:
     """429 of the per-client request rate limit.
 

@@ -125,7 +125,8 @@ async def _run(
         if not sandbox.limiter.allow(client, sandbox.now_s()):
             raise errors.too_many_requests()
         check_user_agent(request)
-        response = await handler(request)
+        async with sandbox.latency.round_trip():
+            response = await handler(request)
     except (ApiError, TokenError) as exc:
         return _error_response(exc, request_id)
     if fault is None:

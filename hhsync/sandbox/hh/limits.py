@@ -1,4 +1,6 @@
-"""Limits of the hh.ru sandbox as pure logic over sandbox time: request rate, paging, resume views.
+"""Limits of the hh.ru sandbox as pure logic over sandbox time: request rate and paging.
+
+Resume views are counted in :mod:`hhsync.sandbox.hh.resume_quota`.
 
 Every function takes the current (scaled) time as an argument, so the time scale stretches or
 shrinks all limits together and tests move time instead of sleeping.
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 from hhsync.sandbox.hh import errors
 
@@ -77,42 +79,3 @@ def _non_negative_int(name: str, raw: str | None, default: int) -> int:
     if value < 0:
         raise errors.bad_argument(name, f"{name} must not be negative")
     return value
-
-
-@dataclass
-class ResumeViewQuota:
-    """Daily resume views per manager; a day ends at midnight Moscow time in sandbox time.
-
-    Counting unique (manager, resume) pairs per day is our reading of "resume opens" (hh.ru's
-    terms quoted in hhru/api #855; the API docs do not say): a PDF of an already opened resume
-    does not cost another view.
-    """
-
-    per_day: int
-    _spent: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-
-    @staticmethod
-    def day_of(now: datetime) -> str:
-        """The hh.ru (Moscow) calendar day of ``now``."""
-        return now.astimezone(MSK).date().isoformat()
-
-    def spend(self, manager_id: str, resume_id: str, now: datetime) -> None:
-        """Count one view of ``resume_id`` by ``manager_id``.
-
-        Raises:
-            errors.ApiError: 429 ``resumes/view_limit_exceeded`` once the quota is used up.
-        """
-        today = self.day_of(now)
-        if (manager_id, today) not in self._spent:
-            # Past days are never asked about again; keep memory flat in long benchmark runs.
-            self._spent = {k: v for k, v in self._spent.items() if k[1] == today}
-        seen = self._spent.setdefault((manager_id, today), set())
-        if resume_id in seen:
-            return
-        if len(seen) >= self.per_day:
-            raise errors.view_limit_exceeded()
-        seen.add(resume_id)
-
-    def spent(self, manager_id: str, now: datetime) -> int:
-        """Views used today."""
-        return len(self._spent.get((manager_id, self.day_of(now)), set()))

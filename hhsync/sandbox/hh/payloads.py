@@ -390,9 +390,9 @@ def negotiation_item(
     return item
 
 
-def resume_limits(limit: int, spent: int) -> dict[str, Any]:
-    """``GET /employers/{eid}/managers/{mid}/limits/resume``."""
-    left = max(0, limit - spent)
+def resume_limits(limit: int, spent: int, left: int) -> dict[str, Any]:
+    """``GET /employers/{eid}/managers/{mid}/limits/resume`` (``left`` counts the company's
+    limit too)."""
     return {
         "limits": {"resume_view": limit, "resume_view_from_api": limit},
         "spend": {"resume_view": spent, "resume_view_from_api": spent},

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hhsync.sandbox.hh.generator import msk_offset_format as fmt
+from hhsync.sandbox.hh.restricted import full_view
 from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, Contact, Negotiation, Resume
 
 
@@ -104,9 +105,25 @@ def _experience(api: str, resume: Resume, with_description: bool) -> list[dict[s
     return items
 
 
+def _actions(api: str, resume: Resume, download: dict[str, Any], full: bool) -> dict[str, Any]:
+    """Downloads; without full view also the paid links that would open the contacts (the
+    spec's example of a resume with ``can_view_full_info: false``)."""
+    if full:
+        return {"download": download}
+    key = f"{resume.id[:16]}{resume.owner_id}"
+    return {
+        "download": download,
+        "download_with_contact": {
+            kind: {"url": f"{link['url']}&with_contact={key}"} for kind, link in download.items()
+        },
+        "get_with_contact": {"url": f"{api}/resumes/{resume.id}?with_contact={key}"},
+    }
+
+
 def short_resume(api: str, resume: Resume, negotiation: Negotiation | None) -> dict[str, Any]:
     """The resume inside a negotiation: names but no contacts (hh.ru OpenAPI spec)."""
-    names_hidden = "names_and_photo" in resume.hidden_fields
+    full = full_view(resume.contact_view_status)
+    names_hidden = "names_and_photo" in resume.hidden_fields or resume.contact_view_status == "NONE"
     download = _download(api, resume, negotiation)
     url, alternate_url = _links(api, resume, negotiation)
     return {
@@ -132,10 +149,10 @@ def short_resume(api: str, resume: Resume, negotiation: Negotiation | None) -> d
         "certificate": [],
         "salary": None if resume.salary is None else {"amount": resume.salary, "currency": "RUR"},
         "hidden_fields": [{"id": f, "name": HIDDEN_FIELD_NAMES[f]} for f in resume.hidden_fields],
-        "can_view_full_info": True,
-        "contact_view_status": "FULL",
+        "can_view_full_info": full,
+        "contact_view_status": resume.contact_view_status,
         "download": download,
-        "actions": {"download": download},
+        "actions": _actions(api, resume, download, full),
         "negotiations_history": {"url": f"{api}/resumes/{resume.id}/negotiations_history"},
         "owner": {
             "id": resume.owner_id,
@@ -182,8 +199,10 @@ def full_resume(api: str, resume: Resume, negotiation: Negotiation | None) -> di
     """``GET /resumes/{id}`` as the employer sees it from a negotiation: with contacts."""
     payload = short_resume(api, resume, negotiation)
     payload["experience"] = _experience(api, resume, with_description=True)
-    payload["birth_date"] = resume.birth_date
-    payload["contact"] = [_contact(c, resume.hidden_fields) for c in resume.contacts]
+    payload["birth_date"] = resume.birth_date if resume.contact_view_status != "NONE" else None
+    # Without full view no contact channel is shown (IPC: talk inside hh.ru only).
+    shown = resume.contacts if full_view(resume.contact_view_status) else []
+    payload["contact"] = [_contact(c, resume.hidden_fields) for c in shown]
     payload["site"] = []
     payload["skills"] = None
     payload["skill_set"] = resume.skills

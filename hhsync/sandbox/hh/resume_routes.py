@@ -40,12 +40,12 @@ def _resume_context(request: Request, manager: Manager, resume_id: str) -> Negot
 
 async def resume(request: Request) -> Response:
     """``GET /resumes/{id}``: full resume with contacts; via ``topic_id`` it marks the response
-    viewed; every resume opened counts against the manager's daily views (429 beyond)."""
+    viewed; every open counts against the daily views (:mod:`~hhsync.sandbox.hh.resume_quota`)."""
     manager = paying_manager(request)
     sandbox = sandbox_of(request)
     resume_id = request.path_params["resume_id"]
     topic = _resume_context(request, manager, resume_id)
-    sandbox.quota.spend(manager.id, resume_id, sandbox.now())
+    sandbox.quota.spend(manager.employer_id, manager.id, resume_id, sandbox.now())
     if topic is not None:
         sandbox.store.mark_viewed(topic)
     stored = sandbox.store.resumes[resume_id]
@@ -76,7 +76,7 @@ async def resume_download(request: Request) -> Response:
     ]
     if not related or all(store.vacancies[n.vacancy_id].archived for n in related):
         raise errors.not_found()
-    sandbox.quota.spend(manager.id, resume_id, sandbox.now())
+    sandbox.quota.spend(manager.employer_id, manager.id, resume_id, sandbox.now())
     item = store.resumes[resume_id]
     filename = quote(f"{item.full_name}.{kind}", safe="")  # RFC 5987 attr-char has no "/"
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"}
@@ -84,4 +84,10 @@ async def resume_download(request: Request) -> Response:
         text = "{\\rtf1\\ansi " + item.title.encode("ascii", "replace").decode() + "}"
         return Response(text.encode(), media_type="application/rtf", headers=headers)
     lines = [item.full_name, item.title, item.area_name]
-    return Response(build_pdf(lines, item.full_name), media_type="application/pdf", headers=headers)
+    content = build_pdf(
+        lines,
+        item.full_name,
+        size_bytes=sandbox.config.resume_pdf_bytes,
+        seed=f"{sandbox.config.seed}:{resume_id}",
+    )
+    return Response(content, media_type="application/pdf", headers=headers)

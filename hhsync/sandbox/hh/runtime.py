@@ -10,9 +10,12 @@ from functools import partial
 from hhsync.clock import Clock
 from hhsync.sandbox.faults import FaultPlan
 from hhsync.sandbox.hh.generator import GeneratorCounts, generate
-from hhsync.sandbox.hh.limits import RateLimiter, ResumeViewQuota
+from hhsync.sandbox.hh.latency import Latency
+from hhsync.sandbox.hh.limits import RateLimiter
 from hhsync.sandbox.hh.oauth import OAuthRules
 from hhsync.sandbox.hh.payloads import true_counters
+from hhsync.sandbox.hh.restricted import restrict_resumes
+from hhsync.sandbox.hh.resume_quota import COMPANY_VIEWS_PER_DAY, ResumeViewQuota
 from hhsync.sandbox.hh.store import HhStore, RequestRecord
 from hhsync.sandbox.timescale import ScaledClock
 
@@ -52,6 +55,20 @@ class HhSandboxConfig:
     max_per_page: int = 50
     # HH terms: <= 200 (group B) or 500 (group A) resume opens per manager per day; the stricter.
     resume_views_per_day: int = 200
+    # The same terms (3.1.11): <= 8,000 resume opens per company per day, all managers together.
+    resume_views_per_company_per_day: int = COMPANY_VIEWS_PER_DAY
+    # Every open counts, PDF downloads too ("совокупность открытий (кликов)"); True counts a
+    # (manager, resume) pair once a day instead.
+    resume_views_unique: bool = False
+    # Quotas a company set for some of its managers (403 resumes/quota_exceeded beyond).
+    resume_view_quotas: dict[str, int] = field(default_factory=dict)
+    # Round trip of every API answer in sandbox seconds, +- jitter (0: answer at once).
+    latency_s: float = 0.0
+    latency_jitter_s: float = 0.0
+    # Share of resumes not viewable in full (contact_view_status IPC or NONE, names hidden).
+    restricted_resume_share: float = 0.1
+    # Size of a resume PDF: real ones weigh hundreds of KB (photo, fonts); 0 gives a bare page.
+    resume_pdf_bytes: int = 0
     employers: int = 2
     managers_per_employer: int = 3
     vacancies_per_employer: int = 6
@@ -82,6 +99,7 @@ class HhSandbox:
     store: HhStore
     limiter: RateLimiter
     quota: ResumeViewQuota
+    latency: Latency
     faults: FaultPlan
     oauth: OAuthRules
 
@@ -92,12 +110,19 @@ class HhSandbox:
         store = generate(config.seed, clock.now(), config.counts())
         store.counters.now_s = clock.monotonic
         store.counters.sample = partial(true_counters, store)
+        restrict_resumes(store, config.restricted_resume_share, config.seed)
         return cls(
             config=config,
             clock=clock,
             store=store,
             limiter=RateLimiter(config.rate_limit_per_s),
-            quota=ResumeViewQuota(config.resume_views_per_day),
+            quota=ResumeViewQuota(
+                config.resume_views_per_day,
+                config.resume_views_per_company_per_day,
+                config.resume_views_unique,
+                dict(config.resume_view_quotas),
+            ),
+            latency=Latency(clock, config.latency_s, config.latency_jitter_s, config.seed),
             faults=config.faults,
             oauth=OAuthRules(
                 config.client_id,

@@ -171,6 +171,9 @@ class Resume:
     skills: list[str]
     hidden_fields: list[str] = field(default_factory=list)
     deleted: bool = False
+    contact_view_status: str = "FULL"
+    """FULL, IPC (contacts only inside hh.ru) or NONE (no full view: names and contacts hidden);
+    see :mod:`hhsync.sandbox.hh.restricted`."""
 
     @property
     def age(self) -> int:
@@ -181,7 +184,7 @@ class Resume:
     @property
     def full_name(self) -> str:
         """Name for file names and PDFs (hidden names are not shown)."""
-        if "names_and_photo" in self.hidden_fields:
+        if "names_and_photo" in self.hidden_fields or self.contact_view_status == "NONE":
             return f"Резюме {self.id[:8]}"
         parts = [self.last_name, self.first_name, self.middle_name or ""]
         return " ".join(p for p in parts if p)

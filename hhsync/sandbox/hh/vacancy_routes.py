@@ -73,8 +73,12 @@ async def resume_limits(request: Request) -> Response:
     sandbox = sandbox_of(request)
     if target not in sandbox.store.managers:
         raise errors.not_found()
-    spent = sandbox.quota.spent(target, sandbox.now())
-    return JsonBody(payloads.resume_limits(sandbox.quota.per_day, spent))
+    quota, now = sandbox.quota, sandbox.now()
+    limit = quota.limit_of(target)
+    spent = quota.spent(target, now)
+    return JsonBody(
+        payloads.resume_limits(limit, spent, quota.left(manager.employer_id, target, now))
+    )
 
 
 def _listed_managers(request: Request, manager: Manager) -> set[str]:

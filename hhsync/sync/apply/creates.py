@@ -27,6 +27,7 @@ from hhsync.sync.actions import CreateEntity
 from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.enrich import Enricher, Prepared
 from hhsync.sync.apply.outcomes import Outcomes, Recorder, refusal
+from hhsync.sync.apply.request_size import DEFAULT_MAX_BATCH_BYTES, create_bytes, split_by_bytes
 from hhsync.sync.apply.sender import Sender
 
 # Three commands per negotiation (contact, entity, activity) fit 16 negotiations in a 50-command
@@ -48,6 +49,8 @@ class Creates:
     prefs: PortalSettings
     stop: asyncio.Event
     """Set when the daemon shuts down: no new batch starts; the one under way is recorded."""
+    max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES
+    """A batch's body bound (:mod:`~hhsync.sync.apply.request_size`): PDFs make creates heavy."""
 
     async def run(self, creates: Sequence[CreateEntity]) -> None:
         """Create entities (adopting earlier ones first where an outcome was unknown).
@@ -105,19 +108,29 @@ class Creates:
         return await self.adoption.entities([a for a in chunk if a.adopt_first])
 
     async def _send(self, ready: list[Prepared]) -> None:
-        # Sized again now that the batch before has answered: a chunk chosen before that answer
-        # (or 504) goes out in smaller batches when the portal turned out slower.
+        """Send the prepared creates in batches sized by the portal's method time and their bodies.
+
+        Sized again now that the batch before has answered: a chunk chosen before that answer
+        (or 504) goes out in smaller batches when the portal turned out slower; heavy PDFs split
+        a batch further by body size.
+        """
         sent_any = False
         for part in self.sender.sized(ready, self._prepared_methods, CREATES_PER_BATCH):
-            if sent_any and self.stop.is_set():
-                break  # the rest stay pending in the database for the next pass
-            commands: dict[str, Command] = {}
-            made_in_batch: dict[str, str] = {}
-            for index, item in enumerate(part):
-                commands.update(await self._commands(index, item, made_in_batch))
-            hh_ids = [item.action.hh_id for item in part]
-            await self.sender.once(hh_ids, commands, partial(_record, list(part)))
-            sent_any = True
+            for group in split_by_bytes(
+                part, _bytes_of, self.max_batch_bytes, max_items=CREATES_PER_BATCH
+            ):
+                if sent_any and self.stop.is_set():
+                    return  # the rest stay pending in the database for the next pass
+                await self._send_batch(group)
+                sent_any = True
+
+    async def _send_batch(self, ready: list[Prepared]) -> None:
+        commands: dict[str, Command] = {}
+        made_in_batch: dict[str, str] = {}
+        for index, item in enumerate(ready):
+            commands.update(await self._commands(index, item, made_in_batch))
+        hh_ids = [item.action.hh_id for item in ready]
+        await self.sender.once(hh_ids, commands, partial(_record, ready))
 
     async def _commands(
         self, index: int, item: Prepared, made_in_batch: dict[str, str]
@@ -182,6 +195,11 @@ def create_methods(kind: str, *, with_contact: bool) -> list[str]:
     linked; counted before enrichment whether or not one is found), the entity, its activity."""
     contact = ["crm.contact.add"] if with_contact else []
     return [*contact, f"crm.{kind}.add", "crm.activity.configurable.add"]
+
+
+def _bytes_of(item: Prepared) -> int:
+    draft = item.draft
+    return create_bytes(draft.fields, item.layout, draft.contact_fields or draft.linkable_contact)
 
 
 async def _record(ready: list[Prepared], outcomes: Outcomes, result: BatchResult) -> None:

@@ -2,20 +2,26 @@
 
 What hh.ru refuses or sends malformed is recorded as the negotiation's failure (with its kind)
 and the negotiation is left out; a revoked login is raised as itself, so the pass parks the
-account. Reading the resume counts against the manager's daily views: once they run out, no
-further resume is fetched this pass. A captcha hh.ru wants solved pauses the account's resume
-reads the same way (a person has to solve it on hh.ru), and a PDF refused for it is not skipped:
-the negotiation waits for it.
+account. Every open of a resume and every PDF download counts against the manager's daily views
+(hh.ru's terms quoted in hhru/api #855), so a negotiation opens its resume once: what was read is
+kept (:mod:`hhsync.db.resume_copies`) and a retry reads the copy. Once hh.ru refuses more views
+(``view_limit_exceeded``, ``quota_exceeded``), no resume of the account is opened until the next
+Moscow midnight; the responses wait, pending, with the reason shown. A captcha hh.ru wants solved
+pauses the account's resume reads for the pass (a person has to solve it on hh.ru), and a PDF
+refused for it is not skipped: the negotiation waits for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Final
 
+from hhsync.db import accounts, resume_copies
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.resume_copies import KeptResume
 from hhsync.db.tables import EntityType, PortalSettings, Vacancy
 from hhsync.errors import NeedsReauth, first_of_group
 from hhsync.hh.client import HhClient
@@ -26,9 +32,11 @@ from hhsync.hh.errors import (
     InvalidPayload,
     NotFound,
     ResumePdfTooLarge,
+    ResumeQuotaExceeded,
     ViewLimitExceeded,
 )
 from hhsync.hh.models import Negotiation, Resume
+from hhsync.hh.quota_day import next_reset
 from hhsync.log import get_logger
 from hhsync.sync import activity, mapping
 from hhsync.sync.actions import AddActivity, CreateEntity
@@ -36,7 +44,6 @@ from hhsync.sync.apply.outcomes import FailureKind, Recorder
 
 log = get_logger(__name__)
 
-VIEW_LIMIT_PAUSE: Final = timedelta(hours=1)
 CAPTCHA_PAUSE: Final = timedelta(minutes=30)
 """How long a negotiation whose resume hh.ru hid behind a captcha waits before it is tried again."""
 
@@ -62,10 +69,24 @@ class Enricher:
     """The payloads hh.ru listed this pass (their short resume carries the contacts URL)."""
     pdf_max_bytes: int
     concurrency: int
-    """hh.ru requests of the account in flight at once (the process-wide budget sets the rate)."""
-    contacts_paused: bool = False
+    """hh.ru requests of the account in flight at once (the process-wide budget sets the rate):
+    enough to fill the budget when each round trip is long (rate x round trip)."""
+    cipher: TokenCipher
+    account_id: int | None = None
+    contacts_paused_until: datetime | None = None
+    """No resume is opened before then: hh.ru refused more views today (stored on the account)."""
+    paused_by: type[ViewLimitExceeded] = ViewLimitExceeded
+    """Which refusal paused the opens (the daily limit, or the manager's quota), for the reason
+    the waiting negotiations show."""
     captcha: bool = False
     """hh.ru asked for a captcha this pass: no further resume is fetched until the next one."""
+    db_connections: int = 2
+    """Database connections the workers hold at once: only between round trips, so far fewer
+    than the requests in flight."""
+    _db_gate: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._db_gate = asyncio.Semaphore(self.db_connections)
 
     async def prepare_all(self, actions: Sequence[CreateEntity]) -> list[Prepared]:
         """The creates that could be prepared, a few fetched at once."""
@@ -145,20 +166,45 @@ class Enricher:
         return draft, layout
 
     async def _failed(self, hh_id: str, exc: HhError | mapping.MappingError) -> None:
-        """Record why the negotiation could not be prepared; a spent view limit pauses the
-        account's resume reads for the rest of the pass and the negotiation for an hour."""
+        """Record why the negotiation could not be prepared; a spent view limit or quota pauses
+        the account's resume opens until the next Moscow midnight, and the negotiation with it."""
         kind: FailureKind = "hh_error" if isinstance(exc, HhError) else "bad_payload"
         reason = f"{type(exc).__name__}: {exc}"
         retry_at = None
         if isinstance(exc, ViewLimitExceeded):
-            self.contacts_paused = True
-            kind, reason = "hh_view_limit", f"hh.ru daily resume-view limit reached: {exc}"
-            retry_at = self.recorder.now + VIEW_LIMIT_PAUSE
+            kind, retry_at = "hh_view_limit", await self._pause_contacts(type(exc))
         elif isinstance(exc, CaptchaRequired):
             self.captcha = True
             retry_at = self.recorder.now + CAPTCHA_PAUSE
-        async with self.recorder.transaction() as outcomes:
+        async with self._db_gate, self.recorder.transaction() as outcomes:
             await outcomes.failed(hh_id, reason, kind=kind, retry_at=retry_at)
+
+    async def _pause_contacts(self, cause: type[ViewLimitExceeded]) -> datetime:
+        """Stop opening resumes of this account until hh.ru's day ends (kept across passes)."""
+        until = next_reset(self.recorder.now)
+        if self.contacts_paused_until is None or self.contacts_paused_until < until:
+            self.contacts_paused_until, self.paused_by = until, cause
+            if self.account_id is not None:
+                async with self._db_gate, self.recorder.database.session() as session:
+                    await accounts.pause_contacts(
+                        session, self.recorder.portal_id, self.account_id, until
+                    )
+                log.warning("sync.resume_views_paused", until=until.isoformat())
+        return self.contacts_paused_until
+
+    def _waiting(self) -> ViewLimitExceeded:
+        what = (
+            "the hh.ru resume-view quota the company set for this manager is spent"
+            if issubclass(self.paused_by, ResumeQuotaExceeded)
+            else "the manager's daily hh.ru resume-view limit is spent"
+        )
+        return self.paused_by(
+            f"{what}; resume opens wait until {self.contacts_paused_until:%Y-%m-%d %H:%M} UTC"
+        )
+
+    def _paused(self) -> bool:
+        until = self.contacts_paused_until
+        return until is not None and self.recorder.now < until
 
     async def _resume_and_pdf(
         self, negotiation: Negotiation, vacancy: Vacancy | None, *, with_pdf: bool
@@ -166,23 +212,60 @@ class Enricher:
         short = negotiation.resume
         if short is None:
             return None, None  # deleted or hidden: the entity says «резюме удалено»
-        if self.contacts_paused:
-            raise ViewLimitExceeded("contacts paused earlier in this pass")
-        if self.captcha:
-            raise CaptchaRequired("hh.ru asked for a captcha earlier in this pass")
-        try:
-            resume = await self.hh.resume(short.url)
-        except NotFound:
-            return None, None
-        pdf = None
-        pdf_url = resume.pdf_url or short.pdf_url
+        kept = await self._kept(negotiation.id)
+        if kept is None:
+            if self._paused():
+                raise self._waiting()
+            if self.captcha:
+                raise CaptchaRequired("hh.ru asked for a captcha earlier in this pass")
+            try:
+                resume = await self.hh.resume(short.url)
+            except NotFound:
+                return None, None
+            kept = KeptResume(resume.model_dump_json())
+            await self._keep(negotiation.id, kept)
+        else:
+            resume = Resume.model_validate_json(kept.resume_json)
         # hh.ru serves the PDF only while the vacancy is active: fetch it now or never.
-        if with_pdf and pdf_url and not (vacancy and vacancy.archived):
+        if with_pdf and not kept.pdf_settled:
+            kept = await self._download_pdf(negotiation.id, resume, short.pdf_url, vacancy, kept)
+        pdf = None
+        if with_pdf and kept.pdf is not None:
+            pdf = mapping.ResumePdf(kept.pdf_name or f"resume-{resume.id}.pdf", kept.pdf)
+        return resume, pdf
+
+    async def _download_pdf(
+        self,
+        hh_id: str,
+        resume: Resume,
+        short_pdf_url: str | None,
+        vacancy: Vacancy | None,
+        kept: KeptResume,
+    ) -> KeptResume:
+        """Download the PDF once and keep it with the resume (or keep that there is none)."""
+        pdf_url = resume.pdf_url or short_pdf_url
+        content = None
+        if pdf_url and not (vacancy and vacancy.archived):
+            if self._paused():
+                raise self._waiting()
+            if self.captcha:
+                raise CaptchaRequired("hh.ru asked for a captcha earlier in this pass")
             try:
                 content = await self.hh.resume_pdf(pdf_url, max_bytes=self.pdf_max_bytes)
-                pdf = mapping.ResumePdf(f"resume-{resume.id}.pdf", content)
             except CaptchaRequired:
                 raise  # not a PDF that is gone: the negotiation waits until it is solved
             except (NotFound, Forbidden, ResumePdfTooLarge, InvalidPayload) as exc:
-                log.info("sync.pdf_skipped", negotiation=negotiation.id, reason=str(exc))
-        return resume, pdf
+                log.info("sync.pdf_skipped", negotiation=hh_id, reason=str(exc))
+        settled = KeptResume(kept.resume_json, True, f"resume-{resume.id}.pdf", content)
+        await self._keep(hh_id, settled)
+        return settled
+
+    async def _kept(self, hh_id: str) -> KeptResume | None:
+        async with self._db_gate, self.recorder.database.session() as session:
+            return await resume_copies.load(session, self.cipher, self.recorder.portal_id, hh_id)
+
+    async def _keep(self, hh_id: str, kept: KeptResume) -> None:
+        async with self._db_gate, self.recorder.database.session() as session:
+            await resume_copies.keep(
+                session, self.cipher, self.recorder.portal_id, hh_id, kept, self.recorder.now
+            )

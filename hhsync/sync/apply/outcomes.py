@@ -15,6 +15,7 @@ from typing import Literal
 
 from hhsync.bitrix.batch import CommandFailed, Outcome
 from hhsync.bitrix.errors import BitrixError
+from hhsync.db import resume_copies
 from hhsync.db.portal_store import CreatedEntity, EntityUpdate, PortalStore
 from hhsync.db.session import Database
 from hhsync.errors import Retriable
@@ -24,7 +25,7 @@ from hhsync.model.backoff import Backoff
 log = get_logger(__name__)
 
 FailureKind = Literal[
-    "hh_view_limit",  # the manager's daily resume views ran out: paused for an hour
+    "hh_view_limit",  # hh.ru refused more resume views today: paused until Moscow midnight
     "hh_error",  # hh.ru refused or failed reading the resume or PDF
     "bad_payload",  # hh.ru sent something we cannot map (kept with the reason)
     "crm_refused",  # the portal refused the write (required field, bad value, ...)
@@ -64,6 +65,8 @@ class Outcomes:
     async def created(self, hh_id: str, created: CreatedEntity) -> None:
         """The entity was created, or adopted from an earlier create."""
         await self.store.record_created(hh_id, created)
+        if created.activity_id is not None:
+            await self._resume_used(hh_id)
         if created.adopted:
             self.figures.adopted += 1
             self.figures.activities_adopted += created.activity_id is not None
@@ -81,7 +84,12 @@ class Outcomes:
     async def activity_added(self, hh_id: str, activity_id: int, *, found: bool = False) -> None:
         """The missing activity is there: added now, or ``found`` by origin."""
         await self.store.record_activity_added(hh_id, activity_id, found=found)
+        await self._resume_used(hh_id)
         self.figures.activities_adopted += found
+
+    async def _resume_used(self, hh_id: str) -> None:
+        """Entity and activity are in the CRM: the kept resume copy (personal data) goes."""
+        await resume_copies.forget(self.store.session, self.store.portal_id, hh_id)
 
     async def failed(
         self,

@@ -37,6 +37,7 @@ _CLASS_PREFIX: Final = re.compile(r"^([A-Z][A-Za-z]+): ")
 # apart, since every hh.ru message names hh.ru.
 _HH_CLASSES: Final = {
     "ViewLimitExceeded": "hh_view_limit",
+    "ResumeQuotaExceeded": "hh_view_quota",
     "TokenExpired": "hh_token",
     "TokenRevoked": "hh_token",
     "PasswordChanged": "hh_token",
@@ -212,6 +213,8 @@ def _code_of(text: str) -> str:
     lowered = text.lower()
     if "not executed: an earlier command of its group failed" in lowered:
         return "crm_not_executed"
+    if "resume-view quota" in lowered:
+        return "hh_view_quota"
     if "daily hh.ru resume-view limit" in lowered:
         return "hh_view_limit"
     # The class name may follow a stage prefix: find the first ``Name: `` the text carries.

@@ -96,6 +96,11 @@ RU: Final[dict[str, str]] = {
         "На hh.ru закончился дневной лимит просмотров резюме. Контакты загрузятся после его "
         "обновления."
     ),
+    "reason_hh_view_quota": (
+        "На hh.ru закончилась квота просмотров резюме, которую компания задала менеджеру. "
+        "Отклики загрузятся после полуночи по Москве или когда администратор компании увеличит "
+        "квоту."
+    ),
     "reason_hh_token": "hh.ru не принял авторизацию аккаунта. Войдите в hh.ru заново.",
     "reason_hh_app_credentials": "hh.ru не принял ключи приложения. Сообщите в поддержку.",
     "reason_hh_forbidden": "hh.ru запретил доступ к резюме или отклику.",
@@ -200,6 +205,10 @@ EN: Final[dict[str, str]] = {
     "reason_crm_protocol": "Bitrix24 did not understand the app's request. Contact support.",
     "reason_hh_view_limit": (
         "The daily hh.ru resume-view limit is spent. Contacts load after it resets."
+    ),
+    "reason_hh_view_quota": (
+        "The hh.ru resume-view quota the company set for this manager is spent. Responses load "
+        "after midnight Moscow time or once the company admin raises the quota."
     ),
     "reason_hh_token": "hh.ru refused the account's authorisation. Log in to hh.ru again.",
     "reason_hh_app_credentials": "hh.ru refused the app's keys. Contact support.",

@@ -21,6 +21,7 @@ from hhsync.hh.errors import (
     RateLimited,
     RefreshTokenReused,
     RefreshTooEarly,
+    ResumeQuotaExceeded,
     ServerError,
     TokenExpired,
     TokenRevoked,
@@ -73,6 +74,12 @@ def _oauth(value: str) -> bytes:
             403,
             _body({"errors": [{"type": "resumes", "value": "view_limit_exceeded"}]}),
             ViewLimitExceeded,
+            Skippable,
+        ),
+        (  # hhru/api docs/errors.md: the quota the company set for the manager
+            403,
+            _body({"errors": [{"type": "resumes", "value": "quota_exceeded"}]}),
+            ResumeQuotaExceeded,
             Skippable,
         ),
         (

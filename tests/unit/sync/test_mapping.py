@@ -142,6 +142,40 @@ def test_hidden_name_and_contacts_get_explicit_placeholders() -> None:
     assert "Соискатель скрыл контакты" in draft.fields["COMMENTS"]
 
 
+@pytest.mark.parametrize("status", ["NONE", "IPC"])
+def test_a_resume_without_full_view_still_makes_a_lead(status: str) -> None:
+    """hh.ru OpenAPI spec: without full view (``can_view_full_info: false``, ``contact_view_status``
+    ``NONE`` or ``IPC``) names, photo and contacts come back null."""
+    resume = Resume.model_validate(
+        {
+            "id": "33fa90",
+            "title": None,
+            "first_name": None,
+            "last_name": None,
+            "middle_name": None,
+            "photo": None,
+            "area": None,
+            "alternate_url": None,
+            "birth_date": None,
+            "hidden_fields": None,
+            "can_view_full_info": False,
+            "contact_view_status": status,
+            "contact": None,
+        }
+    )
+    assert resume.contact == []
+    draft = build_draft(NEGOTIATION, VACANCY, resume, "33fa90", LEAD)
+    assert draft.fields["TITLE"] == "Python-разработчик — Соискатель скрыл ФИО (#33fa90)"
+    assert draft.fields["NAME"] == HIDDEN_NAME
+    for absent in ("PHONE", "EMAIL", "IM", "ADDRESS_CITY", UF_RESUME_URL):
+        assert absent not in draft.fields
+    assert draft.applicant.contacts_hidden
+    assert "Соискатель скрыл контакты" in draft.fields["COMMENTS"]
+    deal = build_draft(NEGOTIATION, VACANCY, resume, "33fa90", DEAL)
+    assert deal.contact_fields is not None
+    assert deal.contact_fields["NAME"] == HIDDEN_NAME
+
+
 def test_hidden_name_title_is_scannable_not_the_38_character_resume_id() -> None:
     """issue 14: the title names the vacancy and a short tag, never hh.ru's whole resume id."""
     resume_id = "39aa8db3000ee1ba1b0039ed1f6e7a4d33fa90"

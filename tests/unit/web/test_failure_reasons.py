@@ -118,6 +118,11 @@ def test_the_engine_s_own_texts_are_known() -> None:
     )
     view_limit = hh_errors.ViewLimitExceeded("the manager's daily hh.ru resume-view limit")
     assert explain(f"hh.ru daily resume-view limit reached: {view_limit}").code == ("hh_view_limit")
+    quota = hh_errors.ResumeQuotaExceeded("the hh.ru resume-view quota the company set is spent")
+    reason = explain(f"{type(quota).__name__}: {quota}")
+    assert reason.code == "hh_view_quota"
+    assert "квота просмотров резюме" in reason_text(translator("ru"), reason)
+    assert "quota the company set" in reason_text(translator("en"), reason)
     mapping = MappingError("vacancy 7 has no name to put in TITLE")
     reason = explain(f"{type(mapping).__name__}: {mapping}")
     assert reason.code == "bad_payload"
