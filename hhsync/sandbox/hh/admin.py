@@ -21,8 +21,8 @@ from hhsync.sandbox.hh import errors, oauth
 from hhsync.sandbox.hh import messages as conversation
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
-from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
 from hhsync.sandbox.hh.restricted import CONTACT_VIEW_STATUSES
+from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
 from hhsync.sandbox.hh.site import UserKind
 from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
 
