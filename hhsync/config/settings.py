@@ -228,6 +228,9 @@ class SyncSettings(_Section):
     """Longest delay between two retries of one response."""
     graceful_stop_s: float = Field(default=30.0, gt=0)
     """On SIGTERM, how long running passes may take to finish their current batch."""
+    resume_copy_max_age_s: float = Field(default=3 * 86400.0, ge=3600)
+    """A resume a create opened on hh.ru (contacts, PDF: personal data) is kept encrypted for a
+    retry at most this long; a create still not through after that opens the resume again."""
 
 
 class LogSettings(_Section):

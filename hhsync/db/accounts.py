@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from hhsync.db import resume_copies
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.tables import AccountStatus, HhAccount
 from hhsync.db.tokens import TokenPair
@@ -100,7 +101,8 @@ async def log_out_account(
     negotiations stay, so a later login of the same manager resumes without importing anything
     twice. Only the pair of ``expected_version`` (the one just killed on hh.ru) is wiped: if a
     pass refreshed it meanwhile, nothing changes and False says so. The version moves on, so a
-    refresh still running cannot store a pair afterwards."""
+    refresh still running cannot store a pair afterwards. The resume copies its creates kept go
+    (personal data no create of it reads any more)."""
     result = await session.exec(
         update(HhAccount)
         .where(
@@ -118,7 +120,10 @@ async def log_out_account(
             updated_at=now,
         )
     )
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    await resume_copies.forget_account(session, portal_id, account_id)
+    return True
 
 
 async def note_active_account(
@@ -140,12 +145,12 @@ async def note_active_account(
 
 
 async def pause_contacts(
-    session: AsyncSession, portal_id: int, account_id: int, until: datetime
+    session: AsyncSession, portal_id: int, account_id: int, until: datetime, by: str
 ) -> None:
     """hh.ru refused more resume opens for this manager today: no resume is opened before
-    ``until`` (the responses wait, pending)."""
+    ``until`` (the responses wait, pending); ``by`` says which refusal (shown as the reason)."""
     await session.exec(
         update(HhAccount)
         .where(col(HhAccount.portal_id) == portal_id, col(HhAccount.id) == account_id)
-        .values(contacts_paused_until=until)
+        .values(contacts_paused_until=until, contacts_paused_by=by)
     )

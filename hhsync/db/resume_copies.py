@@ -6,8 +6,11 @@ fails and is retried, the pass that is cut short, the activity added later all r
 
 The copy holds personal data (contacts, the PDF), so it is encrypted with the token key and kept
 only as long as needed: it is deleted once the negotiation's entity and its timeline activity are
-both recorded (:func:`forget`), and goes with its negotiation or portal (``ON DELETE CASCADE``).
-Every function takes the portal id and never crosses it.
+both recorded (:func:`forget`), when its account logs out (:func:`forget_account`: no create of it
+runs again), once it is older than ``sync.resume_copy_max_age_s`` (:func:`sweep`, every pass: a
+create still failing after that opens the resume again), and goes with its negotiation or portal
+(``ON DELETE CASCADE``). Once the entity holds the PDF, the copy keeps only the resume
+(:func:`drop_pdf`). Every function takes the portal id and never crosses it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -105,6 +109,48 @@ async def forget(session: AsyncSession, portal_id: int, hh_negotiation_id: str) 
             col(ResumeCopy.negotiation_id) == negotiation_id,
         )
     )
+
+
+async def forget_account(session: AsyncSession, portal_id: int, hh_account_id: int) -> int:
+    """Delete the copies of an account's negotiations (it logged out: none is created now)."""
+    ids = select(Negotiation.id).where(
+        col(Negotiation.portal_id) == portal_id, col(Negotiation.hh_account_id) == hh_account_id
+    )
+    result = await session.exec(
+        delete(ResumeCopy).where(
+            col(ResumeCopy.portal_id) == portal_id, col(ResumeCopy.negotiation_id).in_(ids)
+        )
+    )
+    return int(result.rowcount)
+
+
+async def drop_pdf(session: AsyncSession, portal_id: int, hh_negotiation_id: str) -> None:
+    """The entity holds the PDF now: keep only what its activity still needs (the resume)."""
+    negotiation_id = await _negotiation_id(session, portal_id, hh_negotiation_id)
+    if negotiation_id is None:
+        return
+    await session.exec(
+        update(ResumeCopy)
+        .where(
+            col(ResumeCopy.portal_id) == portal_id,
+            col(ResumeCopy.negotiation_id) == negotiation_id,
+        )
+        .values(pdf_enc=None)
+    )
+
+
+async def sweep(session: AsyncSession, portal_id: int, fetched_before: datetime) -> int:
+    """Delete the portal's copies fetched before ``fetched_before``; returns how many.
+
+    A copy outlives its use only when the create or activity keeps failing (or never runs
+    again): personal data is not kept for that; a later retry opens the resume again."""
+    result = await session.exec(
+        delete(ResumeCopy).where(
+            col(ResumeCopy.portal_id) == portal_id,
+            col(ResumeCopy.fetched_at) < fetched_before,
+        )
+    )
+    return int(result.rowcount)
 
 
 async def count(session: AsyncSession, portal_id: int) -> int:

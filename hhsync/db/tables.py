@@ -118,6 +118,9 @@ class HhAccount(SQLModel, table=True):
     status_reason: str | None = None
     contacts_paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """Set when hh.ru answers ``view_limit_exceeded``: resume contacts wait until then."""
+    contacts_paused_by: str | None = Field(default=None, max_length=16)
+    """Why they wait: ``quota`` (the company's quota for the manager) or ``daily_limit`` (None
+    reads as the daily limit, as pauses stored before it was kept)."""
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -248,7 +251,8 @@ class ResumeCopy(SQLModel, table=True):
     hh.ru counts every open of a resume against the manager's daily views, so a create that fails
     and is retried, or a pass that is cut short, reads this copy instead of opening the resume
     again. It holds personal data, so it is kept only until the negotiation's entity and its
-    activity are in the CRM (:mod:`hhsync.db.resume_copies`).
+    activity are in the CRM, its account logs out or it grows too old
+    (:mod:`hhsync.db.resume_copies`).
     """
 
     __tablename__ = "resume_copy"

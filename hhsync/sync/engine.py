@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hhsync.bitrix.client import BitrixClient
 from hhsync.bitrix.crm_mode import CrmMode
 from hhsync.bitrix.errors import AppUninstalled, BitrixError, PaymentRequired, PortalHold
-from hhsync.db import accounts, leases, portals, runs, state
+from hhsync.db import accounts, leases, portals, resume_copies, runs, state
 from hhsync.db.tables import (
     AccountStatus,
     EntityType,
@@ -124,6 +124,10 @@ async def run_pass(
         )
         if not dry_run:
             await runs.close_earlier_runs(session, portal_id, now)
+            max_age = timedelta(seconds=ctx.settings.sync.resume_copy_max_age_s)
+            swept = await resume_copies.sweep(session, portal_id, now - max_age)
+            if swept:
+                log.info("sync.resume_copies_swept", portal=portal_id, count=swept)
             session.add(run)
             await session.flush()
             report.run_id = run.id
@@ -374,6 +378,7 @@ async def _sync_account(
         cipher=ctx.cipher,
         account_id=account.id,
         contacts_paused_until=account.contacts_paused_until,
+        contacts_paused_by=account.contacts_paused_by,
         run_id=report.run_id,
         figures=report.writes,
         stop=scope.stop,

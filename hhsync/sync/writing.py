@@ -28,7 +28,7 @@ from hhsync.sync.actions import Action, AddActivity, CreateEntity, UpdateEntity
 from hhsync.sync.apply.activities import Activities
 from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.creates import Creates
-from hhsync.sync.apply.enrich import Enricher
+from hhsync.sync.apply.enrich import Enricher, pause_cause
 from hhsync.sync.apply.outcomes import Recorder, WriteFigures
 from hhsync.sync.apply.request_size import DEFAULT_MAX_BATCH_BYTES
 from hhsync.sync.apply.sender import Fence, Sender
@@ -65,6 +65,8 @@ class Writer:
     account_id: int | None = None
     contacts_paused_until: datetime | None = None
     """The account's stored pause of resume opens (hh.ru refused more views today)."""
+    contacts_paused_by: str | None = None
+    """Which refusal that pause stands for, as stored (``contacts_paused_by``)."""
     run_id: int | None = None
     figures: WriteFigures = field(default_factory=WriteFigures)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -92,6 +94,7 @@ class Writer:
             self.cipher,
             self.account_id,
             self.contacts_paused_until,
+            pause_cause(self.contacts_paused_by),
             db_connections=ENRICH_DB_CONNECTIONS,
         )
         adoption = Adoption(sender)

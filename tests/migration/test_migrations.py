@@ -281,3 +281,35 @@ def test_negotiations_stored_before_the_outcome_instant_get_the_best_one_they_ke
         kept = conn.execute("SELECT count(*) FROM negotiation").fetchone()
     assert ("outcome_at",) not in columns
     assert kept == (6,)
+
+
+def test_a_pause_stored_before_its_cause_reads_as_the_daily_limit(
+    pg_admin_url: str, fresh_db_name: str
+) -> None:
+    """Migration 0009: an account paused before the cause was kept has none (read as the daily
+    limit); going back to 0008 drops the cause and keeps the pause."""
+    url = sync_url(pg_admin_url, fresh_db_name)
+    upgrade(url, "0008")
+    dsn = make_url(pg_admin_url).set(database=fresh_db_name).render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "INSERT INTO portal (id, member_id, domain, client_endpoint, server_endpoint,"
+            " access_token_enc, refresh_token_enc, access_expires_at, token_version, status,"
+            " lang, installed_at, updated_at) VALUES (1, 'm', 'd', 'c', 's', 'a', 'r', now(), 0,"
+            " 'active', 'ru', now(), now())"
+        )
+        conn.execute(
+            "INSERT INTO hh_account (id, portal_id, hh_employer_id, hh_manager_id, employer_name,"
+            " manager_name, is_admin, access_token_enc, refresh_token_enc, access_expires_at,"
+            " token_version, status, contacts_paused_until, created_at, updated_at) VALUES"
+            " (1, 1, 'e', 'm', '', '', true, '', '', now(), 0, 'active', now(), now(), now())"
+        )
+    upgrade(url)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT contacts_paused_by FROM hh_account").fetchone() == (None,)
+        conn.execute("UPDATE hh_account SET contacts_paused_by = 'quota'")
+    downgrade(url, "0008")
+    with psycopg.connect(dsn) as conn:
+        paused = conn.execute("SELECT contacts_paused_until IS NOT NULL FROM hh_account").fetchone()
+    assert paused == (True,)
+    assert current_revision(url) == "0008"

@@ -23,7 +23,7 @@ from hhsync.db import accounts, resume_copies
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.resume_copies import KeptResume
 from hhsync.db.tables import EntityType, PortalSettings, Vacancy
-from hhsync.errors import NeedsReauth, first_of_group
+from hhsync.errors import NeedsReauth, TokenDecryptError, first_of_group
 from hhsync.hh.client import HhClient
 from hhsync.hh.errors import (
     CaptchaRequired,
@@ -46,6 +46,28 @@ log = get_logger(__name__)
 
 CAPTCHA_PAUSE: Final = timedelta(minutes=30)
 """How long a negotiation whose resume hh.ru hid behind a captcha waits before it is tried again."""
+
+
+PDF_DOWNLOADS_AT_ONCE: Final = 2
+"""Resume PDFs an account's pass downloads and stores at once (the resume opens run wider): a PDF
+is held raw, then Base64 and encrypted while it is kept, so this bounds the PDF bytes in flight
+to about 2 x ``hh.resume_pdf_max_bytes`` (raw) however many opens are in flight."""
+
+PAUSE_CAUSES: Final[dict[str, type[ViewLimitExceeded]]] = {
+    "daily_limit": ViewLimitExceeded,
+    "quota": ResumeQuotaExceeded,
+}
+"""How the account stores which refusal paused its resume opens (``contacts_paused_by``)."""
+
+
+def pause_cause(stored: str | None) -> type[ViewLimitExceeded]:
+    """The refusal a stored pause stands for; unknown or unset reads as the daily limit."""
+    return PAUSE_CAUSES.get(stored or "", ViewLimitExceeded)
+
+
+def pause_name(cause: type[ViewLimitExceeded]) -> str:
+    """How the pause ``cause`` is stored on the account."""
+    return "quota" if issubclass(cause, ResumeQuotaExceeded) else "daily_limit"
 
 
 @dataclass(frozen=True)
@@ -77,16 +99,18 @@ class Enricher:
     """No resume is opened before then: hh.ru refused more views today (stored on the account)."""
     paused_by: type[ViewLimitExceeded] = ViewLimitExceeded
     """Which refusal paused the opens (the daily limit, or the manager's quota), for the reason
-    the waiting negotiations show."""
+    the waiting negotiations show; stored with the pause, so later passes show the same."""
     captcha: bool = False
     """hh.ru asked for a captcha this pass: no further resume is fetched until the next one."""
     db_connections: int = 2
     """Database connections the workers hold at once: only between round trips, so far fewer
     than the requests in flight."""
     _db_gate: asyncio.Semaphore = field(init=False)
+    _pdf_gate: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
         self._db_gate = asyncio.Semaphore(self.db_connections)
+        self._pdf_gate = asyncio.Semaphore(PDF_DOWNLOADS_AT_ONCE)
 
     async def prepare_all(self, actions: Sequence[CreateEntity]) -> list[Prepared]:
         """The creates that could be prepared, a few fetched at once."""
@@ -187,7 +211,7 @@ class Enricher:
             if self.account_id is not None:
                 async with self._db_gate, self.recorder.database.session() as session:
                     await accounts.pause_contacts(
-                        session, self.recorder.portal_id, self.account_id, until
+                        session, self.recorder.portal_id, self.account_id, until, pause_name(cause)
                     )
                 log.warning("sync.resume_views_paused", until=until.isoformat())
         return self.contacts_paused_until
@@ -228,7 +252,10 @@ class Enricher:
             resume = Resume.model_validate_json(kept.resume_json)
         # hh.ru serves the PDF only while the vacancy is active: fetch it now or never.
         if with_pdf and not kept.pdf_settled:
-            kept = await self._download_pdf(negotiation.id, resume, short.pdf_url, vacancy, kept)
+            async with self._pdf_gate:
+                kept = await self._download_pdf(
+                    negotiation.id, resume, short.pdf_url, vacancy, kept
+                )
         pdf = None
         if with_pdf and kept.pdf is not None:
             pdf = mapping.ResumePdf(kept.pdf_name or f"resume-{resume.id}.pdf", kept.pdf)
@@ -261,8 +288,16 @@ class Enricher:
         return settled
 
     async def _kept(self, hh_id: str) -> KeptResume | None:
+        """The kept copy; one the token key no longer opens (rotated out) is deleted and the
+        resume opened again, so one stale copy never stops the account's creates."""
+        portal_id = self.recorder.portal_id
         async with self._db_gate, self.recorder.database.session() as session:
-            return await resume_copies.load(session, self.cipher, self.recorder.portal_id, hh_id)
+            try:
+                return await resume_copies.load(session, self.cipher, portal_id, hh_id)
+            except TokenDecryptError:
+                await resume_copies.forget(session, portal_id, hh_id)
+        log.warning("sync.resume_copy_unreadable", negotiation=hh_id)
+        return None
 
     async def _keep(self, hh_id: str, kept: KeptResume) -> None:
         async with self._db_gate, self.recorder.database.session() as session:

@@ -67,6 +67,9 @@ class Outcomes:
         await self.store.record_created(hh_id, created)
         if created.activity_id is not None:
             await self._resume_used(hh_id)
+        else:
+            # The entity holds the PDF; the activity still to add needs only the resume.
+            await resume_copies.drop_pdf(self.store.session, self.store.portal_id, hh_id)
         if created.adopted:
             self.figures.adopted += 1
             self.figures.activities_adopted += created.activity_id is not None

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlmodel import select
+
 from hhsync.db import accounts, resume_copies, state
-from hhsync.db.tables import SyncStatus
+from hhsync.db.crypto import TokenCipher
+from hhsync.db.tables import ResumeCopy, SyncStatus
 from hhsync.hh.quota_day import next_reset
+from hhsync.sync import activity
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
 from hhsync.web.app_api.reasons import explain
@@ -160,3 +165,105 @@ async def test_a_spent_manager_quota_is_shown_as_its_own_reason(world: World) ->
     next_moscow_day(world)
     await run_pass(world.ctx, world.portal_id)
     assert resume_opens(world) == 8  # the quota is a daily one too
+
+
+async def test_a_stored_quota_pause_keeps_its_reason_on_later_passes(world: World) -> None:
+    next_moscow_day(world)
+    world.hh_admin("POST", "/_sandbox/limits", resume_view_quotas={await manager_id(world): 4})
+    await run_pass(world.ctx, world.portal_id)
+    async with world.ctx.database.session() as session:
+        account = await accounts.get_account(session, world.portal_id, world.account_id)
+    assert account is not None
+    assert account.contacts_paused_by == "quota"
+
+    # A response of the same Moscow day waits without an open, for the quota, not the daily limit.
+    new = world.hh_admin("POST", "/_sandbox/negotiations", vacancy_id=first_vacancy(world))
+    sent = resume_requests(world)
+    await run_pass(world.ctx, world.portal_id)
+    assert resume_requests(world) == sent
+    async with world.ctx.database.session() as session:
+        row = await state.get_negotiation(session, world.portal_id, str(new["id"]))
+    assert row is not None
+    assert explain(row.last_error).code == "hh_view_quota"
+
+
+async def refuse_leads(world: World) -> int:
+    """A pass whose every lead the portal refuses: each opened resume is kept; how many."""
+    world.bitrix_admin(
+        "POST", f"/_sandbox/portals/{world.domain}/required", entity="lead", field="POST"
+    )
+    refused = await run_pass(world.ctx, world.portal_id)
+    assert refused.writes.failed == world.hh_negotiations()
+    assert await kept_copies(world) == await with_resume(world) > 0
+    world.bitrix_admin(
+        "DELETE", f"/_sandbox/portals/{world.domain}/required", entity="lead", field="POST"
+    )
+    return await with_resume(world)
+
+
+async def test_a_copy_older_than_its_max_age_goes_and_the_retry_opens_the_resume_again(
+    world: World,
+) -> None:
+    kept = await refuse_leads(world)
+    opened = resume_opens(world)
+    seconds = world.ctx.settings.sync.resume_copy_max_age_s + 60
+    world.clock.advance(seconds)
+    world.hh_admin("POST", "/_sandbox/clock/advance", seconds=seconds)
+    retried = await run_pass(world.ctx, world.portal_id)
+    assert retried.writes.created == world.hh_negotiations()
+    # The copies were swept before the creates: each resume (and its PDF) opened once more.
+    assert resume_opens(world) == opened + OPENS_PER_RESPONSE * kept
+    assert await kept_copies(world) == 0
+
+
+async def test_logging_out_deletes_the_accounts_copies(world: World) -> None:
+    await refuse_leads(world)
+    async with world.ctx.database.session() as session:
+        account = await accounts.get_account(session, world.portal_id, world.account_id)
+        assert account is not None
+        assert await accounts.log_out_account(
+            session, world.portal_id, world.account_id, account.token_version, world.clock.now()
+        )
+    assert await kept_copies(world) == 0
+
+
+async def test_a_copy_the_token_key_no_longer_opens_is_dropped_and_the_resume_opened_again(
+    world: World,
+) -> None:
+    kept = await refuse_leads(world)
+    opened = resume_opens(world)
+    rotated_out = TokenCipher(TokenCipher.generate_key())
+    async with world.ctx.database.session() as session:
+        rows = (await session.exec(select(ResumeCopy))).all()
+        stale = rows[0]
+        stale.resume_enc = rotated_out.encrypt('{"id": "stale"}')
+        session.add(stale)
+    world.clock.advance(world.ctx.settings.sync.retry_max_s)
+    retried = await run_pass(world.ctx, world.portal_id)
+    # The stale copy stopped nothing: every lead is created, that one resume opened again.
+    assert retried.writes.created == world.hh_negotiations()
+    assert len(world.entities("lead")) == world.hh_negotiations()
+    assert resume_opens(world) == opened + OPENS_PER_RESPONSE
+    assert kept > 1
+    assert await kept_copies(world) == 0
+
+
+async def test_a_created_lead_whose_activity_is_refused_keeps_the_resume_without_its_pdf(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A layout the portal refuses: an icon code outside crm.timeline.icon.list.
+    monkeypatch.setattr(activity, "ICON_CODE", "hh-ru")
+    await run_pass(world.ctx, world.portal_id)
+    assert len(world.entities("lead")) == world.hh_negotiations()
+    async with world.ctx.database.session() as session:
+        rows = (await session.exec(select(ResumeCopy))).all()
+    assert len(rows) == await with_resume(world)
+    assert all(r.pdf_enc is None and r.resume_enc for r in rows)  # the lead holds the PDF
+    opened = resume_requests(world)
+
+    monkeypatch.setattr(activity, "ICON_CODE", "info")
+    world.clock.advance(world.ctx.settings.sync.retry_max_s)
+    await run_pass(world.ctx, world.portal_id)
+    assert len(world.entities("activity")) == world.hh_negotiations()
+    assert resume_requests(world) == opened  # the activity read the kept resume
+    assert await kept_copies(world) == 0
