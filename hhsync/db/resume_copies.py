@@ -7,10 +7,11 @@ fails and is retried, the pass that is cut short, the activity added later all r
 The copy holds personal data (contacts, the PDF), so it is encrypted with the token key and kept
 only as long as needed: it is deleted once the negotiation's entity and its timeline activity are
 both recorded (:func:`forget`), when its account logs out (:func:`forget_account`: no create of it
-runs again), once it is older than ``sync.resume_copy_max_age_s`` (:func:`sweep`, every pass: a
-create still failing after that opens the resume again), and goes with its negotiation or portal
-(``ON DELETE CASCADE``). Once the entity holds the PDF, the copy keeps only the resume
-(:func:`drop_pdf`). Every function takes the portal id and never crosses it.
+runs again), and once it is older than ``sync.resume_copy_max_age_s`` (:func:`sweep` every pass,
+:func:`sweep_everywhere` by the daemon; a create still failing after that opens the resume
+again); it goes with its negotiation or portal (``ON DELETE CASCADE``). Once the entity holds
+the PDF, the copy keeps only the resume (:func:`drop_pdf`). Every function but the daemon's sweep
+takes the portal id and never crosses it.
 """
 
 from __future__ import annotations
@@ -149,6 +150,15 @@ async def sweep(session: AsyncSession, portal_id: int, fetched_before: datetime)
             col(ResumeCopy.portal_id) == portal_id,
             col(ResumeCopy.fetched_at) < fetched_before,
         )
+    )
+    return int(result.rowcount)
+
+
+async def sweep_everywhere(session: AsyncSession, fetched_before: datetime) -> int:
+    """:func:`sweep` for every portal at once: the daemon's housekeeping, for the portals no pass
+    runs for (parked, uninstalled), whose copies would otherwise stay."""
+    result = await session.exec(
+        delete(ResumeCopy).where(col(ResumeCopy.fetched_at) < fetched_before)
     )
     return int(result.rowcount)
 

@@ -23,13 +23,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hhsync.db import health as stored_health
-from hhsync.db import leases, portals, state
+from hhsync.db import leases, portals, resume_copies, state
 from hhsync.db.tables import PortalStatus, RunStatus
 from hhsync.log import bound, get_logger
 from hhsync.metrics import Metrics
@@ -44,6 +44,7 @@ EVENT_CLAIMED: Final = "scheduler.claimed"
 EVENT_PASS_CRASHED: Final = "scheduler.pass_crashed"  # noqa: S105 - an event name
 EVENT_RELEASE_FAILED: Final = "scheduler.release_failed"
 EVENT_TICK_FAILED: Final = "scheduler.tick_failed"
+EVENT_COPIES_SWEPT: Final = "scheduler.resume_copies_swept"
 
 EVENT_STOP_STUCK: Final = "scheduler.stop_stuck"
 EVENT_HELD: Final = "scheduler.portal_held"
@@ -53,6 +54,8 @@ CANCEL_GRACE_S: Final = 5.0
 
 CLAIM_JOB: Final = "claim-due-portals"
 HEARTBEAT_JOB: Final = "lease-heartbeat"
+SWEEP_EVERY: Final = timedelta(hours=1)
+"""How often a tick also deletes resume copies past ``sync.resume_copy_max_age_s`` everywhere."""
 POLLED: Final = (PortalStatus.ACTIVE, PortalStatus.NEEDS_REAUTH)
 """Portals whose health is exported (paused and uninstalled ones are not polled: no health)."""
 
@@ -118,6 +121,7 @@ class PassScheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._health = HealthRecorder(ctx.database, ctx.clock, metrics)
         self.tally = PassTally()
+        self._swept_at: datetime | None = None
 
     @property
     def owner(self) -> str:
@@ -176,9 +180,29 @@ class PassScheduler:
             self._scheduler.shutdown(wait=False)
 
     async def tick(self) -> list[int]:
-        """Claim as many due portals as there are free slots and start their passes."""
+        """Claim as many due portals as there are free slots and start their passes (and, now
+        and then, sweep old resume copies)."""
         async with self._tick_lock:
-            return await self._claim()
+            claimed = await self._claim()
+        await self.sweep_resume_copies()
+        return claimed
+
+    async def sweep_resume_copies(self) -> None:
+        """Delete resume copies older than their max age, at most once per :data:`SWEEP_EVERY`:
+        a pass sweeps its own portal's, this those of portals no pass runs for."""
+        now = self._ctx.clock.now()
+        if self._swept_at is not None and now - self._swept_at < SWEEP_EVERY:
+            return
+        max_age = timedelta(seconds=self._ctx.settings.sync.resume_copy_max_age_s)
+        try:
+            async with self._ctx.database.session() as session:
+                swept = await resume_copies.sweep_everywhere(session, now - max_age)
+        except Exception as exc:  # noqa: BLE001 - a tick must survive a database hiccup
+            log.warning(EVENT_TICK_FAILED, error=str(exc))
+            return
+        self._swept_at = now
+        if swept:
+            log.info(EVENT_COPIES_SWEPT, count=swept)
 
     async def _claim(self) -> list[int]:
         if not self._claiming:

@@ -12,10 +12,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from hhsync.db import accounts, resume_copies, state
+from hhsync.db import accounts, portals, resume_copies, state
 from hhsync.db.crypto import TokenCipher
-from hhsync.db.tables import ResumeCopy, SyncStatus
+from hhsync.db.tables import PortalStatus, ResumeCopy, SyncStatus
 from hhsync.hh.quota_day import next_reset
+from hhsync.metrics import Metrics
+from hhsync.service.scheduler import PassScheduler
 from hhsync.sync import activity
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
@@ -266,4 +268,20 @@ async def test_a_created_lead_whose_activity_is_refused_keeps_the_resume_without
     await run_pass(world.ctx, world.portal_id)
     assert len(world.entities("activity")) == world.hh_negotiations()
     assert resume_requests(world) == opened  # the activity read the kept resume
+    assert await kept_copies(world) == 0
+
+
+async def test_the_daemon_sweeps_old_copies_of_a_portal_no_pass_runs_for(world: World) -> None:
+    await refuse_leads(world)
+    async with world.ctx.database.session() as session:
+        portal = await portals.get_portal(session, world.portal_id)
+        assert portal is not None
+        portal.status = PortalStatus.UNINSTALLED  # never claimed again: no pass sweeps it
+        session.add(portal)
+    young = PassScheduler(world.ctx, Metrics())
+    await young.sweep_resume_copies()
+    assert await kept_copies(world) == await with_resume(world)  # not old yet
+
+    world.clock.advance(world.ctx.settings.sync.resume_copy_max_age_s + 60)
+    await PassScheduler(world.ctx, Metrics()).sweep_resume_copies()
     assert await kept_copies(world) == 0
