@@ -317,13 +317,20 @@ async def record_vacancy_read(
     counters: dict[str, Any],
     complete: bool,
     now: datetime,
+    read_again: bool = False,
 ) -> None:
-    """Store the counters a pass acted on; a complete read also restarts the reconcile clock."""
+    """Store the counters a pass acted on; a complete read also restarts the reconcile clock.
+
+    ``read_again``: some listed negotiations could not be stored yet, so the next pass must list
+    the vacancy whatever its counters say (no full read is on record).
+    """
     vacancy = await get_vacancy(session, portal_id, hh_vacancy_id)
     if vacancy is None:
         raise LookupError(f"vacancy {hh_vacancy_id} is not stored for portal {portal_id}")
     vacancy.counters = counters
-    if complete:
+    if read_again:
+        vacancy.last_full_read_at = None
+    elif complete:
         vacancy.last_full_read_at = now
     vacancy.updated_at = now
     session.add(vacancy)

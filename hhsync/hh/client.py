@@ -7,7 +7,7 @@ this module knows the endpoints, their parameters and how their lists are paged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ import httpx
 
 from hhsync.hh.budget import Priority, RequestBudget
 from hhsync.hh.models import (
+    IdName,
     Manager,
     ManagersPage,
     Me,
@@ -68,6 +69,12 @@ STABLE_ORDER = "created_at"
 """The collection order no later activity changes ("По дате отклика")."""
 
 _PageT = TypeVar("_PageT", bound=Page[Any])
+
+
+def stable_order(offered: Sequence[IdName]) -> str | None:
+    """The ``order_by`` to list one collection or sub-collection with: :data:`STABLE_ORDER` if its
+    own ``order_types`` offer it, else hh.ru's default (no ``order_by`` at all)."""
+    return STABLE_ORDER if any(order.id == STABLE_ORDER for order in offered) else None
 
 
 @dataclass(frozen=True)
@@ -228,8 +235,10 @@ class HhClient:
 
         hh.ru computes each page per request (it documents no stable paging). Its default order
         follows the applicant's activity, so an applicant writing while we page would jump to a
-        page already read; a collection that offers ``created_at`` is listed in that order, which
-        nothing re-sorts. A new negotiation then lands on page 0 (seen next pass, its counters
+        page already read; a collection or sub-collection whose own ``order_types`` offer
+        ``created_at`` is listed in that order, which nothing re-sorts (hh.ru answers 400
+        ``bad_argument`` for an order a listing does not offer, and a sub-collection's orders need
+        not be its parent's). A new negotiation then lands on page 0 (seen next pass, its counters
         moved) and shifts the rest down (seen twice, kept once, the later-updated copy). A
         negotiation that *leaves* the collection while we page (a state change) shifts the rest up,
         so one may be missed until the vacancy's next full read (ARCHITECTURE.md, "Reading hh.ru").
@@ -239,10 +248,11 @@ class HhClient:
         truncated: list[str] = []
         listings: list[tuple[str, str, str | None]] = []
         for collection in collections.collections:
-            offered = {order.id for order in collection.order_types}
-            order_by = STABLE_ORDER if STABLE_ORDER in offered else None
-            listings.append((collection.id, collection.url, order_by))
-            listings.extend((sub.id, sub.url, order_by) for sub in collection.sub_collections)
+            listings.append((collection.id, collection.url, stable_order(collection.order_types)))
+            listings.extend(
+                (sub.id, sub.url, stable_order(sub.order_types))
+                for sub in collection.sub_collections
+            )
         for listing_id, url, order_by in dict.fromkeys(listings):
             items, cut = await self.collection_negotiations(url, order_by=order_by)
             if cut:
@@ -265,8 +275,9 @@ class HhClient:
         ``NegotiationsMessageGet``); the earliest ``created_at`` of the page is taken anyway, so a
         page in the other order still names the opener whenever the page holds the whole talk.
         Reading the conversation marks a response viewed by the employer (hh.ru OpenAPI spec);
-        the sync asks only when the applicant-side state moved on, which the employer's own move
-        (or invitation) did, so in practice nothing unread is marked.
+        the sync asks only when the applicant-side state moved on by the employer's own move (or
+        invitation), never for the ``discard_*`` states hh.ru sets itself
+        (:func:`hhsync.sync.negotiation_kind.known_kind`), so nothing unread is marked.
         """
         page = await self._rest.get_model(
             f"/negotiations/{negotiation_id}/messages",

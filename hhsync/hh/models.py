@@ -166,6 +166,9 @@ class NegotiationSubCollection(HhModel):
     url: str
     counters: CollectionCounters
     root_collection: bool = False
+    # its own orders for ``order_by``, which need not be its parent's (hh.ru OpenAPI spec,
+    # ``NegotiationsNegotiationsSubCollection``)
+    order_types: list[IdName] = Field(default_factory=list)
 
 
 class NegotiationCollection(HhModel):

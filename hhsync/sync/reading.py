@@ -18,7 +18,13 @@ from hhsync.db.session import Database
 from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
 from hhsync.errors import NeedsReauth
 from hhsync.hh.client import HhClient, Listing
-from hhsync.hh.errors import AppCredentialsRejected, HhError, TokenPersistFailed
+from hhsync.hh.errors import (
+    AppCredentialsRejected,
+    CaptchaRequired,
+    HhError,
+    RetriableHhError,
+    TokenPersistFailed,
+)
 from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
 from hhsync.log import get_logger
@@ -29,6 +35,7 @@ from hhsync.sync.progress import PassProgress
 
 INTERNSHIP_MARKERS = ("стаж", "intern", "практик")
 EVENT_KIND_GUESSED: Final = "sync.kind_guessed_from_state"
+EVENT_KIND_DEFERRED: Final = "sync.kind_deferred"
 
 log = get_logger(__name__)
 
@@ -69,9 +76,11 @@ async def kinds_of(
 ) -> dict[str, NegotiationKind]:
     """The kind of each listed negotiation, by how it started (:mod:`hhsync.sync.negotiation_kind`).
 
-    Only a negotiation not stored yet whose state moved on from ``response`` costs a request (its
-    conversation's first page); if hh.ru refuses that read, the state-based guess is taken and
-    logged.
+    Only a negotiation not stored yet whose kind its listing does not tell costs a request (its
+    conversation's first page). If hh.ru refuses that read for good (forbidden, gone), the
+    state-based guess is taken and logged. If the read failed only for now (rate limit, server or
+    network error, a captcha), the negotiation is left out of the result: a guess would be stored
+    for good, while leaving it out costs nothing, as it is listed and asked again next pass.
     """
     kinds: dict[str, NegotiationKind] = {}
     for negotiation in negotiations:
@@ -83,6 +92,15 @@ async def kinds_of(
             opener = await hh.first_message_author(negotiation.id)
         except (NeedsReauth, TokenPersistFailed, AppCredentialsRejected):
             raise  # the account's access itself is gone: the pass must stop, not guess
+        except (RetriableHhError, CaptchaRequired) as exc:
+            log.warning(
+                EVENT_KIND_DEFERRED,
+                negotiation=negotiation.id,
+                state=negotiation.state.id,
+                error=type(exc).__name__,
+                reason=str(exc),
+            )
+            continue
         except HhError as exc:
             guess = negotiation_kind.guess_from_state(negotiation)
             log.warning(
@@ -181,11 +199,20 @@ async def read_account(
                 session, account.portal_id, [n.id for n in listing.negotiations]
             )
         kinds = await kinds_of(hh, listing.negotiations, stored_kinds)
-        batch = [to_remote(n, vacancy_id, kinds[n.id]) for n in listing.negotiations]
-        reading.negotiations.update({n.id: n for n in listing.negotiations})
+        told = [n for n in listing.negotiations if n.id in kinds]
+        deferred = len(told) < len(listing.negotiations)
+        batch = [to_remote(n, vacancy_id, kinds[n.id]) for n in told]
+        reading.negotiations.update({n.id: n for n in told})
         if store:
             await _store_read(
-                database, account, rows[vacancy_id], by_id[vacancy_id], listing, batch, now
+                database,
+                account,
+                rows[vacancy_id],
+                by_id[vacancy_id],
+                listing,
+                batch,
+                now,
+                deferred=deferred,
             )
         remotes.extend(batch)
         reading.vacancies_read += 1
@@ -194,7 +221,7 @@ async def read_account(
             progress.negotiations_listed += len(batch)
         if listing.truncated_collections:
             reading.truncated.append(vacancy_id)
-        else:
+        elif not deferred:
             complete.add(vacancy_id)
     reading.snapshot = RemoteSnapshot(tuple(remotes), frozenset(complete))
     return reading
@@ -208,8 +235,14 @@ async def _store_read(
     listing: Listing,
     batch: list[RemoteNegotiation],
     now: datetime,
+    *,
+    deferred: bool = False,
 ) -> None:
-    """Store what one vacancy's listing showed, with the counters it was read at, in one go."""
+    """Store what one vacancy's listing showed, with the counters it was read at, in one go.
+
+    ``deferred``: some listed negotiations were left out (their kind could not be told now), so
+    no full read is recorded: the next pass lists the vacancy again and asks for them once more.
+    """
     if vacancy_row.id is None or account.id is None:
         raise ValueError("vacancy and account must be stored")
     async with database.session() as session:
@@ -228,4 +261,5 @@ async def _store_read(
             counters=_counters(vacancy),
             complete=not listing.truncated_collections,
             now=now,
+            read_again=deferred,
         )

@@ -107,6 +107,10 @@ async def state(request: Request) -> Response:
             ],
             "resumes": len(store.resumes),
             "negotiations": len(store.negotiations),
+            # responses the employer has not opened yet (reading them would mark them viewed)
+            "unread_negotiations": sorted(
+                (n.id for n in store.negotiations.values() if not n.viewed_by_employer), key=int
+            ),
         }
     )
 

@@ -30,18 +30,21 @@ SYSTEM_STATE_SHARE: Final = 0.1
 
 
 def add_generated_states(store: HhStore, rng: random.Random) -> None:
-    """Move a share of the negotiations into the ``discard_*`` states and give every second
-    active vacancy a funnel stage with members."""
+    """Move a share of the responses into the ``discard_*`` states (some left unread, as nobody
+    took them up) and give every second active vacancy a funnel stage with members."""
     system_states = sorted(SYSTEM_DISCARD_STATES)
     for negotiation in sorted(store.negotiations.values(), key=lambda n: int(n.id)):
         if rng.random() >= SYSTEM_STATE_SHARE:
             continue
         state = system_states[rng.randrange(len(system_states))]
-        if state == WITHDRAWN_STATE and negotiation.initiator != "applicant":
-            state = "discard_no_interaction"  # only a response can be withdrawn
+        hours = rng.randint(1, 72)
+        if negotiation.initiator != "applicant":
+            continue  # hh.ru refuses (or the applicant withdraws) responses nobody took up
         negotiation.employer_state = state
-        negotiation.viewed_by_employer = True
-        negotiation.updated_at = negotiation.created_at + timedelta(hours=rng.randint(1, 72))
+        # The employer did nothing: a response still unread stays unread every second time.
+        left_unread = int(negotiation.id) % 2 == 0
+        negotiation.viewed_by_employer = negotiation.viewed_by_employer or not left_unread
+        negotiation.updated_at = negotiation.created_at + timedelta(hours=hours)
         if state == WITHDRAWN_STATE:
             negotiation.applicant_state = WITHDRAWN_APPLICANT_STATE
     active = sorted((v for v in store.vacancies.values() if not v.archived), key=lambda v: v.id)

@@ -65,10 +65,10 @@ async def _collection_list(request: Request, collection: str) -> Response:
     vacancy = vacancy_param(request, manager)
     members = _listed_members(sandbox.store, vacancy.id, collection)
     order_by = request.query_params.get("order_by", payloads.DEFAULT_ORDER)
-    if order_by not in payloads.ORDER_TYPES:
-        raise errors.bad_argument(
-            "order_by", f"order_by must be one of {sorted(payloads.ORDER_TYPES)}"
-        )
+    offered = payloads.offered_orders(sandbox.store, vacancy.id, collection)
+    if order_by not in offered:
+        # Only the listing's own ``order_types`` are accepted (hh.ru OpenAPI spec, ``order_by``).
+        raise errors.bad_argument("order_by", f"order_by must be one of {sorted(offered)}")
     paging = parse_paging(
         request.query_params.get("page"),
         request.query_params.get("per_page"),

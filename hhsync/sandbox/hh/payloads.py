@@ -11,7 +11,7 @@ emitted on purpose so that strict parsers break in tests (hh.ru OpenAPI spec, "Ð
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Final
 
 from hhsync.sandbox.hh.counters import Scope
 from hhsync.sandbox.hh.generator import msk_offset_format as fmt
@@ -177,14 +177,31 @@ def vacancy_item(api: str, store: HhStore, vacancy: Vacancy) -> dict[str, Any]:
     return item
 
 
-def _order_types(api: str, collection: str, vacancy_id: str) -> list[dict[str, Any]]:
+FUNNEL_COLLECTION_ORDERS: Final = ("last_change_time_except_employer_inbox", "relevance")
+"""What a collection split into funnel sub-collections offers (hh.ru OpenAPI spec, example
+``NegotiationsEmployerListResponse``): no ``created_at``."""
+SUB_COLLECTION_ORDERS: Final = ("last_change_time_except_employer_inbox", "created_at")
+"""What each funnel sub-collection offers in the same example."""
+
+
+def offered_orders(store: HhStore, vacancy_id: str, listing: str) -> tuple[str, ...]:
+    """The ``order_by`` values one collection or sub-collection URL accepts; a collection with no
+    funnel stages offers every order hhsync knows."""
+    if listing not in COLLECTION_NAMES:
+        return SUB_COLLECTION_ORDERS
+    if store.funnels.stages_of(vacancy_id, listing):
+        return FUNNEL_COLLECTION_ORDERS
+    return tuple(ORDER_TYPES)
+
+
+def _order_types(api: str, store: HhStore, listing: str, vacancy_id: str) -> list[dict[str, Any]]:
     return [
         {
             "id": oid,
-            "name": name,
-            "url": f"{api}/negotiations/{collection}?vacancy_id={vacancy_id}&order_by={oid}",
+            "name": ORDER_TYPES[oid],
+            "url": f"{api}/negotiations/{listing}?vacancy_id={vacancy_id}&order_by={oid}",
         }
-        for oid, name in ORDER_TYPES.items()
+        for oid in offered_orders(store, vacancy_id, listing)
     ]
 
 
@@ -227,7 +244,7 @@ def _sub_collections(
             "root_collection": root,
             "url": f"{api}/negotiations/{sub_id}?vacancy_id={vacancy.id}",
             "counters": _counted(inside),
-            "order_types": _order_types(api, sub_id, vacancy.id),
+            "order_types": _order_types(api, store, sub_id, vacancy.id),
         }
         for sub_id, name, root, inside in subs
     ]
@@ -246,7 +263,7 @@ def collections(api: str, store: HhStore, vacancy: Vacancy) -> dict[str, Any]:
             "hidden": False,
             "url": f"{api}/negotiations/{state_id}?vacancy_id={vacancy.id}",
             "counters": _counted(members),
-            "order_types": _order_types(api, state_id, vacancy.id),
+            "order_types": _order_types(api, store, state_id, vacancy.id),
         }
         subs = _sub_collections(api, store, vacancy, state_id, members)
         if subs:

@@ -132,8 +132,14 @@ def response(
     }
 
 
-def _collection_list_url(collection_id: str) -> str:
-    return f"{API}/negotiations/{collection_id}?vacancy_id=123456&page=0&per_page=50"
+BY_DATE = "created_at"
+"""The order each sub-collection of the spec example offers (its own `order_types`)."""
+
+
+def _collection_list_url(collection_id: str, order_by: str | None = None) -> str:
+    """A listing's first page; ``order_by`` when the listing's own ``order_types`` offer it."""
+    order = f"&order_by={order_by}" if order_by else ""
+    return f"{API}/negotiations/{collection_id}?vacancy_id=123456{order}&page=0&per_page=50"
 
 
 def cassettes() -> dict[str, list[dict[str, Any]]]:
@@ -187,11 +193,11 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
             # The documented example's sub-collections are read too, each after its collection;
             # the same documented lists come back, so every negotiation is kept once.
             {
-                "request": request("GET", _collection_list_url("somecollection_1")),
+                "request": request("GET", _collection_list_url("somecollection_1", BY_DATE)),
                 "response": response(200, negotiation_list),
             },
             {
-                "request": request("GET", _collection_list_url("somecollection_2")),
+                "request": request("GET", _collection_list_url("somecollection_2", BY_DATE)),
                 "response": response(200, negotiation_list),
             },
             {
@@ -201,7 +207,7 @@ def cassettes() -> dict[str, list[dict[str, Any]]]:
                 ),
             },
             {
-                "request": request("GET", _collection_list_url("anothercollection_1")),
+                "request": request("GET", _collection_list_url("anothercollection_1", BY_DATE)),
                 "response": response(
                     200, example("legacy-doc.negotiations.collection-list.response.json")
                 ),

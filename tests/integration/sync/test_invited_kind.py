@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from structlog.testing import capture_logs
 
 from hhsync.db import state
 from hhsync.db.tables import NegotiationKind, RunStatus
 from hhsync.sync.engine import run_pass
-from hhsync.sync.reading import EVENT_KIND_GUESSED
+from hhsync.sync.reading import EVENT_KIND_DEFERRED, EVENT_KIND_GUESSED
 from hhsync.testing.world import World
 
 
@@ -121,3 +122,76 @@ async def test_a_refused_conversation_read_falls_back_to_the_state_and_says_so(
     assert [e["negotiation"] for e in guessed] == [str(response["id"])]
     assert guessed[0]["kind"] == "invitation"
     assert guessed[0]["error"] == "NotFound"
+
+
+def invited_response(world: World, vacancy: str) -> str:
+    """A response the employer has since moved with a letter (its state now ``invitation``)."""
+    response = world.hh_admin("POST", "/_sandbox/negotiations", vacancy_id=vacancy)
+    world.hh_admin(
+        "POST",
+        f"/_sandbox/negotiations/{response['id']}/state",
+        employer_state="phone_interview",
+        message="Спасибо за отклик! Давайте созвонимся.",
+    )
+    return str(response["id"])
+
+
+@pytest.mark.parametrize("status", [503, 429])
+async def test_a_passing_failure_of_the_conversation_read_stores_no_guess(
+    world: World, status: int
+) -> None:
+    """A 5xx or 429 that outlasts the client's retries says nothing about the negotiation
+    (hh.ru OpenAPI spec, 429/503 of every method): it is left for the next pass, never guessed
+    into a kind that would be stored for good."""
+    vacancy = first_vacancy(world)
+    nid = invited_response(world, vacancy)
+    world.hh_admin(
+        "POST",
+        "/_sandbox/faults",
+        fault={"kind": "error", "status": status, "path_contains": f"/negotiations/{nid}/messages"},
+        times=50,
+    )
+    with capture_logs() as logs:
+        first = await run_pass(world.ctx, world.portal_id)
+
+    assert first.status in (RunStatus.OK, RunStatus.PARTIAL), first.errors
+    assert nid not in await kinds(world)  # neither stored nor guessed
+    assert all(x["ORIGIN_ID"] != nid for x in world.entities("lead"))
+    assert not [e for e in logs if e["event"] == EVENT_KIND_GUESSED]
+    deferred = [e for e in logs if e["event"] == EVENT_KIND_DEFERRED]
+    assert {e["negotiation"] for e in deferred} == {nid}
+
+    world.hh_admin("DELETE", "/_sandbox/faults")
+    second = await run_pass(world.ctx, world.portal_id)  # no reconcile due: the vacancy is re-read
+
+    assert second.status == RunStatus.OK, second.errors
+    assert (await kinds(world))[nid] is NegotiationKind.RESPONSE
+    assert lead(world, nid)["COMMENTS"].startswith("Отклик")
+
+
+async def test_system_refusals_are_responses_and_their_conversation_is_not_read(
+    world: World,
+) -> None:
+    """Reading a conversation marks the response viewed (hh.ru OpenAPI spec, tag
+    «Отклики/приглашения работодателя»); the ``discard_*`` states hh.ru sets itself (hh_api.md
+    §5.1) refuse responses nobody took up, so no pass reads an unread negotiation's messages."""
+    vacancy = first_vacancy(world)
+    withdrawn = world.hh_admin("POST", "/_sandbox/negotiations", vacancy_id=vacancy)["id"]
+    world.hh_admin("POST", f"/_sandbox/negotiations/{withdrawn}/withdraw")
+    refused = {str(withdrawn)}
+    for system_state in ("discard_no_interaction", "discard_vacancy_closed"):
+        nid = world.hh_admin("POST", "/_sandbox/negotiations", vacancy_id=vacancy)["id"]
+        world.hh_admin("POST", f"/_sandbox/negotiations/{nid}/state", employer_state=system_state)
+        refused.add(str(nid))
+    unread = set(world.hh_admin("GET", "/_sandbox/state")["unread_negotiations"])
+    assert refused <= unread
+    world.hh_admin("DELETE", "/_sandbox/requests")
+
+    report = await run_pass(world.ctx, world.portal_id)
+
+    assert report.status == RunStatus.OK, report.errors
+    stored = await kinds(world)
+    assert all(stored[nid] is NegotiationKind.RESPONSE for nid in refused)
+    read = {path.split("/")[2] for path in messages_read(world)}
+    assert read, "moved negotiations of the generated world still cost a conversation read"
+    assert not read & unread

@@ -190,3 +190,51 @@ def test_generator_makes_a_share_of_the_new_states(sandbox: HhSandbox) -> None:
         stage = store.funnels.stage_of(nid)
         assert stage is not None
         assert stage.vacancy_id == store.negotiations[nid].vacancy_id
+
+
+async def test_a_listing_refuses_an_order_its_own_order_types_do_not_offer(
+    client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox
+) -> None:
+    """hh.ru OpenAPI spec, ``get-collection-negotiations-list``: ``order_by`` takes the values the
+    listing's ``order_types`` name; the example ``NegotiationsEmployerListResponse`` gives a
+    collection split into sub-collections no ``created_at`` and each sub-collection its own
+    ``created_at``. Anything else is the list's documented 400 ``bad_argument`` (same operation),
+    naming ``order_by`` in the body hhru/api docs/errors.md describes."""
+    vacancy_id = _vacancy_of_1455(sandbox)
+    plain = (await _collections(client, admin, vacancy_id))["response"]
+    assert "created_at" in {o["id"] for o in plain["order_types"]}
+    assert (await client.get(f"{plain['url']}&order_by=created_at", headers=admin)).is_success
+    await client.post(
+        f"/_sandbox/vacancies/{vacancy_id}/funnel_stages",
+        json={"collection": "consider", "name": "Кадровый резерв"},
+    )
+    split = (await _collections(client, admin, vacancy_id))["consider"]
+    parent_orders = {o["id"] for o in split["order_types"]}
+    assert "created_at" not in parent_orders
+    refused = await client.get(f"{split['url']}&order_by=created_at", headers=admin)
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [{"type": "bad_argument", "value": "order_by"}]
+    for order in parent_orders:
+        assert (await client.get(f"{split['url']}&order_by={order}", headers=admin)).is_success
+    for sub in split["sub_collections"]:
+        offered = {o["id"] for o in sub["order_types"]}
+        assert "created_at" in offered
+        for order in offered:
+            listed = await client.get(f"{sub['url']}&order_by={order}", headers=admin)
+            assert listed.status_code == 200, listed.text
+            assert listed.json()["ordered_by"]["id"] == order
+        refused = await client.get(f"{sub['url']}&order_by=relevance", headers=admin)
+        assert refused.status_code == 400
+
+
+def test_generator_leaves_some_system_refusals_unread(sandbox: HhSandbox) -> None:
+    """The ``discard_*`` states hh.ru sets itself (hh_api.md §5.1) refuse responses the employer
+    never took up, so some are still unread; reading the conversation (hh.ru OpenAPI spec, tag
+    «Отклики/приглашения работодателя») is what would mark them viewed."""
+    refused = [
+        n for n in sandbox.store.negotiations.values() if n.employer_state in SYSTEM_DISCARD_STATES
+    ]
+    assert all(n.initiator == "applicant" for n in refused)
+    unread = [n for n in refused if not n.viewed_by_employer]
+    assert unread, "some system refusals must be unread"
+    assert len(unread) < len(refused)

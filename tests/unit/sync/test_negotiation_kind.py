@@ -41,6 +41,26 @@ def test_a_moved_state_needs_the_opener(state: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("state", "employer_state"),
+    [
+        ("discard", "discard_no_interaction"),
+        ("discard", "discard_vacancy_closed"),
+        ("discard", "discard_to_other_vacancy"),
+        ("hidden", "discard_by_applicant"),
+    ],
+)
+def test_a_refusal_hh_ru_set_itself_is_a_response_without_reading(
+    state: str, employer_state: str
+) -> None:
+    # Reading the conversation would mark an unread response viewed; nobody took these up.
+    assert known_kind(listed(state, employer_state), None) is NegotiationKind.RESPONSE
+
+
+def test_an_applicant_refusal_still_showing_an_invitation_needs_the_opener() -> None:
+    assert known_kind(listed("invitation", "discard_by_applicant"), None) is None
+
+
+@pytest.mark.parametrize(
     ("author", "kind"),
     [
         ("applicant", NegotiationKind.RESPONSE),
