@@ -263,9 +263,7 @@ class PortalLimiter:
         if seconds is not None:
             self.times.observe(method, seconds)
 
-    def request_timed_out(
-        self, methods: Iterable[str], took_s: float = REQUEST_CUTOFF_S
-    ) -> None:
+    def request_timed_out(self, methods: Iterable[str], took_s: float = REQUEST_CUTOFF_S) -> None:
         """A request for ``methods`` ran out of time after ``took_s``: the portal's 60 s cut-off
         (504), or the client's own bound on a write (no answer by then)."""
         self.times.timed_out(list(methods), took_s)
