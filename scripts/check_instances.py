@@ -125,6 +125,8 @@ async def check(args: argparse.Namespace) -> int:
                     "HHSYNC_HH__API_URL": hh_url,
                     "HHSYNC_HH__USER_AGENT_CONTACT": "check@hhsync.invalid",
                     "HHSYNC_HH__REQUESTS_PER_S": "100",
+                    "HHSYNC_HH__CLIENT_ID": "hhsync-demo",
+                    "HHSYNC_HH__CLIENT_SECRET": "hhsync-demo-secret",
                     "HHSYNC_BITRIX__CLIENT_ID": "hhsync-demo-b24",
                     "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
                     "HHSYNC_SYNC__POLL_INTERVAL_S": str(args.interval),
