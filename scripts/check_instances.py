@@ -41,8 +41,12 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
+from hhsync.service.runner import pool_needed
 from hhsync.testing.portal import install_sandbox_portal
 from hhsync.testing.server import free_port, serve
+
+PASSES = 8
+"""Passes each daemon runs at once; its pool is the smallest ``hhsync run`` accepts for them."""
 
 
 def admin_url() -> str:
@@ -116,18 +120,20 @@ async def check(args: argparse.Namespace) -> int:
             env.update(
                 {
                     "HHSYNC_DATABASE__URL": db_url,
-                    "HHSYNC_DATABASE__POOL_SIZE": "26",
+                    "HHSYNC_DATABASE__POOL_SIZE": str(pool_needed(PASSES)),
                     "HHSYNC_SECURITY__TOKEN_KEY": key,
                     "HHSYNC_HH__API_URL": hh_url,
                     "HHSYNC_HH__USER_AGENT_CONTACT": "check@hhsync.invalid",
                     "HHSYNC_HH__REQUESTS_PER_S": "100",
+                    "HHSYNC_HH__CLIENT_ID": "hhsync-demo",
+                    "HHSYNC_HH__CLIENT_SECRET": "hhsync-demo-secret",
                     "HHSYNC_BITRIX__CLIENT_ID": "hhsync-demo-b24",
                     "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
                     "HHSYNC_SYNC__POLL_INTERVAL_S": str(args.interval),
                     "HHSYNC_SYNC__LEASE_TTL_S": str(args.ttl),
                     # The longest Bitrix24 request a lease of this TTL covers (model/deadlines.py).
                     "HHSYNC_BITRIX__REQUEST_TIMEOUT_S": str(request_timeout_s),
-                    "HHSYNC_SYNC__MAX_CONCURRENT_PASSES": "8",
+                    "HHSYNC_SYNC__MAX_CONCURRENT_PASSES": str(PASSES),
                     "HHSYNC_LOG__LEVEL": "warning",
                     "HHSYNC_LOG__FORMAT": "json",
                 }

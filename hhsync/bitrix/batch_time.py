@@ -9,7 +9,8 @@ Seconds per call are learned per method from the ``duration`` of every answer's 
 (``result_time`` for batch commands), starting from a cautious prior. A slower answer is believed
 at once, a faster one gradually, so one quick call does not fill the next batch with slow ones.
 A batch cut off at 60 s scales its methods' estimates up until it would have taken 60 s (at
-least doubling them), so the next batch is small enough.
+least doubling them), so the next batch is small enough; a write the client gave up on sooner
+(``bitrix.request_timeout_s``) scales them to the time it was given, not to 60 s.
 
 Batches aim at a third of the cut-off: room for a portal that slows down between two batches,
 and less than the 10 % operating-time headroom (48 of 480 s), so one batch never carries a method
@@ -76,14 +77,15 @@ class MethodTimes:
         else:
             self._seconds[name] = known + _SETTLE * (seconds - known)
 
-    def timed_out(self, methods: Sequence[str]) -> None:
-        """A request whose commands had these methods (one entry per command) ran into the
-        cut-off: together they took over 60 s, so each is at least that much slower than
-        believed, and at least twice as slow."""
+    def timed_out(self, methods: Sequence[str], took_s: float = REQUEST_CUTOFF_S) -> None:
+        """A request whose commands had these methods (one entry per command) ran out of time:
+        together they took over ``took_s`` (the portal's 60 s cut-off, or the client's own
+        shorter bound on a write), so each is at least that much slower than believed, and at
+        least twice as slow."""
         believed = sum(self.estimate(m) for m in methods)
         if believed <= 0:
             return
-        factor = max(2.0, REQUEST_CUTOFF_S / believed)
+        factor = max(2.0, took_s / believed)
         for method in set(methods):
             self._seconds[method.lower()] = factor * self.estimate(method)
 

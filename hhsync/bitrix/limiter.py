@@ -23,7 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from hhsync.bitrix.batch_time import MethodTimes, seconds_from_time
+from hhsync.bitrix.batch_time import REQUEST_CUTOFF_S, MethodTimes, seconds_from_time
 from hhsync.clock import Clock, SystemClock
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -263,9 +263,10 @@ class PortalLimiter:
         if seconds is not None:
             self.times.observe(method, seconds)
 
-    def request_timed_out(self, methods: Iterable[str]) -> None:
-        """A request for ``methods`` hit the portal's 60 s cut-off (504 or no answer)."""
-        self.times.timed_out(list(methods))
+    def request_timed_out(self, methods: Iterable[str], took_s: float = REQUEST_CUTOFF_S) -> None:
+        """A request for ``methods`` ran out of time after ``took_s``: the portal's 60 s cut-off
+        (504), or the client's own bound on a write (no answer by then)."""
+        self.times.timed_out(list(methods), took_s)
 
     def query_limit_exceeded(self) -> None:
         """The portal answered QUERY_LIMIT_EXCEEDED: our picture of its bucket was too rosy."""

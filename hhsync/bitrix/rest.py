@@ -36,6 +36,7 @@ from hhsync.bitrix.batch import (
     build_batch,
     parse_batch,
 )
+from hhsync.bitrix.batch_time import REQUEST_CUTOFF_S
 from hhsync.bitrix.errors import (
     BitrixError,
     ErrorObserver,
@@ -254,7 +255,9 @@ class BitrixRest:
                 async with asyncio.timeout(None if safe else self._write_timeout_s):
                     response = await self._http.post(self.url(method), json=body, auth=self.auth)
         except TimeoutError as exc:
-            self.limiter.request_timed_out(inner)
+            # Only a write is bounded here: it ran for the whole bound, not the portal's 60 s.
+            bound = self._write_timeout_s
+            self.limiter.request_timed_out(inner, REQUEST_CUTOFF_S if bound is None else bound)
             raise self._unknown_if_unsafe(
                 ServerError(f"Bitrix24 {method}: no answer in time", method=method), safe
             ) from exc

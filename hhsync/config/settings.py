@@ -72,8 +72,9 @@ class DatabaseSettings(_Section):
     url: str | None = None
     """SQLAlchemy URL. PostgreSQL (``postgresql://user@host/db``) in production; unset means
     the embedded SQLite file ``<state_dir>/hhsync.sqlite3``, so a first run needs nothing."""
-    pool_size: int = Field(default=16, ge=1, le=200)
-    """Connections kept open per process; each pass borrows one, bounding concurrent passes."""
+    pool_size: int = Field(default=22, ge=1, le=200)
+    """Connections kept open per process: up to 5 per concurrent pass plus 2 for the daemon
+    (``hhsync run`` refuses fewer), so the default fits the default 4 passes."""
     pool_max_overflow: int = Field(default=0, ge=0, le=200)
     """Extra short-lived connections beyond ``pool_size`` (0: the pool is a hard bound)."""
     pool_timeout_s: float = Field(default=30.0, gt=0)

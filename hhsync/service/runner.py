@@ -44,9 +44,19 @@ EVENT_SIDE_TASK_DIED: Final = "daemon.side_task_died"
 
 # Connections a running daemon needs besides its passes: the claim tick / heartbeat and /readyz.
 POOL_RESERVE: Final = 2
-# Connections one pass may hold at once: its hh.ru enrichment workers' (between round trips) plus
-# the CRM batch in flight.
-PASS_CONNECTIONS: Final = ENRICH_DB_CONNECTIONS + 1
+# Connections one pass may hold at once, at its peak (creates over a CRM that may hold ours):
+PASS_CONNECTIONS: Final = (
+    # the hh.ru enrichment workers, between their round trips (hhsync.sync.apply.enrich's gate)
+    ENRICH_DB_CONNECTIONS
+    # the account's hh.ru token refresh or reload, outside that gate (one at a time: its lock)
+    + 1
+    # the create batch being sent: its in-flight marking and its answers (during its request,
+    # the Bitrix24 token refresh it may trigger instead; one at a time: the portal's lock)
+    + 1
+    # the next chunk's adoption lookup, run ahead alongside the send: its answers, or the
+    # Bitrix24 token refresh during its request
+    + 1
+)
 DEFAULT_WATCHDOG_S: Final = 30.0
 
 log = get_logger(__name__)
@@ -55,9 +65,10 @@ log = get_logger(__name__)
 def check_pool(settings: Settings) -> None:
     """Refuse a pool that concurrent passes could exhaust (ARCHITECTURE.md invariant 5).
 
-    A pass holds up to :data:`PASS_CONNECTIONS` at once (its enrichment workers and the batch
-    being sent each commit on their own); the claim tick, the heartbeat and the readiness probe
-    need :data:`POOL_RESERVE` more between them.
+    A pass holds up to :data:`PASS_CONNECTIONS` at once (its enrichment workers, the hh.ru token
+    refresh, the batch being sent and the lookup run ahead of it each commit on their own); the
+    claim tick, the heartbeat and the readiness probe need :data:`POOL_RESERVE` more between
+    them.
 
     Raises:
         ConfigError: naming both settings and the smallest pool that works.

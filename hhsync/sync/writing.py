@@ -42,7 +42,7 @@ requests open, so 8 fill the budget up to 0.8 s a round trip."""
 
 ENRICH_DB_CONNECTIONS: Final = 2
 """Database connections the enrichment workers hold at once (between their round trips); a pass
-needs one more for the CRM batch it records."""
+needs more besides (``hhsync.service.runner.PASS_CONNECTIONS`` counts them)."""
 
 
 @dataclass

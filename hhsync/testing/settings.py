@@ -34,7 +34,8 @@ def runner_settings(hh_url: str, db_url: str) -> Settings:
             "sync": base.sync.model_copy(
                 update={"poll_interval_s": 1.0, "lease_ttl_s": 8.0, "max_concurrent_passes": 2}
             ),
-            "database": base.database.model_copy(update={"pool_size": 8}),
+            # two passes of 5 connections and the daemon's 2 (hhsync.service.runner.check_pool)
+            "database": base.database.model_copy(update={"pool_size": 12}),
             # An 8 s lease covers Bitrix24 requests of at most 2 s (hhsync.model.deadlines).
             "bitrix": base.bitrix.model_copy(
                 update={"request_timeout_s": 2.0, "request_cutoff_s": 3.0}

@@ -132,7 +132,7 @@ def test_run_refuses_a_pool_smaller_than_its_passes(world: World, db_url: str) -
     )
     assert result.returncode == 2
     assert "database.pool_size" in result.stderr
-    assert "HHSYNC_DATABASE__POOL_SIZE=14" in result.stderr
+    assert "HHSYNC_DATABASE__POOL_SIZE=22" in result.stderr
 
 
 def hold_lease(db_url: str, portal_id: int, owner: str | None) -> None:

@@ -68,16 +68,17 @@ class Creates:
                     break  # the rest stay pending in the database for the next pass
                 looked_up, ahead = ahead, None
                 settled = await (looked_up or self._adopt(chunk))
+                # The next chunk is chosen by the sizing known now and looked up while this one
+                # is enriched; only its send is sized again, once the batches before answered.
+                following = next(chunks, [])
+                if any(a.adopt_first for a in following) and not self.stop.is_set():
+                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
                 ready = await self.enricher.prepare_all(
                     [a for a in chunk if a.hh_id not in settled]
                 )
                 if sending is not None:
                     await sending
                     sending = None
-                # sized only now, after the batch before it answered (or ran into the cut-off)
-                following = next(chunks, [])
-                if any(a.adopt_first for a in following) and not self.stop.is_set():
-                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
                 if ready and not self.stop.is_set():
                     sending = asyncio.create_task(self._send(ready), name="b24-creates")
                 chunk = following

@@ -41,6 +41,10 @@ T = TypeVar("T")
 Answered = Callable[[Outcomes, BatchResult], Awaitable[T]]
 """Records a batch's per-command answers (in the transaction it is given)."""
 
+Refused = Callable[[Outcomes, Retriable | PortalHold], Awaitable[None]]
+"""Records the items of a batch refused as a whole before it ran (in the transaction it is
+given)."""
+
 
 def batches(items: Sequence[T], size: int = MAX_COMMANDS) -> Iterator[Sequence[T]]:
     """``items`` in runs of ``size`` (Bitrix24 runs at most 50 commands per batch)."""
@@ -92,11 +96,29 @@ class Sender:
         raise_portal_hold(result)
         return result
 
-    async def recorded(self, commands: Mapping[str, Command], answered: Answered[T]) -> T:
-        """:meth:`batch`, its answers recorded by ``answered`` in one transaction."""
-        result = await self.batch(commands)
+    async def recorded(
+        self,
+        commands: Mapping[str, Command],
+        answered: Answered[T],
+        *,
+        refused: Refused | None = None,
+    ) -> T:
+        """:meth:`batch`, its answers recorded by ``answered`` in one transaction before a
+        command's portal hold is raised: what the other commands adopted or applied stays
+        recorded. ``refused`` records the items of a batch refused as a whole (then re-raised).
+        """
+        self.recorder.figures.commands += len(commands)
+        try:
+            result = await self.bitrix.batch(commands)
+        except (Retriable, PortalHold) as exc:
+            if refused is not None:
+                async with self.recorder.transaction() as outcomes:
+                    await refused(outcomes, exc)
+            raise
         async with self.recorder.transaction() as outcomes:
-            return await answered(outcomes, result)
+            value = await answered(outcomes, result)
+        raise_portal_hold(result)
+        return value
 
     async def once(
         self,

@@ -48,18 +48,16 @@ class Updates:
                 for i, u in enumerate(chunk)
             }
             try:
-                await self.sender.recorded(commands, partial(_record, chunk, moved, left))
-            except (Retriable, PortalHold) as exc:
+                await self.sender.recorded(
+                    commands,
+                    partial(_record, chunk, moved, left),
+                    refused=partial(_refused, chunk),
+                )
+            except Retriable:
                 # A 5xx, timeout or rate limit on one batch must not end the pass: an update may
                 # be written twice without harm, so its rows are kept and written again when due.
-                # A portal hold ends it once the rows are kept.
-                async with self.sender.recorder.transaction() as outcomes:
-                    for update in chunk:
-                        await outcomes.failed(
-                            update.hh_id, f"{type(exc).__name__}: {exc}", kind="crm_busy"
-                        )
-                if isinstance(exc, PortalHold):
-                    raise
+                # A portal hold ends it once the rows (or the answers) are recorded.
+                continue
 
     async def _shown(self, moving: Sequence[UpdateEntity]) -> dict[str, _Shown]:
         """The stage (and a deal's pipeline) each entity about to be moved shows in the CRM now;
@@ -135,6 +133,14 @@ def update_fields(update: UpdateEntity, *, stage_moved: bool) -> dict[str, Any]:
         resume_id = update.resume.resume_id
         fields[mapping.UF_RESUME_URL] = f"https://hh.ru/resume/{resume_id}" if resume_id else ""
     return fields
+
+
+async def _refused(
+    chunk: Sequence[UpdateEntity], outcomes: Outcomes, exc: Retriable | PortalHold
+) -> None:
+    """A batch refused before it ran: its rows are kept, written again when due."""
+    for update in chunk:
+        await outcomes.failed(update.hh_id, f"{type(exc).__name__}: {exc}", kind="crm_busy")
 
 
 async def _record(

@@ -116,6 +116,7 @@ async def open_portal(
     speed: float = SPEED,
     timeout_s: float = 10.0,
     retry_total_s: float = 120.0,
+    write_timeout_s: float | None = None,
 ) -> AsyncIterator[Portal]:
     """A new installed portal (optionally with its own plan) and a client for it."""
     info = admin(base, "/portals")
@@ -140,6 +141,7 @@ async def open_portal(
             persist,
             limiter,
             RetryPolicy(total_s=retry_total_s, sleep=scaled_sleep(speed)),
+            write_timeout_s=write_timeout_s,
         )
         yield Portal(base, info, client, limiter, saved)
 
@@ -347,6 +349,22 @@ async def test_add_that_times_out_is_outcome_unknown_and_a_read_is_retried(
         assert admin_get(portal.base, f"/portals/{portal.domain}/entities/leads") == []
         # The timed-out read was resent: the first attempt is still held by the sandbox.
         assert (await portal.client.user_current()).ID == 1
+
+
+async def test_a_write_given_up_by_the_client_scales_its_estimate_to_the_bound_not_60_s(
+    sandbox_url: str,
+) -> None:
+    """bitrix.request_timeout_s ends a write before the portal's 60 s cut-off (limits.md,
+    "Request Execution Time Limit"): the add is known to have run for that bound only, so its
+    estimate doubles (the least a timeout teaches) instead of growing to 60 s."""
+    async with open_portal(sandbox_url, write_timeout_s=0.3) as portal:
+        portal.admin(
+            "/faults", {"fault": {"kind": "slow", "delay_s": 1.0, "path_contains": "crm.lead.add"}}
+        )
+        before = portal.limiter.times.estimate("crm.lead.add")
+        with pytest.raises(OutcomeUnknown):
+            await portal.client.add("lead", {"TITLE": "slow"})
+        assert portal.limiter.times.estimate("crm.lead.add") == 2 * before
 
 
 async def test_garbage_answer_to_a_read_is_retried(portal: Portal) -> None:

@@ -18,6 +18,7 @@ from hhsync.db import portals, state
 from hhsync.db.tables import PortalStatus, RunStatus
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
+from tests.integration.sync.test_adopt_unrecorded import activities_per_origin, store_portal_anew
 
 pytestmark = pytest.mark.postgres
 
@@ -217,3 +218,35 @@ async def test_a_raw_refusal_before_the_write_is_retried_and_lands_once(world: W
     world.wait_out_in_flight()
     await run_pass(world.ctx, world.portal_id)
     assert_each_response_once(world, expected)
+
+
+async def test_a_hold_on_one_command_keeps_what_the_others_of_its_batch_adopted(
+    world: World,
+) -> None:
+    """The lookup batch's lead and deal commands are answered, its activity commands refused
+    (``METHOD_CONFIRM_WAITING``, api-reference/scopes/confirmation.md): the adoptions the batch
+    answered are recorded before the hold ends the pass, and nothing is created twice."""
+    imported = (await run_pass(world.ctx, world.portal_id)).writes.created
+    assert imported == world.hh_negotiations() > 0
+    portal_id = await store_portal_anew(world)  # its rows lost, the CRM holds every entity
+    block(world, "METHOD_CONFIRM_WAITING", "crm.activity.list")
+
+    report = await run_pass(world.ctx, portal_id)
+
+    assert report.status == RunStatus.FAILED
+    assert report.hold_s is not None
+    assert any("METHOD_CONFIRM_WAITING" in error for error in report.errors)
+    assert refused_commands(world, "crm.activity.list") >= 1
+    async with world.ctx.database.session() as session:
+        rows = await state.list_negotiations(session, portal_id)
+    adopted = [row for row in rows if row.crm_entity_id is not None]
+    assert adopted, "the batch's answered lookups were not recorded"
+    assert report.writes.adopted == len(adopted)
+    assert len(world.entities("lead")) == imported  # nothing created while the hold stood
+    lift(world)
+    world.clock.advance(3 * world.ctx.settings.sync.retry_base_s)
+    for _ in range(2):  # adopts the rest, then adds nothing: every activity is there
+        again = await run_pass(world.ctx, portal_id)
+        assert again.status == RunStatus.OK, again.errors
+    assert_each_response_once(world, imported)
+    assert set(activities_per_origin(world).values()) == {1}

@@ -61,6 +61,24 @@ def test_a_cut_off_makes_the_batch_it_hit_worth_60_seconds_at_least_double() -> 
     assert slow.estimate("crm.lead.add") == 4.0
 
 
+def test_a_write_the_client_gave_up_on_scales_to_the_time_it_was_given() -> None:
+    # bitrix.request_timeout_s (30 s) ends a write before the portal's 60 s cut-off: the batch
+    # is known to have taken 30 s, not 60 s, so its methods are not believed twice as slow again.
+    times = MethodTimes()
+    times.observe("crm.lead.add", 2.0)
+    times.timed_out(["crm.lead.add"] * 4, took_s=30.0)  # believed 8 s, took over 30 s
+    assert times.estimate("crm.lead.add") == 7.5
+    assert times.fitting([["crm.lead.add"]] * 50) == 2
+    cut_off = MethodTimes()
+    cut_off.observe("crm.lead.add", 2.0)
+    cut_off.timed_out(["crm.lead.add"] * 4)  # the portal's cut-off: worth 60 s
+    assert cut_off.estimate("crm.lead.add") == 15.0
+    short = MethodTimes()
+    short.observe("crm.lead.add", 2.0)
+    short.timed_out(["crm.lead.add"] * 4, took_s=10.0)  # still at least twice as slow
+    assert short.estimate("crm.lead.add") == 4.0
+
+
 def test_one_item_always_fits_whatever_it_costs() -> None:
     times = MethodTimes()
     times.observe("crm.lead.add", 100.0)
