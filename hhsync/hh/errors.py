@@ -267,7 +267,7 @@ def error_for_api_answer(status: int, headers: Mapping[str, str], content: bytes
             known,
         )
     if ("resumes", "view_limit_exceeded") in pairs:
-        # Documented as 429; the brief also allows it as a 403 variant. Checked before RateLimited.
+        # Documented as 429; accepted as a 403 variant too. Checked before RateLimited.
         return _make(
             ViewLimitExceeded,
             "the manager's daily hh.ru resume-view limit is spent; contacts resume after it resets",
