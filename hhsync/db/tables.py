@@ -159,8 +159,7 @@ class Vacancy(SQLModel, table=True):
     """A vacancy we poll, with the counters that let an idle pass skip its negotiations.
 
     A pass lists a vacancy's negotiations only when its hh.ru counters changed or the reconcile
-    period since ``last_full_read_at`` ran out (:mod:`hhsync.sync.changes`). The watermark columns
-    are for the change tracking to come (:mod:`hhsync.sync.cursor`); nothing writes them yet.
+    period since ``last_full_read_at`` ran out (:mod:`hhsync.sync.changes`).
     """
 
     __tablename__ = "vacancy"
@@ -178,11 +177,14 @@ class Vacancy(SQLModel, table=True):
     rules are to use it)."""
     counters: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     """Last seen hh.ru ``counters``; a change means the negotiations must be read."""
-    watermark_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    """Newest negotiation ``updated_at`` fully processed (inclusive cursor). Not written yet:
-    always empty until the change tracking pages with it."""
-    watermark_ids: list[Any] = Field(default_factory=list, sa_type=JSONType)
-    """Negotiation ids seen at exactly ``watermark_at`` (the boundary). Not written yet."""
+    listing_totals: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    """``counters.total`` of each listing (collection or funnel sub-collection id) at the last
+    watch; a listing whose total differs from the negotiations stored there is read again."""
+    watched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the listings' totals were last read (the state watch, ``sync.state_watch_period_s``)."""
+    missing_negotiations: int = 0
+    """How many negotiations hh.ru counts that the deepest read it allows could not list (a deep
+    vacancy's gap, shown by ``hhsync status`` and the settings page); 0 when complete."""
     last_full_read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -197,6 +199,7 @@ class Negotiation(SQLModel, table=True):
         Index("negotiation_due_idx", "portal_id", "sync_status", "next_retry_at"),
         Index("negotiation_outcome_idx", "portal_id", "outcome_at", "id"),
         Index("negotiation_resume_idx", "portal_id", "hh_resume_id"),
+        Index("negotiation_listing_idx", "vacancy_id", "hh_listing"),
         _checked("kind", NegotiationKind),
         _checked("sync_status", SyncStatus),
         CheckConstraint(
@@ -218,6 +221,9 @@ class Negotiation(SQLModel, table=True):
     """hh.ru shows ``resume: null``: the entity is marked «резюме удалено» instead of retried."""
     kind: str = Field(max_length=16)
     employer_state: str = Field(max_length=64)
+    hh_listing: str | None = Field(default=None, max_length=64)
+    """The listing (collection, or the funnel sub-collection) hh.ru last listed it in; the state
+    watch counts the stored negotiations of each listing against hh.ru's ``counters.total``."""
     hh_created_at: datetime = Field(sa_type=UTCDateTime)
     hh_updated_at: datetime = Field(sa_type=UTCDateTime)
     crm_entity_type: str | None = Field(default=None, max_length=8)
