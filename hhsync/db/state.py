@@ -318,16 +318,20 @@ async def record_vacancy_read(
     complete: bool,
     now: datetime,
     read_again: bool = False,
+    missing: int = 0,
 ) -> None:
     """Store the counters a pass acted on; a complete read also restarts the reconcile clock.
 
     ``read_again``: some listed negotiations could not be stored yet, so the next pass must list
-    the vacancy whatever its counters say (no full read is on record).
+    the vacancy whatever its counters say (no full read is on record). ``missing``: how many
+    negotiations hh.ru counts that the deepest read it allows could not list (the deep vacancy
+    gap, shown by ``hhsync status`` and the app page).
     """
     vacancy = await get_vacancy(session, portal_id, hh_vacancy_id)
     if vacancy is None:
         raise LookupError(f"vacancy {hh_vacancy_id} is not stored for portal {portal_id}")
     vacancy.counters = counters
+    vacancy.missing_negotiations = max(0, missing)
     if read_again:
         vacancy.last_full_read_at = None
     elif complete:

@@ -13,16 +13,20 @@ from typing import Any, TypeVar
 
 import httpx
 
+from hhsync.hh import deep_listing
 from hhsync.hh.budget import Priority, RequestBudget
+from hhsync.hh.deep_listing import DEFAULT_MAX_PARTS, DeepRead, ListingTarget, read_listing
 from hhsync.hh.models import (
     IdName,
     Manager,
     ManagersPage,
     Me,
     Negotiation,
+    NegotiationCollection,
     NegotiationCollections,
     NegotiationMessagesPage,
     NegotiationsPage,
+    NegotiationSubCollection,
     Page,
     Resume,
     VacanciesPage,
@@ -65,7 +69,7 @@ __all__ = [
 DEFAULT_PDF_MAX_BYTES = 10 * 1024 * 1024
 FIRST_MESSAGES_PER_PAGE = 20
 """Messages read to find who opened a conversation (hh.ru's default page size)."""
-STABLE_ORDER = "created_at"
+STABLE_ORDER = deep_listing.STABLE_ORDER
 """The collection order no later activity changes ("По дате отклика")."""
 
 _PageT = TypeVar("_PageT", bound=Page[Any])
@@ -74,15 +78,26 @@ _PageT = TypeVar("_PageT", bound=Page[Any])
 def stable_order(offered: Sequence[IdName]) -> str | None:
     """The ``order_by`` to list one collection or sub-collection with: :data:`STABLE_ORDER` if its
     own ``order_types`` offer it, else hh.ru's default (no ``order_by`` at all)."""
-    return STABLE_ORDER if any(order.id == STABLE_ORDER for order in offered) else None
+    return deep_listing.stable_order([order.id for order in offered])
+
+
+def _merge(seen: dict[str, Negotiation], negotiations: Sequence[Negotiation]) -> None:
+    """Keep each negotiation once, its later-updated copy."""
+    for negotiation in negotiations:
+        known = seen.get(negotiation.id)
+        if known is None or negotiation.updated_at > known.updated_at:
+            seen[negotiation.id] = negotiation
 
 
 @dataclass(frozen=True)
 class Listing:
-    """All negotiations of a vacancy, deduplicated by id, and where the listing was cut short."""
+    """All negotiations of a vacancy, deduplicated by id, and what hh.ru would not list."""
 
     negotiations: list[Negotiation]
     truncated_collections: list[str] = field(default_factory=list)
+    """Listings a gap remains in: hh.ru counts more than the deepest read it allows gave."""
+    missing: int = 0
+    """Negotiations hh.ru counts that no read could list, summed over the collections."""
 
 
 class HhClient:
@@ -101,6 +116,7 @@ class HhClient:
         max_depth_items: int | None = DEFAULT_MAX_DEPTH_ITEMS,
         trusted_hosts: frozenset[str] = DEFAULT_TRUSTED_HOSTS,
         base_url: str | None = None,
+        deep_max_parts: int = DEFAULT_MAX_PARTS,
     ) -> None:
         own_hosts = {http.base_url.host} | ({httpx.URL(base_url).host} if base_url else set())
         self._rest = HhRest(
@@ -115,6 +131,7 @@ class HhClient:
             base_url=base_url,
         )
         self._max_depth_items = max_depth_items
+        self._deep_max_parts = deep_max_parts
 
     def with_priority(self, priority: Priority) -> HhClient:
         """The same account's client, queued at another budget priority (back-fills)."""
@@ -130,6 +147,7 @@ class HhClient:
             max_depth_items=self._max_depth_items,
             trusted_hosts=rest.trusted_hosts,
             base_url=rest.base_url,
+            deep_max_parts=self._deep_max_parts,
         )
 
     # --- who am I ---------------------------------------------------------------------------
@@ -227,11 +245,13 @@ class HhClient:
 
     async def vacancy_negotiations(self, vacancy_id: str) -> Listing:
         """Every negotiation of a vacancy: all its collections and their funnel sub-collections,
-        deduplicated by id.
+        deduplicated by id, each listing read as deep as hh.ru allows
+        (:func:`hhsync.hh.deep_listing.read_listing`: filters, then orders, past the depth).
 
         hh.ru does not say whether a collection's own ``url`` lists the members of its
         ``sub_collections`` (hh.ru OpenAPI spec, ``NegotiationsObjectsStates``), so both are read
-        and each negotiation is kept once.
+        and each negotiation is kept once; a collection's gap is what its ``counters.total``
+        counts beyond everything read from it and its sub-collections.
 
         hh.ru computes each page per request (it documents no stable paging). Its default order
         follows the applicant's activity, so an applicant writing while we page would jump to a
@@ -246,22 +266,48 @@ class HhClient:
         collections = await self.negotiation_collections(vacancy_id)
         seen: dict[str, Negotiation] = {}
         truncated: list[str] = []
-        listings: list[tuple[str, str, str | None]] = []
+        missing = 0
         for collection in collections.collections:
-            listings.append((collection.id, collection.url, stable_order(collection.order_types)))
-            listings.extend(
-                (sub.id, sub.url, stable_order(sub.order_types))
-                for sub in collection.sub_collections
-            )
-        for listing_id, url, order_by in dict.fromkeys(listings):
-            items, cut = await self.collection_negotiations(url, order_by=order_by)
-            if cut:
-                truncated.append(listing_id)
-            for negotiation in items:
-                known = seen.get(negotiation.id)
-                if known is None or negotiation.updated_at > known.updated_at:
-                    seen[negotiation.id] = negotiation
-        return Listing(list(seen.values()), truncated)
+            read = await self._read_listing(collection)
+            union = {n.id for n in read.negotiations}
+            subs_missing = 0
+            deep = read.deep
+            for sub in collection.sub_collections:
+                sub_read = await self._read_listing(sub)
+                union.update(n.id for n in sub_read.negotiations)
+                subs_missing += sub_read.missing
+                deep = deep or sub_read.deep
+                _merge(seen, sub_read.negotiations)
+                if sub_read.missing:
+                    truncated.append(sub.id)
+            _merge(seen, read.negotiations)
+            gap = read.missing
+            if collection.sub_collections:
+                # its own url may list only part of what it counts; the sub-collections list it
+                counted = collection.counters.total - len(union) if deep else 0
+                gap = max(subs_missing, counted, 0)
+            if gap:
+                truncated.append(collection.id)
+            missing += gap
+        return Listing(list(seen.values()), list(dict.fromkeys(truncated)), missing)
+
+    async def _read_listing(
+        self, listing: NegotiationCollection | NegotiationSubCollection
+    ) -> DeepRead:
+        """One collection or sub-collection, as deep as hh.ru allows."""
+        target = ListingTarget(
+            listing.id,
+            listing.url,
+            tuple(order.id for order in listing.order_types),
+            listing.counters.total,
+        )
+
+        async def fetch(url: str, query: Mapping[str, str]) -> NegotiationsPage:
+            return await self._rest.get_model(url, NegotiationsPage, query)
+
+        return await read_listing(
+            fetch, target, depth=self._max_depth_items, max_parts=self._deep_max_parts
+        )
 
     async def negotiation(self, negotiation_id: str) -> Negotiation:
         """One negotiation with its vacancy (``GET /negotiations/{id}``)."""

@@ -262,4 +262,5 @@ async def _store_read(
             complete=not listing.truncated_collections,
             now=now,
             read_again=deferred,
+            missing=listing.missing,
         )

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hhsync.sandbox.faults import Fault, FaultKind
-from hhsync.sandbox.hh import errors, oauth
+from hhsync.sandbox.hh import admin_bulk, errors, oauth
 from hhsync.sandbox.hh import messages as conversation
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
@@ -169,6 +169,27 @@ async def add_negotiation(request: Request) -> Response:
         },
         status_code=201,
     )
+
+
+async def add_responses(request: Request) -> Response:
+    """``POST /_sandbox/vacancies/{vid}/responses``: ``count`` responses from new applicants at
+    once (a deep vacancy), their resumes' filterable fields set by the optional ``resume`` object
+    (``gender``, ``birth_year``, ``total_experience_months``, ``salary``, ``education_level``;
+    ``null`` means the applicant did not give it)."""
+    sandbox = sandbox_of(request)
+    body = await _json(request)
+    count = body.get("count")
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise AdminInputError("'count' is required (integer)")
+    ids = admin_bulk.add_responses(
+        sandbox.store,
+        request.path_params["vid"],
+        count,
+        admin_bulk.ResumeFields.from_json(body.get("resume")),
+        seed=sandbox.config.seed,
+        now=sandbox.now(),
+    )
+    return JsonBody({"ids": ids}, status_code=201)
 
 
 def _negotiation(request: Request) -> Any:
@@ -464,6 +485,7 @@ def admin_routes() -> list[Route]:
         Route("/_sandbox/negotiations/{nid}/vanish", admin(vanish_negotiation), methods=["POST"]),
         Route("/_sandbox/resumes/{rid}/delete", admin(delete_resume), methods=["POST"]),
         Route("/_sandbox/vacancies/{vid}/archive", admin(archive_vacancy), methods=["POST"]),
+        Route("/_sandbox/vacancies/{vid}/responses", admin(add_responses), methods=["POST"]),
         Route(
             "/_sandbox/employers/{eid}/password_changed", admin(password_changed), methods=["POST"]
         ),

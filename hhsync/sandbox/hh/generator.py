@@ -262,7 +262,7 @@ def make_resume(rng: random.Random, fake: Faker, anchor: datetime, index: int) -
         for _ in range(rng.randint(0, 3))
     ]
     birth_year = rng.randint(1965, 2006)
-    return Resume(
+    resume = Resume(
         id=f"{rng.getrandbits(152):038x}",
         owner_id=str(60000000 + index),
         title=POSITIONS[rng.randrange(len(POSITIONS))],
@@ -286,6 +286,25 @@ def make_resume(rng: random.Random, fake: Faker, anchor: datetime, index: int) -
         ),
         hidden_fields=hidden,
     )
+    add_filter_fields(resume)
+    return resume
+
+
+def add_filter_fields(resume: Resume) -> None:
+    """What the collection list filters read (hh.ru OpenAPI spec, ``get-collection-negotiations-
+    list``: ``experience``, ``gender``, ``age_from``/``age_to``, ``salary_from``/``salary_to``):
+    total experience in months, and the gaps hh.ru resumes have (no birth date, no gender, no
+    experience). Drawn from the resume's own id, so the seeded world's other draws stay as they
+    were."""
+    draw = random.Random(resume.id)
+    if resume.experience:
+        resume.total_experience_months = draw.randint(12, 300)
+    else:
+        resume.total_experience_months = None if draw.random() < 0.5 else draw.randint(0, 11)
+    if draw.random() < 0.1:
+        resume.birth_date = None  # the applicant gave no birth date: no age
+    if draw.random() < 0.05:
+        resume.gender = None
 
 
 # The website sends a letter with most moves (its templates); the applicant then sees

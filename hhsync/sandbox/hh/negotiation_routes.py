@@ -7,11 +7,23 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hhsync.sandbox.hh import errors, message_payloads, negotiation_order, payloads
+from hhsync.sandbox.hh import (
+    errors,
+    message_payloads,
+    negotiation_filters,
+    negotiation_order,
+    payloads,
+)
 from hhsync.sandbox.hh.access import api_base, paying_manager, vacancy_param
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.limits import parse_paging
-from hhsync.sandbox.hh.store import COLLECTION_NAMES, EMPLOYER_STATES, HhStore, Negotiation
+from hhsync.sandbox.hh.store import (
+    COLLECTION_NAMES,
+    EMPLOYER_STATES,
+    HhStore,
+    Negotiation,
+    Resume,
+)
 
 
 async def negotiation_collections(request: Request) -> Response:
@@ -59,7 +71,17 @@ def _listed_members(store: HhStore, vacancy_id: str, collection: str) -> list[Ne
     return [n for n in inside if (p := funnels.stage_of(n.id)) is not None and p.id == stage.id]
 
 
+def _resume_of(store: HhStore, negotiation: Negotiation) -> Resume | None:
+    """The negotiation's resume as the filters see it (a deleted one gives nothing)."""
+    resume = store.resumes.get(negotiation.resume_id)
+    return None if resume is None or resume.deleted else resume
+
+
 async def _collection_list(request: Request, collection: str) -> Response:
+    """``GET /negotiations/{collection}?vacancy_id=`` (hh.ru OpenAPI spec,
+    ``get-collection-negotiations-list``): the listing's members, filtered
+    (:mod:`hhsync.sandbox.hh.negotiation_filters`), ordered and paged; ``found`` counts the
+    filtered list and the depth limit applies to it."""
     manager = paying_manager(request)
     sandbox = sandbox_of(request)
     vacancy = vacancy_param(request, manager)
@@ -78,6 +100,8 @@ async def _collection_list(request: Request, collection: str) -> Response:
     )
     if collection == "response" and request.query_params.get("show_only_new_responses") == "true":
         members = [n for n in members if not n.viewed_by_employer]
+    chosen = negotiation_filters.parse_filter(request.query_params.multi_items())
+    members = [n for n in members if chosen.keeps(_resume_of(sandbox.store, n))]
     ordered = negotiation_order.ordered(members, order_by)
     start = paging.page * paging.per_page
     shown = ordered[start : start + paging.per_page]

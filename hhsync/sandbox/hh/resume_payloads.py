@@ -136,14 +136,22 @@ def short_resume(api: str, resume: Resume, negotiation: Negotiation | None) -> d
         "middle_name": None if names_hidden else resume.middle_name,
         "photo": None,
         "age": resume.age,
-        "gender": {
-            "id": resume.gender,
-            "name": "Женский" if resume.gender == "female" else "Мужской",
-        },
+        "gender": (
+            None
+            if resume.gender is None
+            else {
+                "id": resume.gender,
+                "name": "Женский" if resume.gender == "female" else "Мужской",
+            }
+        ),
         "area": area(api, resume.area_id, resume.area_name),
         "created_at": fmt(resume.created_at),
         "updated_at": fmt(resume.updated_at),
-        "total_experience": {"months": 12 * len(resume.experience)} if resume.experience else None,
+        "total_experience": (
+            None
+            if resume.total_experience_months is None
+            else {"months": resume.total_experience_months}
+        ),
         "experience": _experience(api, resume, with_description=False),
         "education": _education(api, resume),
         "certificate": [],

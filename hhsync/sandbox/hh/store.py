@@ -157,8 +157,8 @@ class Resume:
     first_name: str
     last_name: str
     middle_name: str | None
-    birth_date: str
-    gender: str  # male | female
+    birth_date: str | None  # None: the applicant gave no birth date (no age shown or filtered)
+    gender: str | None  # male | female | None (not given: hh.ru's gender filter keeps it)
     area_id: str
     area_name: str
     created_at: datetime
@@ -174,10 +174,15 @@ class Resume:
     contact_view_status: str = "FULL"
     """FULL, IPC (contacts only inside hh.ru) or NONE (no full view: names and contacts hidden);
     see :mod:`hhsync.sandbox.hh.restricted`."""
+    total_experience_months: int | None = None
+    """``total_experience.months``; None: no work experience given (``total_experience: null``)."""
 
     @property
-    def age(self) -> int:
-        """Age in whole years at a fixed reference date (deterministic payloads)."""
+    def age(self) -> int | None:
+        """Age in whole years at a fixed reference date (deterministic payloads); None when the
+        applicant gave no birth date."""
+        if self.birth_date is None:
+            return None
         year = int(self.birth_date[:4])
         return 2026 - year
 

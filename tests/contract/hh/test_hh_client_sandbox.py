@@ -430,8 +430,9 @@ async def test_paging_stops_at_our_depth_limit(world: World) -> None:
 
 async def test_default_listing_never_asks_past_the_strict_depth(clock: FrozenClock) -> None:
     """hh.ru's stricter depth reading (page * per_page <= 2000, hh_api.md "Pagination") is the
-    sandbox's default and the client's: a 2,300-response collection is read to item 2000 in 40
-    pages and called truncated, with no request hh.ru would refuse."""
+    sandbox's default and the client's: a 2,300-response collection is read whole by the
+    collection list's filters (hh.ru OpenAPI spec, ``get-collection-negotiations-list``), with no
+    request hh.ru would refuse and no gap."""
     assert DEFAULT_MAX_DEPTH_ITEMS == DEPTH_PROFILES["strict"] == HhSandboxConfig().depth_limit
     config = HhSandboxConfig(
         base_clock=clock,
@@ -461,10 +462,12 @@ async def test_default_listing_never_asks_past_the_strict_depth(clock: FrozenClo
             listing = await client.vacancy_negotiations(vacancy_id)
             log = await deep.log()
 
-    assert listing.truncated_collections == ["response"]
-    assert len(listing.negotiations) == 2000
+    assert listing.truncated_collections == []
+    assert listing.missing == 0
+    assert len({n.id for n in listing.negotiations}) == 2300
     assert {status for _, _, status in log} == {200}
-    assert sum(1 for _, path, _ in log if path == "/negotiations/response") == 40
+    # the first unfiltered page, then parts that each fit the depth
+    assert sum(1 for _, path, _ in log if path == "/negotiations/response") > 47
 
 
 async def test_paging_stops_when_hh_refuses_the_depth(world: World) -> None:
