@@ -76,6 +76,16 @@ def status_row(view: PortalView) -> list[str]:
     ]
 
 
+def gap_lines(found: list[PortalView]) -> list[str]:
+    """One line per deep vacancy hh.ru will not list completely (its name, id and gap)."""
+    return [
+        f"portal {view.id}: vacancy {gap.name!r} ({gap.hh_vacancy_id}): hh.ru does not list "
+        f"{gap.missing} of its negotiations (deeper than hh.ru's paging allows)"
+        for view in found
+        for gap in view.gaps
+    ]
+
+
 def status(as_json: JsonOption = False) -> None:
     """Per portal: accounts, last pass, pending and failed responses, newest errors."""
     found = views(read_settings())
@@ -83,5 +93,7 @@ def status(as_json: JsonOption = False) -> None:
         emit_json([v.as_json() for v in found])
         return
     table("hhsync status", COLUMNS, [status_row(v) for v in found])
+    for line in gap_lines(found):
+        typer.echo(line)
     if not found:
         typer.echo("no portals yet: install the app on a Bitrix24 portal (or run `hhsync demo`)")

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.clock import utc
 from hhsync.db import accounts, leases, portals, state
+from hhsync.db.gaps import VacancyGap, vacancy_gaps
 from hhsync.db.session import Database
 from hhsync.db.tables import (
     HealthState,
@@ -79,6 +80,8 @@ class PortalView:
     """While failing: failed passes in a row."""
     health_reason: str | None = None
     """While failing or parked: why (the latest failed pass's errors, or the parking reason)."""
+    gaps: list[VacancyGap] = field(default_factory=list)
+    """Deep vacancies hh.ru will not list completely (``vacancy.missing_negotiations``)."""
 
     def as_json(self) -> dict[str, Any]:
         """Plain data with ISO instants."""
@@ -197,4 +200,5 @@ async def _view(
         failing_since=health.failing_since,
         failing_passes=health.failing_passes,
         health_reason=health.reason,
+        gaps=await vacancy_gaps(session, portal.id),
     )

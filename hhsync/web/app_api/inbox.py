@@ -17,8 +17,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hhsync.db import portals, runs, state, waiting
+from hhsync.db.gaps import vacancy_gaps
 from hhsync.db.tables import Portal, PortalStatus
 from hhsync.errors import DatabaseError
+from hhsync.hh.paging import DEFAULT_MAX_DEPTH_ITEMS
 from hhsync.log import get_logger
 from hhsync.web.app_api.guard import (
     EVENT_REFUSED,
@@ -195,6 +197,22 @@ async def inbox_view(session: AsyncSession, caller: PortalCaller, now: datetime)
             if last is not None and last.error == runs.SKIPPED_LEADS_OFF
             else None
         ),
+        # deep vacancies hh.ru will not list completely: named, with the gap
+        "gaps": [
+            {
+                "vacancy_id": gap.hh_vacancy_id,
+                "name": gap.name,
+                "missing": gap.missing,
+                "text": t(
+                    "inbox.deep_gap",
+                    name=gap.name or gap.hh_vacancy_id,
+                    vacancy_id=gap.hh_vacancy_id,
+                    missing=gap.missing,
+                    depth=DEFAULT_MAX_DEPTH_ITEMS,
+                ),
+            }
+            for gap in await vacancy_gaps(session, portal_id)
+        ],
         "can_check": caller.claims.is_admin and blocked is None and configured,
         "check_status": check_status,
         "last_pass": (

@@ -44,6 +44,11 @@ RU: Final[dict[str, str]] = {
     "uninstalled": "Приложение удалено с портала.",
     "no_reason": "причина не указана",
     "read_only": "Запускать проверку может только администратор портала.",
+    "deep_gap": (
+        "Вакансия «{name}» (№ {vacancy_id} на hh.ru): hh.ru не отдаёт часть откликов, "
+        "не прочитано: {missing}. Список глубже {depth}, а фильтры hh.ru не делят его мельче. "
+        "Эти отклики не попадут в CRM; они видны на сайте hh.ru."
+    ),
 }
 
 EN: Final[dict[str, str]] = {
@@ -86,4 +91,10 @@ EN: Final[dict[str, str]] = {
     "uninstalled": "The app has been removed from the portal.",
     "no_reason": "no reason given",
     "read_only": "Only a portal administrator can start a check.",
+    "deep_gap": (
+        "Vacancy «{name}» (no. {vacancy_id} on hh.ru): hh.ru does not hand over some of its "
+        "responses, {missing} not read. The list is deeper than {depth} and hh.ru's filters "
+        "cannot split it finer. These responses will not reach the CRM; they can be seen on "
+        "the hh.ru website."
+    ),
 }

@@ -44,10 +44,27 @@
     }
   }
 
+  // Deep vacancies hh.ru will not list completely: one line each, the words from the answer.
+  function gaps(list) {
+    var element = document.getElementById("inbox-gaps");
+    if (!element) {
+      return;
+    }
+    element.textContent = "";
+    list.forEach(function (gap) {
+      var item = document.createElement("li");
+      item.setAttribute("data-vacancy", gap.vacancy_id);
+      item.textContent = gap.text;
+      element.appendChild(item);
+    });
+    element.hidden = list.length === 0;
+  }
+
   function render(view) {
     banner("inbox-blocked", view.blocked);
     banner("inbox-not-configured", view.not_configured);
     banner("inbox-leads-off", view.leads_off);
+    gaps(view.gaps || []);
     setText("total", view.waiting.total);
     setText("pending", view.waiting.pending);
     setText("in_flight", view.waiting.in_flight);
