@@ -96,7 +96,7 @@ async def read_listing(
         pages = {child: await reader.first_page(child, stable) for child in children}
         parts += len(children)
         answered = [(child, page.found) for child, page in pages.items()]
-        for kept in deep_split.keep(part, first.found, answered):
+        for kept in deep_split.keep(part, first.found, answered, depth):
             queue.append((kept, pages.get(kept, first)))
     deep = reader.cut or (depth is not None and root_first.found > depth)
     found = list(reader.seen.values())

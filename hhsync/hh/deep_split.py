@@ -8,7 +8,8 @@ list takes filters (hh.ru OpenAPI spec, ``get-collection-negotiations-list``): `
 every value of a dictionary dimension (``get-dictionaries``), or a range cut in two. A resume
 that does not give a field is kept by every filter on it (the spec says so for ``gender``), so a
 split need not shrink a part: when every child counts as many as its parent, that dimension
-tells nothing there and the next one is tried; a child counting as many as its parent *is* its
+tells nothing there and the next one is tried, and so it is when the resumes without the field
+alone would fill half the depth in every child; a child counting as many as its parent *is* its
 parent, so only it is kept. No I/O here: :mod:`hhsync.hh.deep_listing` asks and walks.
 """
 
@@ -113,15 +114,22 @@ def _ranged(part: Part, low: int, high: int | None) -> Part:
     return Part(part.filters, part.dimension, low, high)
 
 
-def keep(parent: Part, parent_found: int, children: Sequence[tuple[Part, int]]) -> list[Part]:
+def keep(
+    parent: Part, parent_found: int, children: Sequence[tuple[Part, int]], depth: int
+) -> list[Part]:
     """Which split parts to go on with, from each one's ``found``.
 
     A child counting as many as its parent lists the parent's very items (a filter only ever
-    narrows), so it alone is kept; when every child does, the dimension tells nothing in this
-    part (every resume here leaves the field out) and the parent goes on with the next dimension,
-    listed by the parent's own answer. Empty children are dropped.
+    narrows), so it alone is kept. When the children count more than their parent together,
+    resumes leaving the field out are in every child (``(sum - parent) / (children - 1)`` of
+    them); once those alone fill half the depth, every child would carry them into every later
+    split, so the dimension is given up here: the parent goes on with the next one, listed by its
+    own answer. That is also the case when every child counts as many as the parent. Empty
+    children are dropped.
     """
-    if children and all(found == parent_found for _, found in children):
+    together = sum(found for _, found in children)
+    left_out = max(0, together - parent_found) // max(1, len(children) - 1)
+    if children and (all(found == parent_found for _, found in children) or 2 * left_out > depth):
         return [parent.settled()]
     for child, found in children:
         if found == parent_found:
