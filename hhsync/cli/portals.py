@@ -9,7 +9,7 @@ import typer
 
 from hhsync.cli.command import EXIT_CONFIG, fail, read_settings, with_database
 from hhsync.cli.output import JsonOption, emit_json, table, when
-from hhsync.cli.status import views
+from hhsync.cli.status import gap_lines, views
 from hhsync.clock import SystemClock
 from hhsync.db.session import Database
 from hhsync.db.tables import Portal
@@ -55,7 +55,7 @@ def portals_show(portal_id: PortalArgument, as_json: JsonOption = False) -> None
         emit_json(view.as_json())
         return
     data = view.as_json()
-    for key in ("accounts", "counts", "last_errors"):
+    for key in ("accounts", "counts", "last_errors", "gaps"):
         data.pop(key)
     for key, value in data.items():
         typer.echo(f"{key}: {value if value is not None else '-'}")
@@ -67,6 +67,8 @@ def portals_show(portal_id: PortalArgument, as_json: JsonOption = False) -> None
         )
     for error in view.last_errors:
         typer.echo(f"error: {error}")
+    for line in gap_lines([view]):
+        typer.echo(line)
 
 
 def _change_portal(portal_id: int, change: Callable[[Database], Awaitable[Portal]]) -> None:

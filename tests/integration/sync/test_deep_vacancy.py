@@ -5,6 +5,8 @@ and is named by ``hhsync status`` and the app page's «Новые отклики
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,6 +19,7 @@ from hhsync.hh.paging import DEFAULT_MAX_DEPTH_ITEMS
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.service.status import portal_views
 from hhsync.sync.reading import AccountReading, read_account
+from hhsync.testing.daemon import daemon_env
 from hhsync.testing.world import World
 from tests.integration.web.inbox_journal_kit import ADMIN, AppWorld, app_world
 
@@ -52,6 +55,18 @@ async def app(world: World, db_url: str) -> AsyncIterator[AppWorld]:
     """The app on the world."""
     async with app_world(world, db_url) as opened:
         yield opened
+
+
+def hhsync(world: World, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """One ``hhsync`` command as an operator runs it (a real process on the same database)."""
+    return subprocess.run(
+        [sys.executable, "-m", "hhsync", *args],
+        env=daemon_env(world, db_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def the_vacancy(world: World) -> dict[str, Any]:
@@ -100,7 +115,7 @@ async def test_three_thousand_responses_under_the_depth_are_stored_whole(world: 
     assert row.last_full_read_at >= started  # a complete read restarts the reconcile
 
 
-async def test_a_gap_no_filter_can_close_is_stored_and_shown(app: AppWorld) -> None:
+async def test_a_gap_no_filter_can_close_is_stored_and_shown(app: AppWorld, db_url: str) -> None:
     world = app.world
     vacancy = the_vacancy(world)
     world.hh_admin(
@@ -127,6 +142,11 @@ async def test_a_gap_no_filter_can_close_is_stored_and_shown(app: AppWorld) -> N
     assert vacancy["id"] in line
     assert vacancy["name"] in line
     assert f"does not list {gap} of its negotiations" in line
+    shown_by_cli = hhsync(world, db_url, "status")
+    assert shown_by_cli.returncode == 0, shown_by_cli.stderr[-2000:]
+    assert line in shown_by_cli.stdout.splitlines()
+    portal_cli = hhsync(world, db_url, "portals", "show", str(world.portal_id))
+    assert line in portal_cli.stdout.splitlines()
 
     page = await app.open(ADMIN)
     answer = await page.get("/inbox")
