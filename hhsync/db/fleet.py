@@ -43,10 +43,10 @@ async def portal_loads(session: AsyncSession, default_interval_s: float) -> list
             .group_by(col(Vacancy.hh_account_id))
         )
     ).all()
-    vacancies = dict(counted)
+    vacancies: dict[int, int] = dict(counted)
     by_portal: dict[int, list[int]] = defaultdict(list)
     for portal_id, account_id in accounts:
-        by_portal[portal_id].append(vacancies.get(account_id, 0))
+        by_portal[portal_id].append(vacancies.get(account_id or 0, 0))
     recent = await _recent_requests(session)
     return [
         PortalLoad(

@@ -154,9 +154,7 @@ async def _hh_reachable(d: _Doctor) -> None:
         response = await _reach(url, user_agent(d.settings.hh.user_agent_contact), source)
     except (httpx.HTTPError, OSError) as exc:
         where = "" if source is None else f" from hh.local_address {source}"
-        d.add(
-            "hh.ru", False, f"{url} unreachable{where} within {NETWORK_TIMEOUT_S:g} s: {exc!r}"
-        )
+        d.add("hh.ru", False, f"{url} unreachable{where} within {NETWORK_TIMEOUT_S:g} s: {exc!r}")
         return
     date = response.headers.get("date")
     if date:

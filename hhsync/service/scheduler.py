@@ -15,8 +15,9 @@ a portal starts failing, one when it recovers, none in between) and gives its po
 ``next_pass_at = now + poll interval`` (the portal's own ``poll_interval_s`` or
 ``sync.poll_interval_s``, times the stretch every heartbeat measures when the fleet's hh.ru cost
 is over this instance's budget, :mod:`hhsync.model.capacity`), or later when Bitrix24 refused
-it until a person acts (:mod:`hhsync.sync.holds`: minutes, doubling while it lasts). PostgreSQL is the coordination
-engine (ARCHITECTURE.md invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
+it until a person acts (:mod:`hhsync.sync.holds`: minutes, doubling while it lasts).
+PostgreSQL is the coordination engine (ARCHITECTURE.md invariant 6); on SQLite
+``hhsync.db.leases`` degrades to a single instance.
 """
 
 from __future__ import annotations
@@ -159,7 +160,9 @@ class PassScheduler:
         before = self.stretch
         self.capacity = measured
         if measured.over_budget and abs(measured.stretch - before) > 0.05 * before:
-            log.warning(EVENT_STRETCHED, stretch=round(measured.stretch, 2), note=measured.sentence())
+            log.warning(
+                EVENT_STRETCHED, stretch=round(measured.stretch, 2), note=measured.sentence()
+            )
         elif not measured.over_budget and before > 1.0:
             log.info(EVENT_UNSTRETCHED, note=measured.sentence())
         self._metrics.set_capacity(

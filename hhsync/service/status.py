@@ -127,7 +127,9 @@ async def portal_views(
         holders = {
             lease.portal_id: lease.owner for lease in await leases.lease_holders(session, now)
         }
-        found = [await _view(session, portal, holders.get(portal.id or 0), now) for portal in chosen]
+        found = [
+            await _view(session, portal, holders.get(portal.id or 0), now) for portal in chosen
+        ]
     if capacity is None:
         return found
     return [

@@ -85,7 +85,9 @@ async def test_a_regular_pass_is_served_ahead_of_another_portals_backfill(fleet:
     world = (await hh.get("/_sandbox/state")).json()
     vacancy = next(v for v in world["vacancies"] if v["employer_id"] == fleet.regular.employer_id)
     for _ in range(2):
-        (await hh.post("/_sandbox/negotiations", json={"vacancy_id": vacancy["id"]})).raise_for_status()
+        (
+            await hh.post("/_sandbox/negotiations", json={"vacancy_id": vacancy["id"]})
+        ).raise_for_status()
     await hh.delete("/_sandbox/requests")
 
     grants: list[Grant] = []
@@ -110,7 +112,8 @@ async def test_a_regular_pass_is_served_ahead_of_another_portals_backfill(fleet:
     theirs = [g for g in grants if g.key == importing_key]
     # The regular pass (two new responses: one chunk) reads and fetches at incremental priority;
     # the import lists at incremental priority and fetches resumes and PDFs at back-fill.
-    assert mine and {g.priority for g in mine} == {Priority.INCREMENTAL}
+    assert mine
+    assert {g.priority for g in mine} == {Priority.INCREMENTAL}
     assert {g.priority for g in theirs} == {Priority.INCREMENTAL, Priority.BACKFILL}
     assert sum(g.priority == Priority.BACKFILL for g in theirs) >= BACKLOG  # a resume each
     # The regular pass's requests went while back-fill requests were queued ahead in time...
