@@ -51,10 +51,9 @@ def interval(view: PortalView) -> str:
     if view.effective_interval_s is None:
         return "-"
     effective = f"{view.effective_interval_s:.0f}s"
-    base = view.poll_interval_s
-    if base is None or abs(base - view.effective_interval_s) < 0.5:
+    if view.stretch <= 1.0:
         return effective
-    return f"{base:.0f}s -> {effective}"
+    return f"{view.effective_interval_s / view.stretch:.0f}s -> {effective}"
 
 
 def lag(lag_s: float | None, overdue_s: float) -> str:

@@ -85,6 +85,8 @@ class PortalView:
     effective_interval_s: float | None = None
     """Seconds between its passes as the daemons run them: its interval times the stretch the
     fleet's hh.ru cost asks for (:mod:`hhsync.model.capacity`); None when not measured."""
+    stretch: float = 1.0
+    """The factor in ``effective_interval_s`` (1: the interval as set)."""
 
     def as_json(self) -> dict[str, Any]:
         """Plain data with ISO instants."""
@@ -137,6 +139,7 @@ async def portal_views(
             view,
             effective_interval_s=(view.poll_interval_s or capacity.base_interval_s)
             * capacity.stretch,
+            stretch=capacity.stretch,
         )
         for view in found
     ]
