@@ -20,8 +20,16 @@ RECENT_PASSES = 10
 """Finished passes per portal whose hh.ru requests measure its change reads."""
 
 
-async def portal_loads(session: AsyncSession, default_interval_s: float) -> list[PortalLoad]:
-    """Each active portal's interval, its active accounts' active vacancies and recent passes."""
+RESUME_REQUESTS_PER_CREATE = 2
+"""A create opens the resume and downloads its PDF: new responses' cost, not change reads."""
+
+
+async def portal_loads(
+    session: AsyncSession, default_interval_s: float, *, max_creates: int
+) -> list[PortalLoad]:
+    """Each active portal's interval, its active accounts' active vacancies and what its recent
+    regular passes read beyond their creates' resumes (passes that created more than
+    ``max_creates`` were back-fills, served behind the regular work: left out)."""
     portals = (
         await session.exec(
             select(Portal.id, Portal.poll_interval_s)
@@ -47,7 +55,7 @@ async def portal_loads(session: AsyncSession, default_interval_s: float) -> list
     by_portal: dict[int, list[int]] = defaultdict(list)
     for portal_id, account_id in accounts:
         by_portal[portal_id].append(vacancies.get(account_id or 0, 0))
-    recent = await _recent_requests(session)
+    recent = await _recent_requests(session, max_creates)
     return [
         PortalLoad(
             portal_id=portal_id,
@@ -60,27 +68,35 @@ async def portal_loads(session: AsyncSession, default_interval_s: float) -> list
     ]
 
 
-async def _recent_requests(session: AsyncSession) -> dict[int, list[int]]:
-    """hh.ru requests of each portal's last :data:`RECENT_PASSES` finished passes."""
+async def _recent_requests(session: AsyncSession, max_creates: int) -> dict[int, list[int]]:
+    """hh.ru requests of each portal's last :data:`RECENT_PASSES` finished regular passes, less
+    their creates' resume opens."""
     ranked = (
         select(
             SyncRun.portal_id,
             SyncRun.hh_requests,
+            SyncRun.entities_created,
             func.row_number()
             .over(partition_by=col(SyncRun.portal_id), order_by=col(SyncRun.started_at).desc())
             .label("rank"),
         )
-        .where(col(SyncRun.finished_at).is_not(None), col(SyncRun.forced).is_(False))
+        .where(
+            col(SyncRun.finished_at).is_not(None),
+            col(SyncRun.forced).is_(False),
+            col(SyncRun.entities_created) <= max_creates,
+        )
         .subquery()
     )
     rows = (
         await session.exec(
-            select(ranked.c.portal_id, ranked.c.hh_requests).where(ranked.c.rank <= RECENT_PASSES)
+            select(ranked.c.portal_id, ranked.c.hh_requests, ranked.c.entities_created).where(
+                ranked.c.rank <= RECENT_PASSES
+            )
         )
     ).all()
     recent: dict[int, list[int]] = defaultdict(list)
-    for portal_id, requests in rows:
-        recent[portal_id].append(requests)
+    for portal_id, requests, created in rows:
+        recent[portal_id].append(max(0, requests - RESUME_REQUESTS_PER_CREATE * created))
     return recent
 
 

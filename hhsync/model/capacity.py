@@ -37,7 +37,8 @@ class PortalLoad:
     account_vacancies: Sequence[int]
     """Active vacancies of each hh.ru account (each account lists its own)."""
     recent_pass_requests: Sequence[int] = ()
-    """hh.ru requests of the portal's recent finished passes."""
+    """hh.ru requests of the portal's recent regular passes, less their creates' resume opens
+    (those are new responses, paid from the budget's headroom; back-fills are left out)."""
 
 
 def list_requests(vacancies: int) -> int:

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hhsync.config import Settings
 from hhsync.db import fleet
 from hhsync.model.capacity import Capacity, capacity
+from hhsync.sync.apply.creates import CREATES_PER_BATCH
 
 LIVE_WINDOW_PASSES = 3
 """An instance that started no pass in this many (stretched) default intervals is not live."""
@@ -37,7 +38,8 @@ async def measure(
     spaces every instance's passes out, so the live window is as long). ``instance_id`` None:
     an operator's command, which runs no passes itself, asks about the daemons."""
     sync = settings.sync
-    loads = await fleet.portal_loads(session, sync.poll_interval_s)
+    # A pass of more creates than one chunk is a back-fill: its resumes queue behind the rest.
+    loads = await fleet.portal_loads(session, sync.poll_interval_s, max_creates=CREATES_PER_BATCH)
     since = now - live_window(settings, stretch)
     instances = await fleet.live_instances(session, since, instance_id)
     return capacity(
