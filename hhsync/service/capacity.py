@@ -39,12 +39,16 @@ async def measure(
     an operator's command, which runs no passes itself, asks about the daemons."""
     sync = settings.sync
     # A pass of more creates than one chunk is a back-fill: its resumes queue behind the rest.
-    loads = await fleet.portal_loads(session, sync.poll_interval_s, max_creates=CREATES_PER_BATCH)
-    since = now - live_window(settings, stretch)
-    instances = await fleet.live_instances(session, since, instance_id)
+    found = await fleet.read_fleet(
+        session,
+        sync.poll_interval_s,
+        max_creates=CREATES_PER_BATCH,
+        live_since=now - live_window(settings, stretch),
+        own_id=instance_id,
+    )
     return capacity(
-        loads,
-        instances=instances,
+        found.loads,
+        instances=found.instances,
         requests_per_s=settings.hh.requests_per_s,
         watch_period_s=sync.state_watch_period_s,
         base_interval_s=sync.poll_interval_s,
