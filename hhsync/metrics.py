@@ -144,6 +144,36 @@ class Metrics:
             namespace=NAMESPACE,
             registry=self.registry,
         )
+        self.hh_cost_per_minute = Gauge(
+            "hh_cost_per_minute",
+            "hh.ru requests a minute this instance's share of the fleet costs at current settings.",
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
+        self.hh_budget_per_minute = Gauge(
+            "hh_budget_per_minute",
+            "hh.ru requests a minute this instance may spend (hh.requests_per_s less headroom).",
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
+        self.interval_stretch = Gauge(
+            "interval_stretch",
+            "Factor on every poll interval and watch period (1: as set; above: over budget).",
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
+        self.effective_poll_interval_seconds = Gauge(
+            "effective_poll_interval_seconds",
+            "The default poll interval as stretched to fit the hh.ru budget.",
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
+        self.capacity_portals = Gauge(
+            "capacity_portals",
+            "Portals like the fleet's this instance can poll every 60 s within its hh.ru budget.",
+            namespace=NAMESPACE,
+            registry=self.registry,
+        )
         self.health_transitions = Counter(
             "portal_health_transitions",
             "Portals that changed health in this instance's passes, by the state entered.",
@@ -213,6 +243,22 @@ class Metrics:
     def health_transition(self, state: str) -> None:
         """Count one portal entering ``state``."""
         self.health_transitions.labels(state).inc()
+
+    def set_capacity(
+        self,
+        *,
+        cost_per_min: float,
+        budget_per_min: float,
+        stretch: float,
+        effective_interval_s: float,
+        capacity_portals: int | None,
+    ) -> None:
+        """This instance's hh.ru cost, budget, stretch and capacity (``None``: no portal yet)."""
+        self.hh_cost_per_minute.set(cost_per_min)
+        self.hh_budget_per_minute.set(budget_per_min)
+        self.interval_stretch.set(stretch)
+        self.effective_poll_interval_seconds.set(effective_interval_s)
+        self.capacity_portals.set(float("nan") if capacity_portals is None else capacity_portals)
 
     def render(self) -> bytes:
         """The registry in Prometheus text format (serve with :data:`CONTENT_TYPE`)."""

@@ -8,7 +8,9 @@ from hhsync.cli.command import read_settings, with_database
 from hhsync.cli.output import JsonOption, emit_json, table, when
 from hhsync.clock import SystemClock
 from hhsync.config import Settings
-from hhsync.service.status import PortalView, portal_views
+from hhsync.db.session import Database
+from hhsync.model.capacity import Capacity
+from hhsync.service.status import PortalView, fleet_capacity, portal_views
 
 COLUMNS = [
     "id",
@@ -17,6 +19,7 @@ COLUMNS = [
     "accounts",
     "last pass",
     "lag",
+    "interval",
     "health",
     "pending",
     "failed",
@@ -30,6 +33,27 @@ def views(settings: Settings, portal_id: int | None = None) -> list[PortalView]:
     return with_database(
         settings, lambda database: portal_views(database, SystemClock().now(), portal_id)
     )
+
+
+def views_and_capacity(settings: Settings) -> tuple[list[PortalView], Capacity]:
+    """Every portal's overview with its effective interval, and the fleet's capacity."""
+
+    async def work(database: Database) -> tuple[list[PortalView], Capacity]:
+        now = SystemClock().now()
+        capacity = await fleet_capacity(database, settings, now)
+        return await portal_views(database, now, capacity=capacity), capacity
+
+    return with_database(settings, work)
+
+
+def interval(view: PortalView) -> str:
+    """``60s``, or ``60s -> 90s`` when the fleet's hh.ru cost stretches it."""
+    if view.effective_interval_s is None:
+        return "-"
+    effective = f"{view.effective_interval_s:.0f}s"
+    if view.stretch <= 1.0:
+        return effective
+    return f"{view.effective_interval_s / view.stretch:.0f}s -> {effective}"
 
 
 def lag(lag_s: float | None, overdue_s: float) -> str:
@@ -68,6 +92,7 @@ def status_row(view: PortalView) -> list[str]:
         linked,
         f"{when(view.last_pass_at)} {view.last_pass_status or ''}".strip(),
         lag(view.lag_s, view.overdue_s),
+        interval(view),
         health(view),
         pending(view),
         str(view.counts["failed"]),
@@ -88,7 +113,7 @@ def gap_lines(found: list[PortalView]) -> list[str]:
 
 def status(as_json: JsonOption = False) -> None:
     """Per portal: accounts, last pass, pending and failed responses, newest errors."""
-    found = views(read_settings())
+    found, capacity = views_and_capacity(read_settings())
     if as_json:
         emit_json([v.as_json() for v in found])
         return
@@ -97,3 +122,5 @@ def status(as_json: JsonOption = False) -> None:
         typer.echo(line)
     if not found:
         typer.echo("no portals yet: install the app on a Bitrix24 portal (or run `hhsync demo`)")
+        return
+    typer.echo(f"capacity: {capacity.sentence()}")

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyAddress,
     SecretStr,
     field_validator,
     model_validator,
@@ -117,6 +118,10 @@ class HhSettings(_Section):
     """Contact put in the required User-Agent: ``hhsync/<version> (<contact>)``."""
     requests_per_s: float = Field(default=10.0, gt=0, le=100)
     """Process-wide hh.ru request budget in requests per second (hh.ru limits per client IP)."""
+    local_address: IPvAnyAddress | None = None
+    """Local IP address the hh.ru connections leave from (unset: the system's choice). hh.ru's
+    limit is per client address, so two instances on one host with an address each get a budget
+    each (``hhsync status`` says when one instance's fleet outgrows its budget)."""
     request_timeout_s: float = Field(default=30.0, gt=0)
     """Timeout of one hh.ru HTTP request, in seconds."""
     max_connections: int = Field(default=10, ge=1, le=100)
@@ -219,6 +224,9 @@ class SyncSettings(_Section):
     """Seconds between two passes of one portal (portals may override it)."""
     reconcile_period_s: float = Field(default=6 * 3600.0, ge=60)
     """A vacancy is re-read in full at least this often even when its counters did not change."""
+    state_watch_period_s: float = Field(default=180.0, ge=10, le=86400)
+    """Each vacancy's collections' counters are read at most this often (one hh.ru request):
+    state changes made outside hhsync are seen within about this long."""
     max_concurrent_passes: int = Field(default=4, ge=1, le=200)
     """Passes running at once in one process."""
     lease_ttl_s: float = Field(default=120.0, ge=5)

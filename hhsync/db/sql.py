@@ -110,6 +110,25 @@ WHERE expires_at > :now
 ORDER BY portal_id
 """
 
+# --- the fleet's capacity -----------------------------------------------------------------------
+
+# The last :limit passes of every active portal, newest first, through the (portal_id,
+# started_at) index: a handful of rows per portal however long sync_run has grown.
+LAST_RUNS_OF_ACTIVE_PORTALS: Final[LiteralString] = """
+SELECT p.id AS portal_id, r.instance_id, r.started_at, r.finished_at, r.forced,
+       r.hh_requests, r.entities_created
+FROM portal AS p
+CROSS JOIN LATERAL (
+    SELECT s.instance_id, s.started_at, s.finished_at, s.forced, s.hh_requests,
+           s.entities_created
+    FROM sync_run AS s
+    WHERE s.portal_id = p.id
+    ORDER BY s.started_at DESC
+    LIMIT :limit
+) AS r
+WHERE p.status = :active_status
+"""
+
 # --- health -----------------------------------------------------------------------------------
 
 SELECT_ONE: Final[LiteralString] = "SELECT 1"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Generic, TypeVar
 
@@ -30,7 +31,7 @@ class Priority(IntEnum):
 
     INTERACTIVE = -1  # a person waits for it (the hh.ru login popup): ahead of every pass
     INCREMENTAL = 0  # new responses of a regular pass: the latency goal depends on them
-    BACKFILL = 1  # meant for the initial import and reconciliation; no pass asks for it yet
+    BACKFILL = 1  # resumes and PDFs of a big backlog (hhsync.sync.backfill): behind the rest
 
 
 class TokenBucket:
@@ -112,6 +113,30 @@ class FairQueue(Generic[_Waiter]):
     def __len__(self) -> int:
         return sum(len(w) for keys in self._by_priority.values() for w in keys.values())
 
+    def waiting(self) -> dict[Priority, int]:
+        """Waiters queued at each priority (cancelled ones too, until they are popped)."""
+        return {
+            priority: sum(len(w) for w in keys.values())
+            for priority, keys in self._by_priority.items()
+        }
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One request let through: whose, at which priority, and who still waited behind it."""
+
+    key: str
+    priority: Priority
+    waiting: Mapping[Priority, int]
+    """Requests still queued at each priority when this one went (empty: nobody waited)."""
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    key: str
+    priority: Priority
+    future: asyncio.Future[None]
+
 
 class RequestBudget:
     """Async gate in front of every hh.ru request of the process (one instance per process)."""
@@ -124,22 +149,27 @@ class RequestBudget:
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_wait: Callable[[float], None] | None = None,
+        on_grant: Callable[[Grant], None] | None = None,
     ) -> None:
         self._clock = clock or SystemClock()
         self._sleep = sleep
         self._bucket = TokenBucket(requests_per_s, burst, self._clock.monotonic())
-        self._queue: FairQueue[asyncio.Future[None]] = FairQueue()
+        self._queue: FairQueue[_Ticket] = FairQueue()
         self._dispatcher: asyncio.Task[None] | None = None
         self._sleeps = 0  # times the dispatcher slept for a token (or a 429 hold)
         self.on_wait = on_wait
         """Told the seconds a request waited, whenever it had to wait for the rate (metrics)."""
+        self.on_grant = on_grant
+        """Told every request let through, in the order they go (the served-order record)."""
 
     async def acquire(self, key: str, priority: Priority = Priority.INCREMENTAL) -> None:
         """Wait until this account may send one request to hh.ru."""
         if self._dispatcher is None and self._bucket.try_take(self._clock.monotonic()):
+            if self.on_grant is not None:
+                self.on_grant(Grant(key, priority, {}))
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.push(key, priority, waiter)
+        self._queue.push(key, priority, _Ticket(key, priority, waiter))
         if self._dispatcher is None:
             self._dispatcher = asyncio.create_task(self._dispatch(), name="hh-request-budget")
         queued_at, sleeps_before = self._clock.monotonic(), self._sleeps
@@ -160,16 +190,18 @@ class RequestBudget:
                     self._sleeps += 1
                     await self._sleep(wait_s)
                     continue
-                waiter = self._next_live_waiter()
-                if waiter is None:
+                ticket = self._next_live_waiter()
+                if ticket is None:
                     return
                 self._bucket.try_take(self._clock.monotonic())
-                waiter.set_result(None)
+                ticket.future.set_result(None)
+                if self.on_grant is not None:
+                    self.on_grant(Grant(ticket.key, ticket.priority, self._queue.waiting()))
         finally:
             self._dispatcher = None
 
-    def _next_live_waiter(self) -> asyncio.Future[None] | None:
-        while (waiter := self._queue.pop()) is not None:
-            if not waiter.done():
-                return waiter
+    def _next_live_waiter(self) -> _Ticket | None:
+        while (ticket := self._queue.pop()) is not None:
+            if not ticket.future.done():
+                return ticket
         return None

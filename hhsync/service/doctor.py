@@ -26,6 +26,7 @@ from hhsync.db.tables import AccountStatus, PortalStatus
 from hhsync.db.tokens import read_account_tokens, read_portal_tokens
 from hhsync.errors import HhsyncError
 from hhsync.hh.client import user_agent
+from hhsync.service.status import fleet_capacity
 
 NETWORK_TIMEOUT_S: Final = 5.0
 PORTAL_CHECKS_AT_ONCE: Final = 10
@@ -65,6 +66,7 @@ async def diagnose(settings: Settings, database: Database, clock: Clock) -> list
         _hh_reachable,
         _portals_reachable,
         _clock,
+        _capacity,
     ]
     for step in steps:
         await step(doctor)
@@ -135,19 +137,24 @@ async def _token_states(d: _Doctor) -> None:
         d.add("token states", True, f"{count} portals, no token needs a person")
 
 
-async def _reach(url: str, agent: str) -> httpx.Response:
+async def _reach(url: str, agent: str, local_address: str | None = None) -> httpx.Response:
     async with httpx.AsyncClient(
-        timeout=NETWORK_TIMEOUT_S, headers={"User-Agent": agent}
+        timeout=NETWORK_TIMEOUT_S,
+        headers={"User-Agent": agent},
+        transport=httpx.AsyncHTTPTransport(local_address=local_address),
     ) as client:
         return await client.get(url)
 
 
 async def _hh_reachable(d: _Doctor) -> None:
     url = str(d.settings.hh.api_url).rstrip("/") + "/"
+    address = d.settings.hh.local_address
+    source = None if address is None else str(address)
     try:
-        response = await _reach(url, user_agent(d.settings.hh.user_agent_contact))
-    except httpx.HTTPError as exc:
-        d.add("hh.ru", False, f"{url} unreachable within {NETWORK_TIMEOUT_S:g} s: {exc!r}")
+        response = await _reach(url, user_agent(d.settings.hh.user_agent_contact), source)
+    except (httpx.HTTPError, OSError) as exc:
+        where = "" if source is None else f" from hh.local_address {source}"
+        d.add("hh.ru", False, f"{url} unreachable{where} within {NETWORK_TIMEOUT_S:g} s: {exc!r}")
         return
     date = response.headers.get("date")
     if date:
@@ -220,3 +227,14 @@ async def _clock(d: _Doctor) -> None:
         f"{skew_s:.0f} s from hh.ru's clock (at most {MAX_CLOCK_SKEW_S:g} s allowed; "
         "run NTP if more)",
     )
+
+
+async def _capacity(d: _Doctor) -> None:
+    """The fleet's hh.ru cost against one instance's budget: over it, every interval is
+    stretched alike (nothing is starved), and only another egress address adds budget."""
+    try:
+        measured = await fleet_capacity(d.database, d.settings, d.clock.now())
+    except HhsyncError as exc:
+        d.add("hh.ru capacity", False, str(exc))
+        return
+    d.add("hh.ru capacity", not measured.over_budget, measured.sentence())

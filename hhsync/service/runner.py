@@ -146,9 +146,14 @@ class Runner:
     def _web_context(self) -> WebContext:
         """The app routes' context (see :func:`daemon_web_context`), with one HTTP client for
         Bitrix24's OAuth server and hh.ru (closed when the daemon stops)."""
+        address = self.settings.hh.local_address
         self._web_http = httpx.AsyncClient(
             timeout=self.settings.bitrix.request_timeout_s,
             headers={"User-Agent": user_agent(self.settings.hh.user_agent_contact)},
+            # the login's hh.ru calls count against this instance's address like its passes'
+            transport=httpx.AsyncHTTPTransport(
+                local_address=None if address is None else str(address)
+            ),
         )
         return daemon_web_context(self.ctx, self._web_http)
 

@@ -13,9 +13,11 @@ PostgreSQL in lock-step (Home Assistant's coordinator does the same):
 A finished pass records its verdict on the portal's health (``service.health``: one log line when
 a portal starts failing, one when it recovers, none in between) and gives its portal back with
 ``next_pass_at = now + poll interval`` (the portal's own ``poll_interval_s`` or
-``sync.poll_interval_s``), or later when Bitrix24 refused it until a person acts
-(:mod:`hhsync.sync.holds`: minutes, doubling while it lasts). PostgreSQL is the coordination
-engine (ARCHITECTURE.md invariant 6); on SQLite ``hhsync.db.leases`` degrades to a single instance.
+``sync.poll_interval_s``, times the stretch every heartbeat measures when the fleet's hh.ru cost
+is over this instance's budget, :mod:`hhsync.model.capacity`), or later when Bitrix24 refused
+it until a person acts (:mod:`hhsync.sync.holds`: minutes, doubling while it lasts).
+PostgreSQL is the coordination engine (ARCHITECTURE.md invariant 6); on SQLite
+``hhsync.db.leases`` degrades to a single instance.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from hhsync.db import leases, portals, resume_copies, state
 from hhsync.db.tables import PortalStatus, RunStatus
 from hhsync.log import bound, get_logger
 from hhsync.metrics import Metrics
+from hhsync.model.capacity import Capacity
+from hhsync.service import capacity as fleet_capacity
 from hhsync.service.health import HealthRecorder
 from hhsync.service.lease_keeper import LeaseKeeper
 from hhsync.sync.context import SyncContext
@@ -45,6 +49,9 @@ EVENT_PASS_CRASHED: Final = "scheduler.pass_crashed"  # noqa: S105 - an event na
 EVENT_RELEASE_FAILED: Final = "scheduler.release_failed"
 EVENT_TICK_FAILED: Final = "scheduler.tick_failed"
 EVENT_COPIES_SWEPT: Final = "scheduler.resume_copies_swept"
+EVENT_STRETCHED: Final = "scheduler.intervals_stretched"
+"""The fleet's hh.ru cost went over this instance's budget, or the stretch changed while over."""
+EVENT_UNSTRETCHED: Final = "scheduler.intervals_as_set"
 
 EVENT_STOP_STUCK: Final = "scheduler.stop_stuck"
 EVENT_HELD: Final = "scheduler.portal_held"
@@ -122,11 +129,50 @@ class PassScheduler:
         self._health = HealthRecorder(ctx.database, ctx.clock, metrics)
         self.tally = PassTally()
         self._swept_at: datetime | None = None
+        self.capacity: Capacity | None = None
+        """The fleet's hh.ru cost against this instance's budget, measured every heartbeat."""
 
     @property
     def owner(self) -> str:
         """The lease owner name: this process's instance id."""
         return self._ctx.instance_id
+
+    @property
+    def stretch(self) -> float:
+        """Factor on every poll interval and watch period this instance applies now: the same
+        for every portal, so none is starved when the fleet is over the hh.ru budget."""
+        return 1.0 if self.capacity is None else self.capacity.stretch
+
+    async def measure_capacity(self) -> Capacity | None:
+        """Count the fleet again and take its stretch (kept as it was if the database fails)."""
+        try:
+            async with self._ctx.database.session() as session:
+                measured = await fleet_capacity.measure(
+                    session,
+                    self._ctx.settings,
+                    self._ctx.clock.now(),
+                    self.owner,
+                    stretch=self.stretch,
+                )
+        except Exception as exc:  # noqa: BLE001 - a stale stretch is better than no pass
+            log.warning(EVENT_TICK_FAILED, error=str(exc))
+            return self.capacity
+        before = self.stretch
+        self.capacity = measured
+        if measured.over_budget and abs(measured.stretch - before) > 0.05 * before:
+            log.warning(
+                EVENT_STRETCHED, stretch=round(measured.stretch, 2), note=measured.sentence()
+            )
+        elif not measured.over_budget and before > 1.0:
+            log.info(EVENT_UNSTRETCHED, note=measured.sentence())
+        self._metrics.set_capacity(
+            cost_per_min=measured.share_per_min,
+            budget_per_min=measured.budget_per_min,
+            stretch=measured.stretch,
+            effective_interval_s=measured.effective_interval_s,
+            capacity_portals=measured.capacity_at_60s,
+        )
+        return measured
 
     @property
     def running(self) -> list[int]:
@@ -207,6 +253,8 @@ class PassScheduler:
     async def _claim(self) -> list[int]:
         if not self._claiming:
             return []
+        if self.capacity is None:
+            await self.measure_capacity()  # the first tick: passes start with the right stretch
         free = self._max_passes - len(self._slots)
         if free <= 0:
             return []
@@ -230,6 +278,7 @@ class PassScheduler:
     async def heartbeat(self) -> list[int]:
         """Renew the leases of running passes; cancel those whose lease was lost."""
         kept = await self.keeper.beat()
+        await self.measure_capacity()
         await self._export_gauges()
         return kept
 
@@ -270,7 +319,7 @@ class PassScheduler:
                     report = await run_pass(
                         self._ctx,
                         portal_id,
-                        PassOptions(lease_owner=self.owner),
+                        PassOptions(lease_owner=self.owner, watch_stretch=self.stretch),
                         stop=self._stopping,
                     )
                     transition = await self._health.passed(
@@ -345,6 +394,7 @@ class PassScheduler:
                 if delay is None:
                     default_s = self._ctx.settings.sync.poll_interval_s
                     poll_s = await portals.poll_interval_s(session, portal_id, default_s)
+                    poll_s *= self.stretch  # the fleet is over the hh.ru budget: all alike
                     if hold is not None:
                         # Refused until a person acts: minutes apart, longer while it lasts.
                         poll_s = hold_delay_s(hold.base_s, hold.failing_passes, poll_s)

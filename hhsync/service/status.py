@@ -7,7 +7,7 @@ latest passes recorded (``service.health``), the same on every instance.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.clock import utc
+from hhsync.config import Settings
 from hhsync.db import accounts, leases, portals, state
 from hhsync.db.gaps import VacancyGap, vacancy_gaps
 from hhsync.db.session import Database
@@ -28,6 +29,8 @@ from hhsync.db.tables import (
     SyncRun,
     SyncStatus,
 )
+from hhsync.model.capacity import Capacity
+from hhsync.service.capacity import measure
 from hhsync.service.health import read_health
 
 LAST_ERRORS = 3
@@ -82,6 +85,11 @@ class PortalView:
     """While failing or parked: why (the latest failed pass's errors, or the parking reason)."""
     gaps: list[VacancyGap] = field(default_factory=list)
     """Deep vacancies hh.ru will not list completely (``vacancy.missing_negotiations``)."""
+    effective_interval_s: float | None = None
+    """Seconds between its passes as the daemons run them: its interval times the stretch the
+    fleet's hh.ru cost asks for (:mod:`hhsync.model.capacity`); None when not measured."""
+    stretch: float = 1.0
+    """The factor in ``effective_interval_s`` (1: the interval as set)."""
 
     def as_json(self) -> dict[str, Any]:
         """Plain data with ISO instants."""
@@ -98,10 +106,23 @@ class PortalView:
         return data
 
 
+async def fleet_capacity(database: Database, settings: Settings, now: datetime) -> Capacity:
+    """The fleet's hh.ru cost against one instance's budget, as the daemons measure it."""
+    async with database.session() as session:
+        first = await measure(session, settings, now, None)
+        # The daemons count live instances over a window as long as their stretched interval.
+        return await measure(session, settings, now, None, stretch=first.stretch)
+
+
 async def portal_views(
-    database: Database, now: datetime, portal_id: int | None = None
+    database: Database,
+    now: datetime,
+    portal_id: int | None = None,
+    *,
+    capacity: Capacity | None = None,
 ) -> list[PortalView]:
-    """Every portal (or one), with accounts, last pass, counts and the newest errors."""
+    """Every portal (or one), with accounts, last pass, counts and the newest errors (and its
+    effective interval when the fleet's ``capacity`` is given)."""
     async with database.session() as session:
         if portal_id is None:
             chosen = await portals.list_portals(session)
@@ -111,7 +132,20 @@ async def portal_views(
         holders = {
             lease.portal_id: lease.owner for lease in await leases.lease_holders(session, now)
         }
-        return [await _view(session, portal, holders.get(portal.id or 0), now) for portal in chosen]
+        found = [
+            await _view(session, portal, holders.get(portal.id or 0), now) for portal in chosen
+        ]
+    if capacity is None:
+        return found
+    return [
+        replace(
+            view,
+            effective_interval_s=(view.poll_interval_s or capacity.base_interval_s)
+            * capacity.stretch,
+            stretch=capacity.stretch,
+        )
+        for view in found
+    ]
 
 
 async def _view(

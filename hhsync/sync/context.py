@@ -34,6 +34,7 @@ from hhsync.hh.auth import TokenPair as HhTokenPair
 from hhsync.hh.budget import Priority, RequestBudget
 from hhsync.hh.client import HhClient, new_http_client, user_agent
 from hhsync.metrics import Metrics
+from hhsync.model.capacity import BUDGET_HEADROOM
 from hhsync.sync.account_tokens import AccountTokenStore
 from hhsync.sync.crm_mode_memory import CrmModeMemory
 from hhsync.sync.observe import (
@@ -45,12 +46,8 @@ from hhsync.sync.observe import (
 )
 from hhsync.sync.portal_tokens import portal_token_store
 
-# Bitrix24 access tokens live one hour (Bitrix24 REST docs, settings/oauth/auto-renewal.md); the
-# refresh answer's expiry is not passed through the client, so the stored expiry is this long
-# after the refresh.
-# hh.ru counts requests in a sliding one-second window: pacing at exactly the limit turns network
-# jitter into 429s (and a whole-process pause), so the budget runs slightly below it.
-HH_BUDGET_HEADROOM = 0.95
+HH_BUDGET_HEADROOM = BUDGET_HEADROOM
+"""The budget paces slightly below hh.ru's limit (:data:`hhsync.model.capacity.BUDGET_HEADROOM`)."""
 
 
 class TokenRaceLost(Fatal):
@@ -110,6 +107,12 @@ def hh_budget(
     )
 
 
+def _local_address(settings: Settings) -> str | None:
+    """Where hh.ru connections leave from (``hh.local_address``), or the system's choice."""
+    address = settings.hh.local_address
+    return None if address is None else str(address)
+
+
 def default_instance_id() -> str:
     """``host:pid``: names the lease owner and the sync runs of this process."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -154,7 +157,8 @@ class SyncContext:
             user_agent=user_agent(settings.hh.user_agent_contact),
             timeout_s=settings.hh.request_timeout_s,
             transport=ObservedTransport(
-                pooled_transport(settings.hh.max_connections), hh_observer(metrics)
+                pooled_transport(settings.hh.max_connections, _local_address(settings)),
+                hh_observer(metrics),
             ),
         )
         hh_http.event_hooks["request"].append(_count_hh)

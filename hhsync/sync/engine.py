@@ -41,6 +41,7 @@ from hhsync.model.snapshot import PlanSettings
 from hhsync.sync.actions import Anomaly
 from hhsync.sync.apply.outcomes import WriteFigures
 from hhsync.sync.apply.sender import Fence
+from hhsync.sync.backfill import enrich_priority
 from hhsync.sync.context import SyncContext, start_counting
 from hhsync.sync.mapping import entity_kind
 from hhsync.sync.options import PassOptions
@@ -304,7 +305,7 @@ async def _sync_account(
         raise ValueError("the account must be stored")
     ctx, report = scope.ctx, scope.report
     options = scope.options
-    hh = ctx.hh_client(account, Priority.BACKFILL if options.backfill else Priority.INCREMENTAL)
+    hh = ctx.hh_client(account, Priority.INCREMENTAL)  # lists, watches, listing pages, kinds
     try:
         reading = await read_account(
             ctx.database,
@@ -368,7 +369,7 @@ async def _sync_account(
     writer = Writer(
         database=ctx.database,
         bitrix=bitrix,
-        hh=hh,
+        hh=hh.with_priority(enrich_priority(the_plan.actions, forced=options.backfill)),
         portal_id=portal_id,
         prefs=scope.prefs,
         reading=reading,

@@ -41,12 +41,16 @@ class ObservedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def pooled_transport(max_connections: int) -> httpx.AsyncHTTPTransport:
-    """The bounded connection pool an ``AsyncClient`` would build itself from ``limits``."""
+def pooled_transport(
+    max_connections: int, local_address: str | None = None
+) -> httpx.AsyncHTTPTransport:
+    """The bounded connection pool an ``AsyncClient`` would build itself from ``limits``,
+    leaving from ``local_address`` when one is given (hh.ru limits per client address)."""
     return httpx.AsyncHTTPTransport(
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
-        )
+        ),
+        local_address=local_address,
     )
 
 

@@ -25,8 +25,14 @@ class PassOptions:
     only_vacancies: tuple[str, ...] | None = None
     """Only these hh.ru vacancy ids (``None``: all of them)."""
     backfill: bool = False
-    """Read hh.ru at the request budget's back-fill priority, behind incremental passes. No
-    caller sets it yet: every pass, the first import included, reads at incremental priority."""
+    """Open resumes and PDFs at the request budget's back-fill priority whatever the backlog's
+    size. Without it a pass does so by itself when it has more new responses than one create
+    chunk (:func:`hhsync.sync.backfill.enrich_priority`); lists, watches and listing pages are
+    read at incremental priority either way."""
+    watch_stretch: float = 1.0
+    """Factor on ``sync.state_watch_period_s``: the scheduler stretches poll intervals and watch
+    periods alike when the fleet's hh.ru cost is over this instance's budget
+    (:mod:`hhsync.model.capacity`); 1 is as set."""
     since: datetime | None = None
     """Plan only negotiations hh.ru changed at or after this instant; everything listed is still
     stored, so nothing seen is lost."""

@@ -58,8 +58,9 @@ async def install_sandbox_portal(
     responsible_user_id: int | None = None,
     clock: Clock | None = None,
     crm_known_empty: bool = True,
+    employer: int = 0,
 ) -> SandboxPortal:
-    """Install the app on a new sandbox portal, link the first employer's admin, save settings.
+    """Install the app on a new sandbox portal, link an employer's admin, save settings.
 
     ``hh_url`` and ``bitrix_url`` are the running sandboxes (with or without a trailing slash, so a
     client's ``base_url`` will do). Each call asks hh.ru for a fresh token pair, because refresh
@@ -91,6 +92,7 @@ async def install_sandbox_portal(
         stage_map=stage_map,
         responsible_user_id=responsible_user_id,
         now=now,
+        employer=employer,
     )
     return SandboxPortal(
         portal.id, account_id, install.domain, link.hh_employer_id, link.hh_manager_id
@@ -109,10 +111,12 @@ async def link_and_configure(
     stage_map: Mapping[str, str] = RESPONSE_AND_INVITATION_STAGES,
     responsible_user_id: int | None = None,
     now: datetime,
+    employer: int = 0,
 ) -> tuple[int, accounts.AccountLink]:
-    """What the HR team does on a stored portal: the first employer's admin logs in to hh.ru,
-    the settings are saved. Returns the account's id and what was linked."""
-    link = await _admin_login(http, httpx.URL(hh_url), now)
+    """What the HR team does on a stored portal: the admin of the sandbox's ``employer``-th
+    employer (the first by default) logs in to hh.ru, the settings are saved. Returns the
+    account's id and what was linked."""
+    link = await _admin_login(http, httpx.URL(hh_url), now, employer)
     async with database.session() as session:
         account = await accounts.link_account(session, cipher, portal_id, link, now)
         if account.id is None:
@@ -158,11 +162,11 @@ async def save_sandbox_settings(
 
 
 async def _admin_login(
-    http: httpx.AsyncClient, hh_url: httpx.URL, now: datetime
+    http: httpx.AsyncClient, hh_url: httpx.URL, now: datetime, index: int = 0
 ) -> accounts.AccountLink:
-    """The first employer's admin manager and a token pair, as the OAuth login would give."""
+    """An employer's admin manager and a token pair, as the OAuth login would give."""
     world = _json(await http.get(hh_url.join("/_sandbox/state")))
-    employer = world["employers"][0]
+    employer = world["employers"][index]
     admin = next(m for m in employer["managers"] if m["is_admin"])
     answer = await http.post(hh_url.join("/_sandbox/tokens"), json={"manager_id": admin["id"]})
     return manager_link(employer, admin, _json(answer), now)

@@ -59,9 +59,15 @@ def test_operator_commands_against_a_real_portal(world: World, db_url: str) -> N
     assert status[0]["accounts"][0]["status"] == "active"
     assert 0 <= status[0]["lag_s"] < 600  # the partial pass just now is the CRM's view of hh.ru
     assert status[0]["overdue_s"] == 0  # handed back with its next pass an interval away
-    header, row = hhsync(world, db_url, "status").stdout.splitlines()[:2]
+    assert status[0]["effective_interval_s"] == 300  # within the hh.ru budget: as set
+    shown_status = hhsync(world, db_url, "status").stdout
+    header, row = shown_status.splitlines()[:2]
     assert header.split("\t")[5] == "lag"
     assert re.fullmatch(r"(\d+m)?\d+s", row.split("\t")[5])
+    assert header.split("\t")[6] == "interval"
+    assert row.split("\t")[6] == "300s"
+    assert re.search(r"capacity: hh\.ru cost \d+/min of a budget of 5700/min", shown_status)
+    assert re.search(r"this instance can poll \d+ portals at 60 s", shown_status)
 
     # retry-failed once the field is optional again: everything arrives, once.
     world.bitrix_admin(

@@ -12,7 +12,8 @@ import typer
 
 from hhsync.cli.command import EXIT_CONFIG
 from hhsync.cli.passes import parse_since, progress_wanted
-from hhsync.cli.status import lag
+from hhsync.cli.status import interval, lag
+from hhsync.service.status import PortalView
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,28 @@ def test_progress_bars_never_join_json_output() -> None:
     assert progress_wanted(True, as_json=False) is True
     assert progress_wanted(False, as_json=False) is False
     assert progress_wanted(None, as_json=True) is False  # whatever standard error is
+
+
+def view_with(effective_s: float | None, stretch: float) -> PortalView:
+    return PortalView(
+        id=1,
+        domain="hr.bitrix24.ru",
+        status="active",
+        reason=None,
+        poll_interval_s=None,
+        next_pass_at=None,
+        leased_by=None,
+        accounts=[],
+        last_pass_at=None,
+        last_pass_status=None,
+        last_pass_error=None,
+        counts={},
+        effective_interval_s=effective_s,
+        stretch=stretch,
+    )
+
+
+def test_the_interval_column_shows_the_stretch_when_there_is_one() -> None:
+    assert interval(view_with(60.0, 1.0)) == "60s"
+    assert interval(view_with(105.3, 1.755)) == "60s -> 105s"
+    assert interval(view_with(None, 1.0)) == "-"

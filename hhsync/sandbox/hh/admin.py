@@ -464,11 +464,15 @@ def _check_quotas(value: Any) -> None:
 
 
 async def requests_log(request: Request) -> Response:
-    """``GET|DELETE /_sandbox/requests``: the request log (newest last), or clear it."""
-    log = sandbox_of(request).store.request_log
+    """``GET|DELETE /_sandbox/requests``: the request log (newest last) and, per client
+    address, the requests served, refused with 429 and the busiest second; or clear both."""
+    sandbox = sandbox_of(request)
+    log = sandbox.store.request_log
     if request.method == "DELETE":
         log.clear()
-    return JsonBody({"items": [r.as_json() for r in log]})
+        sandbox.limiter.tallies.clear()
+    clients = {address: t.as_json() for address, t in sorted(sandbox.limiter.tallies.items())}
+    return JsonBody({"items": [r.as_json() for r in log], "clients": clients})
 
 
 def admin_routes() -> list[Route]:

@@ -18,22 +18,44 @@ MSK = timezone(timedelta(hours=3))
 
 
 @dataclass
+class ClientTally:
+    """What one client address sent: served, refused with 429, and its busiest second."""
+
+    served: int = 0
+    refused: int = 0
+    peak_per_s: int = 0
+    """Most requests served to it within one sliding second."""
+
+    def as_json(self) -> dict[str, int]:
+        """JSON view for the admin API."""
+        return {"served": self.served, "refused": self.refused, "peak_per_s": self.peak_per_s}
+
+
+@dataclass
 class RateLimiter:
-    """At most ``per_second`` requests per client in any sliding one-second window."""
+    """At most ``per_second`` requests per client address in any sliding one-second window.
+
+    hh.ru limits per client address, not per token (hhru/api #74: "ограничение на количество
+    запросов с одного IP"), so two instances leaving from two addresses get a budget each.
+    """
 
     per_second: float
     _hits: dict[str, deque[float]] = field(default_factory=dict)
+    tallies: dict[str, ClientTally] = field(default_factory=dict)
+    """Per client address, since the request log was last cleared."""
 
     def allow(self, client: str, now_s: float) -> bool:
         """Record a request from ``client`` at ``now_s``; False if it is over the limit."""
-        if self.per_second <= 0:
-            return True
+        tally = self.tallies.setdefault(client, ClientTally())
         hits = self._hits.setdefault(client, deque())
         while hits and hits[0] <= now_s - 1.0:
             hits.popleft()
-        if len(hits) >= self.per_second:
+        if self.per_second > 0 and len(hits) >= self.per_second:
+            tally.refused += 1
             return False
         hits.append(now_s)
+        tally.served += 1
+        tally.peak_per_s = max(tally.peak_per_s, len(hits))
         return True
 
 

@@ -86,6 +86,29 @@ async def test_rate_limit_answers_429_per_client(limited: tuple[Any, FrozenClock
         assert (await first.get("/me")).status_code == 403
 
 
+async def test_the_request_log_counts_each_client_address_apart(
+    limited: tuple[Any, FrozenClock],
+) -> None:
+    """hh.ru limits per client address (hhru/api #74): the admin API says, per address, what
+    was served, what was refused with 429 and the busiest second, so a test can show two
+    instances on two addresses each kept to its own limit."""
+    app, frozen = limited
+    async with _client(app, "10.0.0.1") as first, _client(app, "10.0.0.2") as second:
+        for _ in range(12):
+            await first.get("/me")
+        for _ in range(4):
+            await second.get("/me")
+        frozen.advance(1.0)
+        await second.get("/me")
+        clients = (await first.get("/_sandbox/requests")).json()["clients"]
+        assert clients == {
+            "10.0.0.1": {"served": 10, "refused": 2, "peak_per_s": 10},
+            "10.0.0.2": {"served": 5, "refused": 0, "peak_per_s": 4},
+        }
+        cleared = (await first.delete("/_sandbox/requests")).json()
+        assert cleared == {"items": [], "clients": {}}
+
+
 async def test_rate_limit_scales_with_speed(frozen: FrozenClock) -> None:
     app = create_app(HhSandboxConfig(base_clock=frozen, speed=20))
     async with _client(app, "10.0.0.1") as client:

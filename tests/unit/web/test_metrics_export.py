@@ -21,6 +21,11 @@ EXPECTED_FAMILIES = {
     "hhsync_pending_responses": "gauge",
     "hhsync_portal_health": "gauge",
     "hhsync_portal_health_transitions": "counter",
+    "hhsync_hh_cost_per_minute": "gauge",
+    "hhsync_hh_budget_per_minute": "gauge",
+    "hhsync_interval_stretch": "gauge",
+    "hhsync_effective_poll_interval_seconds": "gauge",
+    "hhsync_capacity_portals": "gauge",
 }
 
 
@@ -41,6 +46,13 @@ def exercised() -> Metrics:
     metrics.set_pending_responses({7: 4})
     metrics.set_portal_health({7: "failing", 8: "ok"})
     metrics.health_transition("failing")
+    metrics.set_capacity(
+        cost_per_min=1140.0,
+        budget_per_min=570.0,
+        stretch=2.0,
+        effective_interval_s=120.0,
+        capacity_portals=24,
+    )
     return metrics
 
 
@@ -85,6 +97,11 @@ def test_recorded_values_are_readable_per_label() -> None:
     assert value("hhsync_portal_health", portal="7", state="ok") == 0
     assert value("hhsync_portal_health", portal="8", state="ok") == 1
     assert value("hhsync_portal_health_transitions_total", state="failing") == 1
+    assert value("hhsync_hh_cost_per_minute") == 1140
+    assert value("hhsync_hh_budget_per_minute") == 570
+    assert value("hhsync_interval_stretch") == 2
+    assert value("hhsync_effective_poll_interval_seconds") == 120
+    assert value("hhsync_capacity_portals") == 24
 
 
 def test_gauges_are_replaced_so_vanished_owners_and_portals_drop_out() -> None:
