@@ -7,7 +7,7 @@ this module knows the endpoints, their parameters and how their lists are paged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -57,6 +57,7 @@ __all__ = [
     "PDF_MAGIC",
     "HhClient",
     "Listing",
+    "ListingPages",
     "RetryPolicy",
     "new_http_client",
     "user_agent",
@@ -83,6 +84,38 @@ class Listing:
 
     negotiations: list[Negotiation]
     truncated_collections: list[str] = field(default_factory=list)
+    listed_in: dict[str, str] = field(default_factory=dict)
+    """Negotiation id -> the leaf listing it was found in: its funnel sub-collection if one
+    listed it, else its collection (``negotiation.hh_listing``)."""
+
+
+class ListingPages:
+    """One listing's pages in one order, as far as the depth allows; iterate with ``async for``
+    (stop early by leaving the loop) and then ask :attr:`truncated`."""
+
+    def __init__(
+        self, walk: PageWalk, fetch: Callable[[PageRequest], Awaitable[NegotiationsPage]]
+    ) -> None:
+        self._walk = walk
+        self._pages = self._walked(fetch)
+
+    async def _walked(
+        self, fetch: Callable[[PageRequest], Awaitable[NegotiationsPage]]
+    ) -> AsyncGenerator[NegotiationsPage, None]:
+        async for page in walk_pages(self._walk, fetch):
+            yield page
+
+    def __aiter__(self) -> AsyncIterator[NegotiationsPage]:
+        return self._pages
+
+    async def aclose(self) -> None:
+        """End a walk left early (``contextlib.aclosing``)."""
+        await self._pages.aclose()
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the walk stopped at the depth limit with pages left."""
+        return self._walk.truncated
 
 
 class HhClient:
@@ -225,7 +258,17 @@ class HhClient:
         ]
         return items, walk.truncated
 
-    async def vacancy_negotiations(self, vacancy_id: str) -> Listing:
+    def listing_pages(self, listing_url: str, *, order_by: str | None = None) -> ListingPages:
+        """The pages of one collection or sub-collection (its ``url`` as hh.ru gave it), 50 a
+        page, in ``order_by`` (hh.ru's default when None): for a walk that stops as soon as it
+        has what it came for (:mod:`hhsync.sync.listing_reads`)."""
+        params = {"order_by": order_by} if order_by is not None else {}
+        walk = self._walk(MAX_PER_PAGE_NEGOTIATIONS, MAX_PER_PAGE_NEGOTIATIONS)
+        return ListingPages(walk, self._pager(listing_url, NegotiationsPage, params))
+
+    async def vacancy_negotiations(
+        self, vacancy_id: str, collections: NegotiationCollections | None = None
+    ) -> Listing:
         """Every negotiation of a vacancy: all its collections and their funnel sub-collections,
         deduplicated by id.
 
@@ -242,8 +285,14 @@ class HhClient:
         moved) and shifts the rest down (seen twice, kept once, the later-updated copy). A
         negotiation that *leaves* the collection while we page (a state change) shifts the rest up,
         so one may be missed until the vacancy's next full read (ARCHITECTURE.md, "Reading hh.ru").
+
+        ``collections``: the vacancy's collections as just read (the state watch), so they are
+        not asked again.
         """
-        collections = await self.negotiation_collections(vacancy_id)
+        if collections is None:
+            collections = await self.negotiation_collections(vacancy_id)
+        subs = {sub.id for each in collections.collections for sub in each.sub_collections}
+        listed_in: dict[str, str] = {}
         seen: dict[str, Negotiation] = {}
         truncated: list[str] = []
         listings: list[tuple[str, str, str | None]] = []
@@ -261,7 +310,10 @@ class HhClient:
                 known = seen.get(negotiation.id)
                 if known is None or negotiation.updated_at > known.updated_at:
                     seen[negotiation.id] = negotiation
-        return Listing(list(seen.values()), truncated)
+                    listed_in[negotiation.id] = listing_id
+                elif negotiation.updated_at == known.updated_at and listing_id in subs:
+                    listed_in[negotiation.id] = listing_id  # its sub-collection is its leaf
+        return Listing(list(seen.values()), truncated, listed_in)
 
     async def negotiation(self, negotiation_id: str) -> Negotiation:
         """One negotiation with its vacancy (``GET /negotiations/{id}``)."""
