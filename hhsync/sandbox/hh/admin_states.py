@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from hhsync.sandbox.hh import payloads
 from hhsync.sandbox.hh.admin import AdminInputError, _json, _need, _negotiation, admin
-from hhsync.sandbox.hh.counters import CounterMode
+from hhsync.sandbox.hh.counters import CounterMode, Scope
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.states import (
     REFUSAL_COLLECTION,
@@ -143,9 +143,9 @@ async def move_to_vacancy(request: Request) -> Response:
 
 
 async def vacancy_counters(request: Request) -> Response:
-    """``POST /_sandbox/vacancies/{vid}/counters``: ``{"mode": "live"|"frozen"}``,
-    ``{"mode": "lag", "lag_s": n}`` or ``{"reset": true}`` (a republication); the answer says
-    what the counters do now."""
+    """``POST /_sandbox/vacancies/{vid}/counters``: ``{"mode": "live"|"frozen"}`` (a freeze may
+    name a ``scope``: ``vacancy`` or ``collections`` alone), ``{"mode": "lag", "lag_s": n}`` or
+    ``{"reset": true}`` (a republication); the answer says what the counters do now."""
     sandbox = sandbox_of(request)
     store = sandbox.store
     vacancy = _vacancy(request)
@@ -170,7 +170,8 @@ async def vacancy_counters(request: Request) -> Response:
         elif mode == CounterMode.FROZEN:
             # What the counters show right now (a lagging view freezes where it stands).
             truth = payloads.true_counters(store, vacancy.id)
-            current = {scope: board.shown(vacancy.id, scope, truth[scope]) for scope in truth}
+            scopes = _scopes(body.get("scope"))
+            current = {scope: board.shown(vacancy.id, scope, truth[scope]) for scope in scopes}
             board.freeze(vacancy.id, current)
         else:
             board.live(vacancy.id)
@@ -185,6 +186,17 @@ async def vacancy_counters(request: Request) -> Response:
             "resets": knob.resets,
         }
     )
+
+
+def _scopes(raw: object) -> tuple[Scope, ...]:
+    """Which counters a freeze pins: both (absent), or only ``vacancy`` (the vacancy's own, as
+    hh.ru's do not move on an employer's moves) or ``collections``."""
+    if raw is None:
+        return tuple(Scope)
+    try:
+        return (Scope(str(raw)),)
+    except ValueError:
+        raise AdminInputError(f"'scope' must be one of {[s.value for s in Scope]}") from None
 
 
 def state_admin_routes() -> list[Route]:
