@@ -1,5 +1,6 @@
 """Admin API of the hh.ru sandbox for states and counters: funnel stages, withdrawals, moves to
-another vacancy, counters that lag, freeze or reset (:mod:`hhsync.sandbox.hh.states`, :mod:`hhsync.sandbox.hh.counters`).
+another vacancy, counters that lag, freeze or reset (:mod:`hhsync.sandbox.hh.states`,
+:mod:`hhsync.sandbox.hh.counters`).
 
 Same rules as :mod:`hhsync.sandbox.hh.admin`: no OAuth, JSON in and out, 400 with a message.
 """

@@ -22,6 +22,7 @@ from hhsync.db.tables import Negotiation, Vacancy
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
 from tests.integration.sync.test_engine import first_vacancy
+from tests.integration.sync.test_invited_kind import invited_response
 from tests.integration.sync.test_new_states import leads_by_origin, respond
 from tests.integration.sync.test_settings_switch import LEADS_EXTENDED, switch
 
@@ -211,9 +212,7 @@ async def test_rows_stored_before_listings_were_recorded_get_one_full_read(world
 
     assert not upgraded.errors
     assert leads_by_origin(world)[hh_id]["UF_CRM_HH_STATUS"] == "Отказано"
-    listed = {
-        r["query"] for r in hh_requests(world) if r["path"].startswith("/negotiations/")
-    }
+    listed = {r["query"] for r in hh_requests(world) if r["path"].startswith("/negotiations/")}
     assert any(f"vacancy_id={vacancy_id}" in q for q in listed)
     async with world.ctx.database.session() as session:
         legacy = await session.exec(
@@ -235,3 +234,42 @@ async def test_rows_stored_before_listings_were_recorded_get_one_full_read(world
     quiet = await run_pass(world.ctx, world.portal_id)
     assert not quiet.errors
     assert [r["path"] for r in hh_requests(world) if r["path"].startswith("/negotiations/")] == []
+
+
+async def test_a_kind_left_untold_by_a_watch_read_is_asked_again_at_the_next_pass(
+    world: World,
+) -> None:
+    """A response hhsync first sees after the employer invited it needs its conversation's first
+    page for its kind (``sync/negotiation_kind.py``); a 503 there that outlasts the retries
+    leaves it unstored, and the next pass (no period waited) watches the vacancy again and reads
+    only the leaf it is in, not the whole vacancy."""
+    vacancy_id = first_vacancy(world)
+    await run_pass(world.ctx, world.portal_id)
+    nid = invited_response(world, vacancy_id)
+    world.hh_admin(
+        "POST",
+        "/_sandbox/faults",
+        fault={"kind": "error", "status": 503, "path_contains": f"/negotiations/{nid}/messages"},
+        times=50,
+    )
+    deferred = await run_pass(world.ctx, world.portal_id)
+    assert deferred.vacancies_read == 1
+    assert nid not in leads_by_origin(world)
+    async with world.ctx.database.session() as session:
+        assert await state.get_negotiation(session, world.portal_id, nid) is None
+    world.hh_admin("DELETE", "/_sandbox/faults")
+    world.hh_admin("DELETE", "/_sandbox/requests")
+
+    again = await run_pass(world.ctx, world.portal_id)
+
+    assert not again.errors
+    assert again.vacancies_read == 1
+    leads = leads_by_origin(world)
+    assert leads[nid]["COMMENTS"].startswith("Отклик")
+    async with world.ctx.database.session() as session:
+        kinds = await state.stored_kinds(session, world.portal_id, [nid])
+    assert kinds[nid].value == "response"
+    pages = {r["path"] for r in hh_requests(world) if r["path"].startswith("/negotiations/")} - {
+        f"/negotiations/{nid}/messages"
+    }
+    assert pages == {"/negotiations/phone_interview"}

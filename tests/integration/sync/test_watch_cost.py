@@ -108,7 +108,8 @@ async def test_one_new_response_on_5000_costs_the_watch_and_a_page_or_two(world:
     async with world.ctx.database.session() as session:
         stored = await state.get_negotiation(session, world.portal_id, hh_id)
         vacancy = await state.get_vacancy(session, world.portal_id, vacancy_id)
-        assert vacancy is not None and vacancy.id is not None
+        assert vacancy is not None
+        assert vacancy.id is not None
         counts = await state.listing_counts(session, vacancy.id)
     assert stored is not None
     assert stored.hh_listing == "response"
