@@ -273,3 +273,34 @@ async def test_a_kind_left_untold_by_a_watch_read_is_asked_again_at_the_next_pas
         f"/negotiations/{nid}/messages"
     }
     assert pages == {"/negotiations/phone_interview"}
+
+
+async def test_a_move_into_a_funnel_stage_is_followed_to_its_sub_collection(world: World) -> None:
+    """An employer-defined stage turns its collection's leaves into ``sub_collections`` (hh.ru
+    OpenAPI spec, ``NegotiationsObjectsStates``): the watch counts those leaves, finds the
+    negotiation in its stage's sub-collection and each leaf's stored count matches hh.ru's."""
+    vacancy_id = first_vacancy(world)
+    hh_id = await imported_response(world, vacancy_id)
+    stage = world.hh_admin(
+        "POST",
+        f"/_sandbox/vacancies/{vacancy_id}/funnel_stages",
+        collection="interview",
+        name="Интервью с руководителем",
+    )
+    world.hh_admin(
+        "POST", f"/_sandbox/negotiations/{hh_id}/funnel_stage", funnel_stage_id=stage["id"]
+    )
+
+    lead = await status_after_a_watch_period(world, hh_id)
+
+    assert lead["UF_CRM_HH_STATUS"] == "Интервью"
+    async with world.ctx.database.session() as session:
+        stored = await state.get_negotiation(session, world.portal_id, hh_id)
+        row = await state.get_vacancy(session, world.portal_id, vacancy_id)
+        assert row is not None
+        assert row.id is not None
+        counts = await state.listing_counts(session, row.id)
+    assert stored is not None
+    assert stored.hh_listing == stage["sub_collection_id"]
+    assert "interview" not in row.listing_totals
+    assert {leaf: counts.get(leaf, 0) for leaf in row.listing_totals} == row.listing_totals
