@@ -1,4 +1,5 @@
-"""hh.ru's side of a pass: vacancies, the changed ones' negotiations, stored before anything else.
+"""hh.ru's side of a pass: vacancies, the state watch of the due ones and what it reads, stored
+before anything else.
 
 Every negotiation listed is written to the database (pending if new) in the transaction that also
 stores the counters the pass acted on, so a response seen once can never be lost: if the pass dies
