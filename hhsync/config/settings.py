@@ -223,10 +223,13 @@ class SyncSettings(_Section):
     poll_interval_s: float = Field(default=60.0, ge=1, le=86400)
     """Seconds between two passes of one portal (portals may override it)."""
     reconcile_period_s: float = Field(default=6 * 3600.0, ge=60)
-    """A vacancy is re-read in full at least this often even when its counters did not change."""
-    state_watch_period_s: float = Field(default=180.0, ge=10, le=86400)
-    """Each vacancy's collections' counters are read at most this often (one hh.ru request):
-    state changes made outside hhsync are seen within about this long."""
+    """A vacancy is re-read in full at least this often even when its counters did not change
+    (the safety net under the state watch)."""
+    state_watch_period_s: float = Field(default=180.0, ge=1, le=86400)
+    """A vacancy's collections' totals are read at least this often (one request each time, so
+    3600 / this many requests per vacancy per hour); a state change made on hh.ru's website moves
+    no vacancy counter, and this is how it is found (ARCHITECTURE.md "Counters and the reconcile").
+    """
     max_concurrent_passes: int = Field(default=4, ge=1, le=200)
     """Passes running at once in one process."""
     lease_ttl_s: float = Field(default=120.0, ge=5)

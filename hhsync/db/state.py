@@ -6,12 +6,12 @@ What a pass reads and remembers; the outcomes of its writes are recorded through
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -217,6 +217,7 @@ async def remember_negotiations(
             "resume_deleted": n.resume_id is None,
             "kind": n.kind.value,
             "employer_state": n.employer_state,
+            "hh_listing": n.hh_listing,
             "hh_created_at": n.created_at,
             "hh_updated_at": n.updated_at,
             "sync_status": SyncStatus.PENDING.value,
@@ -238,6 +239,10 @@ async def remember_negotiations(
             set_={
                 "employer_state": statement.excluded.employer_state,
                 "hh_updated_at": statement.excluded.hh_updated_at,
+                # a read that does not say where it found the negotiation keeps the listing
+                "hh_listing": func.coalesce(
+                    statement.excluded.hh_listing, col(Negotiation.hh_listing)
+                ),
                 # a later read without the name (an older payload) keeps the one stored
                 "applicant_name": func.coalesce(
                     statement.excluded.applicant_name, col(Negotiation.applicant_name)
@@ -318,27 +323,108 @@ async def record_vacancy_read(
     complete: bool,
     now: datetime,
     read_again: bool = False,
-    missing: int = 0,
+    missing: int | None = None,
+    listing_totals: Mapping[str, int] | None = None,
+    watched: bool = False,
+    watch_again: bool = False,
 ) -> None:
     """Store the counters a pass acted on; a complete read also restarts the reconcile clock.
 
     ``read_again``: some listed negotiations could not be stored yet, so the next pass must list
     the vacancy whatever its counters say (no full read is on record). ``missing``: how many
     negotiations hh.ru counts that the deepest read it allows could not list (the deep vacancy
-    gap, shown by ``hhsync status`` and the app page).
+    gap, shown by ``hhsync status`` and the app page; None keeps the stored one: only a full read
+    measures it). ``listing_totals``: each
+    leaf listing's total as settled by this read (None keeps the stored ones); ``watched``: the
+    totals were read now (the state watch's period restarts); ``watch_again``: the next pass
+    watches it whatever its period says.
     """
     vacancy = await get_vacancy(session, portal_id, hh_vacancy_id)
     if vacancy is None:
         raise LookupError(f"vacancy {hh_vacancy_id} is not stored for portal {portal_id}")
     vacancy.counters = counters
-    vacancy.missing_negotiations = max(0, missing)
+    if missing is not None:
+        vacancy.missing_negotiations = max(0, missing)
     if read_again:
         vacancy.last_full_read_at = None
     elif complete:
         vacancy.last_full_read_at = now
+    if listing_totals is not None:
+        vacancy.listing_totals = dict(listing_totals)
+    if watch_again:
+        vacancy.watched_at = None
+    elif watched:
+        vacancy.watched_at = now
     vacancy.updated_at = now
     session.add(vacancy)
     await session.flush()
+
+
+async def listing_counts(session: AsyncSession, vacancy_id: int) -> dict[str | None, int]:
+    """How many of a stored vacancy's negotiations are listed in each listing (key None: stored
+    before listings were recorded), for the state watch to compare with hh.ru's totals."""
+    query = (
+        select(Negotiation.hh_listing, func.count())
+        .where(col(Negotiation.vacancy_id) == vacancy_id)
+        .group_by(col(Negotiation.hh_listing))
+    )
+    return {listing: int(count) for listing, count in (await session.exec(query)).all()}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Where a stored negotiation was last listed, and its ``updated_at`` then."""
+
+    hh_listing: str | None
+    hh_updated_at: datetime
+
+
+async def listed_as(
+    session: AsyncSession, portal_id: int, hh_negotiation_ids: Collection[str]
+) -> dict[str, Listed]:
+    """Where each of ``hh_negotiation_ids`` the portal stores was last listed."""
+    if not hh_negotiation_ids:
+        return {}
+    query = select(
+        Negotiation.hh_negotiation_id, Negotiation.hh_listing, Negotiation.hh_updated_at
+    ).where(
+        col(Negotiation.portal_id) == portal_id,
+        col(Negotiation.hh_negotiation_id).in_(list(hh_negotiation_ids)),
+    )
+    return {
+        hh_id: Listed(listing, updated_at)
+        for hh_id, listing, updated_at in (await session.exec(query)).all()
+    }
+
+
+async def listed_in(session: AsyncSession, vacancy_id: int, hh_listing: str) -> set[str]:
+    """The hh.ru ids of a stored vacancy's negotiations last listed in ``hh_listing``."""
+    query = select(Negotiation.hh_negotiation_id).where(
+        col(Negotiation.vacancy_id) == vacancy_id, col(Negotiation.hh_listing) == hh_listing
+    )
+    return set((await session.exec(query)).all())
+
+
+async def relist(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    vacancy_id: int,
+    hh_listing: str,
+    hh_negotiation_ids: Collection[str] | None = None,
+) -> None:
+    """Record ``hh_listing`` for some of a vacancy's negotiations (all when None): a complete
+    read that no longer found them marks them listed nowhere before storing what it found."""
+    statement = update(Negotiation).where(
+        col(Negotiation.portal_id) == portal_id, col(Negotiation.vacancy_id) == vacancy_id
+    )
+    if hh_negotiation_ids is not None:
+        if not hh_negotiation_ids:
+            return
+        statement = statement.where(
+            col(Negotiation.hh_negotiation_id).in_(list(hh_negotiation_ids))
+        )
+    await session.exec(statement.values(hh_listing=hh_listing))
 
 
 async def import_progress(session: AsyncSession, portal_id: int) -> ImportProgress:

@@ -158,8 +158,9 @@ class PortalSettings(SQLModel, table=True):
 class Vacancy(SQLModel, table=True):
     """A vacancy we poll, with the counters that let an idle pass skip its negotiations.
 
-    A pass lists a vacancy's negotiations only when its hh.ru counters changed or the reconcile
-    period since ``last_full_read_at`` ran out (:mod:`hhsync.sync.changes`).
+    A pass watches a vacancy (its listings' totals) when its hh.ru counters changed or its watch
+    period since ``watched_at`` ran out, and reads it in full when the reconcile period since
+    ``last_full_read_at`` ran out (:mod:`hhsync.sync.changes`).
     """
 
     __tablename__ = "vacancy"

@@ -7,7 +7,7 @@ this module knows the endpoints, their parameters and how their lists are paged.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -61,6 +61,7 @@ __all__ = [
     "PDF_MAGIC",
     "HhClient",
     "Listing",
+    "ListingPages",
     "RetryPolicy",
     "new_http_client",
     "user_agent",
@@ -81,12 +82,21 @@ def stable_order(offered: Sequence[IdName]) -> str | None:
     return deep_listing.stable_order([order.id for order in offered])
 
 
-def _merge(seen: dict[str, Negotiation], negotiations: Sequence[Negotiation]) -> None:
-    """Keep each negotiation once, its later-updated copy."""
+def _merge(
+    seen: dict[str, Negotiation],
+    listed_in: dict[str, str],
+    negotiations: Sequence[Negotiation],
+    listing_id: str,
+) -> None:
+    """Keep each negotiation once, its later-updated copy, with the listing that copy was found
+    in. Sub-collections are merged before their collection, so a negotiation both list (a
+    collection's own url may list its sub-collections' members too) keeps its sub-collection,
+    the precise leaf."""
     for negotiation in negotiations:
         known = seen.get(negotiation.id)
         if known is None or negotiation.updated_at > known.updated_at:
             seen[negotiation.id] = negotiation
+            listed_in[negotiation.id] = listing_id
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,38 @@ class Listing:
     """Listings a gap remains in: hh.ru counts more than the deepest read it allows gave."""
     missing: int = 0
     """Negotiations hh.ru counts that no read could list, summed over the collections."""
+    listed_in: dict[str, str] = field(default_factory=dict)
+    """Negotiation id -> the leaf listing it was found in: its funnel sub-collection if one
+    listed it, else its collection (``negotiation.hh_listing``)."""
+
+
+class ListingPages:
+    """One listing's pages in one order, as far as the depth allows; iterate with ``async for``
+    (stop early by leaving the loop) and then ask :attr:`truncated`."""
+
+    def __init__(
+        self, walk: PageWalk, fetch: Callable[[PageRequest], Awaitable[NegotiationsPage]]
+    ) -> None:
+        self._walk = walk
+        self._pages = self._walked(fetch)
+
+    async def _walked(
+        self, fetch: Callable[[PageRequest], Awaitable[NegotiationsPage]]
+    ) -> AsyncGenerator[NegotiationsPage, None]:
+        async for page in walk_pages(self._walk, fetch):
+            yield page
+
+    def __aiter__(self) -> AsyncIterator[NegotiationsPage]:
+        return self._pages
+
+    async def aclose(self) -> None:
+        """End a walk left early (``contextlib.aclosing``)."""
+        await self._pages.aclose()
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the walk stopped at the depth limit with pages left."""
+        return self._walk.truncated
 
 
 class HhClient:
@@ -243,7 +285,17 @@ class HhClient:
         ]
         return items, walk.truncated
 
-    async def vacancy_negotiations(self, vacancy_id: str) -> Listing:
+    def listing_pages(self, listing_url: str, *, order_by: str | None = None) -> ListingPages:
+        """The pages of one collection or sub-collection (its ``url`` as hh.ru gave it), 50 a
+        page, in ``order_by`` (hh.ru's default when None): for a walk that stops as soon as it
+        has what it came for (:mod:`hhsync.sync.listing_reads`)."""
+        params = {"order_by": order_by} if order_by is not None else {}
+        walk = self._walk(MAX_PER_PAGE_NEGOTIATIONS, MAX_PER_PAGE_NEGOTIATIONS)
+        return ListingPages(walk, self._pager(listing_url, NegotiationsPage, params))
+
+    async def vacancy_negotiations(
+        self, vacancy_id: str, collections: NegotiationCollections | None = None
+    ) -> Listing:
         """Every negotiation of a vacancy: all its collections and their funnel sub-collections,
         deduplicated by id, each listing read as deep as hh.ru allows
         (:func:`hhsync.hh.deep_listing.read_listing`: filters, then orders, past the depth).
@@ -262,8 +314,13 @@ class HhClient:
         moved) and shifts the rest down (seen twice, kept once, the later-updated copy). A
         negotiation that *leaves* the collection while we page (a state change) shifts the rest up,
         so one may be missed until the vacancy's next full read (ARCHITECTURE.md, "Reading hh.ru").
+
+        ``collections``: the vacancy's collections as just read (the state watch), so they are
+        not asked again.
         """
-        collections = await self.negotiation_collections(vacancy_id)
+        if collections is None:
+            collections = await self.negotiation_collections(vacancy_id)
+        listed_in: dict[str, str] = {}
         seen: dict[str, Negotiation] = {}
         truncated: list[str] = []
         missing = 0
@@ -277,10 +334,10 @@ class HhClient:
                 union.update(n.id for n in sub_read.negotiations)
                 subs_missing += sub_read.missing
                 deep = deep or sub_read.deep
-                _merge(seen, sub_read.negotiations)
+                _merge(seen, listed_in, sub_read.negotiations, sub.id)
                 if sub_read.missing:
                     truncated.append(sub.id)
-            _merge(seen, read.negotiations)
+            _merge(seen, listed_in, read.negotiations, collection.id)
             gap = read.missing
             if collection.sub_collections:
                 # its own url may list only part of what it counts; the sub-collections list it
@@ -289,7 +346,7 @@ class HhClient:
             if gap:
                 truncated.append(collection.id)
             missing += gap
-        return Listing(list(seen.values()), list(dict.fromkeys(truncated)), missing)
+        return Listing(list(seen.values()), list(dict.fromkeys(truncated)), missing, listed_in)
 
     async def _read_listing(
         self, listing: NegotiationCollection | NegotiationSubCollection

@@ -34,6 +34,9 @@ class RemoteNegotiation:
     """hh.ru's own name of the employer state, when it sent one (the CRM shows it as is)."""
     applicant_name: str | None = None
     """The applicant as the list names them (cleaned), for the app page's log."""
+    hh_listing: str | None = None
+    """The leaf listing it was found in (stored as ``negotiation.hh_listing``); None: not told,
+    the stored one is kept."""
 
 
 @dataclass(frozen=True)

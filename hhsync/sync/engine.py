@@ -313,6 +313,7 @@ async def _sync_account(
             account,
             include_archived=scope.prefs.import_archived,
             reconcile_s=ctx.settings.sync.reconcile_period_s,
+            watch_s=ctx.settings.sync.state_watch_period_s * max(1.0, options.watch_stretch),
             now=scope.now,
             force=options.force,
             only_vacancies=options.only_vacancies,

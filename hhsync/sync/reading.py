@@ -1,4 +1,5 @@
-"""hh.ru's side of a pass: vacancies, the changed ones' negotiations, stored before anything else.
+"""hh.ru's side of a pass: vacancies, the state watch of the due ones and what it reads, stored
+before anything else.
 
 Every negotiation listed is written to the database (pending if new) in the transaction that also
 stores the counters the pass acted on, so a response seen once can never be lost: if the pass dies
@@ -8,16 +9,16 @@ afterwards, the stored row is retried from the database alone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from hhsync.db import state
 from hhsync.db.session import Database
 from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
 from hhsync.errors import NeedsReauth
-from hhsync.hh.client import HhClient, Listing
+from hhsync.hh.client import HhClient
 from hhsync.hh.errors import (
     AppCredentialsRejected,
     CaptchaRequired,
@@ -29,13 +30,15 @@ from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
 from hhsync.log import get_logger
 from hhsync.model.snapshot import RemoteNegotiation, RemoteSnapshot
-from hhsync.sync import mapping, negotiation_kind
-from hhsync.sync.changes import VacancySeen, vacancies_to_read
+from hhsync.sync import listing_reads, mapping, negotiation_kind
+from hhsync.sync.changes import NOT_LISTED, ReadMode, VacancySeen, vacancies_due
+from hhsync.sync.listing_reads import VacancyListing
 from hhsync.sync.progress import PassProgress
 
 INTERNSHIP_MARKERS = ("стаж", "intern", "практик")
 EVENT_KIND_GUESSED: Final = "sync.kind_guessed_from_state"
 EVENT_KIND_DEFERRED: Final = "sync.kind_deferred"
+EVENT_VACANCY_WATCHED: Final = "sync.vacancy_watched"
 
 log = get_logger(__name__)
 
@@ -50,13 +53,20 @@ class AccountReading:
     negotiations: dict[str, Negotiation] = field(default_factory=dict)
     """The listed payloads by negotiation id (their short resume carries the contacts URL)."""
     vacancies_read: int = 0
+    """Vacancies watched or read in full this pass."""
+    leaves_read: int = 0
+    """Leaf listings paged this pass (a watch that found nothing dirty pages none)."""
     truncated: list[str] = field(default_factory=list)
 
 
 def to_remote(
-    negotiation: Negotiation, vacancy_hh_id: str, kind: NegotiationKind
+    negotiation: Negotiation,
+    vacancy_hh_id: str,
+    kind: NegotiationKind,
+    hh_listing: str | None = None,
 ) -> RemoteNegotiation:
-    """The planner's view of a listed negotiation whose kind is told (:func:`kinds_of`)."""
+    """The planner's view of a listed negotiation whose kind is told (:func:`kinds_of`), and the
+    leaf listing it was found in."""
     employer_state = negotiation.employer_state.id if negotiation.employer_state else "response"
     return RemoteNegotiation(
         hh_id=negotiation.id,
@@ -68,6 +78,7 @@ def to_remote(
         resume_id=negotiation.resume.id if negotiation.resume else None,
         employer_state_name=negotiation.employer_state.name if negotiation.employer_state else None,
         applicant_name=mapping.applicant_from(negotiation.resume, None).display_name,
+        hh_listing=hh_listing,
     )
 
 
@@ -134,13 +145,19 @@ async def read_account(
     include_archived: bool,
     reconcile_s: float,
     now: datetime,
+    watch_s: float,
     force: bool = False,
     only_vacancies: Sequence[str] | None = None,
     store: bool = True,
     progress: PassProgress | None = None,
     stop: asyncio.Event | None = None,
 ) -> AccountReading:
-    """List the account's vacancies, then the negotiations of those that changed; store them.
+    """List the account's vacancies, watch the ones due, read what changed; store it.
+
+    A vacancy is watched when new, when its counters moved, or once per ``watch_s``; a watch
+    reads only the leaf listings whose totals differ from what is stored there
+    (:mod:`hhsync.sync.changes`, :mod:`hhsync.sync.listing_reads`). ``reconcile_s`` keeps a
+    full read as the safety net.
 
     ``store=False`` (a dry run) reads exactly the same but leaves the database as it was: vacancies
     and negotiations not stored yet are simply absent from ``vacancies`` and the stored state, which
@@ -164,6 +181,8 @@ async def read_account(
                     _counters(vacancy),
                     stored.counters if stored else None,
                     stored.last_full_read_at if stored else None,
+                    stored.watched_at if stored else None,
+                    stored.updated_at if stored else None,
                 )
             )
             if not store:
@@ -187,44 +206,80 @@ async def read_account(
     reading = AccountReading(RemoteSnapshot(), rows)
     remotes: list[RemoteNegotiation] = []
     complete: set[str] = set()
-    to_read = vacancies_to_read(seen, now, reconcile_s, force=force)
+    due = vacancies_due(seen, now, reconcile_s=reconcile_s, watch_s=watch_s, force=force)
     if progress is not None:
-        progress.vacancies_to_read += len(to_read)
-    for vacancy_id in to_read:
+        progress.vacancies_to_read += len(due)
+    for vacancy_due in due:
         if stop is not None and stop.is_set():
             break  # a shutdown: unread vacancies keep their old counters, so they are read next
-        listing = await hh.vacancy_negotiations(vacancy_id)
+        vacancy_id = vacancy_due.hh_id
+        row = rows.get(vacancy_id)
+        listing = await listing_reads.read_vacancy(
+            hh,
+            database,
+            portal_id=account.portal_id,
+            vacancy_id=row.id if row is not None else None,
+            hh_vacancy_id=vacancy_id,
+            settled_totals=row.listing_totals if row is not None else {},
+            full=vacancy_due.mode == ReadMode.FULL,
+        )
+        found = list(listing.found.values())
         async with database.session() as session:
             stored_kinds = await state.stored_kinds(
-                session, account.portal_id, [n.id for n in listing.negotiations]
+                session, account.portal_id, [n.id for n in found]
             )
-        kinds = await kinds_of(hh, listing.negotiations, stored_kinds)
-        told = [n for n in listing.negotiations if n.id in kinds]
-        deferred = len(told) < len(listing.negotiations)
-        batch = [to_remote(n, vacancy_id, kinds[n.id]) for n in told]
+        kinds = await kinds_of(hh, found, stored_kinds)
+        told = [n for n in found if n.id in kinds]
+        deferred = len(told) < len(found)
+        batch = [to_remote(n, vacancy_id, kinds[n.id], listing.listing_of.get(n.id)) for n in told]
         reading.negotiations.update({n.id: n for n in told})
-        if store:
+        if store and row is not None:
+            untold = {listing.listing_of.get(n.id) for n in found if n.id not in kinds}
             await _store_read(
                 database,
                 account,
-                rows[vacancy_id],
+                row,
                 by_id[vacancy_id],
                 listing,
                 batch,
                 now,
+                settled=_settled(listing.totals, row.listing_totals, untold),
                 deferred=deferred,
             )
         remotes.extend(batch)
         reading.vacancies_read += 1
+        reading.leaves_read += listing.leaves_read
         if progress is not None:
             progress.vacancies_read += 1
             progress.negotiations_listed += len(batch)
-        if listing.truncated_collections:
+        log.debug(
+            EVENT_VACANCY_WATCHED,
+            vacancy=vacancy_id,
+            reason=vacancy_due.reason.value,
+            full=listing.full,
+            leaves_read=listing.leaves_read,
+            found=len(found),
+        )
+        if listing.truncated:
             reading.truncated.append(vacancy_id)
-        elif not deferred:
+        elif listing.full and not deferred:
             complete.add(vacancy_id)
     reading.snapshot = RemoteSnapshot(tuple(remotes), frozenset(complete))
     return reading
+
+
+def _settled(
+    totals: Mapping[str, int], before: Mapping[str, Any], untold: Collection[str | None]
+) -> dict[str, int]:
+    """The leaf totals to store as settled: today's, except for a leaf holding a negotiation
+    left out for now (its kind untold), which keeps its old one so the next watch reads it."""
+    settled = {}
+    for listing, total in totals.items():
+        if listing not in untold:
+            settled[listing] = total
+        elif isinstance(before.get(listing), int):
+            settled[listing] = int(before[listing])
+    return settled
 
 
 async def _store_read(
@@ -232,20 +287,41 @@ async def _store_read(
     account: HhAccount,
     vacancy_row: Vacancy,
     vacancy: HhVacancy,
-    listing: Listing,
+    listing: VacancyListing,
     batch: list[RemoteNegotiation],
     now: datetime,
     *,
+    settled: Mapping[str, int],
     deferred: bool = False,
 ) -> None:
-    """Store what one vacancy's listing showed, with the counters it was read at, in one go.
+    """Store what one vacancy's read showed, with the counters and leaf totals it was read at,
+    in one go.
+
+    A full read first marks every stored negotiation of the vacancy listed nowhere, then stores
+    the ones it found with their leaf; a leaf read to the end does the same for its leaf. So each
+    listing's stored count is what hh.ru listed there.
 
     ``deferred``: some listed negotiations were left out (their kind could not be told now), so
-    no full read is recorded: the next pass lists the vacancy again and asks for them once more.
+    no full read is recorded and the next pass watches the vacancy again at once: it lists them
+    again and asks for them once more.
     """
     if vacancy_row.id is None or account.id is None:
         raise ValueError("vacancy and account must be stored")
     async with database.session() as session:
+        if listing.unlist_all:
+            await state.relist(
+                session,
+                portal_id=account.portal_id,
+                vacancy_id=vacancy_row.id,
+                hh_listing=NOT_LISTED,
+            )
+        await state.relist(
+            session,
+            portal_id=account.portal_id,
+            vacancy_id=vacancy_row.id,
+            hh_listing=NOT_LISTED,
+            hh_negotiation_ids=listing.unlisted,
+        )
         await state.remember_negotiations(
             session,
             portal_id=account.portal_id,
@@ -259,8 +335,14 @@ async def _store_read(
             portal_id=account.portal_id,
             hh_vacancy_id=vacancy.id,
             counters=_counters(vacancy),
-            complete=not listing.truncated_collections,
+            # a full read as deep as hh.ru allows restarts the reconcile clock even with a gap
+            # left (stored and shown): the watch finds what arrives in a deep listing, and
+            # reading it whole again every pass would spend the budget for nothing
+            complete=listing.full,
             now=now,
-            read_again=deferred,
+            read_again=deferred and listing.full,
             missing=listing.missing,
+            listing_totals=settled,
+            watched=True,
+            watch_again=deferred,
         )

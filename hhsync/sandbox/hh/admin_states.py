@@ -1,5 +1,6 @@
-"""Admin API of the hh.ru sandbox for states and counters: funnel stages, withdrawals, counters
-that lag, freeze or reset (:mod:`hhsync.sandbox.hh.states`, :mod:`hhsync.sandbox.hh.counters`).
+"""Admin API of the hh.ru sandbox for states and counters: funnel stages, withdrawals, moves to
+another vacancy, counters that lag, freeze or reset (:mod:`hhsync.sandbox.hh.states`,
+:mod:`hhsync.sandbox.hh.counters`).
 
 Same rules as :mod:`hhsync.sandbox.hh.admin`: no OAuth, JSON in and out, 400 with a message.
 """
@@ -12,14 +13,18 @@ from starlette.routing import Route
 
 from hhsync.sandbox.hh import payloads
 from hhsync.sandbox.hh.admin import AdminInputError, _json, _need, _negotiation, admin
-from hhsync.sandbox.hh.counters import CounterMode
+from hhsync.sandbox.hh.counters import CounterMode, Scope
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.states import (
     REFUSAL_COLLECTION,
+    SYSTEM_DISCARD_STATES,
     WITHDRAWN_APPLICANT_STATE,
     WITHDRAWN_STATE,
 )
-from hhsync.sandbox.hh.store import COLLECTION_NAMES, Vacancy
+from hhsync.sandbox.hh.store import COLLECTION_NAMES, EMPLOYER_STATES, Vacancy
+
+MOVED_STATE = "discard_to_other_vacancy"
+"""What the employer sees on a response moved to another vacancy."""
 
 
 def _vacancy(request: Request) -> Vacancy:
@@ -96,10 +101,52 @@ async def withdraw(request: Request) -> Response:
     return JsonBody({"id": negotiation.id, "employer_state": negotiation.employer_state})
 
 
+async def move_to_vacancy(request: Request) -> Response:
+    """``POST /_sandbox/negotiations/{nid}/move_to_vacancy`` ``{"vacancy_id": id}``: the employer
+    moved the response to another vacancy of the company on the website. As hh.ru shows it, the
+    old negotiation gets ``discard_to_other_vacancy`` (in the refusal collection) and the target
+    vacancy gets a new response of the same resume (optional ``employer_state``, ``response`` by
+    default; hh.ru's mail templates include ``another_vacancy_response_invite_mail``, an
+    invitation to a phone interview for another vacancy). Checked before anything moves: the
+    target is another active vacancy of the same employer with no negotiation of that resume."""
+    sandbox = sandbox_of(request)
+    store = sandbox.store
+    negotiation = _negotiation(request)
+    body = await _json(request)
+    target = store.vacancies.get(_need(body, "vacancy_id"))
+    source = store.vacancies[negotiation.vacancy_id]
+    if target is None or target.employer_id != source.employer_id:
+        raise AdminInputError("'vacancy_id' names no vacancy of this negotiation's employer")
+    if target.id == source.id:
+        raise AdminInputError("'vacancy_id' must name another vacancy")
+    if target.archived:
+        raise AdminInputError(f"vacancy {target.id} is archived")
+    if negotiation.employer_state == MOVED_STATE:
+        raise AdminInputError(f"negotiation {negotiation.id} was moved already")
+    if any(n.resume_id == negotiation.resume_id for n in store.negotiations_of(target.id)):
+        raise AdminInputError(f"resume {negotiation.resume_id} already has a negotiation there")
+    state = body.get("employer_state", "response")
+    if state not in EMPLOYER_STATES or state in SYSTEM_DISCARD_STATES:
+        raise AdminInputError("'employer_state' must be an employer state an employer can set")
+    now = sandbox.now()
+    created = store.add_negotiation(target.id, negotiation.resume_id, "applicant", now, state)
+    store.move(negotiation, MOVED_STATE, now)
+    negotiation.has_updates = True
+    return JsonBody(
+        {
+            "id": negotiation.id,
+            "employer_state": negotiation.employer_state,
+            "new_id": created.id,
+            "vacancy_id": target.id,
+            "new_employer_state": created.employer_state,
+        }
+    )
+
+
 async def vacancy_counters(request: Request) -> Response:
-    """``POST /_sandbox/vacancies/{vid}/counters``: ``{"mode": "live"|"frozen"}``,
-    ``{"mode": "lag", "lag_s": n}`` or ``{"reset": true}`` (a republication); the answer says
-    what the counters do now."""
+    """``POST /_sandbox/vacancies/{vid}/counters``: ``{"mode": "live"|"frozen"}`` (a freeze may
+    name a ``scope``: ``vacancy`` or ``collections`` alone), ``{"mode": "lag", "lag_s": n}`` or
+    ``{"reset": true}`` (a republication); the answer says what the counters do now."""
     sandbox = sandbox_of(request)
     store = sandbox.store
     vacancy = _vacancy(request)
@@ -124,7 +171,8 @@ async def vacancy_counters(request: Request) -> Response:
         elif mode == CounterMode.FROZEN:
             # What the counters show right now (a lagging view freezes where it stands).
             truth = payloads.true_counters(store, vacancy.id)
-            current = {scope: board.shown(vacancy.id, scope, truth[scope]) for scope in truth}
+            scopes = _scopes(body.get("scope"))
+            current = {scope: board.shown(vacancy.id, scope, truth[scope]) for scope in scopes}
             board.freeze(vacancy.id, current)
         else:
             board.live(vacancy.id)
@@ -141,6 +189,17 @@ async def vacancy_counters(request: Request) -> Response:
     )
 
 
+def _scopes(raw: object) -> tuple[Scope, ...]:
+    """Which counters a freeze pins: both (absent), or only ``vacancy`` (the vacancy's own, as
+    hh.ru's do not move on an employer's moves) or ``collections``."""
+    if raw is None:
+        return tuple(Scope)
+    try:
+        return (Scope(str(raw)),)
+    except ValueError:
+        raise AdminInputError(f"'scope' must be one of {[s.value for s in Scope]}") from None
+
+
 def state_admin_routes() -> list[Route]:
     """The routes of this module, all under ``/_sandbox/``."""
     return [
@@ -151,5 +210,10 @@ def state_admin_routes() -> list[Route]:
             methods=["POST"],
         ),
         Route("/_sandbox/negotiations/{nid}/withdraw", admin(withdraw), methods=["POST"]),
+        Route(
+            "/_sandbox/negotiations/{nid}/move_to_vacancy",
+            admin(move_to_vacancy),
+            methods=["POST"],
+        ),
         Route("/_sandbox/vacancies/{vid}/counters", admin(vacancy_counters), methods=["POST"]),
     ]

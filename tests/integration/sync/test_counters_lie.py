@@ -2,10 +2,11 @@
 PostgreSQL and both sandboxes (the hh.ru sandbox's ``/_sandbox/vacancies/{id}/counters``).
 
 hh.ru calls the counters statistics and promises no freshness (hh.ru OpenAPI spec,
-``NegotiationsObjectsEmployerCounters``). hhsync reads a vacancy further only when its watched
-counters moved or its last full read is a reconcile period old (``sync/changes.py``), so a new
-response must arrive at the latest at the reconcile pass, once, whatever the counters say
-(ARCHITECTURE.md "Counters and the reconcile").
+``NegotiationsObjectsEmployerCounters``). hhsync watches a vacancy (its collections' totals) when
+its counters moved and otherwise once per ``sync.state_watch_period_s``, and reads it in full once
+its last full read is a reconcile period old (``sync/changes.py``). So a new response arrives at
+the first watch after its collection counts it, and at the latest at the reconcile pass, once,
+whatever the counters say (ARCHITECTURE.md "Counters and the reconcile").
 """
 
 from __future__ import annotations
@@ -20,9 +21,30 @@ from tests.integration.sync.test_new_states import leads_by_origin, respond
 pytestmark = pytest.mark.postgres
 
 
+async def test_frozen_vacancy_counters_delay_a_response_to_the_next_watch(world: World) -> None:
+    await run_pass(world.ctx, world.portal_id)
+    vacancy_id = first_vacancy(world)
+    world.hh_admin(
+        "POST", f"/_sandbox/vacancies/{vacancy_id}/counters", mode="frozen", scope="vacancy"
+    )
+    hh_id = respond(world, vacancy_id)
+
+    quiet = await run_pass(world.ctx, world.portal_id)
+    assert quiet.vacancies_read == 0  # watched within the period, counters still: nothing read
+    assert hh_id not in leads_by_origin(world)
+    world.clock.advance(world.ctx.settings.sync.state_watch_period_s)
+    watched = await run_pass(world.ctx, world.portal_id)
+
+    assert not watched.errors
+    leads = leads_by_origin(world)
+    assert hh_id in leads
+    assert len(leads) == world.hh_negotiations()
+
+
 async def test_frozen_counters_delay_a_response_to_the_reconcile_and_no_further(
     world: World,
 ) -> None:
+    """Collection totals frozen too: the watch sees nothing, the reconcile still reads it."""
     await run_pass(world.ctx, world.portal_id)
     vacancy_id = first_vacancy(world)
     world.hh_admin("POST", f"/_sandbox/vacancies/{vacancy_id}/counters", mode="frozen")
@@ -30,6 +52,10 @@ async def test_frozen_counters_delay_a_response_to_the_reconcile_and_no_further(
 
     quiet = await run_pass(world.ctx, world.portal_id)
     assert quiet.vacancies_read == 0  # the counters did not move: nothing read
+    assert hh_id not in leads_by_origin(world)
+    world.clock.advance(world.ctx.settings.sync.state_watch_period_s)
+    watched = await run_pass(world.ctx, world.portal_id)
+    assert watched.vacancies_read > 0  # watched, but the frozen totals show nothing new
     assert hh_id not in leads_by_origin(world)
     world.clock.advance(world.ctx.settings.sync.reconcile_period_s)
     reconciled = await run_pass(world.ctx, world.portal_id)

@@ -92,11 +92,11 @@ async def test_every_collection_and_sub_collection_reaches_the_crm_once(world: W
     assert await unmapped_audit(world) == told
 
 
-async def test_a_withdrawal_reaches_the_lead_at_the_reconcile_at_the_latest(world: World) -> None:
+async def test_a_withdrawal_reaches_the_lead_at_the_next_watch(world: World) -> None:
     """A withdrawal moves no vacancy counter hhsync watches (the response leaves the inbox for
-    the refusal collection, ``responses`` stays), so the vacancy is read again at its reconcile
-    (ARCHITECTURE.md "Counters and the reconcile"); then the lead takes the refusal row's stage
-    and hh.ru's name."""
+    the refusal collection, ``responses`` stays), but it moves two collections' totals, so the
+    vacancy's next state watch reads it (ARCHITECTURE.md "Counters and the reconcile"); then the
+    lead takes the refusal row's stage and hh.ru's name."""
     await switch(world, LEADS_EXTENDED)
     vacancy_id = first_vacancy(world)
     hh_id = respond(world, vacancy_id)
@@ -105,8 +105,8 @@ async def test_a_withdrawal_reaches_the_lead_at_the_reconcile_at_the_latest(worl
 
     world.hh_admin("POST", f"/_sandbox/negotiations/{hh_id}/withdraw")
     await run_pass(world.ctx, world.portal_id)
-    assert leads_by_origin(world)[hh_id]["UF_CRM_HH_STATUS"] == "Отклик"  # not read yet
-    world.clock.advance(world.ctx.settings.sync.reconcile_period_s)
+    assert leads_by_origin(world)[hh_id]["UF_CRM_HH_STATUS"] == "Отклик"  # not watched yet
+    world.clock.advance(world.ctx.settings.sync.state_watch_period_s)
     await run_pass(world.ctx, world.portal_id)
 
     lead = leads_by_origin(world)[hh_id]

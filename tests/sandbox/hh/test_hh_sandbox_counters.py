@@ -66,6 +66,27 @@ async def test_frozen_counters_keep_their_value(
     assert after_total == total + 1
 
 
+async def test_vacancy_counters_may_freeze_alone(
+    client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox
+) -> None:
+    """The design's reading of hh.ru (ARCHITECTURE.md "Counters and the reconcile"): a
+    vacancy's own counters need not move when its negotiations do, while each collection's
+    ``counters.total`` counts its members (hh.ru OpenAPI spec, ``NegotiationsObjectsStates``)."""
+    vacancy_id = _vacancy_id(sandbox)
+    before, total = await _counters(client, admin, vacancy_id)
+    knob = await client.post(
+        f"/_sandbox/vacancies/{vacancy_id}/counters", json={"mode": "frozen", "scope": "vacancy"}
+    )
+    assert knob.status_code == 200
+    await _respond(client, vacancy_id)
+    assert await _counters(client, admin, vacancy_id) == (before, total + 1)
+    refused = await client.post(
+        f"/_sandbox/vacancies/{vacancy_id}/counters", json={"mode": "frozen", "scope": "all"}
+    )
+    assert refused.status_code == 400
+    assert "scope" in refused.json()["error"]
+
+
 async def test_lagging_counters_show_the_past(
     client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox
 ) -> None:

@@ -238,3 +238,55 @@ def test_generator_leaves_some_system_refusals_unread(sandbox: HhSandbox) -> Non
     unread = [n for n in refused if not n.viewed_by_employer]
     assert unread, "some system refusals must be unread"
     assert len(unread) < len(refused)
+
+
+def _other_vacancy_of_1455(sandbox: HhSandbox, besides: str) -> str:
+    store = sandbox.store
+    for vacancy in sorted(store.vacancies.values(), key=lambda v: v.id):
+        if vacancy.employer_id == EMPLOYER_ID and not vacancy.archived and vacancy.id != besides:
+            return vacancy.id
+    raise AssertionError("no second active vacancy")
+
+
+async def test_a_move_to_another_vacancy_refuses_the_old_and_responds_on_the_new(
+    client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox, spec: SpecValidator
+) -> None:
+    """hh_api.md §5.1: ``discard_to_other_vacancy`` is a state hh.ru sets itself (real public
+    code, 2025–26), listed in the refusal collection; the response itself continues on the other
+    vacancy as a new negotiation (one per vacancy and resume, hh_api.md §5.1; the spec's mail
+    template ``another_vacancy_response_invite_mail``). Every check runs before anything moves."""
+    source = _vacancy_of_1455(sandbox)
+    target = _other_vacancy_of_1455(sandbox, source)
+    nid = await _new_response(client, source)
+    before = len(sandbox.store.negotiations)
+
+    for bad in ({"vacancy_id": source}, {"vacancy_id": "999999"}, {}):
+        refused = await client.post(f"/_sandbox/negotiations/{nid}/move_to_vacancy", json=bad)
+        assert refused.status_code == 400, bad
+    assert len(sandbox.store.negotiations) == before
+    assert sandbox.store.negotiations[nid].employer_state == "response"
+
+    answer = await client.post(
+        f"/_sandbox/negotiations/{nid}/move_to_vacancy", json={"vacancy_id": target}
+    )
+    assert answer.status_code == 200
+    moved = answer.json()
+    assert moved["employer_state"] == "discard_to_other_vacancy"
+    new_id = moved["new_id"]
+    assert new_id != nid
+
+    old_collections = await _collections(client, admin, source)
+    assert nid in await _ids(client, admin, old_collections["discard_by_employer"]["url"])
+    assert nid not in await _ids(client, admin, old_collections["response"]["url"])
+    new_collections = await _collections(client, admin, target)
+    assert new_id in await _ids(client, admin, new_collections["response"]["url"])
+    item = (await client.get(f"/negotiations/{new_id}", headers=admin)).json()
+    spec.check(item, "NegotiationsNegotiationGetResponse")
+    assert item["vacancy"]["id"] == target
+    assert item["state"]["id"] == "response"
+    assert item["resume"]["id"] == sandbox.store.negotiations[nid].resume_id
+
+    again = await client.post(
+        f"/_sandbox/negotiations/{nid}/move_to_vacancy", json={"vacancy_id": target}
+    )
+    assert again.status_code == 400
