@@ -3,7 +3,10 @@
 ``POST /_sandbox/vacancies/{vid}/negotiations/bulk`` ``{"count": n}`` gives the vacancy ``n``
 new responses, each from a new applicant with a generated resume, created one after another over
 the past ``spread_s`` sandbox seconds (a day by default), oldest first. Optional
-``employer_state`` puts them all in one state (``response`` by default). The benchmarks use it to
+``employer_state`` puts them all in one state (``response`` by default); ``"deleted_resumes":
+true`` has every applicant delete the resume after responding (the negotiation then shows
+``resume: null``, as hh.ru does), so a benchmark's set-up import need not open 2 resume
+documents per response when the resumes are not what it measures. The benchmarks use it to
 build a vacancy deeper than hh.ru's paging depth, or one portal's big back-fill beside a fleet of
 small ones, without generating the whole world that big.
 
@@ -57,6 +60,9 @@ async def bulk_negotiations(request: Request) -> Response:
     state = body.get("employer_state", "response")
     if not isinstance(state, str) or state not in EMPLOYER_STATES:
         raise AdminInputError(f"'employer_state' {state!r} is not one of {sorted(EMPLOYER_STATES)}")
+    deleted = body.get("deleted_resumes", False)
+    if not isinstance(deleted, bool):
+        raise AdminInputError("'deleted_resumes' must be true or false")
     now = sandbox.now()
     first_index = len(store.resumes) + 1000
     rng = random.Random(sandbox.config.seed * 104_729 + first_index)
@@ -66,6 +72,7 @@ async def bulk_negotiations(request: Request) -> Response:
     ids: list[str] = []
     for n in range(count):
         resume = make_resume(rng, fake, now, first_index + n)
+        resume.deleted = deleted
         store.resumes[resume.id] = resume
         register_applicant(store, resume)
         at = now - timedelta(seconds=step_s * (count - 1 - n))

@@ -47,10 +47,36 @@ async def test_bulk_adds_responses_listed_up_to_the_depth(
     assert deep.status_code == 400  # page 40 x 50 = 2,000: past the strict depth
 
 
+async def test_bulk_applicants_may_have_deleted_their_resumes(
+    client: httpx.AsyncClient, sandbox: HhSandbox, tokens: Any
+) -> None:
+    vacancy_id = _plain_vacancy(sandbox)
+    answer = await client.post(
+        f"/_sandbox/vacancies/{vacancy_id}/negotiations/bulk",
+        json={"count": 3, "deleted_resumes": True, "spread_s": 0},
+    )
+    assert answer.status_code == 201, answer.text
+    admin = bearer(await tokens(ADMIN_ID))
+    listed = await client.get(
+        "/negotiations/response", params={"vacancy_id": vacancy_id}, headers=admin
+    )
+    items = {i["id"]: i for i in listed.json()["items"]}
+    first, last = int(answer.json()["first_id"]), int(answer.json()["last_id"])
+    added = [items[str(n)] for n in range(first, last + 1)]
+    assert [i["resume"] for i in added] == [None, None, None]  # hh.ru shows a deleted resume so
+
+
 async def test_bulk_refuses_bad_input(client: httpx.AsyncClient, sandbox: HhSandbox) -> None:
     vacancy_id = _plain_vacancy(sandbox)
     path = f"/_sandbox/vacancies/{vacancy_id}/negotiations/bulk"
-    for body in ({}, {"count": 0}, {"count": "5"}, {"count": 5, "spread_s": -1}):
+    bad = (
+        {},
+        {"count": 0},
+        {"count": "5"},
+        {"count": 5, "spread_s": -1},
+        {"count": 5, "deleted_resumes": "yes"},
+    )
+    for body in bad:
         answer = await client.post(path, json=body)
         assert answer.status_code == 400
         assert answer.json()["error"]
