@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -174,6 +174,12 @@ async def wait_until(
         await asyncio.sleep(every_s)
 
 
+def shown(lead: Mapping[str, Any]) -> tuple[Any, Any]:
+    """What a lead shows of its negotiation's place on hh.ru: UF_CRM_HH_STATUS, and the vacancy
+    (UF_CRM_HH_VACANCY: a response moved to another vacancy may keep its status)."""
+    return lead.get("UF_CRM_HH_STATUS"), lead.get("UF_CRM_HH_VACANCY")
+
+
 @dataclass
 class Arrivals:
     """When each awaited change showed in the CRM, on the wall clock."""
@@ -184,18 +190,24 @@ class Arrivals:
     seen_at: dict[str, float] = field(default_factory=dict)
     domain_of: dict[str, str] = field(default_factory=dict)
     before: dict[str, Any] = field(default_factory=dict)
-    """negotiation id -> the UF_CRM_HH_STATUS before the change; absent: await a new lead"""
+    """negotiation id -> what its lead showed before the change (:func:`shown`); absent: await
+    a new lead"""
     _settled: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def expect_status_change(self, nid: str, domain: str, status: Any) -> None:
-        """Await ``nid``'s lead showing a status other than ``status``, from now on."""
-        self.domain_of[nid], self.before[nid] = domain, status
+    def expect_status_change(self, nid: str, domain: str, lead: Mapping[str, Any]) -> None:
+        """Await ``nid``'s lead showing another hh.ru status (or vacancy) than ``lead`` does,
+        from now on."""
+        self.domain_of[nid], self.before[nid] = domain, shown(lead)
         self.changed_at[nid] = WALL.monotonic()
 
     def expect_lead(self, nid: str, domain: str) -> None:
         """Await a lead for the new negotiation ``nid``, from now on."""
         self.domain_of[nid] = domain
         self.changed_at[nid] = WALL.monotonic()
+
+    def forget(self, nid: str) -> None:
+        """Stop awaiting ``nid`` (its change could not be made)."""
+        self.changed_at.pop(nid, None)
 
     @property
     def pending(self) -> list[str]:
@@ -210,7 +222,7 @@ class Arrivals:
             for nid in self.pending:
                 if self.domain_of[nid] != domain or nid not in leads:
                     continue
-                if nid not in self.before or leads[nid].get("UF_CRM_HH_STATUS") != self.before[nid]:
+                if nid not in self.before or shown(leads[nid]) != self.before[nid]:
                     self.seen_at[nid] = now
 
     async def watch(self, stop: asyncio.Event, every_s: float = 0.2) -> None:
