@@ -284,8 +284,12 @@ def seconds_text(values: Sequence[float]) -> str:
         return "no samples"
     seen = [v for v in values if not math.isinf(v)]
     unseen = len(values) - len(seen)
+
+    def shown(x: float) -> str:
+        return "not seen" if math.isinf(x) else f"{x:.1f} s"
+
     text = (
-        f"p50 {percentile(values, 50):.1f} s, p99 {percentile(values, 99):.1f} s, "
-        f"max {max(values):.1f} s over {len(values)}"
+        f"p50 {shown(percentile(values, 50))}, p99 {shown(percentile(values, 99))}, "
+        f"max {shown(max(values))} over {len(values)}"
     )
     return text + (f" ({unseen} not seen within the wait)" if unseen else "")

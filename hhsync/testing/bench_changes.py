@@ -326,7 +326,7 @@ async def _big_vacancy(
         limits["depth_limit"] = depth_limit
     await fleet.hh_admin("POST", "/_sandbox/limits", limits)
     vacancy_id = (await fleet.vacancies_of(fleet.portals[0].employer_id))[0]
-    left = count
+    left = count  # 0: no big vacancy (a control run), the depth still set
     while left > 0:  # in calls of at most 5,000, so none holds the sandbox for long
         chunk = min(left, 5000)
         await fleet.hh_admin(
@@ -437,14 +437,19 @@ class BackfillResult:
     def lines(self) -> list[str]:
         """The figures against the limit."""
         limit = self.poll_s + BACKFILL_SLACK_S
-        return [
-            f"back-fill: {self.big_before} -> {self.big_after} of {self.big} responses in the big "
-            "portal's CRM over the window"
+        backfill = (
+            "back-fill: none (a control run: the same fleet with no big import)"
+            if self.big == 0
+            else f"back-fill: {self.big_before} -> {self.big_after} of {self.big} responses in "
+            "the big portal's CRM over the window"
             + (
                 " (it finished inside the window: make --big larger)"
                 if self.big_after >= self.big
                 else ""
-            ),
+            )
+        )
+        return [
+            backfill,
             f"other portals' new responses: {seconds_text(self.latencies_s)}",
             ratio_line("new response -> CRM p50", percentile(self.latencies_s, 50), limit, " s"),
             ratio_line("new response -> CRM p99", percentile(self.latencies_s, 99), limit, " s"),
