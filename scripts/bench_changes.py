@@ -9,6 +9,7 @@ settings are the defaults in sandbox time and the figures are sandbox seconds.
     .venv/bin/python scripts/bench_changes.py state-changes [--portals 5] [--vacancies 10]
         [--per-kind 5] [--window-s 600] [--wait-s 600] [--idle-s 720] [--speed 10]
     .venv/bin/python scripts/bench_changes.py incremental [--negotiations 5000] [--real-resumes]
+        [--one-collection]
     .venv/bin/python scripts/bench_changes.py deep [--negotiations 3000] [--depth-profile strict]
     .venv/bin/python scripts/bench_changes.py backfill [--big 10000] [--others 50]
         [--per-portal 2] [--window-s 600] [--speed 10]
@@ -24,7 +25,10 @@ Subcommands:
   the sandbox offers it), each timed until the CRM's UF_CRM_HH_STATUS changes: p50/p99 vs 300 s.
 - ``incremental``: a vacancy with thousands of responses synced once, then one new response: the
   listing requests of the next pass vs 3 beyond the vacancy list. The big vacancy's applicants
-  have deleted their resumes unless ``--real-resumes``, so the set-up import opens none.
+  have deleted their resumes unless ``--real-resumes``, so the set-up import opens none, and its
+  responses are spread over three collections of at most 1,900 (``--one-collection``: all in
+  one), so the set-up import is complete within the depth and only the incremental read is
+  measured.
 - ``deep``: a collection bigger than the paging depth (2,000, the strict profile): the fraction
   imported (and the gap reported) vs 1.0.
 - ``backfill``: one portal importing 10,000 responses while 50 others receive new ones: their
@@ -73,6 +77,7 @@ async def run(args: argparse.Namespace) -> Any:
             depth_profile=args.depth_profile,
             speed=args.speed,
             deleted_resumes=getattr(args, "deleted_resumes", False),
+            spread=getattr(args, "spread", False),
         )
         if args.command == "incremental":
             return await measure_incremental(cfg)
@@ -116,6 +121,12 @@ def parser() -> argparse.ArgumentParser:
         dest="deleted_resumes",
         action="store_false",
         help="the big vacancy's resumes are kept (the set-up import then opens each one)",
+    )
+    incremental.add_argument(
+        "--one-collection",
+        dest="spread",
+        action="store_false",
+        help="every response in the response collection (past the depth beyond 2,000)",
     )
     deep = sub.add_parser("deep", help="a collection deeper than the paging depth")
     deep.add_argument("--negotiations", type=int, default=3000)

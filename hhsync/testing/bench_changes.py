@@ -311,6 +311,38 @@ class ListingConfig:
     deleted_resumes: bool = False
     """The big vacancy's applicants deleted their resumes (``resume: null``): the set-up import
     then opens no resume, which is not what the incremental run measures."""
+    spread: bool = False
+    """The responses spread over several collections, none past the depth (:func:`listing_plan`):
+    the set-up import can then be complete whatever the deep reader does."""
+
+
+SPREAD_STATES: Final = ("response", "discard_no_interaction", "consider", "interview", "offer")
+"""States a vacancy's responses are spread over so that no listing passes the depth: one each
+of the response, refusal and in-progress collections (a system refusal costs its import no
+``/messages`` read, an employer's move does)."""
+PER_LISTING: Final = 1900
+"""Most responses one listing gets when spread: below the strict depth with room to grow."""
+
+
+def listing_plan(count: int, *, spread: bool) -> list[tuple[str, int]]:
+    """How many responses each employer state gets: all ``response``, or spread over
+    :data:`SPREAD_STATES` at most :data:`PER_LISTING` each.
+
+    Raises:
+        ValueError: more than the spread states can hold.
+    """
+    if not spread:
+        return [("response", count)] if count else []
+    plan = []
+    left = count
+    for state in SPREAD_STATES:
+        if left <= 0:
+            break
+        plan.append((state, min(left, PER_LISTING)))
+        left -= PER_LISTING
+    if left > 0:
+        raise ValueError(f"{count} responses do not fit {len(SPREAD_STATES)} listings")
+    return plan
 
 
 async def _big_vacancy(
@@ -320,21 +352,22 @@ async def _big_vacancy(
     *,
     depth_limit: int | None = None,
     deleted_resumes: bool = False,
+    spread: bool = False,
 ) -> str:
+    """The first portal's vacancy given ``count`` more responses (0: none, a control run)."""
     limits: dict[str, Any] = {"depth_profile": depth_profile}
     if depth_limit is not None:
         limits["depth_limit"] = depth_limit
     await fleet.hh_admin("POST", "/_sandbox/limits", limits)
     vacancy_id = (await fleet.vacancies_of(fleet.portals[0].employer_id))[0]
-    left = count  # 0: no big vacancy (a control run), the depth still set
-    while left > 0:  # in calls of at most 5,000, so none holds the sandbox for long
-        chunk = min(left, 5000)
-        await fleet.hh_admin(
-            "POST",
-            f"/_sandbox/vacancies/{vacancy_id}/negotiations/bulk",
-            {"count": chunk, "deleted_resumes": deleted_resumes},
-        )
-        left -= chunk
+    path = f"/_sandbox/vacancies/{vacancy_id}/negotiations/bulk"
+    for state, planned in listing_plan(count, spread=spread):
+        left = planned
+        while left > 0:  # in calls of at most 5,000, so none holds the sandbox for long
+            chunk = min(left, 5000)
+            body = {"count": chunk, "employer_state": state, "deleted_resumes": deleted_resumes}
+            await fleet.hh_admin("POST", path, body)
+            left -= chunk
     return vacancy_id
 
 
@@ -354,6 +387,7 @@ async def measure_incremental(cfg: ListingConfig, db_url: str | None = None) -> 
             cfg.depth_profile,
             depth_limit=cfg.depth_limit,
             deleted_resumes=cfg.deleted_resumes,
+            spread=cfg.spread,
         )
         ctx = SyncContext.create(fleet.settings, fleet.database, fleet.cipher, instance_id="bench")
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from hhsync.testing.bench import (
     base_settings,
     by_kind,
@@ -14,6 +16,7 @@ from hhsync.testing.bench import (
     sandbox_period_s,
     scaled,
 )
+from hhsync.testing.bench_changes import PER_LISTING, SPREAD_STATES, listing_plan
 
 
 def test_request_kinds_follow_the_hh_api_paths() -> None:
@@ -48,3 +51,14 @@ def test_scaled_settings_keep_every_ratio() -> None:
     assert sandbox_period_s(fast, "poll_interval_s", 10.0) == settings.sync.poll_interval_s
     assert sandbox_period_s(fast, "no_such_period_s", 10.0) is None
     assert fast.sync.max_concurrent_passes == 3
+
+
+def test_a_big_vacancy_is_spread_over_listings_within_the_depth() -> None:
+    assert listing_plan(60, spread=False) == [("response", 60)]
+    assert listing_plan(0, spread=True) == []
+    plan = listing_plan(5000, spread=True)
+    assert sum(n for _, n in plan) == 5000
+    assert all(n <= PER_LISTING < 2000 for _, n in plan)
+    assert [state for state, _ in plan] == ["response", "discard_no_interaction", "consider"]
+    with pytest.raises(ValueError, match="do not fit"):
+        listing_plan(len(SPREAD_STATES) * PER_LISTING + 1, spread=True)
