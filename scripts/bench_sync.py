@@ -28,46 +28,35 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import time
-import uuid
 
 import httpx
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from hhsync.bitrix.batch_time import TARGET_S
-from hhsync.config import load_settings
-from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.log import configure
-from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
-from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.bitrix.cost_profiles import CostProfile, named_profile
 from hhsync.sandbox.hh.app import HhSandboxConfig
-from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
+from hhsync.testing.bench import (
+    B24_RATE,
+    HH_RATE,
+    base_settings,
+    bench_database,
+    scaled,
+    serve_sandboxes,
+)
 from hhsync.testing.portal import install_sandbox_portal
-from hhsync.testing.server import serve
 
-HH_RATE = 10.0  # requests/s per client IP (ARCHITECTURE.md)
-B24_RATE, B24_BURST = 2.0, 50  # leaky bucket of an ordinary plan
+B24_BURST = 50  # leaky bucket of an ordinary plan
 B24_OPERATING_S, B24_WINDOW_S = 480.0, 600.0
 HH_REQUESTS_PER_RESPONSE = 2  # resume with contacts + PDF
 CREATES_PER_BATCH = 16
 # A lead create: the lead (its fields and a small resume PDF in fileData, ~4 KB encoded) and its
 # activity (~2 KB of layout). Leads carry no contact of their own.
 RESPONSE_COMMANDS: dict[str, float] = {"crm.lead.add": 4.0, "crm.activity.configurable.add": 2.0}
-
-
-def admin_url() -> str:
-    """The PostgreSQL server to create the benchmark database on."""
-    return os.environ.get(
-        "HHSYNC_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
 
 
 def method_seconds(profile: CostProfile) -> dict[str, float]:
@@ -101,53 +90,32 @@ async def bench(
     pdf_bytes: int = 0,
 ) -> None:
     per_vacancy = math.ceil(responses / vacancies)
-    hh_app = create_hh(
-        HhSandboxConfig(
-            seed=5,
-            speed=speed,
-            employers=1,
-            managers_per_employer=1,
-            vacancies_per_employer=vacancies,
-            archived_vacancies_per_employer=0,
-            applicants=per_vacancy + 20,
-            negotiations_per_vacancy=per_vacancy,
-            resume_views_per_day=100_000,
-            resume_views_per_company_per_day=1_000_000,
-            latency_s=latency_s,
-            resume_pdf_bytes=pdf_bytes,
-        )
+    hh_config = HhSandboxConfig(
+        seed=5,
+        employers=1,
+        managers_per_employer=1,
+        vacancies_per_employer=vacancies,
+        archived_vacancies_per_employer=0,
+        applicants=per_vacancy + 20,
+        negotiations_per_vacancy=per_vacancy,
+        resume_views_per_day=100_000,
+        resume_views_per_company_per_day=1_000_000,
+        latency_s=latency_s,
+        resume_pdf_bytes=pdf_bytes,
     )
-    bitrix_app = create_bitrix(
-        BitrixSandboxConfig(
-            seed=5, speed=speed, demo_portals=(), cost_profile=profile, real_latency=True
+    with (
+        bench_database() as db_url,
+        serve_sandboxes(hh_config, speed=speed, b24_profile=profile) as sandboxes,
+    ):
+        await _run(
+            sandboxes.hh_url,
+            sandboxes.bitrix_url,
+            db_url,
+            speed,
+            vacancies,
+            crm_may_hold=crm_may_hold,
+            profile=named_profile(profile),
         )
-    )
-    name = f"hhsync_bench_{uuid.uuid4().hex[:10]}"
-    base = make_url(admin_url())
-    with psycopg.connect(
-        base.set(drivername="postgresql").render_as_string(False), autocommit=True
-    ) as c:
-        c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    db_url = base.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    try:
-        migrate.upgrade(db_url)
-        with serve(hh_app) as hh_url, serve(bitrix_app) as b24_url:
-            await _run(
-                hh_url,
-                b24_url,
-                db_url,
-                speed,
-                vacancies,
-                crm_may_hold=crm_may_hold,
-                profile=named_profile(profile),
-            )
-    finally:
-        with psycopg.connect(
-            base.set(drivername="postgresql").render_as_string(False), autocommit=True
-        ) as c:
-            c.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 async def _run(
@@ -161,19 +129,7 @@ async def _run(
     profile: CostProfile,
 ) -> None:
     key = TokenCipher.generate_key()
-    settings = load_settings(
-        environ={
-            "HHSYNC_DATABASE__URL": db_url,
-            "HHSYNC_SECURITY__TOKEN_KEY": key,
-            "HHSYNC_HH__API_URL": hh_url,
-            "HHSYNC_HH__USER_AGENT_CONTACT": "bench@hhsync.invalid",
-            "HHSYNC_HH__REQUESTS_PER_S": str(HH_RATE * speed),
-            "HHSYNC_BITRIX__CLIENT_ID": "hhsync-demo-b24",
-            "HHSYNC_BITRIX__CLIENT_SECRET": "hhsync-demo-b24-secret",
-            "HHSYNC_BITRIX__REQUESTS_PER_S": str(B24_RATE * speed),
-            "HHSYNC_LOG__LEVEL": "warning",
-        }
-    )
+    settings = scaled(base_settings(hh_url, db_url, key), speed)
     configure("warning")
     cipher = TokenCipher(key)
     database = Database.from_settings(settings)

@@ -20,19 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from hhsync.clock import SystemClock
-from hhsync.db import migrate
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.db.tables import SyncRun
@@ -42,17 +37,12 @@ from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.service.runner import pool_needed
+from hhsync.testing.bench import bench_database
 from hhsync.testing.portal import install_sandbox_portal
 from hhsync.testing.server import free_port, serve
 
 PASSES = 8
 """Passes each daemon runs at once; its pool is the smallest ``hhsync run`` accepts for them."""
-
-
-def admin_url() -> str:
-    """The PostgreSQL server the check's database is created on."""
-    default = "postgresql://postgres@127.0.0.1:5432/postgres"
-    return os.environ.get("HHSYNC_TEST_DATABASE_URL", default)
 
 
 async def add_portals(
@@ -83,12 +73,6 @@ def daemon(env: dict[str, str], name: str, logs: Path) -> subprocess.Popen[bytes
 
 
 async def check(args: argparse.Namespace) -> int:
-    name = f"hhsync_inst_{uuid.uuid4().hex[:10]}"
-    base = make_url(admin_url())
-    libpq = base.set(drivername="postgresql").render_as_string(False)
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    db_url = base.set(drivername="postgresql+psycopg", database=name).render_as_string(False)
     key = TokenCipher.generate_key()
     cipher = TokenCipher(key)
     hh_app = create_hh(
@@ -106,8 +90,7 @@ async def check(args: argparse.Namespace) -> int:
         )
     )
     b24_app = create_bitrix(BitrixSandboxConfig(seed=3, demo_portals=()))
-    try:
-        migrate.upgrade(db_url)
+    with bench_database("hhsync_inst") as db_url:
         database = Database(db_url, pool_size=4)
         with (
             serve(hh_app) as hh_url,
@@ -151,11 +134,6 @@ async def check(args: argparse.Namespace) -> int:
             async with database.session() as session:
                 runs = list((await session.exec(select(SyncRun))).all())
             await database.dispose()
-    finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
     return report(args, runs, killed_at, beta_rc)
 
 

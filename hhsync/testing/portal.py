@@ -58,7 +58,7 @@ async def install_sandbox_portal(
     responsible_user_id: int | None = None,
     clock: Clock | None = None,
     crm_known_empty: bool = True,
-    employer: int = 0,
+    employer_index: int = 0,
 ) -> SandboxPortal:
     """Install the app on a new sandbox portal, link an employer's admin, save settings.
 
@@ -71,7 +71,8 @@ async def install_sandbox_portal(
     mark that makes a first import look every negotiation up by origin before creating it
     (:func:`hhsync.db.portals.install_portal`), and the import costs what a new CRM costs.
     ``crm_known_empty=False`` stores the mark as a real install does (the benchmark measures
-    that import too).
+    that import too). ``employer_index`` picks which of the sandbox's employers the portal's
+    admin logs in to (the first by default; a fleet of portals gives each its own).
     """
     now = (clock or SystemClock()).now()
     install = await _portal_install(http, httpx.URL(bitrix_url), domain, now)
@@ -92,7 +93,7 @@ async def install_sandbox_portal(
         stage_map=stage_map,
         responsible_user_id=responsible_user_id,
         now=now,
-        employer=employer,
+        employer_index=employer_index,
     )
     return SandboxPortal(
         portal.id, account_id, install.domain, link.hh_employer_id, link.hh_manager_id
@@ -111,12 +112,12 @@ async def link_and_configure(
     stage_map: Mapping[str, str] = RESPONSE_AND_INVITATION_STAGES,
     responsible_user_id: int | None = None,
     now: datetime,
-    employer: int = 0,
+    employer_index: int = 0,
 ) -> tuple[int, accounts.AccountLink]:
-    """What the HR team does on a stored portal: the admin of the sandbox's ``employer``-th
-    employer (the first by default) logs in to hh.ru, the settings are saved. Returns the
+    """What the HR team does on a stored portal: an employer's admin (the first employer's
+    unless ``employer_index`` says) logs in to hh.ru, the settings are saved. Returns the
     account's id and what was linked."""
-    link = await _admin_login(http, httpx.URL(hh_url), now, employer)
+    link = await _admin_login(http, httpx.URL(hh_url), now, employer_index)
     async with database.session() as session:
         account = await accounts.link_account(session, cipher, portal_id, link, now)
         if account.id is None:
@@ -162,11 +163,11 @@ async def save_sandbox_settings(
 
 
 async def _admin_login(
-    http: httpx.AsyncClient, hh_url: httpx.URL, now: datetime, index: int = 0
+    http: httpx.AsyncClient, hh_url: httpx.URL, now: datetime, employer_index: int = 0
 ) -> accounts.AccountLink:
     """An employer's admin manager and a token pair, as the OAuth login would give."""
     world = _json(await http.get(hh_url.join("/_sandbox/state")))
-    employer = world["employers"][index]
+    employer = world["employers"][employer_index]
     admin = next(m for m in employer["managers"] if m["is_admin"])
     answer = await http.post(hh_url.join("/_sandbox/tokens"), json={"manager_id": admin["id"]})
     return manager_link(employer, admin, _json(answer), now)

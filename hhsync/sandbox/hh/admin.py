@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hhsync.sandbox.faults import Fault, FaultKind
-from hhsync.sandbox.hh import admin_bulk, errors, oauth
+from hhsync.sandbox.hh import bulk_responses, errors, oauth
 from hhsync.sandbox.hh import messages as conversation
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
 from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
@@ -181,11 +181,11 @@ async def add_responses(request: Request) -> Response:
     count = body.get("count")
     if not isinstance(count, int) or isinstance(count, bool):
         raise AdminInputError("'count' is required (integer)")
-    ids = admin_bulk.add_responses(
+    ids = bulk_responses.add_responses(
         sandbox.store,
         request.path_params["vid"],
         count,
-        admin_bulk.ResumeFields.from_json(body.get("resume")),
+        bulk_responses.ResumeFields.from_json(body.get("resume")),
         seed=sandbox.config.seed,
         now=sandbox.now(),
     )

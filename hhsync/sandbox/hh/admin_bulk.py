@@ -1,116 +1,95 @@
-"""Many responses at once for the admin API: a deep vacancy (thousands of responses) in one call.
+"""Admin API of the hh.ru sandbox for big vacancies: thousands of responses in one call.
 
-Each response comes from a new applicant whose resume is generated as usual, then given the
-fields the collection list filters read (:mod:`hhsync.sandbox.hh.negotiation_filters`) as asked,
-so a test can build a vacancy whose applicants all hide their age, or all share one experience
-bucket, and see how far a filter split can go.
+``POST /_sandbox/vacancies/{vid}/negotiations/bulk`` ``{"count": n}`` gives the vacancy ``n``
+new responses, each from a new applicant with a generated resume, created one after another over
+the past ``spread_s`` sandbox seconds (a day by default), oldest first. Optional
+``employer_state`` puts them all in one state (``response`` by default); ``"deleted_resumes":
+true`` has every applicant delete the resume after responding (the negotiation then shows
+``resume: null``, as hh.ru does), so a benchmark's set-up import need not open 2 resume
+documents per response when the resumes are not what it measures. The benchmarks use it to
+build a vacancy deeper than hh.ru's paging depth, or one portal's big back-fill beside a fleet of
+small ones, without generating the whole world that big.
+
+Same rules as :mod:`hhsync.sandbox.hh.admin`: no OAuth, JSON in and out, 400 with a message.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Final
 
 from faker import Faker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from hhsync.sandbox.hh.admin import AdminInputError, _json, admin
+from hhsync.sandbox.hh.admin_states import _vacancy
 from hhsync.sandbox.hh.generator import make_resume, register_applicant
-from hhsync.sandbox.hh.negotiation_filters import EDUCATION_LEVELS, GENDERS
-from hhsync.sandbox.hh.store import HhStore, StoreError
+from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
+from hhsync.sandbox.hh.store import EMPLOYER_STATES
 
-MAX_BULK_RESPONSES = 20_000
-LEVEL_NAMES = {
-    "secondary": "Среднее",
-    "special_secondary": "Среднее специальное",
-    "unfinished_higher": "Неоконченное высшее",
-    "higher": "Высшее",
-    "bachelor": "Бакалавр",
-    "master": "Магистр",
-    "candidate": "Кандидат наук",
-    "doctor": "Доктор наук",
-}
-_UNSET: Any = object()
+MAX_BULK: Final = 50_000
+"""Most responses one call adds (a bound on the sandbox's memory, not an hh.ru rule)."""
+DEFAULT_SPREAD_S: Final = 86_400.0
 
 
-@dataclass(frozen=True)
-class ResumeFields:
-    """Filterable fields every new resume gets (an unset field keeps its generated value)."""
-
-    gender: Any = _UNSET
-    birth_year: Any = _UNSET
-    total_experience_months: Any = _UNSET
-    salary: Any = _UNSET
-    education_level: Any = _UNSET
-
-    @classmethod
-    def from_json(cls, body: Any) -> ResumeFields:
-        """Checked from the admin body's ``resume`` object; ``null`` means "not given".
-
-        Raises:
-            StoreError: a value of the wrong kind.
-        """
-        if body is None:
-            return cls()
-        if not isinstance(body, dict):
-            raise StoreError("'resume' must be an object")
-        unknown = set(body) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise StoreError(f"unknown resume fields {sorted(unknown)}")
-        if body.get("gender") not in (None, *GENDERS):
-            raise StoreError(f"'gender' must be null or one of {list(GENDERS)}")
-        if body.get("education_level", "higher") not in EDUCATION_LEVELS:
-            raise StoreError(f"'education_level' must be one of {list(EDUCATION_LEVELS)}")
-        for key in ("birth_year", "total_experience_months", "salary"):
-            value = body.get(key)
-            if value is not None and (
-                not isinstance(value, int) or isinstance(value, bool) or value < 0
-            ):
-                raise StoreError(f"'{key}' must be null or a non-negative integer")
-        return cls(**body)
+def _count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_BULK:
+        raise AdminInputError(f"'count' must be an integer from 1 to {MAX_BULK}")
+    return value
 
 
-def add_responses(
-    store: HhStore,
-    vacancy_id: str,
-    count: int,
-    fields: ResumeFields,
-    *,
-    seed: int,
-    now: datetime,
-) -> list[str]:
-    """Add ``count`` responses from new applicants, one second apart up to ``now``; their ids.
+def _spread(value: object) -> float:
+    if value is None:
+        return DEFAULT_SPREAD_S
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise AdminInputError("'spread_s' must be a non-negative number of sandbox seconds")
+    return float(value)
 
-    Raises:
-        StoreError: an unknown vacancy or a count out of range.
-    """
-    if vacancy_id not in store.vacancies:
-        raise StoreError(f"unknown vacancy_id {vacancy_id!r}")
-    if not 1 <= count <= MAX_BULK_RESPONSES:
-        raise StoreError(f"'count' must be 1..{MAX_BULK_RESPONSES}")
+
+async def bulk_negotiations(request: Request) -> Response:
+    """``POST /_sandbox/vacancies/{vid}/negotiations/bulk``: ``count`` new responses at once."""
+    sandbox = sandbox_of(request)
+    store = sandbox.store
+    vacancy = _vacancy(request)
+    body = await _json(request)
+    count = _count(body.get("count"))
+    spread_s = _spread(body.get("spread_s"))
+    state = body.get("employer_state", "response")
+    if not isinstance(state, str) or state not in EMPLOYER_STATES:
+        raise AdminInputError(f"'employer_state' {state!r} is not one of {sorted(EMPLOYER_STATES)}")
+    deleted = body.get("deleted_resumes", False)
+    if not isinstance(deleted, bool):
+        raise AdminInputError("'deleted_resumes' must be true or false")
+    now = sandbox.now()
+    first_index = len(store.resumes) + 1000
+    rng = random.Random(sandbox.config.seed * 104_729 + first_index)
     fake = Faker("ru_RU")
-    fake.seed_instance(seed * 100_019 + len(store.resumes))
-    rng = random.Random(seed * 7_927 + len(store.resumes))
-    added: list[str] = []
-    for offset in range(count):
-        index = len(store.resumes) + 1000
-        resume = make_resume(rng, fake, now, index)
-        _apply(resume, fields)
+    fake.seed_instance(sandbox.config.seed * 100_003 + first_index)
+    step_s = spread_s / count
+    ids: list[str] = []
+    for n in range(count):
+        resume = make_resume(rng, fake, now, first_index + n)
+        resume.deleted = deleted
         store.resumes[resume.id] = resume
         register_applicant(store, resume)
-        at = now - timedelta(seconds=count - offset)
-        added.append(store.add_negotiation(vacancy_id, resume.id, "applicant", at).id)
-    return added
+        at = now - timedelta(seconds=step_s * (count - 1 - n))
+        negotiation = store.add_negotiation(vacancy.id, resume.id, "applicant", at, state)
+        ids.append(negotiation.id)
+    return JsonBody(
+        {"vacancy_id": vacancy.id, "added": len(ids), "first_id": ids[0], "last_id": ids[-1]},
+        status_code=201,
+    )
 
 
-def _apply(resume: Any, fields: ResumeFields) -> None:
-    if fields.gender is not _UNSET:
-        resume.gender = fields.gender
-    if fields.birth_year is not _UNSET:
-        resume.birth_date = None if fields.birth_year is None else f"{fields.birth_year}-06-15"
-    if fields.total_experience_months is not _UNSET:
-        resume.total_experience_months = fields.total_experience_months
-    if fields.salary is not _UNSET:
-        resume.salary = fields.salary
-    if fields.education_level is not _UNSET:
-        resume.education_level = (fields.education_level, LEVEL_NAMES[fields.education_level])
+def bulk_admin_routes() -> list[Route]:
+    """The routes of this module, all under ``/_sandbox/``."""
+    return [
+        Route(
+            "/_sandbox/vacancies/{vid}/negotiations/bulk",
+            admin(bulk_negotiations),
+            methods=["POST"],
+        )
+    ]

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hhsync.sandbox.hh.admin import admin_routes
+from hhsync.sandbox.hh.admin_bulk import bulk_admin_routes
 from hhsync.sandbox.hh.admin_states import state_admin_routes
 from hhsync.sandbox.hh.api_routes import api_routes
 from hhsync.sandbox.hh.auth_routes import auth_routes
@@ -33,7 +34,13 @@ def create_app(config: HhSandboxConfig | None = None) -> Starlette:
     """Build a fresh sandbox with its own generated world (deterministic for ``config.seed``)."""
     sandbox = HhSandbox.build(config or HhSandboxConfig())
     app = Starlette(
-        routes=[*api_routes(), *auth_routes(), *admin_routes(), *state_admin_routes()],
+        routes=[
+            *api_routes(),
+            *auth_routes(),
+            *admin_routes(),
+            *state_admin_routes(),
+            *bulk_admin_routes(),
+        ],
         exception_handlers={404: _unknown_path},
     )
     app.state.sandbox = sandbox

@@ -67,7 +67,7 @@ async def fleet(
     ) as hh:
         importing, regular = [
             await install_sandbox_portal(
-                hh, hh_url, bitrix_url, database, cipher, domain=domain, employer=index
+                hh, hh_url, bitrix_url, database, cipher, domain=domain, employer_index=index
             )
             for index, domain in enumerate(("import.bitrix24.ru", "regular.bitrix24.ru"))
         ]
