@@ -29,7 +29,7 @@ from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
 from hhsync.log import get_logger
 from hhsync.model.snapshot import RemoteNegotiation, RemoteSnapshot
-from hhsync.sync import mapping, negotiation_kind
+from hhsync.sync import mapping, negotiation_kind, vacancy_list
 from hhsync.sync.changes import VacancySeen, vacancies_to_read
 from hhsync.sync.progress import PassProgress
 
@@ -148,9 +148,11 @@ async def read_account(
     """
     if account.id is None:
         raise ValueError("account must be stored")
-    listed = await hh.active_vacancies(account.hh_employer_id, all_accessible=True)
-    if include_archived:
-        listed += await hh.archived_vacancies(account.hh_employer_id)
+    listed = (
+        await vacancy_list.list_vacancies(
+            database, hh, account, include_archived=include_archived, now=now, store=store
+        )
+    ).vacancies
     if only_vacancies is not None:
         listed = [v for v in listed if v.id in set(only_vacancies)]
     rows: dict[str, Vacancy] = {}
