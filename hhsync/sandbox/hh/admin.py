@@ -25,7 +25,7 @@ from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.restricted import CONTACT_VIEW_STATUSES
 from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
 from hhsync.sandbox.hh.site import UserKind
-from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
+from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError, Vacancy
 
 AdminHandler = Callable[[Request], Awaitable[Response]]
 
@@ -290,7 +290,7 @@ async def republish_vacancy(request: Request) -> Response:
     return JsonBody({"id": new.id, "previous_id": vacancy.id, "archived": False}, status_code=201)
 
 
-def _vacancy(request: Request) -> Any:
+def _vacancy(request: Request) -> Vacancy:
     vacancy = sandbox_of(request).store.vacancies.get(request.path_params["vid"])
     if vacancy is None:
         raise AdminInputError(f"unknown vacancy {request.path_params['vid']!r}")

@@ -106,6 +106,29 @@ async def test_a_response_that_came_just_before_archival_reaches_the_crm_without
     assert sum(1 for r in again if r["path"].endswith("/vacancies/archived")) == 1
 
 
+async def test_an_archived_vacancy_whose_archived_counters_move_is_read_at_once(
+    world: World,
+) -> None:
+    """A negotiation gone from hh.ru (deleted) lowers ``invitations_and_responses`` on the
+    archived list: the vacancy is read at the next pass, no reconcile needed."""
+    await run_pass(world.ctx, world.portal_id)
+    vacancy_id = own_vacancy(world)
+    world.hh_admin("POST", f"/_sandbox/vacancies/{vacancy_id}/archive")
+    await run_pass(world.ctx, world.portal_id)
+    requests(world)
+    await run_pass(world.ctx, world.portal_id)
+    assert negotiation_reads(requests(world), vacancy_id) == 0  # counters still: no read
+    of_vacancy = [
+        h for h in sorted(leads_by_origin(world)) if await stored_vacancy_of(world, h) == vacancy_id
+    ]
+    victim = of_vacancy[0]
+    world.hh_admin("POST", f"/_sandbox/negotiations/{victim}/vanish")
+
+    await run_pass(world.ctx, world.portal_id)
+
+    assert negotiation_reads(requests(world), vacancy_id) == 1
+
+
 async def test_a_move_and_a_withdrawal_on_an_archived_vacancy_reach_the_status_field(
     world: World,
 ) -> None:
