@@ -41,3 +41,33 @@ async def mark_archived(
         vacancy.updated_at = now
         session.add(vacancy)
     await session.flush()
+
+
+async def unlisted(
+    session: AsyncSession, portal_id: int, hh_account_id: int, listed: Collection[str]
+) -> list[tuple[str, str | None, datetime | None]]:
+    """The account's stored vacancies in neither of this pass's lists: hh.ru id, manager id,
+    when last found nowhere."""
+    query = select(Vacancy.hh_vacancy_id, Vacancy.hh_manager_id, Vacancy.unlisted_at).where(
+        col(Vacancy.portal_id) == portal_id, col(Vacancy.hh_account_id) == hh_account_id
+    )
+    if listed:
+        query = query.where(col(Vacancy.hh_vacancy_id).not_in(list(listed)))
+    rows = (await session.exec(query.order_by(col(Vacancy.hh_vacancy_id)))).all()
+    return [(hh_id, manager, at) for hh_id, manager, at in rows]
+
+
+async def mark_unlisted(
+    session: AsyncSession, portal_id: int, hh_vacancy_ids: Collection[str], now: datetime
+) -> None:
+    """Record that these vacancies were looked for and found in no list: kept as they are (their
+    negotiations and CRM entities stay), looked for again once a reconcile period."""
+    if not hh_vacancy_ids:
+        return
+    query = select(Vacancy).where(
+        col(Vacancy.portal_id) == portal_id, col(Vacancy.hh_vacancy_id).in_(list(hh_vacancy_ids))
+    )
+    for vacancy in (await session.exec(query)).all():
+        vacancy.unlisted_at = now
+        session.add(vacancy)
+    await session.flush()

@@ -150,7 +150,13 @@ async def read_account(
         raise ValueError("account must be stored")
     listed = (
         await vacancy_list.list_vacancies(
-            database, hh, account, include_archived=include_archived, now=now, store=store
+            database,
+            hh,
+            account,
+            include_archived=include_archived,
+            now=now,
+            store=store,
+            recheck_s=reconcile_s,
         )
     ).vacancies
     if only_vacancies is not None:
@@ -182,6 +188,7 @@ async def read_account(
                     vacancy.area.name if vacancy.area else "",
                     vacancy.archived,
                     _is_internship(vacancy),
+                    vacancy.manager.id if vacancy.manager else None,
                 ),
                 now=now,
             )

@@ -188,3 +188,31 @@ async def test_the_archived_list_is_the_callers_own_unless_manager_id_names_anot
     assert also_own == own
     assert theirs in colleague
     assert mine not in colleague
+
+
+async def test_only_the_active_list_names_a_vacancys_manager_and_a_colleague_archive_needs_rights(
+    client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox, tokens: Any
+) -> None:
+    """hh.ru's examples: an active item has ``manager`` {id, ...}
+    (``employers.vacancies.active``), an archived one has none (``employers.vacancies.archived``;
+    ``VacanciesVacancyArchived`` lists no ``manager``); ``get-archived-vacancies`` answers 404 to
+    a user with no right to view those archived vacancies."""
+    theirs = _own_active_vacancy(sandbox, MANAGER_ID)
+    answer = await client.get(
+        f"/employers/{EMPLOYER_ID}/vacancies/active",
+        headers=admin,
+        params={"all_accessible": "true", "per_page": "50"},
+    )
+    item = next(v for v in answer.json()["items"] if v["id"] == theirs)
+    assert item["manager"]["id"] == MANAGER_ID
+    await client.post(f"/_sandbox/vacancies/{theirs}/archive")
+    archived = await _archived(client, admin, manager_id=MANAGER_ID)
+    assert "manager" not in next(v for v in archived["items"] if v["id"] == theirs)
+    own = {v["id"] for v in (await _archived(client, bearer(await tokens(MANAGER_ID))))["items"]}
+    assert theirs in own  # its own manager sees it without manager_id
+    refused = await client.get(
+        f"/employers/{EMPLOYER_ID}/vacancies/archived",
+        headers=bearer(await tokens(MANAGER_ID)),
+        params={"manager_id": ADMIN_ID},
+    )
+    assert refused.status_code == 404
