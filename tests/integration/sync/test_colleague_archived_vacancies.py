@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from hhsync.db import state
 from hhsync.sync.engine import run_pass
@@ -116,10 +117,14 @@ async def test_a_followed_vacancy_gone_from_every_list_is_kept_unread_and_looked
     )
     requests(world)
 
-    await run_pass(world.ctx, world.portal_id)
+    with capture_logs() as logged:
+        await run_pass(world.ctx, world.portal_id)
     log = requests(world)
 
     assert len(archived_calls(log)) == 2  # own (refused) and the colleague's (refused)
+    refused = [e for e in logged if e["event"] == "sync.manager_archive_refused"]
+    assert [(e["manager"], e["vacancies"]) for e in refused] == [(colleague, [vacancy_id])]
+    assert [e["vacancy"] for e in logged if e["event"] == "sync.vacancy_unlisted"] == [vacancy_id]
     vacancy = await stored_vacancy(world, vacancy_id)
     assert vacancy is not None
     assert vacancy.archived is False  # kept as it was
@@ -127,9 +132,11 @@ async def test_a_followed_vacancy_gone_from_every_list_is_kept_unread_and_looked
     assert negotiation_reads(log, vacancy_id) == 0
     assert len(leads_by_origin(world)) == kept
 
-    await run_pass(world.ctx, world.portal_id)
+    with capture_logs() as later:
+        await run_pass(world.ctx, world.portal_id)
     log = requests(world)
     assert not [q for q in archived_calls(log) if f"manager_id={colleague}" in q]
+    assert not [e for e in later if e["event"] == "sync.vacancy_unlisted"]  # logged once
 
     world.clock.advance(world.ctx.settings.sync.reconcile_period_s)
     await run_pass(world.ctx, world.portal_id)
