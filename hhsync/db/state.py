@@ -175,6 +175,9 @@ async def upsert_vacancy(
     vacancy.area_name = remote.area_name
     vacancy.archived = remote.archived
     vacancy.internship = remote.internship
+    if remote.manager_id is not None:  # archived items carry no manager: keep the active one's
+        vacancy.hh_manager_id = remote.manager_id
+    vacancy.unlisted_at = None
     vacancy.updated_at = now
     session.add(vacancy)
     await session.flush()
@@ -190,6 +193,8 @@ class VacancyRow:
     area_name: str = ""
     archived: bool = False
     internship: bool = False
+    manager_id: str | None = None
+    """The manager the active list shows (None from the archived list, which shows none)."""
 
 
 async def remember_negotiations(

@@ -186,6 +186,13 @@ class Vacancy(SQLModel, table=True):
     missing_negotiations: int = 0
     """How many negotiations hh.ru counts that the deepest read it allows could not list (a deep
     vacancy's gap, shown by ``hhsync status`` and the settings page); 0 when complete."""
+    hh_manager_id: str | None = Field(default=None, max_length=32)
+    """The manager the active list last showed for it (hh.ru's archived items carry none): once
+    archived, a colleague's vacancy is only in that manager's archive (``manager_id``)."""
+    unlisted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a pass last looked for it and found it in no list (deleted or hidden on hh.ru, or its
+    manager's archive refused); None while listed. Kept, not read, looked for again once a
+    reconcile period."""
     last_full_read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -30,7 +30,7 @@ from hhsync.hh.models import Negotiation
 from hhsync.hh.models import Vacancy as HhVacancy
 from hhsync.log import get_logger
 from hhsync.model.snapshot import RemoteNegotiation, RemoteSnapshot
-from hhsync.sync import listing_reads, mapping, negotiation_kind
+from hhsync.sync import listing_reads, mapping, negotiation_kind, vacancy_list
 from hhsync.sync.changes import NOT_LISTED, ReadMode, VacancySeen, vacancies_due
 from hhsync.sync.listing_reads import VacancyListing
 from hhsync.sync.progress import PassProgress
@@ -165,9 +165,17 @@ async def read_account(
     """
     if account.id is None:
         raise ValueError("account must be stored")
-    listed = await hh.active_vacancies(account.hh_employer_id, all_accessible=True)
-    if include_archived:
-        listed += await hh.archived_vacancies(account.hh_employer_id)
+    listed = (
+        await vacancy_list.list_vacancies(
+            database,
+            hh,
+            account,
+            include_archived=include_archived,
+            now=now,
+            store=store,
+            recheck_s=reconcile_s,
+        )
+    ).vacancies
     if only_vacancies is not None:
         listed = [v for v in listed if v.id in set(only_vacancies)]
     rows: dict[str, Vacancy] = {}
@@ -183,6 +191,7 @@ async def read_account(
                     stored.last_full_read_at if stored else None,
                     stored.watched_at if stored else None,
                     stored.updated_at if stored else None,
+                    archived=vacancy.archived,
                 )
             )
             if not store:
@@ -199,6 +208,7 @@ async def read_account(
                     vacancy.area.name if vacancy.area else "",
                     vacancy.archived,
                     _is_internship(vacancy),
+                    vacancy.manager.id if vacancy.manager else None,
                 ),
                 now=now,
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from faker import Faker
@@ -24,9 +25,12 @@ from hhsync.sandbox.hh.guard import JsonBody, sandbox_of
 from hhsync.sandbox.hh.restricted import CONTACT_VIEW_STATUSES
 from hhsync.sandbox.hh.runtime import DEPTH_PROFILES
 from hhsync.sandbox.hh.site import UserKind
-from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError
+from hhsync.sandbox.hh.store import HIDDEN_FIELD_NAMES, StoreError, Vacancy
 
 AdminHandler = Callable[[Request], Awaitable[Response]]
+
+REPUBLISHED_FOR = timedelta(days=30)
+"""How long a vacancy published again stays open (hh.ru's standard publication)."""
 
 
 class AdminInputError(Exception):
@@ -273,6 +277,47 @@ async def archive_vacancy(request: Request) -> Response:
     return JsonBody({"id": vacancy.id, "archived": True})
 
 
+async def restore_vacancy(request: Request) -> Response:
+    """``POST /_sandbox/vacancies/{vid}/restore``: the archived vacancy is back in the active list
+    under its own id, published anew (its negotiations stay with it).
+
+    hh.ru's API documents no way back for the same id (``add-vacancy-to-archive`` only; a
+    prolongation of an archived vacancy is refused with ``vacancy_archived``; ``publish-vacancy``
+    with ``previous_id`` makes a new vacancy, which is :func:`republish_vacancy`), so this lever
+    stands for what the website or hh.ru's moderation may do: a vacancy id seen in ``/archived``
+    shows up in ``/active`` again.
+    """
+    sandbox = sandbox_of(request)
+    vacancy = _vacancy(request)
+    if vacancy.archived_at is None:
+        raise AdminInputError(f"vacancy {vacancy.id} is not archived")
+    now = sandbox.now()
+    vacancy.archived_at = None
+    vacancy.published_at = now
+    vacancy.expires_at = now + REPUBLISHED_FOR
+    return JsonBody({"id": vacancy.id, "archived": False})
+
+
+async def republish_vacancy(request: Request) -> Response:
+    """``POST /_sandbox/vacancies/{vid}/republish``: the employer publishes a new vacancy from the
+    archived one (hh.ru OpenAPI ``publish-vacancy``, body field ``previous_id``: "должен быть равен
+    только ID архивной вакансии"); the new one has a new id and no negotiations, the archived one
+    stays in the archive with its own."""
+    sandbox = sandbox_of(request)
+    vacancy = _vacancy(request)
+    if vacancy.archived_at is None:
+        raise AdminInputError(f"vacancy {vacancy.id} is not archived; previous_id must be")
+    new = sandbox.store.republish(vacancy, sandbox.now(), REPUBLISHED_FOR)
+    return JsonBody({"id": new.id, "previous_id": vacancy.id, "archived": False}, status_code=201)
+
+
+def _vacancy(request: Request) -> Vacancy:
+    vacancy = sandbox_of(request).store.vacancies.get(request.path_params["vid"])
+    if vacancy is None:
+        raise AdminInputError(f"unknown vacancy {request.path_params['vid']!r}")
+    return vacancy
+
+
 async def password_changed(request: Request) -> Response:
     """``POST /_sandbox/employers/{eid}/password_changed``: every token of that employer dies."""
     store = sandbox_of(request).store
@@ -490,6 +535,8 @@ def admin_routes() -> list[Route]:
         Route("/_sandbox/resumes/{rid}/delete", admin(delete_resume), methods=["POST"]),
         Route("/_sandbox/vacancies/{vid}/archive", admin(archive_vacancy), methods=["POST"]),
         Route("/_sandbox/vacancies/{vid}/responses", admin(add_responses), methods=["POST"]),
+        Route("/_sandbox/vacancies/{vid}/restore", admin(restore_vacancy), methods=["POST"]),
+        Route("/_sandbox/vacancies/{vid}/republish", admin(republish_vacancy), methods=["POST"]),
         Route(
             "/_sandbox/employers/{eid}/password_changed", admin(password_changed), methods=["POST"]
         ),

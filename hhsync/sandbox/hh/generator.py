@@ -337,6 +337,8 @@ def _make_negotiations(
     for vacancy in sorted(store.vacancies.values(), key=lambda v: v.id):
         # Sampling per vacancy from one pool makes many applicants respond to several vacancies.
         chosen = rng.sample(resume_ids, k=min(counts.negotiations_per_vacancy, len(resume_ids)))
+        # an archived vacancy's negotiations came while it was open (hh.ru takes none after)
+        archived_at, vacancy.archived_at = vacancy.archived_at, None
         for resume_id in chosen:
             invitation = rng.random() < 0.2
             span_s = max(60, int((anchor - vacancy.published_at).total_seconds()) - 60)
@@ -358,6 +360,7 @@ def _make_negotiations(
                     store.move(negotiation, state, moved_at, MOVE_LETTERS[state])
             elif rng.random() < 0.3:
                 store.mark_viewed(negotiation)
+        vacancy.archived_at = archived_at
     # A few applicants delete their resume afterwards: negotiations keep ``resume: null``.
     for resume_id in resume_ids[7::17]:
         store.resumes[resume_id].deleted = True

@@ -8,8 +8,8 @@ resume, state moves, who may see what). No HTTP here; ``app`` and ``admin`` call
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from hhsync.sandbox.hh import messages as conversation
@@ -107,6 +107,8 @@ class Vacancy:
     salary_to: int | None
     internship: bool = False
     archived_at: datetime | None = None
+    previous_id: str | None = None
+    """The archived vacancy this one was published from (hh.ru's ``previous_id``)."""
 
     @property
     def archived(self) -> bool:
@@ -341,6 +343,10 @@ class HhStore:
         """Create a response or invitation; hh.ru allows one per (vacancy, resume) pair."""
         if vacancy_id not in self.vacancies:
             raise StoreError(f"unknown vacancy_id {vacancy_id!r}")
+        if self.vacancies[vacancy_id].archived:
+            # hh.ru OpenAPI: a response to an archived vacancy is refused (negotiations/archived),
+            # an invitation to one too (negotiations/invalid_vacancy)
+            raise StoreError(f"vacancy {vacancy_id} is archived: hh.ru takes no new negotiations")
         if resume_id not in self.resumes:
             raise StoreError(f"unknown resume_id {resume_id!r}")
         if initiator not in ("applicant", "employer"):
@@ -372,6 +378,21 @@ class HhStore:
         self.negotiations[negotiation_id] = negotiation
         self.counters.changed(vacancy_id)
         return negotiation
+
+    def republish(self, archived: Vacancy, at: datetime, open_for: timedelta) -> Vacancy:
+        """A new active vacancy published from an archived one (hh.ru's ``previous_id``)."""
+        new_id = str(max(int(v) for v in self.vacancies) + 1)
+        new = replace(
+            archived,
+            id=new_id,
+            created_at=at,
+            published_at=at,
+            expires_at=at + open_for,
+            archived_at=None,
+            previous_id=archived.id,
+        )
+        self.vacancies[new_id] = new
+        return new
 
     def move(
         self,

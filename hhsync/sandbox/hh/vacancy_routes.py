@@ -156,6 +156,21 @@ async def active_vacancies(request: Request) -> Response:
     return JsonBody(payloads.page_envelope(items, len(found), paging.page, paging.per_page))
 
 
+def _archived_owners(request: Request, manager: Manager) -> set[str]:
+    """Whose archived vacancies are listed: the caller's own unless ``manager_id`` names another
+    (the last one wins). hh.ru OpenAPI ``get-archived-vacancies`` documents no ``manager_ids`` or
+    ``all_accessible`` there, and hh.ru ignores parameters it does not know."""
+    store = sandbox_of(request).store
+    given = request.query_params.getlist("manager_id")
+    if not given:
+        return {manager.id}
+    wanted = given[-1]
+    colleagues = {m.id for m in store.employer_managers(manager.employer_id)}
+    if wanted not in colleagues or (wanted != manager.id and not manager.is_admin):
+        raise errors.not_found()
+    return {wanted}
+
+
 async def archived_vacancies(request: Request) -> Response:
     """``GET /employers/{id}/vacancies/archived`` (per_page default and maximum 1000)."""
     manager = current_manager(request)
@@ -168,7 +183,7 @@ async def archived_vacancies(request: Request) -> Response:
         default_per_page=1000,
         depth_limit=max(sandbox.config.depth_limit, 1000),
     )
-    owners = _listed_managers(request, manager)
+    owners = _archived_owners(request, manager)
     found = [
         v
         for v in sandbox.store.vacancies.values()

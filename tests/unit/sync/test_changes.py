@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hhsync.sync.changes import (
+    ARCHIVED_WATCH_FACTOR,
     NOT_LISTED,
     DueReason,
     LeafProgress,
@@ -93,6 +94,22 @@ def test_a_vacancy_is_watched_once_its_period_ran_out_and_not_before() -> None:
         VacancyDue("unwatched", ReadMode.WATCH, DueReason.UNWATCHED),
         VacancyDue("due", ReadMode.WATCH, DueReason.PERIOD),
     ]
+
+
+def test_an_archived_vacancy_is_watched_a_tenth_as_often() -> None:
+    archived_s = WATCH_S * ARCHIVED_WATCH_FACTOR
+    assert archived_s < RECONCILE_S
+    gap = archived_s
+
+    def archived(hh_id: str, watch_age_s: float) -> VacancySeen:
+        vacancy = seen(hh_id, COUNTERS, COUNTERS, 600, watch_age_s=watch_age_s, pass_gap_s=gap)
+        return VacancySeen(**{**vacancy.__dict__, "archived": True})
+
+    chosen = due([archived("recent", archived_s - 1), archived("stale", archived_s)])
+    assert chosen == [VacancyDue("stale", ReadMode.WATCH, DueReason.PERIOD)]
+    # its counters moving still has it watched at once
+    moved = VacancySeen(**{**archived("moved", WATCH_S).__dict__, "counters": {"responses": 13}})
+    assert due([moved]) == [VacancyDue("moved", ReadMode.WATCH, DueReason.COUNTERS)]
 
 
 def test_forced_reads_everything_in_full() -> None:
