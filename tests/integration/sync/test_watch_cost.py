@@ -1,5 +1,5 @@
 """What the state watch costs on hh.ru, counted in the hh.ru sandbox's request log: a vacancy
-with 5,000 negotiations that gains one response costs the vacancy list, one collections request
+with 5,000 negotiations that gains one response costs the vacancy lists, one collections request
 and at most two pages; one whose totals did not move costs the watch alone.
 
 hh.ru lists at most 50 negotiations a page (hh.ru OpenAPI spec, ``per_page`` of the collection
