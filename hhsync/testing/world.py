@@ -22,7 +22,7 @@ from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.apply.creates import CREATES_PER_BATCH, create_methods
 from hhsync.sync.context import SyncContext
 from hhsync.testing.portal import install_sandbox_portal
-from hhsync.testing.server import serve
+from hhsync.testing.server import serve_all
 from hhsync.testing.settings import engine_settings
 
 DOMAIN = "hr.bitrix24.ru"
@@ -109,7 +109,7 @@ def serve_sandboxes(hh_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
     bitrix_app = create_bitrix(
         BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=(), real_latency=True)
     )
-    with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
+    with serve_all(hh_app, bitrix_app) as (hh_url, bitrix_url):
         yield hh_url, bitrix_url
 
 
