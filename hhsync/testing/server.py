@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 
 from hhsync.clock import SystemClock
@@ -24,6 +27,13 @@ def free_port(host: str = "127.0.0.1") -> int:
         sock.bind((host, 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@functools.cache
+def client_tls() -> ssl.SSLContext:
+    """httpx's default TLS context, built once: httpx otherwise reads the CA bundle again for every
+    client, a noticeable cost when each test opens several (pass it as ``verify=``)."""
+    return httpx.create_ssl_context()
 
 
 class _Server(uvicorn.Server):
