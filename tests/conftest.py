@@ -4,13 +4,13 @@ and a real Chromium for the browser tests (:mod:`hhsync.testing.browser`).
 
 The server comes from ``HHSYNC_TEST_DATABASE_URL`` (``.ci/run`` points it at a throwaway database;
 the default is the local trust-auth server). Each test that asks for ``database`` gets its own
-database cloned from a template migrated once per session, so tests never see each other's rows.
+database cloned from a template migrated once per session, so tests never see each other's rows;
+the clones are made ahead and dropped behind the tests (:mod:`tests.database_pool`).
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ from hhsync.db.migrate import upgrade
 from hhsync.db.session import Database
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.testing.world import World, open_world, serve_sandboxes, small_employer
+from tests.database_pool import DatabasePool, new_name
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -78,21 +79,10 @@ def pg_admin_url() -> str:
     return url
 
 
-@pytest.fixture
-def fresh_db_name(pg_admin_url: str) -> Iterator[str]:
-    """An empty database, dropped afterwards."""
-    name = f"hhsync_t_{uuid.uuid4().hex[:12]}"
-    create_database(name)
-    try:
-        yield name
-    finally:
-        drop_database(name)
-
-
 @pytest.fixture(scope="session")
 def migrated_template(pg_admin_url: str) -> Iterator[str]:
     """A database migrated to head once per session, used as the template of per-test databases."""
-    name = f"hhsync_tpl_{uuid.uuid4().hex[:12]}"
+    name = new_name().replace("hhsync_t_", "hhsync_tpl_")
     create_database(name)
     try:
         upgrade(_with_db(pg_admin_url, name, "postgresql+psycopg"))
@@ -101,15 +91,37 @@ def migrated_template(pg_admin_url: str) -> Iterator[str]:
         drop_database(name)
 
 
+@pytest.fixture(scope="session")
+def database_pool(migrated_template: str, pg_admin_url: str) -> Iterator[DatabasePool]:
+    """Clones of the template made ahead of the tests; finished databases dropped behind them."""
+    pool = DatabasePool(
+        migrated_template, lambda: psycopg.connect(_libpq(pg_admin_url), autocommit=True)
+    )
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 @pytest.fixture
-def db_url(migrated_template: str, pg_admin_url: str) -> Iterator[str]:
-    """Async URL of a per-test database at schema head."""
-    name = f"hhsync_t_{uuid.uuid4().hex[:12]}"
-    create_database(name, template=migrated_template)
+def fresh_db_name(database_pool: DatabasePool) -> Iterator[str]:
+    """An empty database, dropped afterwards."""
+    name = new_name()
+    create_database(name)
+    try:
+        yield name
+    finally:
+        database_pool.drop_later(name)
+
+
+@pytest.fixture
+def db_url(database_pool: DatabasePool, pg_admin_url: str) -> Iterator[str]:
+    """Async URL of a per-test database at schema head, a clone no other test has touched."""
+    name = database_pool.take()
     try:
         yield _with_db(pg_admin_url, name, "postgresql+psycopg")
     finally:
-        drop_database(name)
+        database_pool.drop_later(name)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from hhsync.sandbox.hh.site import DEMO_PASSWORD
 from hhsync.service.runner import Runner
 from hhsync.testing.browser import APP_FRAME, BrowserWatch, app_frame
 from hhsync.testing.door_setup import bitrix_for_door, door_settings, hh_for_door
-from hhsync.testing.server import free_port, serve
+from hhsync.testing.server import free_port, serve_all
 from hhsync.testing.settings import runner_settings
 from hhsync.testing.world import small_employer
 from hhsync.web.i18n import translator
@@ -171,7 +171,7 @@ async def open_app_stage(
     bitrix_config = bitrix_for_door(app_origin, seed=5)
     database = Database(db_url, pool_size=8)
     try:
-        with serve(create_hh(hh)) as hh_url, serve(create_bitrix(bitrix_config)) as bitrix_url:
+        with serve_all(create_hh(hh), create_bitrix(bitrix_config)) as (hh_url, bitrix_url):
             settings = door_settings(
                 runner_settings(hh_url, db_url),
                 public_url=app_origin,

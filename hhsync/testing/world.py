@@ -22,7 +22,7 @@ from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.apply.creates import CREATES_PER_BATCH, create_methods
 from hhsync.sync.context import SyncContext
 from hhsync.testing.portal import install_sandbox_portal
-from hhsync.testing.server import serve
+from hhsync.testing.server import client_tls, serve_all
 from hhsync.testing.settings import engine_settings
 
 DOMAIN = "hr.bitrix24.ru"
@@ -109,7 +109,7 @@ def serve_sandboxes(hh_config: HhSandboxConfig) -> Iterator[tuple[str, str]]:
     bitrix_app = create_bitrix(
         BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=(), real_latency=True)
     )
-    with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
+    with serve_all(hh_app, bitrix_app) as (hh_url, bitrix_url):
         yield hh_url, bitrix_url
 
 
@@ -127,7 +127,9 @@ async def open_world(
     ``domain`` may be ``localhost:<the Bitrix24 sandbox's port>`` for a portal a browser opens.
     """
     hh_url, bitrix_url = sandboxes
-    async with httpx.AsyncClient(headers={"User-Agent": "hhsync-tests"}, timeout=30) as http:
+    async with httpx.AsyncClient(
+        headers={"User-Agent": "hhsync-tests"}, timeout=30, verify=client_tls()
+    ) as http:
         installed = await install_sandbox_portal(
             http,
             hh_url,
@@ -137,8 +139,10 @@ async def open_world(
             domain=domain,
             responsible_user_id=1,
         )
-    hh = httpx.Client(base_url=hh_url, headers={"User-Agent": "hhsync-tests"}, timeout=30)
-    bitrix = httpx.Client(base_url=bitrix_url, timeout=30)
+    hh = httpx.Client(
+        base_url=hh_url, headers={"User-Agent": "hhsync-tests"}, timeout=30, verify=client_tls()
+    )
+    bitrix = httpx.Client(base_url=bitrix_url, timeout=30, verify=client_tls())
     settings = engine_settings(hh_url, db_url)
     clock = ShiftedClock()
     ctx = SyncContext.create(settings, database, cipher, clock=clock, instance_id="test")

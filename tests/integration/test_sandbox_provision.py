@@ -24,7 +24,7 @@ from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sync.context import SyncContext
 from hhsync.testing.portal import SandboxPortal, install_sandbox_portal
-from hhsync.testing.server import serve
+from hhsync.testing.server import serve_all
 from hhsync.testing.settings import engine_settings
 
 pytestmark = pytest.mark.postgres
@@ -50,7 +50,7 @@ def sandboxes() -> Iterator[tuple[str, str]]:
         )
     )
     bitrix_app = create_bitrix(BitrixSandboxConfig(seed=11, demo_portals=()))
-    with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
+    with serve_all(hh_app, bitrix_app) as (hh_url, bitrix_url):
         yield hh_url, bitrix_url
 
 

@@ -19,7 +19,7 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.bitrix.rest import BitrixSandbox
 from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
-from hhsync.testing.server import serve
+from hhsync.testing.server import client_tls, serve
 from hhsync.web.context import WebContext
 from hhsync.web.hh_login import hh_login_routes
 from tests.integration.web.door_kit import (
@@ -80,8 +80,8 @@ async def login_world(
 ) -> AsyncIterator[LoginWorld]:
     """The login routes mounted alone, at the app's public URL."""
     async with (
-        httpx.AsyncClient(headers=UA, timeout=30) as http,
-        httpx.AsyncClient(base_url=hh_url, headers=UA, timeout=30) as hh,
+        httpx.AsyncClient(headers=UA, timeout=30, verify=client_tls()) as http,
+        httpx.AsyncClient(base_url=hh_url, headers=UA, timeout=30, verify=client_tls()) as hh,
     ):
         ctx, clock = make_context(login_settings(hh_url, db_url), database, cipher, http)
         app = Starlette(routes=hh_login_routes(ctx))
@@ -131,8 +131,8 @@ async def door(
     """The daemon's app with the door, trusting only the sandbox's OAuth server."""
     settings = door_settings(db_url, [netloc(bitrix_url)])
     async with (
-        httpx.AsyncClient(timeout=10) as outbound,
-        httpx.AsyncClient(base_url=bitrix_url, timeout=10) as sandbox,
+        httpx.AsyncClient(timeout=10, verify=client_tls()) as outbound,
+        httpx.AsyncClient(base_url=bitrix_url, timeout=10, verify=client_tls()) as sandbox,
     ):
         ctx = WebContext(settings, database, cipher, outbound)
         app = door_app(ctx)

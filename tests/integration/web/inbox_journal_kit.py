@@ -13,6 +13,7 @@ import httpx
 
 from hhsync.db import state
 from hhsync.db.tables import Negotiation, Portal, SyncStatus
+from hhsync.testing.server import client_tls
 from hhsync.testing.world import World
 from hhsync.web.context import WebContext
 from tests.integration.web.door_kit import asgi_client, door_app, door_settings, netloc, open_page
@@ -102,7 +103,7 @@ async def app_world(world: World, db_url: str) -> AsyncIterator[AppWorld]:
     """The daemon's app with the door, trusting the world's Bitrix24 sandbox, on its clock and
     its Bitrix24 limiters (as the runner builds it)."""
     settings = door_settings(db_url, [netloc(world.bitrix_url)])
-    async with httpx.AsyncClient(timeout=10) as outbound:
+    async with httpx.AsyncClient(timeout=10, verify=client_tls()) as outbound:
         ctx = WebContext(
             settings,
             world.ctx.database,

@@ -20,7 +20,7 @@ from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.sandbox.hh.runtime import HhSandbox
 from hhsync.testing.html_page import Document, read_document
-from hhsync.testing.server import serve
+from hhsync.testing.server import client_tls, serve_all
 from hhsync.testing.world import World, open_world
 from hhsync.web.context import WebContext
 from tests.integration.web.door_kit import asgi_client, door_app, door_settings, netloc
@@ -111,10 +111,10 @@ async def others_world(
     """Both sandboxes for ``hh_config``, the world's portal, and the door trusting the sandbox."""
     hh_app = create_hh(hh_config)
     bitrix_app = create_bitrix(BitrixSandboxConfig(seed=7, speed=50.0, demo_portals=()))
-    with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
+    with serve_all(hh_app, bitrix_app) as (hh_url, bitrix_url):
         async with open_world((hh_url, bitrix_url), database, cipher, db_url) as world:
             settings = door_settings(db_url, [netloc(bitrix_url)])
-            async with httpx.AsyncClient(timeout=30) as outbound:
+            async with httpx.AsyncClient(timeout=30, verify=client_tls()) as outbound:
                 ctx = WebContext(settings, database, cipher, outbound)
                 async with asgi_client(door_app(ctx)) as door:
                     yield OthersWorld(world, hh_app.state.sandbox, bitrix_app.state.sandbox, door)

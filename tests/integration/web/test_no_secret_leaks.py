@@ -44,7 +44,7 @@ from hhsync.testing.door import AppPage, DoorDriver, HostPortal, new_host_portal
 from hhsync.testing.door_setup import bitrix_for_door, door_settings, hh_for_door
 from hhsync.testing.leaks import Secret, scan
 from hhsync.testing.portal import save_sandbox_settings
-from hhsync.testing.server import free_port, serve
+from hhsync.testing.server import free_port, serve_all
 from hhsync.testing.settings import runner_settings
 from hhsync.testing.world import small_employer
 from hhsync.web.hh_login.state import STATE_PURPOSE
@@ -188,7 +188,7 @@ async def test_install_login_pass_and_uninstall_leave_no_secret_in_logs_pages_or
     hh_app, bitrix_app = create_hh(hh_config), create_bitrix(bitrix_config)
     database = Database(db_url, pool_size=8)
     stop = asyncio.Event()
-    with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
+    with serve_all(hh_app, bitrix_app) as (hh_url, bitrix_url):
         async with (
             httpx.AsyncClient(timeout=30, headers={"User-Agent": "hhsync-tests"}) as control,
             httpx.AsyncClient(timeout=30, headers=BROWSER) as browser,

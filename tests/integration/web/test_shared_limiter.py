@@ -25,7 +25,7 @@ from hhsync.sandbox.hh.app import create_app as create_hh
 from hhsync.service.runner import daemon_web_context
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
-from hhsync.testing.server import serve
+from hhsync.testing.server import serve_all
 from hhsync.testing.world import World, open_world, small_employer
 from hhsync.web.app_api.settings_tab.portal_client import door_of, settings_client
 from hhsync.web.bitrix_door.context import DoorContext
@@ -43,7 +43,7 @@ def real_time_sandboxes() -> Iterator[tuple[str, str]]:
     """Both sandboxes with the Bitrix24 one in real time, so its bucket drains as a portal's."""
     hh_app = create_hh(small_employer())
     bitrix_app = create_bitrix(BitrixSandboxConfig(seed=7, demo_portals=()))
-    with serve(hh_app) as hh_url, serve(bitrix_app) as bitrix_url:
+    with serve_all(hh_app, bitrix_app) as (hh_url, bitrix_url):
         yield hh_url, bitrix_url
 
 

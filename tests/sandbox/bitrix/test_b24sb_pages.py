@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from hhsync.clock import FrozenClock
 from hhsync.sandbox.bitrix.app import BitrixSandboxConfig, create_app
-from hhsync.testing.server import serve
+from hhsync.testing.server import serve_all
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -151,7 +151,7 @@ def receiver() -> tuple[Starlette, list[dict[str, Any]]]:
 async def test_install_event_over_real_http_gives_a_working_client_endpoint() -> None:
     sandbox_app = create_app(BitrixSandboxConfig(base_clock=FrozenClock(), demo_portals=()))
     handler_app, received = receiver()
-    with serve(sandbox_app) as sandbox_url, serve(handler_app) as handler_url:
+    with serve_all(sandbox_app, handler_app) as (sandbox_url, handler_url):
         async with httpx.AsyncClient(base_url=sandbox_url) as http:
             created = await http.post("/_sandbox/portals", json={"domain": "live.bitrix24.ru"})
             assert created.status_code == 200
