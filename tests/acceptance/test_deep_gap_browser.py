@@ -90,6 +90,7 @@ async def test_the_gap_is_named_on_the_inbox_tab(
         account,
         include_archived=False,
         reconcile_s=21_600,
+        watch_s=world.ctx.settings.sync.state_watch_period_s,
         now=world.clock.now(),
         force=True,
     )
