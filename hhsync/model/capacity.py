@@ -22,8 +22,6 @@ ACTIVE_VACANCIES_PER_PAGE = 50
 """hh.ru's page size cap of ``GET /employers/{id}/vacancies/active`` (hh.ru OpenAPI spec)."""
 ARCHIVED_LIST_REQUESTS = 1
 """The archived list is read every pass, one request at ``per_page`` up to 1000."""
-REFERENCE_INTERVAL_S = 60.0
-"""The interval the capacity is told at: "this instance can poll N portals at 60 s"."""
 MORE_ADVICE = "add an instance with its own egress address for more"
 
 
@@ -90,7 +88,8 @@ class Capacity:
     """Factor on every poll interval and watch period (1: no stretch)."""
     portals: int
     capacity_at_60s: int | None
-    """Portals like the fleet's (on average) this instance can poll every 60 s; None with none."""
+    """Portals like the fleet's (on average) this instance can poll every ``base_interval_s``
+    (60 s by default) with their watches; None with none."""
     base_interval_s: float
     """``sync.poll_interval_s`` before the stretch."""
 
@@ -114,7 +113,8 @@ class Capacity:
         can = (
             "no portal to measure a capacity by"
             if self.capacity_at_60s is None
-            else f"this instance can poll {self.capacity_at_60s} portals at 60 s"
+            else f"this instance can poll {self.capacity_at_60s} portals at"
+            f" {self.base_interval_s:.0f} s"
         )
         cost = (
             f"hh.ru cost {self.share_per_min:.0f}/min of a budget of"
@@ -150,7 +150,7 @@ def capacity(
     at_60 = None
     if loads:
         mean = sum(
-            portal_cost_per_min(load, watch_period_s, REFERENCE_INTERVAL_S) for load in loads
+            portal_cost_per_min(load, watch_period_s, base_interval_s) for load in loads
         ) / len(loads)
         at_60 = math.floor(budget / mean) if mean > 0 else None
     return Capacity(
