@@ -350,7 +350,10 @@ async def _store_read(
             # reading it whole again every pass would spend the budget for nothing
             complete=listing.full,
             now=now,
-            read_again=deferred and listing.full,
+            # a watch's walk cut by the depth before it found what its leaf gained: only a full
+            # (deep) read can find it, so the next pass reads the vacancy in full
+            read_again=(deferred and listing.full)
+            or (not listing.full and bool(listing.truncated)),
             missing=listing.missing,
             listing_totals=settled,
             watched=True,

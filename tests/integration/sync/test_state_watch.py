@@ -304,3 +304,45 @@ async def test_a_move_into_a_funnel_stage_is_followed_to_its_sub_collection(worl
     assert stored.hh_listing == stage["sub_collection_id"]
     assert "interview" not in row.listing_totals
     assert {leaf: counts.get(leaf, 0) for leaf in row.listing_totals} == row.listing_totals
+
+
+async def test_a_move_below_the_depth_of_a_watched_walk_is_found_by_a_full_read(
+    world: World,
+) -> None:
+    """A negotiation moved into a listing deeper than hh.ru pages lands at its creation place
+    (``order_by=created_at``), which a newest-first walk may never reach (hh.ru's page depth,
+    ``DEFAULT_MAX_DEPTH_ITEMS``; the sandbox's ``depth_limit``). The watch must not take that
+    leaf's new total as settled: the next pass reads the vacancy in full instead."""
+    await switch(world, LEADS_EXTENDED)
+    vacancy_id = first_vacancy(world)
+    hh_id = await imported_response(world, vacancy_id)
+    world.hh_admin("POST", f"/_sandbox/vacancies/{vacancy_id}/counters", mode="live")
+    # every later response is newer than the one we follow, so it sinks below them
+    world.hh_admin("POST", "/_sandbox/clock/advance", seconds=60)
+    world.hh_admin(
+        "POST",
+        f"/_sandbox/vacancies/{vacancy_id}/negotiations/bulk",
+        count=120,
+        employer_state="consider",
+        spread_s=30,
+        deleted_resumes=True,
+    )
+    imported = await run_pass(world.ctx, world.portal_id)
+    assert not imported.errors
+    freeze_vacancy_counters(world, vacancy_id)
+    world.hh_admin("POST", "/_sandbox/limits", depth_limit=50)
+    world.hh_admin("POST", f"/_sandbox/negotiations/{hh_id}/state", employer_state="consider")
+
+    world.clock.advance(watch_period(world))
+    watched = await run_pass(world.ctx, world.portal_id)
+    assert not watched.errors
+    assert leads_by_origin(world)[hh_id]["UF_CRM_HH_STATUS"] == "Отклик"  # not found yet
+    async with world.ctx.database.session() as session:
+        row = await state.get_vacancy(session, world.portal_id, vacancy_id)
+    assert row is not None
+    assert row.last_full_read_at is None  # due a full read, not settled at the new total
+
+    world.hh_admin("POST", "/_sandbox/limits", depth_limit=2000)
+    full = await run_pass(world.ctx, world.portal_id)
+    assert not full.errors
+    assert leads_by_origin(world)[hh_id]["UF_CRM_HH_STATUS"] != "Отклик"
