@@ -153,7 +153,7 @@ class Enricher:
                 action.kind,
                 action.employer_state,
                 negotiation.created_at,
-                negotiation.employer_state.name if negotiation.employer_state else None,
+                _state_name(negotiation, action.employer_state),
             )
             vacancy_view = mapping.VacancyView(
                 action.vacancy_hh_id,
@@ -304,3 +304,17 @@ class Enricher:
             await resume_copies.keep(
                 session, self.cipher, self.recorder.portal_id, hh_id, kept, self.recorder.now
             )
+
+
+def _state_name(negotiation: Negotiation, planned_state: str) -> str | None:
+    """hh.ru's name of the state the entity is written with, or None for our own label.
+
+    A negotiation not listed this pass is fetched again, and hh.ru may have moved it since it was
+    stored; the plan (stage, recorded status) is for the stored state, so the fetched state's name
+    would make the CRM show a status the database never recorded. The move itself is read by the
+    vacancy's next watch, which updates the entity.
+    """
+    state = negotiation.employer_state
+    if state is None or state.id != planned_state:
+        return None
+    return state.name

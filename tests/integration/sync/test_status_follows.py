@@ -122,3 +122,59 @@ async def test_a_status_update_that_did_not_go_through_is_written_on_the_next_pa
     row = await stored_row(world, hh_id)
     assert (row.status, row.hh_status_set) == (SyncStatus.SYNCED, "interview")
     assert lead_of(world, hh_id)["UF_CRM_HH_STATUS"] in oracle.status_labels("interview")
+
+
+async def test_a_create_from_a_negotiation_fetched_again_shows_the_state_it_records(
+    world: World,
+) -> None:
+    """A response whose create was refused is retried without its vacancy being read; hh.ru moved
+    it meanwhile, so the negotiation fetched for the create is in a state the row does not know.
+    The lead is written with the stored state, as recorded, and the vacancy's watch brings the
+    move (found by the sync state machine: the lead showed «Вакансия закрыта» while the row
+    recorded «Отклик»)."""
+    world.bitrix_admin(
+        "POST", f"/_sandbox/portals/{world.domain}/required", entity="lead", field=REQUIRED_FIELD
+    )
+    refused = await run_pass(world.ctx, world.portal_id)
+    reached(refused.writes.failed > 0 and world.entities("lead") == [], "every create refused")
+    hh_id, vacancy_id = await a_stored_response(world)
+    world.hh_admin(
+        "POST", f"/_sandbox/vacancies/{vacancy_id}/counters", mode="frozen", scope="vacancy"
+    )
+    world.hh_admin(
+        "POST", f"/_sandbox/negotiations/{hh_id}/state", employer_state="discard_vacancy_closed"
+    )
+    world.bitrix_admin(
+        "DELETE", f"/_sandbox/portals/{world.domain}/required", entity="lead", field=REQUIRED_FIELD
+    )
+    # past the first retry (base ±20 %), within the watch period: no watch of the vacancy yet
+    world.clock.advance(world.ctx.settings.sync.retry_base_s * 1.25)
+    reached(
+        world.ctx.settings.sync.retry_base_s * 1.25 < world.ctx.settings.sync.state_watch_period_s,
+        "the retry comes before the watch",
+    )
+    retried = await run_pass(world.ctx, world.portal_id)
+    reached(retried.vacancies_read == 0, "the vacancy was not read: its counters are frozen")
+
+    row = await stored_row(world, hh_id)
+    assert (row.status, row.hh_status_set) == (SyncStatus.SYNCED, "response")
+    assert lead_of(world, hh_id)["UF_CRM_HH_STATUS"] in oracle.status_labels("response")
+
+    world.clock.advance(world.ctx.settings.sync.state_watch_period_s)
+    await run_pass(world.ctx, world.portal_id)
+    row = await stored_row(world, hh_id)
+    assert row.hh_status_set == "discard_vacancy_closed"
+    assert lead_of(world, hh_id)["UF_CRM_HH_STATUS"] in oracle.status_labels(
+        "discard_vacancy_closed"
+    )
+
+
+async def a_stored_response(world: World) -> tuple[str, str]:
+    """A stored negotiation in state ``response`` and its hh.ru vacancy id."""
+    async with world.ctx.database.session() as session:
+        rows = await state.list_negotiations(session, world.portal_id)
+        vacancies = {
+            v.id: v.hh_vacancy_id for v in await state.list_vacancies(session, world.portal_id)
+        }
+    row = next(row for row in rows if row.employer_state == "response")
+    return row.hh_negotiation_id, vacancies[row.vacancy_id]
