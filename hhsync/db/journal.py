@@ -1,6 +1,7 @@
 """What the app page's «Журнал» tab reads, for one portal.
 
-The latest synced and failed responses, newest outcome first, a page at a time: a keyset cursor
+The latest synced and failed responses (and those whose entity a person deleted in the CRM),
+newest outcome first, a page at a time: a keyset cursor
 on ``outcome_at`` (set only when an outcome is recorded or a retry asked for, never by a read of
 hh.ru) and the row id, read along the ``(portal_id, outcome_at, id)`` index. A page therefore
 never repeats or skips a row while passes re-read what is shown; a row whose outcome is recorded
@@ -21,8 +22,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.db.tables import Negotiation, SyncStatus, UTCDateTime, Vacancy
 
-SHOWN: Final = (SyncStatus.SYNCED, SyncStatus.FAILED)
-"""The statuses the log lists (pending and in-flight ones are the inbox's)."""
+SHOWN: Final = (SyncStatus.SYNCED, SyncStatus.FAILED, SyncStatus.CRM_DELETED)
+"""The statuses the log lists (pending and in-flight ones are the inbox's); one whose entity a
+person deleted in the CRM is listed as such."""
 
 
 @dataclass(frozen=True)

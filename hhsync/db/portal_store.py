@@ -194,6 +194,24 @@ class PortalStore:
             },
         )
 
+    async def record_entity_deleted(self, hh_negotiation_id: str, error: str) -> None:
+        """A write met the entity deleted in the CRM: a person removed it on purpose. It is
+        recorded once (a second write of the same pass meeting it adds nothing), audited with the
+        portal's words, and never created again nor followed."""
+        row = await self.negotiation(hh_negotiation_id)
+        if row is not None and row.sync_status == SyncStatus.CRM_DELETED:
+            return
+        row, _ = await self._advance(hh_negotiation_id, lifecycle.EntityDeleted())
+        await self._audit(
+            row,
+            "entity.deleted_in_crm",
+            {
+                "entity_type": row.crm_entity_type,
+                "entity_id": row.crm_entity_id,
+                "error": error[:500],
+            },
+        )
+
     async def _advance(
         self, hh_negotiation_id: str, event: lifecycle.Event
     ) -> tuple[Negotiation, lifecycle.Standing]:

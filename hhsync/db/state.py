@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,6 +29,9 @@ from hhsync.db.tables import (
 )
 from hhsync.model.import_progress import ImportProgress
 from hhsync.model.snapshot import RemoteNegotiation, StoredNegotiation, StoredState
+
+FINISHED: Final = (SyncStatus.SYNCED.value, SyncStatus.CRM_DELETED.value)
+"""Statuses with nothing left to do: in the CRM as hh.ru last said, or deleted there by a person."""
 
 
 async def get_vacancy(session: AsyncSession, portal_id: int, hh_vacancy_id: str) -> Vacancy | None:
@@ -268,8 +271,8 @@ async def load_stored_state(
 ) -> StoredState:
     """What the planner needs: the negotiations of these vacancies (all when None) plus every
     unfinished one (pending, in flight or failed) and every entity whose status field may not show
-    what hh.ru last said, optionally of one hh.ru account only; and since when the portal's rows
-    record every entity of ours in its CRM (``unrecorded_before``)."""
+    what hh.ru last said (not one deleted in the CRM), optionally of one hh.ru account only; and
+    since when the portal's rows record every entity of ours in its CRM (``unrecorded_before``)."""
     query = (
         select(Negotiation, Vacancy.hh_vacancy_id)
         .join(Vacancy, col(Vacancy.id) == col(Negotiation.vacancy_id))
@@ -281,11 +284,13 @@ async def load_stored_state(
         query = query.where(
             or_(
                 col(Vacancy.hh_vacancy_id).in_(list(hh_vacancy_ids)),
-                col(Negotiation.sync_status) != SyncStatus.SYNCED,
+                col(Negotiation.sync_status).not_in(FINISHED),
                 # an entity whose status field may not show what hh.ru last said (a write that
                 # was lost, an adopted entity never checked) or that still lacks its timeline
-                # activity: followed on every pass, whether its vacancy is read or not
+                # activity: followed on every pass, whether its vacancy is read or not (one a
+                # person deleted in the CRM is followed no more)
                 and_(
+                    col(Negotiation.sync_status) != SyncStatus.CRM_DELETED,
                     col(Negotiation.crm_entity_id).is_not(None),
                     or_(
                         col(Negotiation.hh_status_set).is_(None),
@@ -451,7 +456,7 @@ async def unfinished_by_portal(session: AsyncSession) -> dict[int, int]:
     """Negotiations not yet in the CRM (pending, in flight or failed) per portal, for metrics."""
     query = (
         select(Negotiation.portal_id, func.count())
-        .where(col(Negotiation.sync_status) != SyncStatus.SYNCED)
+        .where(col(Negotiation.sync_status).not_in(FINISHED))
         .group_by(col(Negotiation.portal_id))
     )
     return {portal_id: int(count) for portal_id, count in (await session.exec(query)).all()}

@@ -58,6 +58,9 @@ class SyncStatus(StrEnum):
     IN_FLIGHT = "in_flight"
     SYNCED = "synced"  # the CRM entity exists and reflects the last hh.ru state we saw
     FAILED = "failed"  # the last attempt failed; last_error says why, next_retry_at says when
+    # A person deleted its CRM entity by hand (the portal answered «Not found» to a write):
+    # never created again nor followed; its entity ids stay for the record.
+    CRM_DELETED = "crm_deleted"
 
 
 class RunStatus(StrEnum):

@@ -2,7 +2,8 @@
 
 A negotiation is *pending* (nothing sent yet, or adopted without its activity), *in flight* (a
 write was sent and its outcome is not recorded: the next pass looks it up before sending again),
-*synced* or *failed* (kept with its reason until ``next_retry_at``). :func:`advance` is the one
+*synced* or *failed* (kept with its reason until ``next_retry_at``), or *deleted in the CRM* (a
+person deleted its entity by hand: final, nothing is retried). :func:`advance` is the one
 place that decides the next standing; the database only persists what it returns, and the planner
 reads it back (:class:`~hhsync.model.snapshot.StoredNegotiation`). No I/O and no clock: ``now`` and
 the retry timing are arguments.
@@ -94,11 +95,22 @@ class Failed:
     and not found): an activity in flight is no longer in doubt."""
 
 
-Event = MarkedInFlight | Created | Updated | ActivityAdded | Failed
+@dataclass(frozen=True)
+class EntityDeleted:
+    """A write met the entity deleted in the CRM (the portal's «Not found»): a person removed it
+    on purpose, so it is neither created again nor written to; final."""
+
+
+Event = MarkedInFlight | Created | Updated | ActivityAdded | Failed | EntityDeleted
 
 
 def advance(before: Standing, event: Event, now: datetime, due: Due) -> Standing:
-    """The standing after ``event``; every event but the in-flight mark is an outcome at ``now``."""
+    """The standing after ``event``; every event but the in-flight mark is an outcome at ``now``.
+
+    Deleted in the CRM is final: a later outcome of the same pass (another write already on its
+    way when the deletion was met) changes nothing."""
+    if before.status == SyncStatus.CRM_DELETED:
+        return before
     if isinstance(event, MarkedInFlight):
         return _marked(before, event)
     return replace(_outcome(before, event, now, due), outcome_at=now)
@@ -115,9 +127,20 @@ def _marked(before: Standing, event: MarkedInFlight) -> Standing:
 
 
 def _outcome(
-    before: Standing, event: Created | Updated | ActivityAdded | Failed, now: datetime, due: Due
+    before: Standing,
+    event: Created | Updated | ActivityAdded | Failed | EntityDeleted,
+    now: datetime,
+    due: Due,
 ) -> Standing:
     """The standing an outcome leaves (its instant is set by :func:`advance`)."""
+    if isinstance(event, EntityDeleted):
+        return replace(
+            before,
+            status=SyncStatus.CRM_DELETED,
+            last_error=None,
+            next_retry_at=None,
+            in_flight_until=None,
+        )
     if isinstance(event, Failed):
         # A send counted its attempt when it went in flight; any other failure counts here.
         attempts = before.attempts + (before.status != SyncStatus.IN_FLIGHT)

@@ -3,6 +3,8 @@
 No I/O and no clock: ``now`` is an argument. Every branch below names the case it covers. The plan
 never deletes anything (hh.ru's side is partial by design: only changed vacancies are read, and
 hh.ru caps how deep a list pages), so a negotiation missing from the snapshot is simply left alone.
+An entity a person deleted in the CRM (recorded ``crm_deleted`` when a write met it) is left alone
+too: never created again, never written to.
 
 A create is looked up by origin first (``adopt_first``) whenever the CRM may already hold its
 entity: an earlier create's outcome is unknown or it failed, or the portal's row is younger than
@@ -79,6 +81,11 @@ def plan(
     updates: list[Action] = []
     for hh_id, negotiation in latest.items():
         known = stored.negotiations.get(hh_id)
+        if known is not None and known.sync_status == SyncStatus.CRM_DELETED:
+            # Case: a person deleted its entity in the CRM on purpose (a write met «Not found»):
+            # neither create it again nor follow hh.ru into it. Another negotiation of the same
+            # applicant is another row and syncs as usual.
+            continue
         if known is None:
             # Case: a negotiation we have never seen: create its entity, looking it up first if
             # it is older than the portal's row over a CRM that may hold ours (exactly once).
@@ -93,6 +100,8 @@ def plan(
     for hh_id, known in stored.negotiations.items():
         if hh_id in latest or known.vacancy_hh_id in blocked:
             continue
+        if known.sync_status == SyncStatus.CRM_DELETED:
+            continue  # Case: deleted in the CRM by a person, as above: nothing is due.
         if not known.has_entity:
             creates.extend(_retry_create(known, None, settings, now, stored))
         else:

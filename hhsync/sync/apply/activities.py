@@ -2,7 +2,8 @@
 
 Those whose earlier add has no known outcome are looked up by origin first and only the missing
 ones are added. Each batch of adds goes in flight before it is sent, so a crash or an unknown
-outcome after it leads to a lookup, never to a second add.
+outcome after it leads to a lookup, never to a second add. An add whose owner the portal does not
+find met an entity a person deleted: recorded as deleted, followed no more.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hhsync.sync import activity, mapping
 from hhsync.sync.actions import AddActivity
 from hhsync.sync.apply.adoption import Adoption
 from hhsync.sync.apply.enrich import Enricher
-from hhsync.sync.apply.outcomes import Outcomes, refusal
+from hhsync.sync.apply.outcomes import Outcomes, entity_gone, refusal
 from hhsync.sync.apply.sender import Sender
 
 
@@ -63,6 +64,9 @@ async def _record(hh_ids: list[str], outcomes: Outcomes, result: BatchResult) ->
         outcome = result[f"a{i}"]
         if isinstance(outcome, CommandResult):
             await outcomes.activity_added(hh_id, cmd.parse_int(outcome.result))
+        elif entity_gone(outcome):
+            # Its owner was deleted in the CRM by a person: followed no more.
+            await outcomes.entity_deleted(hh_id, refusal(outcome))
         else:
             await outcomes.failed(
                 hh_id, refusal(outcome), kind="crm_refused", activity_settled=True

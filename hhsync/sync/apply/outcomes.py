@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from hhsync.bitrix.batch import CommandFailed, Outcome
-from hhsync.bitrix.errors import BitrixError
+from hhsync.bitrix.errors import BitrixError, NotFound
 from hhsync.db import resume_copies
 from hhsync.db.portal_store import CreatedEntity, EntityUpdate, PortalStore
 from hhsync.db.session import Database
@@ -46,6 +46,8 @@ class WriteFigures:
     failed: int = 0
     outcome_unknown: int = 0
     commands: int = 0
+    deleted_in_crm: int = 0
+    """Entities a write found deleted in the CRM by a person: recorded, followed no more."""
     failed_by_reason: dict[str, int] = field(default_factory=dict)
     """``failed`` split by :data:`FailureKind` (the ``responses_failed`` metric's label)."""
 
@@ -89,6 +91,14 @@ class Outcomes:
         await self.store.record_activity_added(hh_id, activity_id, found=found)
         await self._resume_used(hh_id)
         self.figures.activities_adopted += found
+
+    async def entity_deleted(self, hh_id: str, reason: str) -> None:
+        """A person deleted the entity in the CRM: recorded as such and followed no more."""
+        self.figures.deleted_in_crm += 1
+        log.warning("sync.entity_deleted_in_crm", negotiation=hh_id, reason=reason)
+        await self.store.record_entity_deleted(hh_id, reason)
+        # Nothing will be added to it: the kept resume copy (personal data) goes.
+        await self._resume_used(hh_id)
 
     async def _resume_used(self, hh_id: str) -> None:
         """Entity and activity are in the CRM: the kept resume copy (personal data) goes."""
@@ -140,6 +150,14 @@ def refusal(entity: object, contact: object = None) -> str:
             text = str(error) if isinstance(error, BitrixError) else repr(error)
             return f"{outcome.method}: {text}"
     return "not executed: an earlier command of its group failed"
+
+
+def entity_gone(outcome: object) -> bool:
+    """The portal refused a write to an existing entity because it is not there any more: a
+    person deleted it (``crm.lead.delete``/``crm.deal.delete`` also drop its timeline; the
+    documented answer to a missing id is ``Not found``, and an activity's missing owner
+    ``NOT_FOUND``)."""
+    return isinstance(outcome, CommandFailed) and isinstance(outcome.error, NotFound)
 
 
 def lookup_failure(outcome: Outcome) -> FailureKind:

@@ -4,6 +4,9 @@ resume link. One update command a negotiation, 50 to a batch; the person's stage
 A stage moves only within the entity's own pipeline: the entity is read before a move, and a deal
 shown in another pipeline than the target's (the settings changed since it was made) keeps its
 stage while its status field follows hh.ru; the record says why (``stage.not_moved``).
+
+An update the portal answers «Not found» met an entity a person deleted in the CRM: it is recorded
+as deleted (``entity.deleted_in_crm``) and never written to or created again.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from hhsync.errors import Retriable
 from hhsync.model.kinds import StageMisfit
 from hhsync.sync import mapping
 from hhsync.sync.actions import UpdateEntity
-from hhsync.sync.apply.outcomes import Outcomes, refusal
+from hhsync.sync.apply.outcomes import Outcomes, entity_gone, refusal
 from hhsync.sync.apply.sender import Sender
 from hhsync.sync.routing import deal_category
 
@@ -157,6 +160,9 @@ async def _record(
                 update, stage_moved=update.hh_id in moved, left=left.get(update.hh_id)
             )
             await outcomes.updated(update.hh_id, written)
+        elif entity_gone(outcome):
+            # A person deleted the entity: recorded as such, neither retried nor created again.
+            await outcomes.entity_deleted(update.hh_id, refusal(outcome))
         else:
             await outcomes.failed(update.hh_id, refusal(outcome), kind="crm_refused")
 

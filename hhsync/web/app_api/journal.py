@@ -40,6 +40,7 @@ FILTERS: Final = {
     "": journal.SHOWN,
     "synced": (SyncStatus.SYNCED,),
     "failed": (SyncStatus.FAILED,),
+    "deleted": (SyncStatus.CRM_DELETED,),
 }
 EVENT_RETRIED: Final = "app_api.retry_requested"
 

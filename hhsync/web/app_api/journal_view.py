@@ -60,14 +60,17 @@ def row_json(t: Translator, origin: str, row: JournalRow) -> dict[str, Any]:
     """One row as the log's JSON and template take it, its entity linked at the portal's
     ``origin`` (:func:`hhsync.model.crm_links.portal_origin`)."""
     reason = explain(row.last_error) if row.status == SyncStatus.FAILED else None
+    deleted = row.status == SyncStatus.CRM_DELETED
     link = card_url(origin, row.entity_type, row.entity_id)
     entity = None
     if link is not None and row.entity_type is not None:
+        label = t(f"journal.entity_{row.entity_type}", id=row.entity_id)
         entity = {
             "type": row.entity_type,
             "id": row.entity_id,
-            "url": link,
-            "label": t(f"journal.entity_{row.entity_type}", id=row.entity_id),
+            # a card a person deleted opens nothing: named, not linked
+            "url": None if deleted else link,
+            "label": t("journal.entity_deleted", entity=label) if deleted else label,
         }
     return {
         "id": row.id,
@@ -85,6 +88,7 @@ def row_json(t: Translator, origin: str, row: JournalRow) -> dict[str, Any]:
             if reason is not None
             else None
         ),
+        "note": t("journal.note_crm_deleted") if deleted else None,
         "attempts": row.attempts,
         "next_retry_at": row.next_retry_at.isoformat() if row.next_retry_at else None,
         "can_retry": row.status == SyncStatus.FAILED,

@@ -13,6 +13,7 @@ RU: Final[dict[str, str]] = {
     "filter_all": "Все",
     "filter_synced": "Перенесённые",
     "filter_failed": "С ошибками",
+    "filter_deleted": "Удалённые в CRM",
     "col_when": "Когда",
     "col_applicant": "Соискатель",
     "col_vacancy": "Вакансия",
@@ -20,6 +21,12 @@ RU: Final[dict[str, str]] = {
     "col_entity": "В CRM",
     "status_synced": "В CRM",
     "status_failed": "Ошибка",
+    "status_crm_deleted": "Удалён в CRM",
+    "entity_deleted": "{entity} (удалён)",
+    "note_crm_deleted": (
+        "Лид или сделку удалили в Битрикс24 вручную. Приложение не создаёт их заново и больше не "
+        "обновляет; новый отклик этого соискателя будет перенесён как обычно."
+    ),
     "kind_response": "Отклик",
     "kind_invitation": "Приглашение",
     "entity_lead": "Лид №{id}",
@@ -121,6 +128,7 @@ EN: Final[dict[str, str]] = {
     "filter_all": "All",
     "filter_synced": "Transferred",
     "filter_failed": "With errors",
+    "filter_deleted": "Deleted in the CRM",
     "col_when": "When",
     "col_applicant": "Applicant",
     "col_vacancy": "Vacancy",
@@ -128,6 +136,12 @@ EN: Final[dict[str, str]] = {
     "col_entity": "In the CRM",
     "status_synced": "In the CRM",
     "status_failed": "Error",
+    "status_crm_deleted": "Deleted in the CRM",
+    "entity_deleted": "{entity} (deleted)",
+    "note_crm_deleted": (
+        "The lead or deal was deleted in Bitrix24 by hand. The app does not create it again and "
+        "updates it no more; a new response of this applicant is synced as usual."
+    ),
     "kind_response": "Response",
     "kind_invitation": "Invitation",
     "entity_lead": "Lead #{id}",

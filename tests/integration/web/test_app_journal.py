@@ -24,6 +24,7 @@ from hhsync.sync.options import PassOptions
 from hhsync.testing.portal import install_sandbox_portal
 from hhsync.testing.world import World
 from hhsync.web.app_api.journal_view import encode_cursor
+from tests.integration.sync.test_crm_deleted import delete_in_crm
 from tests.integration.web.door_kit import snapshot
 from tests.integration.web.inbox_journal_kit import (
     ADMIN,
@@ -454,3 +455,38 @@ async def test_every_way_of_asking_for_a_retry_is_the_same_and_stays_on_its_port
     by = sorted((e.detail["asked_by"], e.detail.get("user_id")) for e in asked)
     assert by == sorted([("settings", ADMIN)] * len(failed) + [("operator", None)] * len(failed))
     assert {e.negotiation_id for e in asked} == {n.id for n in failed}
+
+
+async def test_a_lead_deleted_in_the_crm_shows_as_such_without_a_link_or_a_retry(
+    app: AppWorld,
+) -> None:
+    """The HR team deleted a lead by hand (b24restdocs crm.lead.delete); the next write met it.
+    The log lists it under its own filter, names the card without linking to it, says what the
+    app does about it, and offers no «Повторить»."""
+    world = app.world
+    await run_pass(world.ctx, world.portal_id)
+    lead = world.entities("lead")[0]
+    hh_id = str(lead["ORIGIN_ID"])
+    delete_in_crm(world, "lead", lead["ID"])
+    world.hh_admin("POST", f"/_sandbox/negotiations/{hh_id}/state", employer_state="interview")
+    report = await run_pass(world.ctx, world.portal_id)
+    assert report.writes.deleted_in_crm == 1
+
+    page = await app.open(ADMIN)
+    body = (await page.get("/journal", status="deleted")).json()
+    assert [row["hh_negotiation_id"] for row in body["rows"]] == [hh_id]
+    row = body["rows"][0]
+    assert row["status"] == "crm_deleted"
+    assert row["status_label"] == "Удалён в CRM"
+    assert row["entity"]["url"] is None
+    assert row["entity"]["label"] == f"Лид №{lead['ID']} (удалён)"
+    assert "удалили в Битрикс24 вручную" in row["note"]
+    assert "не создаёт их заново" in row["note"]
+    assert row["reason"] is None
+    assert row["can_retry"] is False
+    everything = (await page.get("/journal", limit="100")).json()["rows"]
+    assert hh_id in {r["hh_negotiation_id"] for r in everything}
+    reopened = await app.open(ADMIN)
+    assert 'class="app-muted journal-note"' in reopened.html
+    assert f"Лид №{lead['ID']} (удалён)" in reopened.html
+    assert '<option value="deleted">Удалённые в CRM</option>' in reopened.html

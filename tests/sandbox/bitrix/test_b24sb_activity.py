@@ -195,6 +195,38 @@ async def test_activities_are_found_by_origin_and_owner_with_only_the_selected_f
 
 
 @pytest.mark.parametrize(("kind", "owner_type_id"), [("lead", 1), ("deal", 2)])
+async def test_writes_to_a_deleted_entity_answer_not_found(
+    portal: PortalHandle, kind: str, owner_type_id: int
+) -> None:
+    """Bitrix24 REST docs (b24restdocs): crm.lead.delete / crm.deal.delete remove the entity with
+    its timeline; a later ``crm.{kind}.update`` or ``crm.{kind}.get`` of that id gets the documented
+    answer to a missing id, ``"error": ""`` with ``Not found`` (crm.lead.get, shared example
+    ``crm.lead.get.error.not-found.json``), and ``crm.activity.configurable.add`` on it fails
+    with its documented error body (the b24restdocs example
+    ``crm.activity.configurable.add.error.json``, ``NOT_FOUND`` «Not found.»). Nothing is
+    created by either write."""
+    doomed = await portal.ok(f"crm.{kind}.add", {"fields": {"TITLE": "doomed"}})
+    assert await portal.ok(f"crm.{kind}.delete", {"id": doomed}) is True
+
+    updated = await portal.call(f"crm.{kind}.update", {"id": doomed, "fields": {"TITLE": "x"}})
+    assert updated.status_code == 400
+    assert updated.json() == example("crm.lead.get.error.not-found.json")
+    read = await portal.call(f"crm.{kind}.get", {"id": doomed})
+    assert read.json() == example("crm.lead.get.error.not-found.json")
+    added = await portal.call(
+        "crm.activity.configurable.add",
+        {"ownerTypeId": owner_type_id, "ownerId": doomed, "fields": {}, "layout": LAYOUT},
+    )
+    assert added.status_code == 400
+    assert added.json() == example("crm.activity.configurable.add.error.json")
+    assert await portal.ok(f"crm.{kind}.list", {"filter": {"ID": doomed}}) == []
+    listed = await portal.ok(
+        "crm.activity.list", {"filter": {"OWNER_TYPE_ID": owner_type_id, "OWNER_ID": doomed}}
+    )
+    assert listed == []
+
+
+@pytest.mark.parametrize(("kind", "owner_type_id"), [("lead", 1), ("deal", 2)])
 async def test_deleting_an_entity_deletes_its_activities_and_comments(
     portal: PortalHandle, kind: str, owner_type_id: int
 ) -> None:

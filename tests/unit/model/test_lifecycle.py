@@ -12,6 +12,7 @@ from hhsync.model.lifecycle import (
     ERROR_MAX,
     ActivityAdded,
     Created,
+    EntityDeleted,
     Event,
     Failed,
     MarkedInFlight,
@@ -339,3 +340,19 @@ def test_only_an_entity_without_its_activity_in_flight_has_its_activity_in_fligh
     assert not IN_FLIGHT.activity_in_flight  # a create in flight: its entity is in doubt
     assert not AWAITS_ACTIVITY.activity_in_flight
     assert not SYNCED.activity_in_flight
+
+
+def test_an_entity_deleted_in_the_crm_is_final_and_due_for_nothing() -> None:
+    """A write met the entity deleted by a person: deleted in the CRM, no retry, no error; any
+    later outcome of the same pass (another write already on its way) leaves it so."""
+    for before in (SYNCED, UPDATE_FAILED, ACTIVITY_FAILED, ACTIVITY_IN_FLIGHT):
+        deleted = advance(before, EntityDeleted(), NOW, due)
+        assert deleted.status == SyncStatus.CRM_DELETED
+        assert deleted.next_retry_at is None
+        assert deleted.last_error is None
+        assert deleted.in_flight_until is None
+        assert deleted.has_entity
+        assert deleted.outcome_at == NOW
+        later = NOW + timedelta(seconds=5)
+        for event in (Failed("busy"), Updated(), ActivityAdded(), MarkedInFlight(later)):
+            assert advance(deleted, event, later, due) == deleted

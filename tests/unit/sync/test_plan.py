@@ -446,3 +446,18 @@ def test_an_adopted_entity_gets_its_status_written_and_moves_from_the_stage_it_s
     assert isinstance(update, UpdateEntity)
     assert update.hh_status == "interview"
     assert update.stage == StageMove("C3:EXECUTING", "C3:NEW")
+
+
+def test_an_entity_deleted_in_the_crm_is_neither_created_again_nor_followed() -> None:
+    """A person deleted it by hand: whatever hh.ru shows now (another state, another resume, its
+    activity missing), the plan does nothing for it, listed or not."""
+    deleted = replace(
+        stored("1", "response"), sync_status=SyncStatus.CRM_DELETED, has_activity=False
+    )
+    moved = remote("1", "interview", resume="r-other")
+    assert plan(snapshot(moved), state(deleted), EXTENDED, NOW).actions == ()
+    assert plan(snapshot(), state(deleted), EXTENDED, NOW).actions == ()
+    # Another negotiation of the same applicant is another row: created as usual.
+    fresh = remote("2", "response", resume="r-1001")
+    actions = plan(snapshot(moved, fresh), state(deleted), EXTENDED, NOW).actions
+    assert [(type(a).__name__, a.hh_id) for a in actions] == [("CreateEntity", "2")]

@@ -53,6 +53,9 @@
     tr.appendChild(vacancy);
     var result = element("td");
     result.appendChild(element("span", "journal-status", row.status_label));
+    if (row.note) {
+      result.appendChild(element("div", "app-muted journal-note", row.note));
+    }
     if (row.reason) {
       var reason = element("div", "journal-reason", row.reason.text);
       reason.setAttribute("data-code", row.reason.code);
@@ -68,7 +71,9 @@
     }
     tr.appendChild(result);
     var entity = element("td");
-    if (row.entity) {
+    if (row.entity && !row.entity.url) {
+      entity.appendChild(element("span", "journal-entity-gone", row.entity.label));
+    } else if (row.entity) {
       var link = element("a", "journal-entity", row.entity.label);
       link.href = row.entity.url;
       link.target = "_top";
