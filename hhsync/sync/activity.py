@@ -69,8 +69,8 @@ def build_layout(
         blocks["resume"] = _titled("Резюме", _text("удалено соискателем"))
     elif applicant.resume_url:
         blocks["resume"] = _titled("Резюме", _link("Открыть на hh.ru", applicant.resume_url))
-    if applicant.contacts_hidden:
-        blocks["contacts"] = _text("Соискатель скрыл контакты")
+    if applicant.contacts_note:
+        blocks["contacts"] = _titled("Контакты", _text(applicant.contacts_note))
     layout: dict[str, Any] = {
         "icon": {"code": ICON_CODE},
         "header": {

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Final
 
 from hhsync.bitrix.commands import EntityKind
@@ -44,6 +45,38 @@ HIDDEN_NAME: Final = "Соискатель скрыл ФИО"
 # apart in a title a person scans (the full id stays in the resume link and the ORIGIN_ID).
 SHORT_RESUME_ID_LEN: Final = 6
 DELETED_NAME: Final = "Резюме удалено"
+
+
+class ContactsHidden(StrEnum):
+    """Why an applicant's contacts are not in the CRM (hh.ru OpenAPI spec,
+    ``ResumeEmployerFields.contact_view_status`` and the tag «Просмотр резюме»)."""
+
+    BY_APPLICANT = "by_applicant"
+    """The applicant hid them (``hidden_fields``: phones, email, other contacts)."""
+    INSIDE_HH = "inside_hh"
+    """``IPC``: «общение доступно только внутри платформы, внешние контакты скрыты»."""
+    NO_ACCESS = "no_access"
+    """``NONE`` (or ``can_view_full_info: false``): «каналы связи недоступны» at the current
+    access; hh.ru opens them when a manager views the resume with contacts (one contact view
+    spent for the company) or invites the applicant to a vacancy («Просмотр резюме с
+    контактами»)."""
+    NOT_FETCHED = "not_fetched"
+    """Only the short resume was read (it never carries contacts)."""
+
+
+CONTACTS_NOTES: Final[dict[ContactsHidden, str]] = {
+    ContactsHidden.BY_APPLICANT: "Соискатель скрыл контакты",
+    ContactsHidden.INSIDE_HH: (
+        "Внешние контакты скрыты hh.ru: связаться с соискателем можно только внутри hh.ru, "
+        "в чате отклика"
+    ),
+    ContactsHidden.NO_ACCESS: (
+        "Контакты на hh.ru недоступны: их откроет просмотр резюме с контактами на hh.ru "
+        "(спишется просмотр контакта) или приглашение соискателя на вакансию"
+    ),
+    ContactsHidden.NOT_FETCHED: "Контакты ещё не получены с hh.ru",
+}
+"""What the lead's comment and the timeline activity say of contacts not in the CRM."""
 KIND_LABELS: Final = {NegotiationKind.RESPONSE: "Отклик", NegotiationKind.INVITATION: "Приглашение"}
 
 # Russian labels of the employer states hh.ru documents; hh.ru's own `employer_state.name` wins.
@@ -134,7 +167,16 @@ class Applicant:
     resume_url: str | None = None
     name_hidden: bool = False
     contacts_hidden: bool = False
+    contacts_reason: ContactsHidden | None = None
+    """Why they are hidden (None with ``contacts_hidden``: the applicant hid them)."""
     resume_deleted: bool = False
+
+    @property
+    def contacts_note(self) -> str | None:
+        """The recruiter's note on contacts not in the CRM, or None when nothing is hidden."""
+        if not self.contacts_hidden:
+            return None
+        return CONTACTS_NOTES[self.contacts_reason or ContactsHidden.BY_APPLICANT]
 
 
 @dataclass(frozen=True)
@@ -213,11 +255,8 @@ def applicant_from(resume: Resume | ShortResume | None, resume_id: str | None) -
     else:
         display = " ".join(part for part in (last, first, middle) if part)
     phones, emails, messengers = _contacts(resume.contact if isinstance(resume, Resume) else [])
-    contacts_hidden = not (phones or emails) and (
-        bool(hidden & {"phones", "email", "other_contacts"})
-        or resume.can_view_full_info is False
-        or isinstance(resume, ShortResume)
-    )
+    reason = _contacts_reason(resume, hidden)
+    contacts_hidden = not (phones or emails) and reason is not None
     return Applicant(
         display_name=display,
         first_name=first,
@@ -230,7 +269,22 @@ def applicant_from(resume: Resume | ShortResume | None, resume_id: str | None) -
         resume_url=resume.alternate_url,
         name_hidden=name_hidden,
         contacts_hidden=contacts_hidden,
+        contacts_reason=reason if contacts_hidden else None,
     )
+
+
+def _contacts_reason(resume: Resume | ShortResume, hidden: set[str]) -> ContactsHidden | None:
+    """Why hh.ru may show no contacts: its access status first (``IPC`` says how to reach the
+    applicant), then the applicant's own choice, then a short resume's lack of them."""
+    if resume.contact_view_status == "IPC":
+        return ContactsHidden.INSIDE_HH
+    if resume.contact_view_status == "NONE" or resume.can_view_full_info is False:
+        return ContactsHidden.NO_ACCESS
+    if hidden & {"phones", "email", "other_contacts"}:
+        return ContactsHidden.BY_APPLICANT
+    if isinstance(resume, ShortResume):
+        return ContactsHidden.NOT_FETCHED
+    return None
 
 
 def build_draft(
@@ -378,8 +432,8 @@ def _comments(
     else:
         if applicant.name_hidden:
             lines.append(applicant.display_name)
-        if applicant.contacts_hidden:
-            lines.append("Соискатель скрыл контакты (или они ещё не получены)")
+        if applicant.contacts_note:
+            lines.append(applicant.contacts_note)
         if applicant.resume_url:
             lines.append(f"Резюме: {applicant.resume_url}")
     lines.append(f"Отклик hh.ru № {negotiation.hh_id}")

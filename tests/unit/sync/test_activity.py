@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from hhsync.db.tables import NegotiationKind
 from hhsync.sandbox.bitrix.layout import validate_layout
 from hhsync.sync.activity import (
@@ -15,7 +17,7 @@ from hhsync.sync.activity import (
     build_layout,
     count_blocks,
 )
-from hhsync.sync.mapping import Applicant
+from hhsync.sync.mapping import CONTACTS_NOTES, Applicant, ContactsHidden
 
 KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 APPLICANT = Applicant(
@@ -156,3 +158,39 @@ def test_blocks_use_only_the_documented_nesting() -> None:
         if block["type"] == "lineOfBlocks":
             inner = block["properties"]["blocks"].values()
             assert {b["type"] for b in inner} <= {"text", "link", "deadline"}
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        (ContactsHidden.INSIDE_HH, "только внутри hh.ru, в чате отклика"),
+        (ContactsHidden.NO_ACCESS, "приглашение соискателя на вакансию"),
+        (ContactsHidden.BY_APPLICANT, "Соискатель скрыл контакты"),
+    ],
+)
+def test_the_activity_says_why_contacts_are_missing(reason: ContactsHidden, words: str) -> None:
+    """hh.ru OpenAPI spec, ``contact_view_status``: ``IPC`` talks only inside hh.ru, ``NONE`` has
+    no channel until a view with contacts or an invitation; the applicant's own hiding is a third
+    case. The activity's «Контакты» block names the one that holds."""
+    applicant = Applicant(
+        display_name="Соискатель скрыл ФИО (#3fa90a)",
+        first_name="Соискатель скрыл ФИО",
+        last_name="",
+        middle_name="",
+        contacts_hidden=True,
+        contacts_reason=reason,
+    )
+    layout = build_layout(
+        kind=NegotiationKind.RESPONSE,
+        vacancy_name="V",
+        status_label="Отклик",
+        applicant=applicant,
+        negotiation_id="5",
+    )
+    validate_layout(layout)
+    block = layout["body"]["blocks"]["contacts"]
+    assert block["properties"]["title"] == "Контакты"
+    assert words in block["properties"]["block"]["properties"]["value"]
+    others = [n for r, n in CONTACTS_NOTES.items() if r != reason]
+    text = json.dumps(layout, ensure_ascii=False)
+    assert not any(note in text for note in others)

@@ -142,10 +142,20 @@ def test_hidden_name_and_contacts_get_explicit_placeholders() -> None:
     assert "Соискатель скрыл контакты" in draft.fields["COMMENTS"]
 
 
-@pytest.mark.parametrize("status", ["NONE", "IPC"])
-def test_a_resume_without_full_view_still_makes_a_lead(status: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [
+        ("NONE", "откроет просмотр резюме с контактами на hh.ru"),
+        ("IPC", "можно только внутри hh.ru, в чате отклика"),
+    ],
+)
+def test_a_resume_without_full_view_still_makes_a_lead(status: str, note: str) -> None:
     """hh.ru OpenAPI spec: without full view (``can_view_full_info: false``, ``contact_view_status``
-    ``NONE`` or ``IPC``) names, photo and contacts come back null."""
+    ``NONE`` or ``IPC``) names, photo and contacts come back null. ``ResumeEmployerFields``:
+    ``IPC`` is «общение доступно только внутри платформы, внешние контакты скрыты», ``NONE``
+    «каналы связи недоступны», opened by a view with contacts or an invitation (tag «Просмотр
+    резюме», «Просмотр резюме с контактами»): the recruiter is told which, not that the
+    applicant hid them."""
     resume = Resume.model_validate(
         {
             "id": "33fa90",
@@ -170,7 +180,10 @@ def test_a_resume_without_full_view_still_makes_a_lead(status: str) -> None:
     for absent in ("PHONE", "EMAIL", "IM", "ADDRESS_CITY", UF_RESUME_URL):
         assert absent not in draft.fields
     assert draft.applicant.contacts_hidden
-    assert "Соискатель скрыл контакты" in draft.fields["COMMENTS"]
+    assert note in draft.fields["COMMENTS"]
+    assert "Соискатель скрыл контакты" not in draft.fields["COMMENTS"]
+    other = "в чате отклика" if status == "NONE" else "просмотр резюме с контактами"
+    assert other not in draft.fields["COMMENTS"]
     deal = build_draft(NEGOTIATION, VACANCY, resume, "33fa90", DEAL)
     assert deal.contact_fields is not None
     assert deal.contact_fields["NAME"] == HIDDEN_NAME
