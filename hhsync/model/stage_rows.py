@@ -26,9 +26,11 @@ EXTENDED_KEYS: Final = (
     "discard_by_employer",
     "discard_by_applicant",
 )
-FALLBACK_FAMILIES: Final = (("discard_", "discard_by_employer"),)
-"""``(id prefix, row)``: a state with no row of its own whose id starts with the prefix uses that
-row (every refusal hh.ru names ``discard_*`` goes where the employer's refusal goes)."""
+FALLBACK_FAMILIES: Final = (("discard", "discard_by_employer"),)
+"""``(family id, row)``: a state with no row of its own whose id is the family's or starts with it
+and ``_`` uses that row (every refusal hh.ru names ``discard`` or ``discard_*`` goes where the
+employer's refusal goes; the spec's ``employer_states`` example has ``discard`` «Отказ» and
+``discard_after_interview`` «Отказ после интервью»)."""
 
 
 def has_row(employer_state: str) -> bool:
@@ -38,7 +40,8 @@ def has_row(employer_state: str) -> bool:
 
 def family_row(employer_state: str) -> str | None:
     """The row a state without one of its own borrows from its family, if it has a family."""
-    for prefix, row in FALLBACK_FAMILIES:
-        if employer_state.startswith(prefix) and employer_state != row:
+    for family, row in FALLBACK_FAMILIES:
+        member = employer_state == family or employer_state.startswith(f"{family}_")
+        if member and employer_state != row:
             return row
     return None

@@ -8,7 +8,8 @@ response, the employer's letter (or silence) an invitation. What was stored firs
 
 Reading the conversation marks a response viewed by the employer (hh.ru OpenAPI spec, tag
 «Отклики/приглашения работодателя»), so it is asked only where the employer has acted already.
-The ``discard_*`` employer states hh.ru sets by itself (hh_api.md §5.1) are not such an act:
+The ``discard_*`` employer states hh.ru sets by itself (not in the spec; known from public
+integrations, ``tests/sandbox/hh/test_hh_sandbox_states.py`` names them) are not such an act:
 ``discard_no_interaction`` (nobody answered the applicant), ``discard_vacancy_closed`` (the
 vacancy closed under it), ``discard_to_other_vacancy`` (hh.ru moved the applicant elsewhere) and
 a withdrawal (``discard_by_applicant`` with the applicant's side ``hidden``). They refuse what an

@@ -4,10 +4,13 @@ hh.ru says the list of employer states "depends on the vacancy and the employer"
 rely on a state always mapping to one collection (hh.ru OpenAPI spec, "Отклики/приглашения
 работодателя"). This module models both:
 
-* the ``discard_*`` family seen in real public clients (``discard_by_applicant``,
-  ``discard_no_interaction``, ``discard_vacancy_closed``, ``discard_to_other_vacancy``): no
-  action reaches them (hh.ru sets them), and they all live in the refusal collection next to
-  ``discard_by_employer``, so a collection id is not a state id;
+* the ``discard_*`` family public integrations meet (``discard_by_applicant``,
+  ``discard_no_interaction``, ``discard_vacancy_closed``, ``discard_to_other_vacancy``; neither
+  the spec nor the hhru/api docs name them: ``discard_vacancy_closed`` is the ``to_state`` of
+  hh.ru's ``NEGOTIATION_EMPLOYER_STATE_CHANGE`` webhook in wygnd/bitrix24, the others are known
+  from third-party clients' state tables only): no action reaches them (hh.ru sets them), and
+  they all live in the refusal collection next to ``discard_by_employer``, so a collection id
+  is not a state id;
 * per-vacancy funnel stages (``funnel_stage`` and ``sub_collections`` in the spec's
   ``NegotiationsEmployerListResponse`` and collection-list examples): an employer adds a named
   sub-state to one collection of one vacancy; the collection then lists ``sub_collections``,
@@ -24,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-# hh.ru sets these itself (no action leads to them); names are ours, ids as real clients see them.
+# hh.ru sets these itself (no action leads to them); names are ours, ids as public integrations
+# see them (see the module's docstring).
 SYSTEM_DISCARD_STATES: Final[dict[str, str]] = {
     "discard_by_applicant": "Отказ соискателя",
     "discard_no_interaction": "Не выходит на связь",

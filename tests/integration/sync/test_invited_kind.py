@@ -173,8 +173,9 @@ async def test_system_refusals_are_responses_and_their_conversation_is_not_read(
     world: World,
 ) -> None:
     """Reading a conversation marks the response viewed (hh.ru OpenAPI spec, tag
-    «Отклики/приглашения работодателя»); the ``discard_*`` states hh.ru sets itself (hh_api.md
-    §5.1) refuse responses nobody took up, so no pass reads an unread negotiation's messages."""
+    «Отклики/приглашения работодателя»); the ``discard_*`` states hh.ru sets itself (public
+    integrations, named in tests/sandbox/hh/test_hh_sandbox_states.py) refuse responses nobody
+    took up, so no pass reads an unread negotiation's messages."""
     vacancy = first_vacancy(world)
     withdrawn = world.hh_admin("POST", "/_sandbox/negotiations", vacancy_id=vacancy)["id"]
     world.hh_admin("POST", f"/_sandbox/negotiations/{withdrawn}/withdraw")

@@ -2,7 +2,10 @@
 end on real PostgreSQL and both sandboxes.
 
 hh.ru says the states depend on the vacancy and the employer and that a state need not map to a
-collection of its name (hh.ru OpenAPI spec, ``employer_states``; hh_api.md §5.1); a collection may
+collection of its name (hh.ru OpenAPI spec, ``employer_states`` of ``get-negotiations``; hhru/api
+docs/employer_negotiations.md at 3cf9464, «Не стоит полагаться на то, что … оно будет входить в
+известные коллекции»; the ``discard_*`` states are known from public integrations, named in
+tests/sandbox/hh/test_hh_sandbox_states.py); a collection may
 carry employer-defined ``sub_collections`` (``NegotiationsObjectsStates``) whose members its own
 URL need not list. Every negotiation must still reach the CRM exactly once, in a sensible stage.
 """
@@ -112,3 +115,51 @@ async def test_a_withdrawal_reaches_the_lead_at_the_next_watch(world: World) -> 
     lead = leads_by_origin(world)[hh_id]
     assert lead["UF_CRM_HH_STATUS"] == "Отказ соискателя"
     assert lead["STATUS_ID"] == "JUNK"
+
+
+async def test_a_response_nobody_answered_reaches_the_lead_as_no_interaction(
+    world: World,
+) -> None:
+    """``discard_no_interaction`` («Не выходит на связь»; public integrations only, named in
+    tests/sandbox/hh/test_hh_sandbox_states.py) is a refusal hh.ru sets on a response nobody took
+    up; it leaves the inbox for the refusal collection. Through real passes: the lead made while
+    it was a response follows at the vacancy's next state watch into the refusal row, with
+    hh.ru's name in its status field and one ``state.unmapped`` line naming the row it used; both
+    stay responses, and one that was already refused so when first seen is made straight in that
+    stage."""
+    await switch(world, LEADS_EXTENDED)
+    vacancy_id = first_vacancy(world)
+    followed, first_seen = respond(world, vacancy_id), respond(world, vacancy_id)
+    world.hh_admin(
+        "POST",
+        f"/_sandbox/negotiations/{first_seen}/state",
+        employer_state="discard_no_interaction",
+    )
+    first = await run_pass(world.ctx, world.portal_id)
+    assert not first.errors
+    leads = leads_by_origin(world)
+    assert leads[followed]["STATUS_ID"] == "NEW"
+    assert leads[first_seen]["STATUS_ID"] == "JUNK"
+    assert leads[first_seen]["UF_CRM_HH_STATUS"] == "Не выходит на связь"
+
+    world.hh_admin(
+        "POST", f"/_sandbox/negotiations/{followed}/state", employer_state="discard_no_interaction"
+    )
+    world.clock.advance(world.ctx.settings.sync.state_watch_period_s)
+    second = await run_pass(world.ctx, world.portal_id)
+    assert not second.errors
+
+    lead = leads_by_origin(world)[followed]
+    assert lead["UF_CRM_HH_STATUS"] == "Не выходит на связь"
+    assert lead["STATUS_ID"] == "JUNK"
+    assert len(leads_by_origin(world)) == world.hh_negotiations()
+    told = [d for d in await unmapped_audit(world) if d["state"] == "discard_no_interaction"]
+    assert len(told) == 1
+    assert told[0]["row"] == "discard_by_employer"
+    async with world.ctx.database.session() as session:
+        for hh_id in (followed, first_seen):
+            row = await state.get_negotiation(session, world.portal_id, hh_id)
+            assert row is not None
+            assert row.kind == "response"
+            assert row.employer_state == "discard_no_interaction"
+            assert row.hh_status_set == "discard_no_interaction"

@@ -8,8 +8,9 @@ default and maximum 1000; items ``archived: true``, ``archived_at``, counters
 vacancy: ``negotiations/archived``; an invitation: ``negotiations/invalid_vacancy``), so no new
 negotiation reaches an archived vacancy; ``publish-vacancy`` with ``previous_id`` (a new vacancy
 from an archived one). That an applicant may still withdraw and the employer may still move a
-negotiation on the website once the vacancy is archived is not documented either way
-(hh_api.md, open question 9; ``messaging_status: archived`` exists): the sandbox allows both, so
+negotiation on the website once the vacancy is archived is documented neither in the spec nor in
+hhru/api docs (the spec's ``messaging_status`` dictionary has ``archived``): the sandbox allows
+both, so
 the product is tested against the harder case.
 """
 

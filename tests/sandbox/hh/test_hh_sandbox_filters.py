@@ -178,7 +178,9 @@ async def test_a_bad_filter_value_is_a_bad_argument(
 async def test_the_depth_limit_applies_to_a_filtered_list(
     client: httpx.AsyncClient, admin: dict[str, str], deep: str
 ) -> None:
-    """The depth counts ``page * per_page`` whatever the filter (hh_api.md "Pagination")."""
+    """The depth counts ``page * per_page`` whatever the filter (hh.ru OpenAPI spec,
+    ``search-for-resumes``: «глубина возвращаемых результатов не может быть больше 2000», counted
+    from ``page`` and ``per_page``; hhru/api issue #98 for negotiation lists)."""
     await client.post("/_sandbox/limits", json={"depth_limit": 100})
     params = {"vacancy_id": deep, "experience": "moreThan6", "per_page": "50"}
     inside = await client.get(

@@ -161,7 +161,8 @@ async def test_depth_limit(
     status: int,
 ) -> None:
     """The default is the strict profile: page * per_page within 2000 (hh.ru OpenAPI spec, the
-    depth of vacancy and resume search; hh_api.md "Pagination"); any other depth by the admin
+    depth of vacancy and resume search, ``get-vacancies`` and ``search-for-resumes``; hhru/api
+    issue #98: negotiation lists once refused past 2000, later 10000); any other depth by the admin
     API."""
     if depth != 2000:
         await client.post("/_sandbox/limits", json={"depth_limit": depth})

@@ -79,7 +79,8 @@ async def test_the_managers_list_is_refused_to_a_manager_without_the_right(
 async def test_a_raw_fault_answers_any_status_and_body(
     client: httpx.AsyncClient, tokens: Any
 ) -> None:
-    """hh_api.md §7 (hhru/api docs/errors.md): 5xx bodies may not be JSON; trust the status."""
+    """hhru/api docs/errors.md («Системная ошибка»): 5xx bodies may not be valid JSON; the
+    application must rely on the status code alone."""
     headers = bearer(await tokens(ADMIN_ID))
     await _inject(client, kind="raw", status=502, body="<html>502 Bad Gateway</html>")
     answer = await client.get("/me", headers=headers)

@@ -1,6 +1,23 @@
 """Employer states of the hh.ru sandbox beyond the fixed pipeline: the ``discard_*`` family in the
 refusal collection, employer-defined funnel stages with their sub-collections and
-``funnel_stage``, and an applicant's withdrawal."""
+``funnel_stage``, and an applicant's withdrawal.
+
+Sources. The hh.ru OpenAPI spec (tests/sandbox/hh/hh-openapi.yml), tag «Отклики/приглашения
+работодателя»: the employer states «зависят от вакансии и работодателя» and are listed per
+vacancy in ``employer_states`` of ``get-negotiations``; a negotiation need not sit in a
+collection of its state's name. hhru/api ``docs/employer_negotiations.md`` (at 3cf9464, its last
+full text) says the same («Не стоит полагаться на то, что … оно будет входить в известные
+коллекции»). Neither the spec nor the hhru/api docs at any commit name ``discard_by_applicant``,
+``discard_no_interaction``, ``discard_vacancy_closed`` or ``discard_to_other_vacancy``: they are
+known from public integrations only. ``discard_vacancy_closed`` is the ``to_state`` of hh.ru's
+``NEGOTIATION_EMPLOYER_STATE_CHANGE`` webhook handled by wygnd/bitrix24
+(``gateway/src/modules/bitrix/application/use-cases/headhunter/headhunter.use-case.ts``); the
+other three appear, with that one, in public third-party hh.ru clients' state tables, whose
+repositories the public code index does not name. The spec's own ``employer_states`` example
+(``NegotiationsEmployerListResponse``) lists ``response``, ``invitation``, ``discard`` and
+``discard_after_interview`` («Отказ после интервью»); ``discard_after_interview`` and
+``discard_after_response`` are also message template ids (``get-message-template``).
+"""
 
 from __future__ import annotations
 
@@ -57,9 +74,11 @@ async def _ids(client: httpx.AsyncClient, admin: dict[str, str], url: str) -> se
 async def test_withdrawal_moves_a_response_to_discard_by_applicant(
     client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox, spec: SpecValidator
 ) -> None:
-    """hh_api.md §5.1 "Employer-state / collection ids": ``discard_by_applicant`` is what real
-    2025–26 clients see; hh.ru warns a state need not map to a collection of its name, so it is
-    listed in the refusal collection; it carries updates and no action leads back to it."""
+    """``discard_by_applicant`` (public integrations, see the module's sources) is what the
+    employer sees after a withdrawal; the spec warns a state need not map to a collection of its
+    name, so it is listed in the refusal collection; it carries updates (``has_updates``,
+    ``NegotiationsNegotiationGetResponse``) and no action (``actions[].resulting_employer_state``)
+    leads back to it."""
     vacancy_id = _vacancy_of_1455(sandbox)
     nid = await _new_response(client, vacancy_id)
     answer = await client.post(f"/_sandbox/negotiations/{nid}/withdraw")
@@ -86,8 +105,8 @@ async def test_collections_list_every_discard_state_hh_names(
     client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox
 ) -> None:
     """hh.ru OpenAPI spec ``employer_states`` of ``GET /negotiations?vacancy_id=``: the states a
-    vacancy's negotiations can be in, here with the ``discard_*`` family (hh_api.md §5.1); each
-    one set on a negotiation lands in the refusal collection."""
+    vacancy's negotiations can be in, here with the ``discard_*`` family (public integrations,
+    see the module's sources); each one set on a negotiation lands in the refusal collection."""
     vacancy_id = _vacancy_of_1455(sandbox)
     answer = await client.get("/negotiations", params={"vacancy_id": vacancy_id}, headers=admin)
     states = {s["id"] for s in answer.json()["employer_states"]}
@@ -176,7 +195,8 @@ async def test_funnel_stage_admin_refuses_bad_input(
 
 def test_generator_makes_a_share_of_the_new_states(sandbox: HhSandbox) -> None:
     """The generated world holds ``discard_*`` states hh.ru sets, withdrawn responses and
-    negotiations inside employer-defined stages (hh_api.md §5.1 "Funnel sub-states")."""
+    negotiations inside employer-defined stages (hh.ru OpenAPI spec, ``funnel_stage`` and
+    ``NegotiationsObjectsStates.sub_collections``)."""
     store = sandbox.store
     states = {n.employer_state for n in store.negotiations.values()}
     assert set(SYSTEM_DISCARD_STATES) <= states
@@ -228,9 +248,10 @@ async def test_a_listing_refuses_an_order_its_own_order_types_do_not_offer(
 
 
 def test_generator_leaves_some_system_refusals_unread(sandbox: HhSandbox) -> None:
-    """The ``discard_*`` states hh.ru sets itself (hh_api.md §5.1) refuse responses the employer
-    never took up, so some are still unread; reading the conversation (hh.ru OpenAPI spec, tag
-    «Отклики/приглашения работодателя») is what would mark them viewed."""
+    """The ``discard_*`` states hh.ru sets itself (public integrations, see the module's sources)
+    refuse responses the employer never took up, so some are still unread; reading the
+    conversation (hh.ru OpenAPI spec, tag «Отклики/приглашения работодателя») is what would mark
+    them viewed."""
     refused = [
         n for n in sandbox.store.negotiations.values() if n.employer_state in SYSTEM_DISCARD_STATES
     ]
@@ -251,10 +272,12 @@ def _other_vacancy_of_1455(sandbox: HhSandbox, besides: str) -> str:
 async def test_a_move_to_another_vacancy_refuses_the_old_and_responds_on_the_new(
     client: httpx.AsyncClient, admin: dict[str, str], sandbox: HhSandbox, spec: SpecValidator
 ) -> None:
-    """hh_api.md §5.1: ``discard_to_other_vacancy`` is a state hh.ru sets itself (real public
-    code, 2025–26), listed in the refusal collection; the response itself continues on the other
-    vacancy as a new negotiation (one per vacancy and resume, hh_api.md §5.1; the spec's mail
-    template ``another_vacancy_response_invite_mail``). Every check runs before anything moves."""
+    """``discard_to_other_vacancy`` is a state hh.ru sets itself (public integrations, see the
+    module's sources), listed in the refusal collection; the response itself continues on the
+    other vacancy as a new negotiation (a response is made «одним резюме на одну вакансию»:
+    hhru/api ``docs/employer_negotiations.md`` at 3cf9464; the spec's mail template
+    ``another_vacancy_response_invite_mail``). Every check runs before
+    anything moves."""
     source = _vacancy_of_1455(sandbox)
     target = _other_vacancy_of_1455(sandbox, source)
     nid = await _new_response(client, source)

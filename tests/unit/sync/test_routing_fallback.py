@@ -1,8 +1,10 @@
 """Where a state without a row of its own goes in extended mode: pure.
 
 hh.ru says the list of employer states depends on the vacancy and the employer (hh.ru OpenAPI
-spec, ``employer_states`` of ``GET /negotiations?vacancy_id=``), and real clients meet the
-``discard_*`` family (hh_api.md §5.1), so routing must give every state a sensible stage: its own
+spec, ``employer_states`` of ``GET /negotiations?vacancy_id=``), and integrations meet the
+``discard_*`` family (public integrations, named in tests/sandbox/hh/test_hh_sandbox_states.py;
+the spec's own ``employer_states`` example adds ``discard`` «Отказ» and ``discard_after_interview``
+«Отказ после интервью»), so routing must give every state a sensible stage: its own
 row, else its family's (every ``discard_*`` refusal uses «Отказ»), else its kind's row.
 """
 
@@ -41,6 +43,10 @@ RESPONSE, INVITATION = NegotiationKind.RESPONSE, NegotiationKind.INVITATION
         (RESPONSE, "discard_vacancy_closed", "JUNK", True),  # the refusal family's row
         (INVITATION, "discard_to_other_vacancy", "JUNK", True),
         (RESPONSE, "discard_by_applicant", "JUNK", True),  # a row left empty: the family's
+        # the spec's employer_states example (NegotiationsEmployerListResponse)
+        (RESPONSE, "discard", "JUNK", True),
+        (INVITATION, "discard_after_interview", "JUNK", True),
+        (RESPONSE, "discarded_x", "NEW", False),  # not of the family: the kind's row
         (RESPONSE, "employer_custom_stage", "NEW", False),  # unknown: the kind's row, no move
         (INVITATION, "hold", "IN_PROCESS", False),  # «Приглашения (остальные)»
     ],
