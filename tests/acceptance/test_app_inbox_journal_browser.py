@@ -31,6 +31,7 @@ from hhsync.sync.engine import run_pass
 from hhsync.testing.browser import BrowserWatch
 from hhsync.testing.world import World
 from hhsync.web.context import WebContext
+from tests.integration.sync.test_crm_deleted import delete_in_crm
 from tests.integration.web.door_kit import door_app, door_settings, netloc
 from tests.integration.web.inbox_journal_kit import (
     ADMIN,
@@ -175,6 +176,23 @@ async def test_the_two_tabs_in_a_browser(
     assert await link.get_attribute("target") == "_top"
     assert await page.locator("#journal-table tr[data-status=failed]").count() == 0
     await page.screenshot(path=str(artifacts / "app-journal-synced.png"), full_page=True)
+
+    # A lead the HR team deleted by hand (b24restdocs crm.lead.delete), met by the next write:
+    # listed as deleted in the CRM, named without a link, with a note and no «Повторить».
+    lead = world.entities("lead")[0]
+    delete_in_crm(world, "lead", lead["ID"])
+    world.hh_admin(
+        "POST", f"/_sandbox/negotiations/{lead['ORIGIN_ID']}/state", employer_state="interview"
+    )
+    await daemon_pass(world)  # an in-progress state moves the vacancy's counters: read at once
+    await page.select_option("#journal-filter", "deleted")
+    gone = page.locator("#journal-table tr[data-status=crm_deleted]")
+    await expect(gone).to_have_count(1, timeout=WAIT_MS)
+    await expect(gone.locator(".journal-status")).to_have_text("Удалён в CRM")
+    await expect(gone.locator(".journal-note")).to_contain_text("удалили в Битрикс24 вручную")
+    await expect(gone.locator(".journal-entity-gone")).to_have_text(f"Лид №{lead['ID']} (удалён)")
+    assert await gone.locator("a.journal-entity, button.journal-retry").count() == 0
+    await page.screenshot(path=str(artifacts / "app-journal-deleted.png"), full_page=True)
 
     assert alerts == []
     # Opened at the top level (not in the portal's frame), the browser also asks for a favicon.

@@ -99,7 +99,12 @@ def view_row(response: ApplicantResponse, t: Translator, origin: str) -> OtherRo
     """One response in the reader's words, linked to its entity's card at the portal's
     ``origin`` when it is in the CRM."""
     url = card_url(origin, response.entity_type, response.entity_id)
-    if url is not None and response.entity_type is not None:
+    if response.sync_status == SyncStatus.CRM_DELETED and response.entity_type is not None:
+        # a card a person deleted opens nothing: named, not linked
+        url = None
+        entity = t(f"others.open_{response.entity_type.value}", id=response.entity_id)
+        label = t("others.deleted_in_crm", entity=entity)
+    elif url is not None and response.entity_type is not None:
         label = t(f"others.open_{response.entity_type.value}", id=response.entity_id)
     elif response.sync_status == SyncStatus.FAILED:
         label = t("others.not_synced")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hhsync.db import journal, state
+from hhsync.db import journal, portals, state
 from hhsync.db.tables import Negotiation, SyncStatus
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
@@ -161,3 +161,35 @@ async def test_an_activity_add_meeting_a_deleted_lead_records_it_and_stops_retry
     assert len(world.entities("activity")) == activities_before
     assert lead_of(world, hh_id) is None
     assert await trail_of(world, stored) == events
+
+
+async def test_a_deal_deleted_in_the_crm_is_recorded_the_same_way(world: World) -> None:
+    """b24restdocs crm.deal.delete: the deal goes with its timeline; its contact stays. The next
+    status update meets «Not found»: recorded, followed no more, nothing created again."""
+    async with world.ctx.database.session() as session:
+        await portals.save_settings(
+            session,
+            world.portal_id,
+            {"entity_type": "deal", "stage_map": {"response": "NEW"}},
+            world.clock.now(),
+        )
+    await run_pass(world.ctx, world.portal_id)
+    deal = world.entities("deal")[0]
+    hh_id = str(deal["ORIGIN_ID"])
+    contacts = len(world.entities("contact"))
+    delete_in_crm(world, "deal", deal["ID"])
+    world.hh_admin("POST", f"/_sandbox/negotiations/{hh_id}/state", employer_state="interview")
+    world.clock.advance(world.ctx.settings.sync.reconcile_period_s)
+
+    report = await run_pass(world.ctx, world.portal_id)
+
+    assert not report.errors
+    assert report.writes.deleted_in_crm == 1
+    assert report.writes.created == 0
+    row = await row_of(world, hh_id)
+    assert row.sync_status == SyncStatus.CRM_DELETED
+    deleted = [d for e, d in await trail_of(world, row) if e == "entity.deleted_in_crm"]
+    assert [(d["entity_type"], d["entity_id"]) for d in deleted] == [("deal", int(deal["ID"]))]
+    assert "crm.deal.update" in deleted[0]["error"]
+    assert not [d for d in world.entities("deal") if d["ORIGIN_ID"] == hh_id]
+    assert len(world.entities("contact")) == contacts

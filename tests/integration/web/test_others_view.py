@@ -22,6 +22,7 @@ from hhsync.db.session import Database
 from hhsync.db.tables import Negotiation, RunStatus
 from hhsync.sync.engine import run_pass
 from hhsync.testing.portal import install_sandbox_portal
+from tests.integration.sync.test_crm_deleted import delete_in_crm
 from tests.integration.web.others_kit import (
     entity_links,
     hostile,
@@ -230,3 +231,31 @@ async def test_a_recruiter_sees_the_view_too(
 
         assert response.status_code == 200, response.text
         assert len(listed(view_of(response))) == 1
+
+
+async def test_a_response_whose_lead_was_deleted_in_the_crm_is_named_not_linked(
+    database: Database, cipher: TokenCipher, db_url: str
+) -> None:
+    """The HR team deleted one of the applicant's leads by hand (b24restdocs crm.lead.delete) and
+    a later write met it: the view still lists that response, naming the deleted card without a
+    link to it, while the others keep theirs."""
+    async with others_world(one_applicant_config(3), database, cipher, db_url) as ow:
+        first = await run_pass(ow.world.ctx, ow.world.portal_id)
+        assert first.status == RunStatus.OK, first.errors
+        leads = {lead["ORIGIN_ID"]: lead for lead in ow.world.entities("lead")}
+        doomed, kept, third = sorted(leads)
+        delete_in_crm(ow.world, "lead", leads[doomed]["ID"])
+        ow.world.hh_admin(
+            "POST", f"/_sandbox/negotiations/{doomed}/state", employer_state="interview"
+        )
+        ow.world.clock.advance(ow.world.ctx.settings.sync.reconcile_period_s)
+        later = await run_pass(ow.world.ctx, ow.world.portal_id)
+        assert later.writes.deleted_in_crm == 1
+
+        response = await ow.click_others(ow.activity_ids()[kept])
+        document = view_of(response)
+        assert doomed in listed(document)
+        assert f"Лид №{leads[doomed]['ID']} удалён в CRM" in response.text
+        links = entity_links(document)
+        assert not any(link.endswith(f"/crm/lead/details/{leads[doomed]['ID']}/") for link in links)
+        assert any(link.endswith(f"/crm/lead/details/{leads[third]['ID']}/") for link in links)
