@@ -296,6 +296,7 @@ async def test_state_reads_are_scoped_and_ids_unique_per_portal(
             "in_flight": 0,
             "synced": 0,
             "failed": 0,
+            "crm_deleted": 0,
         }
         await state.add_audit(
             session,
