@@ -179,6 +179,7 @@ async def run_pass(
             adopted=report.writes.adopted,
             updated=report.writes.updated,
             failed=report.writes.failed,
+            deleted_in_crm=report.writes.deleted_in_crm,
             hh_requests=report.hh_requests,
             bitrix_requests=report.bitrix_requests,
         )
