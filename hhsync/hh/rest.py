@@ -203,7 +203,13 @@ class HhRest:
         return body
 
     def _raise_for_answer(self, response: httpx.Response) -> None:
-        error = error_for_api_answer(response.status_code, response.headers, response.content)
+        request = response.request
+        error = error_for_api_answer(
+            response.status_code,
+            response.headers,
+            response.content,
+            where=f"{request.method} {request.url.path}",
+        )
         if error is None:
             return
         if isinstance(error, RateLimited):
