@@ -149,7 +149,15 @@ class ServerError(RetriableHhError):
 
 
 class NetworkError(RetriableHhError):
-    """hh.ru could not be reached or the connection broke mid-answer."""
+    """hh.ru could not be reached or the connection broke mid-answer.
+
+    ``reached``: whether the request may have got to hh.ru (False only when no connection was
+    made, so hh.ru cannot have acted on it or counted it).
+    """
+
+    def __init__(self, message: str, *, reached: bool = True, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.reached = reached
 
 
 class BadRequest(HhError, Fatal):

@@ -64,9 +64,10 @@ def first_vacancy(world: World) -> str:
 async def test_a_proxys_html_502_on_the_negotiations_list_is_told_and_read_again(
     world: World,
 ) -> None:
-    """An HTML 502 (a proxy's page, not hh.ru's JSON) on ``GET /negotiations`` every attempt of
-    the client's retries: the pass names hh.ru and the status, stores nothing new for the
-    vacancy, and the next pass reads it and syncs its new responses."""
+    """hh.ru OpenAPI spec: a 5xx body need not be JSON; a proxy answers its own HTML page. An HTML
+    502 on ``GET /negotiations`` every attempt of the client's retries: the pass names hh.ru and the
+    status, stores nothing new for the vacancy, and the next pass reads it and syncs its new
+    responses."""
     expected = world.hh_negotiations()
     await run_pass(world.ctx, world.portal_id)
     assert len(leads_once(world)) == expected
@@ -102,8 +103,10 @@ async def test_a_proxys_html_502_on_the_negotiations_list_is_told_and_read_again
 async def test_a_resume_cut_short_fails_that_response_with_the_reason_and_retries_it(
     world: World,
 ) -> None:
-    """``200`` with half a resume (the body cut on the way, after hh.ru answered): that response
-    fails with a reason naming the bad answer, the others go on, and the retry syncs it once."""
+    """hh.ru OpenAPI spec ``ResumeResumeItem``: a 200 carries a whole resume. ``200`` with half of
+    one (the body cut on the way, after hh.ru answered and counted the open, hhru/api #855): that
+    response fails with a reason naming the bad answer, the others go on, and the retry syncs it
+    once."""
     expected = world.hh_negotiations()
     inject(
         world,
@@ -139,7 +142,8 @@ async def test_a_resume_cut_short_fails_that_response_with_the_reason_and_retrie
 async def test_a_collection_page_of_the_wrong_shape_is_told_and_the_vacancy_read_again(
     world: World,
 ) -> None:
-    """``200`` with JSON that is no negotiations page (``items`` an object, no paging figures) on
+    """hh.ru OpenAPI spec ``NegotiationsNegotiationsList``: a page has ``items`` and its paging
+    figures. ``200`` with JSON that is no such page (``items`` an object, no paging figures) on
     the first collection page read: the pass names the page and what does not fit, takes the
     vacancy's listing as unread rather than empty, and the next pass syncs every response."""
     expected = world.hh_negotiations()

@@ -118,9 +118,10 @@ async def counts(world: World) -> dict[str, int]:
 
 
 async def test_a_budget_mostly_spent_by_others_is_waited_out_not_exceeded(world: World) -> None:
-    """450 of the 480 s are gone: hhsync's first creates show it (``time.operating``), so it
-    sends no more crm.lead.add until ``operating_reset_at`` instead of running the method into the
-    block. The responses it could not send wait, failed with the reason and retried at that
+    """limits.md: 480 s per method per ten minutes, ``time.operating`` and ``operating_reset_at`` in
+    every answer. 450 of the 480 s are gone: hhsync's first creates show it (``time.operating``), so
+    it sends no more crm.lead.add until ``operating_reset_at`` instead of running the method into
+    the block. The responses it could not send wait, failed with the reason and retried at that
     instant (not sooner), and every one lands once the window frees."""
     limiter_clock = advancing_limiter(world)
     expected = world.hh_negotiations()
@@ -169,7 +170,8 @@ async def test_a_budget_mostly_spent_by_others_is_waited_out_not_exceeded(world:
 async def test_a_budget_spent_entirely_by_others_keeps_the_responses_with_a_reason(
     world: World,
 ) -> None:
-    """All 480 s are gone before hhsync's first create: the portal refuses crm.lead.add
+    """limits.md: a method whose budget is spent answers 429 ``OPERATION_TIME_LIMIT`` until the
+    window frees. All 480 s are gone before hhsync's first create: the portal refuses crm.lead.add
     (429 ``OPERATION_TIME_LIMIT``); the responses stay unsynced with a reason a person can read,
     are retried later (not in a tight loop: a bounded number of refused creates per pass), and
     land once the window frees."""
