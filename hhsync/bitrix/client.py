@@ -22,7 +22,7 @@ from hhsync.bitrix.batch import BatchResult, Command, split_commands
 from hhsync.bitrix.commands import EntityKind
 from hhsync.bitrix.crm_mode import CrmMode, parse_mode, settings_mode_get
 from hhsync.bitrix.errors import ErrorObserver, ProtocolError, RecordRejected, ServerError
-from hhsync.bitrix.limiter import PortalLimiter
+from hhsync.bitrix.limiter import OPERATING_WAIT_IN_PASS_S, PortalLimiter
 from hhsync.bitrix.models import (
     ActivityLayout,
     AppInfo,
@@ -112,8 +112,13 @@ class BitrixClient:
         return await self.rest.batch(commands, halt=halt, send_by=send_by)
 
     async def wait_until_sendable(self, commands: Mapping[str, Command]) -> None:
-        """Wait until the portal's limits would let a batch of ``commands`` go at once."""
-        await self.rest.ready({c.method for c in commands.values()})
+        """Wait until the portal's limits would let a batch of ``commands`` go at once; an
+        operating-time pause longer than :data:`~hhsync.bitrix.limiter.OPERATING_WAIT_IN_PASS_S`
+        is not waited for (the batch is then refused unsent as
+        :class:`~hhsync.bitrix.errors.OperatingTimeHeld`, its ``retry_after_s`` the pause)."""
+        await self.rest.ready(
+            {c.method for c in commands.values()}, max_operating_wait_s=OPERATING_WAIT_IN_PASS_S
+        )
 
     def batch_room(self, items: Sequence[Sequence[str]]) -> int:
         """How many leading ``items`` (each the methods of its commands) one batch should carry,

@@ -89,6 +89,13 @@ class SendWindowMissed(BitrixError, Retriable):
         self.retry_after_s = retry_after_s
 
 
+class OperatingTimeHeld(SendWindowMissed):
+    """A write batch not sent because one of its methods waits for its operating-time budget
+    (limits.md: 480 s per method per ten minutes, spent by hhsync or by other callers of the same
+    budget) longer than its send window allows. Nothing was sent; ``retry_after_s`` is how long
+    the method is paused, so the caller retries once the portal's window frees, not sooner."""
+
+
 class PortalHold(BitrixError):
     """The portal (or one of its methods) refuses until a person acts: support lifts a block, an
     administrator confirms a method, the app's setup is fixed.

@@ -28,6 +28,13 @@ from hhsync.clock import Clock, SystemClock
 
 Sleep = Callable[[float], Awaitable[None]]
 
+OPERATING_WAIT_IN_PASS_S = 30.0
+"""The longest operating-time pause a write batch waits out in the pass. A longer one (a method
+whose budget hhsync or other callers spent, limits.md: up to ten minutes until the oldest minute
+drops out) leaves the batch's responses failed until the pause ends, so the pass goes on with the
+portal's other methods. Shorter than the 60 s a refusal without ``operating_reset_at`` pauses a
+method for, so a method the portal refuses is tried again in a later pass, never in a loop."""
+
 
 @dataclass(frozen=True)
 class BitrixLimits:
@@ -173,6 +180,15 @@ def operating_from_time(time_block: Mapping[str, Any] | None) -> tuple[float, fl
     return operating, reset_in
 
 
+class OperatingPaused(Exception):
+    """A request's method is paused for operating time past the instant it had to go by."""
+
+    def __init__(self, method: str, wait_s: float) -> None:
+        super().__init__(f"{method} paused for operating time for {wait_s:.0f} s")
+        self.method = method
+        self.wait_s = wait_s
+
+
 WaitObserver = Callable[[float], None]
 """Told how many seconds a request is about to wait for a rate limit."""
 
@@ -209,36 +225,64 @@ class PortalLimiter:
         await self._wait_for_budget(methods)
         await self._take_bucket_slot()
 
-    async def ready(self, methods: Iterable[str]) -> None:
+    async def ready(
+        self, methods: Iterable[str], *, max_operating_wait_s: float | None = None
+    ) -> None:
         """Wait until a request for ``methods`` would go at once, reserving nothing.
 
         A write batch waits here *before* it is marked in flight, so the time between marking and
-        sending stays within the send window even when the portal's limits are tight.
+        sending stays within the send window even when the portal's limits are tight. A method
+        paused for operating time longer than ``max_operating_wait_s`` is not waited for: the
+        caller's batch is then refused unsent (:class:`~hhsync.bitrix.errors.OperatingTimeHeld`)
+        and retried once the pause is over, instead of holding the pass for minutes.
         """
         wanted = list(methods)
-        await self._wait_for_budget(wanted)
+        held = self.operating_hold(wanted)
+        if max_operating_wait_s is None or held is None or held[1] <= max_operating_wait_s:
+            await self._wait_for_budget(wanted)
         while (wait := self.bucket.delay(self.now())) > 0:
             self._waited(wait)
             await self._sleep(wait)
 
     @asynccontextmanager
-    async def slot(self, methods: Iterable[str]) -> AsyncIterator[None]:
+    async def slot(
+        self, methods: Iterable[str], *, until: float | None = None
+    ) -> AsyncIterator[None]:
         """Hold one of the portal's in-flight places and one bucket slot while a request runs.
 
         A method paused for operating time waits *before* taking an in-flight place, so it never
-        blocks other methods of the portal.
+        blocks other methods; a pause learned meanwhile (from an answer to a request in flight)
+        is waited for too. ``until`` (limiter seconds): a pause that would last past it raises
+        :class:`OperatingPaused` instead of being waited for.
         """
-        await self._wait_for_budget(methods)
-        async with self._in_flight:
-            await self._take_bucket_slot()
-            yield
-
-    async def _wait_for_budget(self, methods: Iterable[str]) -> None:
         wanted = list(methods)
         while True:
-            wait = max((self.budget.delay(m, self.now()) for m in wanted), default=0.0)
-            if wait <= 0:
-                return
+            await self._wait_for_budget(wanted, until)
+            await self._in_flight.acquire()
+            if self.operating_hold(wanted) is None:
+                break
+            self._in_flight.release()
+        try:
+            await self._take_bucket_slot()
+            yield
+        finally:
+            self._in_flight.release()
+
+    def operating_hold(self, methods: Iterable[str]) -> tuple[str, float] | None:
+        """The method of ``methods`` paused longest for operating time, and its seconds left;
+        None when none is paused."""
+        now = self.now()
+        held = max(
+            ((m, self.budget.delay(m, now)) for m in methods), key=lambda p: p[1], default=None
+        )
+        return held if held is not None and held[1] > 0 else None
+
+    async def _wait_for_budget(self, methods: Iterable[str], until: float | None = None) -> None:
+        wanted = list(methods)
+        while (held := self.operating_hold(wanted)) is not None:
+            method, wait = held
+            if until is not None and self.now() + wait > until:
+                raise OperatingPaused(method, wait)
             self._waited(wait)
             await self._sleep(wait)
 

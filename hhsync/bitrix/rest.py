@@ -14,6 +14,7 @@ idempotent create; its REST docs: "Duplicates are not filtered out").
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -40,6 +41,7 @@ from hhsync.bitrix.batch_time import REQUEST_CUTOFF_S
 from hhsync.bitrix.errors import (
     BitrixError,
     ErrorObserver,
+    OperatingTimeHeld,
     OperationTimeLimit,
     OutcomeUnknown,
     PortalHold,
@@ -50,7 +52,7 @@ from hhsync.bitrix.errors import (
     UnexpectedResponse,
     classify,
 )
-from hhsync.bitrix.limiter import PortalLimiter, Sleep
+from hhsync.bitrix.limiter import OperatingPaused, PortalLimiter, Sleep
 from hhsync.errors import Retriable
 from hhsync.log import get_logger
 
@@ -230,9 +232,12 @@ class BitrixRest:
             elif isinstance(outcome, CommandResult):
                 self.limiter.observe(outcome.method, outcome.time)
 
-    async def ready(self, methods: Iterable[str]) -> None:
-        """Wait until the portal's limits would let a request for ``methods`` go at once."""
-        await self.limiter.ready(methods)
+    async def ready(
+        self, methods: Iterable[str], *, max_operating_wait_s: float | None = None
+    ) -> None:
+        """Wait until the portal's limits would let a request for ``methods`` go at once (an
+        operating-time pause only up to ``max_operating_wait_s``)."""
+        await self.limiter.ready(methods, max_operating_wait_s=max_operating_wait_s)
 
     async def _send(
         self,
@@ -243,7 +248,7 @@ class BitrixRest:
         send_by: float | None = None,
     ) -> Any:
         try:
-            async with self.limiter.slot(inner):
+            async with self.limiter.slot(inner, until=send_by):
                 if send_by is not None and self.limiter.now() > send_by:
                     raise SendWindowMissed(
                         f"Bitrix24 {method}: not sent, the portal's limits held it past its send"
@@ -254,6 +259,15 @@ class BitrixRest:
                 # long after it was marked in flight (see hhsync.model.deadlines).
                 async with asyncio.timeout(None if safe else self._write_timeout_s):
                     response = await self._http.post(self.url(method), json=body, auth=self.auth)
+        except OperatingPaused as paused:
+            # Waiting out the pause would miss the send window: refused unsent, retried later.
+            raise OperatingTimeHeld(
+                f"Bitrix24 {method}: not sent, the operating-time budget of {paused.method} on"
+                " the portal is used up (480 s per 10 minutes, other applications' time"
+                f" included) for {math.ceil(paused.wait_s)} s more",
+                retry_after_s=paused.wait_s,
+                method=method,
+            ) from paused
         except TimeoutError as exc:
             # Only a write is bounded here: it ran for the whole bound, not the portal's 60 s.
             bound = self._write_timeout_s

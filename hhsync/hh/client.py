@@ -406,13 +406,15 @@ class HhClient:
     async def resume(self, resume_url: str) -> Resume:
         """The full resume with contacts, from the negotiation's ``resume.url``.
 
-        That URL carries ``topic_id``: fetching it marks the response viewed and may count against
-        the manager's daily view limit (``ViewLimitExceeded``).
+        That URL carries ``topic_id``: fetching it marks the response viewed and counts against
+        the manager's daily view limit (``ViewLimitExceeded``), so a 5xx or a broken answer is not
+        repeated here (:class:`~hhsync.hh.rest.RetryPolicy`: at most one view per call).
         """
-        return await self._rest.get_model(resume_url, Resume)
+        return await self._rest.get_model(resume_url, Resume, counted=True)
 
     async def resume_pdf(self, pdf_url: str, *, max_bytes: int = DEFAULT_PDF_MAX_BYTES) -> bytes:
-        """Download the resume PDF (``resume.actions.download.pdf.url``), streamed and size-capped.
+        """Download the resume PDF (``resume.actions.download.pdf.url``), streamed and size-capped;
+        an open hh.ru counts, so retried only where it cannot have been counted.
 
         Raises:
             ResumePdfTooLarge: the file is bigger than ``max_bytes``.

@@ -149,7 +149,15 @@ class ServerError(RetriableHhError):
 
 
 class NetworkError(RetriableHhError):
-    """hh.ru could not be reached or the connection broke mid-answer."""
+    """hh.ru could not be reached or the connection broke mid-answer.
+
+    ``reached``: whether the request may have got to hh.ru (False only when no connection was
+    made, so hh.ru cannot have acted on it or counted it).
+    """
+
+    def __init__(self, message: str, *, reached: bool = True, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.reached = reached
 
 
 class BadRequest(HhError, Fatal):
@@ -247,8 +255,15 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(seconds, 0.0)
 
 
-def error_for_api_answer(status: int, headers: Mapping[str, str], content: bytes) -> HhError | None:
-    """The error an API method's answer means, or ``None`` for a success (2xx/3xx)."""
+def error_for_api_answer(
+    status: int, headers: Mapping[str, str], content: bytes, *, where: str = ""
+) -> HhError | None:
+    """The error an API method's answer means, or ``None`` for a success (2xx/3xx).
+
+    ``where`` (``GET /negotiations``) names the request in a server error's message: a failure
+    that is no answer of hh.ru's own (a proxy's page) says which call it struck and what came
+    back instead of hh.ru's JSON.
+    """
     if status < 400:
         return None
     body = parse_json_body(content)
@@ -256,7 +271,7 @@ def error_for_api_answer(status: int, headers: Mapping[str, str], content: bytes
     known = _Known(status, request_id_of(headers, body), items)
     pairs = {(item.type, item.value) for item in items}
     types = {item.type for item in items}
-    described = _describe(items, body)
+    described = _describe(items, body, headers, content)
 
     if status == 403 and "oauth" in types:
         if ("oauth", "token_expired") in pairs:
@@ -286,7 +301,8 @@ def error_for_api_answer(status: int, headers: Mapping[str, str], content: bytes
             RateLimited, f"hh.ru rate limit hit ({described})", known, retry_after_s=retry_after
         )
     if status >= 500:
-        return _make(ServerError, f"hh.ru server error ({described})", known)
+        on = f" on {where}" if where else ""
+        return _make(ServerError, f"hh.ru server error{on} ({described})", known)
     if status == 404:
         return _make(NotFound, f"not found on hh.ru ({described})", known)
     if status == 403:
@@ -371,9 +387,20 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _describe(items: tuple[ApiErrorItem, ...], body: Any) -> str:
+def _describe(
+    items: tuple[ApiErrorItem, ...],
+    body: Any,
+    headers: Mapping[str, str] | None = None,
+    content: bytes = b"",
+) -> str:
     if items:
         return ", ".join(f"{i.type}/{i.value}" if i.value else i.type for i in items)
     if isinstance(body, dict) and isinstance(body.get("description"), str):
         return str(body["description"])
+    if body is None and content:
+        # A gateway's or proxy's page in front of hh.ru: say what it was, not what it said.
+        kind = (_header(headers or {}, "Content-Type") or "unknown type").split(";")[0].strip()
+        return f"the body is not hh.ru's JSON: {len(content)} bytes of {kind}"
+    if not content:
+        return "an empty body"
     return "no error details in the body"

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
     wait_exponential_jitter,
@@ -88,7 +88,15 @@ def new_http_client(
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How passing failures (5xx, network, 429) are retried: bounded by attempts and total time."""
+    """How passing failures (5xx, network, 429) are retried: bounded by attempts and total time.
+
+    A *counted* request (a resume open: ``GET /resumes/{id}`` or its PDF download) is retried
+    only where hh.ru cannot have counted it: a 429 (refused before the work) or a connection
+    never made. hh.ru counts every open against the manager's daily views (hhru/api #855) and
+    may count one it then answers 5xx or whose answer breaks on the way, so such a failure is
+    not repeated in the request: one failed open costs at most one view per pass, and the
+    response is retried in a later pass at the sync's backoff.
+    """
 
     attempts: int = 4
     first_wait_s: float = 0.5
@@ -115,10 +123,16 @@ class HhRest:
     """Where relative paths go when ``http`` has no base URL of its own (a shared client)."""
 
     async def get_model(
-        self, url: str, model: type[_Model], params: Mapping[str, str] | None = None
+        self,
+        url: str,
+        model: type[_Model],
+        params: Mapping[str, str] | None = None,
+        *,
+        counted: bool = False,
     ) -> _Model:
-        """``GET`` ``url`` parsed into ``model``; ``InvalidPayload`` if the answer does not fit."""
-        response = await self.send("GET", url, params=params)
+        """``GET`` ``url`` parsed into ``model``; ``InvalidPayload`` if the answer does not fit.
+        ``counted``: hh.ru counts the request against a daily limit (see :class:`RetryPolicy`)."""
+        response = await self.send("GET", url, params=params, counted=counted)
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
@@ -136,19 +150,22 @@ class HhRest:
         *,
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
+        counted: bool = False,
     ) -> httpx.Response:
-        """One request, retried on passing failures; an hh.ru error answer raises."""
+        """One request, retried on passing failures (a ``counted`` one only where hh.ru cannot
+        have counted it); an hh.ru error answer raises."""
         if self.base_url is not None and url.startswith("/"):
             url = f"{self.base_url.rstrip('/')}{url}"
         self._check_url(url)
-        async for attempt in self._retrying():
+        async for attempt in self._retrying(counted=counted):
             with attempt:
                 return await self._send_once(method, url, params=params, data=data)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
     async def download_pdf(self, pdf_url: str, max_bytes: int) -> bytes:
-        """A resume PDF, streamed and size-capped, retried on passing failures."""
-        async for attempt in self._retrying():
+        """A resume PDF, streamed and size-capped: a counted open, retried only where hh.ru
+        cannot have counted it (:class:`RetryPolicy`)."""
+        async for attempt in self._retrying(counted=True):
             with attempt:
                 return await self._download_pdf_once(pdf_url, max_bytes)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
@@ -168,7 +185,8 @@ class HhRest:
             )
         except httpx.TransportError as exc:
             raise NetworkError(
-                f"hh.ru {method} {_path_of(url)} failed: {type(exc).__name__}"
+                f"hh.ru {method} {_path_of(url)} failed: {type(exc).__name__}",
+                reached=_may_have_reached(exc),
             ) from exc
         self._raise_for_answer(response)
         return response
@@ -192,7 +210,10 @@ class HhRest:
                         raise _too_large(response, max_bytes)
                     chunks.append(chunk)
         except httpx.TransportError as exc:
-            raise NetworkError(f"hh.ru resume PDF download failed: {type(exc).__name__}") from exc
+            raise NetworkError(
+                f"hh.ru resume PDF download failed: {type(exc).__name__}",
+                reached=_may_have_reached(exc),
+            ) from exc
         body = b"".join(chunks)
         if not body.startswith(PDF_MAGIC):
             raise InvalidPayload(
@@ -203,7 +224,13 @@ class HhRest:
         return body
 
     def _raise_for_answer(self, response: httpx.Response) -> None:
-        error = error_for_api_answer(response.status_code, response.headers, response.content)
+        request = response.request
+        error = error_for_api_answer(
+            response.status_code,
+            response.headers,
+            response.content,
+            where=f"{request.method} {request.url.path}",
+        )
         if error is None:
             return
         if isinstance(error, RateLimited):
@@ -215,14 +242,14 @@ class HhRest:
             )
         raise error
 
-    def _retrying(self) -> AsyncRetrying:
+    def _retrying(self, *, counted: bool = False) -> AsyncRetrying:
         policy = self.retry
         return AsyncRetrying(
             stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_s),
             wait=wait_exponential_jitter(
                 multiplier=policy.first_wait_s, max=policy.max_wait_s, jitter=policy.first_wait_s
             ),
-            retry=retry_if_exception_type((ServerError, NetworkError, RateLimited)),
+            retry=retry_if_exception(_counted_retriable if counted else _retriable),
             sleep=self.sleep,
             reraise=True,
             before_sleep=_log_retry,
@@ -234,6 +261,22 @@ class HhRest:
             raise InvalidPayload(
                 f"refusing to send hh.ru credentials to {host!r} (URL in a payload)"
             )
+
+
+def _retriable(exc: BaseException) -> bool:
+    return isinstance(exc, ServerError | NetworkError | RateLimited)
+
+
+def _counted_retriable(exc: BaseException) -> bool:
+    """What a counted request may repeat: what hh.ru refused before counting, or never got."""
+    if isinstance(exc, RateLimited):
+        return True
+    return isinstance(exc, NetworkError) and not exc.reached
+
+
+def _may_have_reached(exc: httpx.TransportError) -> bool:
+    """Whether hh.ru may have received the request (not so when no connection was made)."""
+    return not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _log_retry(state: RetryCallState) -> None:

@@ -430,6 +430,13 @@ async def faults(request: Request) -> Response:
     return JsonBody(plan.describe())
 
 
+async def resume_views(request: Request) -> Response:
+    """``GET /_sandbox/resume_views``: today's counted resume opens (Moscow day), per manager and
+    per company, as the daily limits count them (:mod:`~hhsync.sandbox.hh.resume_quota`)."""
+    sandbox = sandbox_of(request)
+    return JsonBody(sandbox.quota.today(sandbox.now()))
+
+
 _NUMERIC_LIMITS = (
     "rate_limit_per_s",
     "depth_limit",
@@ -548,5 +555,6 @@ def admin_routes() -> list[Route]:
         Route("/_sandbox/clock/advance", admin(advance_clock), methods=["POST"]),
         Route("/_sandbox/faults", admin(faults), methods=["GET", "POST", "DELETE"]),
         Route("/_sandbox/limits", admin(limits), methods=["GET", "POST"]),
+        Route("/_sandbox/resume_views", admin(resume_views), methods=["GET"]),
         Route("/_sandbox/requests", admin(requests_log), methods=["GET", "DELETE"]),
     ]

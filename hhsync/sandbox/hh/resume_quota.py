@@ -78,6 +78,15 @@ class ResumeViewQuota:
         """Opens the manager made today."""
         return self._today(now).by_manager.get(manager_id, 0)
 
+    def today(self, now: datetime) -> dict[str, object]:
+        """Today's opens for the admin API: the day, per manager and per company."""
+        day = self._today(now)
+        return {
+            "date": day.date,
+            "by_manager": dict(day.by_manager),
+            "by_company": dict(day.by_company),
+        }
+
     def limit_of(self, manager_id: str) -> int:
         """The manager's daily limit: the lower of the general limit and their own quota."""
         quota = self.manager_quotas.get(manager_id)

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.bitrix.batch import MAX_COMMANDS, BatchResult, Command, CommandFailed
 from hhsync.bitrix.client import BitrixClient
-from hhsync.bitrix.errors import OutcomeUnknown, PortalHold
+from hhsync.bitrix.errors import OperatingTimeHeld, OutcomeUnknown, PortalHold
 from hhsync.clock import Clock
 from hhsync.errors import Retriable
 from hhsync.log import get_logger
@@ -155,12 +155,17 @@ class Sender:
             # Refused before execution (rate or time limit, send window missed, the portal held):
             # retry when due; a hold ends the pass once recorded.
             prefix = "activity not added: " if activity_only else ""
+            retry_at = None
+            if isinstance(exc, OperatingTimeHeld) and exc.retry_after_s:
+                # not before the paused method's budget frees (limits.md: operating_reset_at)
+                retry_at = self.clock.now() + timedelta(seconds=exc.retry_after_s)
             async with self.recorder.transaction() as outcomes:
                 for hh_id in hh_ids:
                     await outcomes.failed(
                         hh_id,
                         f"{prefix}{type(exc).__name__}: {exc}",
                         kind="crm_busy",
+                        retry_at=retry_at,
                         activity_settled=activity_only,
                     )
             if isinstance(exc, PortalHold):

@@ -68,6 +68,7 @@ _BITRIX_CLASSES: Final = {
     "WrongAuthKind": "crm_wrong_auth",
     "PortalHold": "crm_portal_blocked",
     "OperationTimeLimit": "crm_time_limit",
+    "OperatingTimeHeld": "crm_time_limit",
     "ServerError": "crm_unavailable",
     "UnexpectedResponse": "crm_unavailable",
     "OutcomeUnknown": "crm_outcome_unknown",

@@ -194,3 +194,26 @@ def test_jitter_is_reproducible_and_never_negative(sandbox: HhSandbox) -> None:
     assert len(set(delays)) > 1
     again = Latency(sandbox.clock, 0.1, 0.2, sandbox.config.seed)
     assert [again.next_delay_s() for _ in range(50)] == delays
+
+
+async def test_an_open_answered_500_after_it_was_counted_still_counts(
+    client: httpx.AsyncClient, tokens: Any, sandbox: HhSandbox
+) -> None:
+    """hhru/api #855: every open of a resume counts against the daily views. An open hh.ru counts
+    and then answers 500 (``error_after_write``: the work done, the answer lost) has spent its
+    view; asking again spends another. ``GET /_sandbox/resume_views`` shows the count."""
+    headers = bearer(await tokens(ADMIN_ID))
+    (resume, pdf), _ = _opens_of(sandbox, ADMIN_ID, 2)
+    fault = {"kind": "error_after_write", "path_contains": "/resumes/"}
+    await client.post("/_sandbox/faults", json={"fault": fault, "times": 2})
+    assert (await client.get(resume, headers=headers)).status_code == 500
+    assert (await client.get(pdf, headers=headers)).status_code == 500
+    views = (await client.get("/_sandbox/resume_views")).json()
+    assert views["by_manager"] == {ADMIN_ID: 2}
+    assert views["by_company"] == {EMPLOYER_ID: 2}
+    assert (await client.get(resume, headers=headers)).status_code == 200
+    after = (await client.get("/_sandbox/resume_views")).json()
+    assert after["by_manager"] == {ADMIN_ID: 3}
+    assert after["date"] == views["date"]
+    limits = await _limits(client, headers, ADMIN_ID)
+    assert limits["spend"]["resume_view"] == 3

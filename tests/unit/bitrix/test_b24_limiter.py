@@ -11,6 +11,7 @@ from hhsync.bitrix.limiter import (
     LeakyBucket,
     LimiterRegistry,
     OperatingBudget,
+    OperatingPaused,
     PortalLimiter,
     operating_from_time,
 )
@@ -204,3 +205,56 @@ async def test_a_method_paused_for_operating_time_does_not_hold_an_in_flight_pla
     await paused
     assert order == ["user.current", "crm.lead.add"]
     assert clock.monotonic() >= 100.0
+
+
+async def test_a_long_operating_pause_is_not_waited_for_by_a_write_that_must_go_soon() -> None:
+    """limits.md: a method's budget may be spent (by hhsync or other callers) for minutes; a
+    write batch with a send window is refused unsent rather than held past it."""
+    clock = FrozenClock()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(seconds)
+
+    limiter = PortalLimiter(BitrixLimits(), clock, sleep)
+    limiter.observe("crm.lead.add", {"operating": 470.0, "operating_reset_at": 600, "finish": 10})
+    assert limiter.operating_hold(["crm.contact.add", "crm.lead.add"]) == ("crm.lead.add", 590)
+    await limiter.ready(["crm.lead.add"], max_operating_wait_s=30.0)
+    assert slept == []  # too long a pause to wait out before marking the batch
+    with pytest.raises(OperatingPaused) as paused:
+        async with limiter.slot(["crm.lead.add"], until=clock.monotonic() + 2.0):
+            pytest.fail("sent while paused")
+    assert (paused.value.method, paused.value.wait_s) == ("crm.lead.add", 590)
+    async with limiter.slot(["crm.contact.add"], until=clock.monotonic() + 2.0):
+        pass  # another method goes on
+    await limiter.ready(["crm.lead.add"])  # without a bound: waits until the reset
+    assert slept == [590]
+    assert limiter.operating_hold(["crm.lead.add"]) is None
+
+
+async def test_a_pause_learned_while_waiting_for_an_in_flight_place_is_kept() -> None:
+    """An answer to a request in flight may report the budget spent; a request that was waiting
+    for an in-flight place then waits for the pause too, not sending into the block."""
+    clock = FrozenClock()
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+
+    limiter = PortalLimiter(BitrixLimits(max_in_flight=1), clock, sleep)
+    sent_at: list[float] = []
+
+    async def first() -> None:
+        async with limiter.slot(["crm.lead.add"]):
+            await asyncio.sleep(0)
+            limiter.observe(
+                "crm.lead.add", {"operating": 479.0, "operating_reset_at": 100, "finish": 0}
+            )
+            sent_at.append(clock.monotonic())
+
+    async def second() -> None:
+        async with limiter.slot(["crm.lead.add"]):
+            sent_at.append(clock.monotonic())
+
+    await asyncio.gather(first(), second())
+    assert sent_at[1] >= sent_at[0] + 100

@@ -202,3 +202,18 @@ def test_other_token_endpoint_failures(
 ) -> None:
     content = b"<html/>" if body is None else _body(body)
     assert type(error_for_token_answer(status, {}, content)) is expected
+
+
+def test_a_proxys_page_is_told_as_such_with_the_call_it_struck() -> None:
+    """hh.ru OpenAPI spec: 5xx bodies are not promised to be JSON; a proxy in front of api.hh.ru
+    answers its own HTML page. The error names the call and what came back."""
+    page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+    error = error_for_api_answer(
+        502, {"Content-Type": "text/html; charset=utf-8"}, page, where="GET /negotiations"
+    )
+    assert isinstance(error, ServerError)
+    text = str(error)
+    assert "GET /negotiations" in text
+    assert f"not hh.ru's JSON: {len(page)} bytes of text/html" in text
+    assert "HTTP 502" in text
+    assert "an empty body" in str(error_for_api_answer(503, {}, b""))
