@@ -59,6 +59,8 @@ async def link_account(
     account.token_version += 1
     account.status = AccountStatus.ACTIVE
     account.status_reason = None
+    account.reauth_retries = 0
+    account.reauth_retry_at = None
     account.updated_at = now
     session.add(account)
     await session.flush()
@@ -114,6 +116,7 @@ async def log_out_account(
         .values(
             status=AccountStatus.LOGGED_OUT,
             status_reason=None,
+            reauth_retry_at=None,
             access_token_enc="",
             refresh_token_enc="",
             token_version=col(HhAccount.token_version) + 1,

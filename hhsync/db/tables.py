@@ -121,6 +121,11 @@ class HhAccount(SQLModel, table=True):
     contacts_paused_by: str | None = Field(default=None, max_length=16)
     """Why they wait: ``quota`` (the company's quota for the manager) or ``daily_limit`` (None
     reads as the daily limit, as pauses stored before it was kept)."""
+    reauth_retries: int = 0
+    """How often a pass tried the kept pair of this ``needs_reauth`` account again."""
+    reauth_retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a pass tries the kept pair once more (a refresh hh.ru answered "token deactivated",
+    :mod:`hhsync.sync.kept_pair`); None: it is not tried again, only a new login helps."""
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

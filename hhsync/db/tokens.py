@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hhsync.db.crypto import TokenCipher
@@ -124,12 +124,20 @@ async def swap_account_tokens(
 
 
 async def mark_account_needs_reauth(
-    session: AsyncSession, *, portal_id: int, account_id: int, reason: str, now: datetime
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    account_id: int,
+    reason: str,
+    now: datetime,
+    retry_at: datetime | None = None,
 ) -> bool:
     """Stop polling an account whose tokens hh.ru revoked; the settings page asks to log in.
 
-    An account the HR team logged out of stays logged out: a pass that was still running with
-    its revoked tokens must not bring it back as one waiting for a new login.
+    ``retry_at``: when a pass tries the kept pair again (hh.ru's "token deactivated" may be
+    spurious, :mod:`hhsync.sync.kept_pair`); None: only a new login helps. An account the HR team
+    logged out of stays logged out: a pass that was still running with its revoked tokens must
+    not bring it back as one waiting for a new login.
     """
     result = await session.exec(
         update(HhAccount)
@@ -138,7 +146,80 @@ async def mark_account_needs_reauth(
             col(HhAccount.portal_id) == portal_id,
             col(HhAccount.status) != AccountStatus.LOGGED_OUT,
         )
-        .values(status=AccountStatus.NEEDS_REAUTH, status_reason=reason, updated_at=now)
+        .values(
+            status=AccountStatus.NEEDS_REAUTH,
+            status_reason=reason,
+            reauth_retries=0,
+            reauth_retry_at=retry_at,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def kept_pairs_due(session: AsyncSession, portal_id: int, now: datetime) -> list[HhAccount]:
+    """The portal's ``needs_reauth`` accounts whose kept pair is due to be tried again."""
+    result = await session.exec(
+        select(HhAccount)
+        .where(
+            col(HhAccount.portal_id) == portal_id,
+            col(HhAccount.status) == AccountStatus.NEEDS_REAUTH,
+            col(HhAccount.reauth_retry_at).is_not(None),
+            col(HhAccount.reauth_retry_at) <= now,
+        )
+        .order_by(col(HhAccount.id))
+    )
+    return list(result.all())
+
+
+async def note_kept_pair_refused(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    account_id: int,
+    retries: int,
+    retry_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """hh.ru refused the kept pair again: count the try, and when to try next (None: never)."""
+    result = await session.exec(
+        update(HhAccount)
+        .where(
+            col(HhAccount.id) == account_id,
+            col(HhAccount.portal_id) == portal_id,
+            col(HhAccount.status) == AccountStatus.NEEDS_REAUTH,
+        )
+        .values(reauth_retries=retries, reauth_retry_at=retry_at, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def resume_account(
+    session: AsyncSession,
+    *,
+    portal_id: int,
+    account_id: int,
+    now: datetime,
+) -> bool:
+    """The kept pair worked again: the ``needs_reauth`` account is polled again, reason cleared.
+
+    Only while it still waits for a login: a new login or a logout meanwhile already decided, and
+    nothing changes (False).
+    """
+    result = await session.exec(
+        update(HhAccount)
+        .where(
+            col(HhAccount.id) == account_id,
+            col(HhAccount.portal_id) == portal_id,
+            col(HhAccount.status) == AccountStatus.NEEDS_REAUTH,
+        )
+        .values(
+            status=AccountStatus.ACTIVE,
+            status_reason=None,
+            reauth_retries=0,
+            reauth_retry_at=None,
+            updated_at=now,
+        )
     )
     return bool(result.rowcount)
 

@@ -43,6 +43,7 @@ from hhsync.sync.apply.outcomes import WriteFigures
 from hhsync.sync.apply.sender import Fence
 from hhsync.sync.backfill import enrich_priority
 from hhsync.sync.context import SyncContext, start_counting
+from hhsync.sync.kept_pair import first_retry_at, retry_kept_pairs
 from hhsync.sync.mapping import entity_kind
 from hhsync.sync.options import PassOptions
 from hhsync.sync.plan import Plan, plan
@@ -134,6 +135,10 @@ async def run_pass(
             report.run_id = run.id
     settings = plan_settings(prefs)
     with bound(portal=portal_id, pass_id=report.run_id):
+        if not dry_run:
+            # A kept pair that works again makes its account one of this pass's (kept_pair.py).
+            back = await retry_kept_pairs(ctx, portal_id, now, report.run_id)
+            linked = sorted([*linked, *back], key=lambda a: a.id or 0)
         log.info(EVENT_PASS_STARTED, accounts=len(linked), forced=force, dry_run=dry_run)
         if prefs is None or not settings.configured:
             report.skipped = runs.SKIPPED_NOT_CONFIGURED
@@ -269,11 +274,17 @@ def parked_status(exc: NeedsReauth) -> PortalStatus:
     return PortalStatus.NEEDS_REAUTH
 
 
-async def _park_account(scope: _Pass, portal_id: int, account_id: int, exc: Exception) -> None:
-    """A revoked hh.ru login stops this account's polling; the other accounts go on."""
+async def _park_account(scope: _Pass, portal_id: int, account_id: int, exc: NeedsReauth) -> None:
+    """A revoked hh.ru login stops this account's polling; the other accounts go on. A pair
+    hh.ru may have deactivated by mistake is kept and tried again later (kept_pair.py)."""
     async with scope.ctx.database.session() as session:
         await mark_account_needs_reauth(
-            session, portal_id=portal_id, account_id=account_id, reason=str(exc), now=scope.now
+            session,
+            portal_id=portal_id,
+            account_id=account_id,
+            reason=str(exc),
+            now=scope.now,
+            retry_at=first_retry_at(exc, scope.now),
         )
     scope.report.errors.append(f"hh.ru account {account_id} needs a new login: {exc}")
     log.warning("sync.account_parked", reason=str(exc))

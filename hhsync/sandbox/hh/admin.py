@@ -348,6 +348,41 @@ async def user_password(request: Request) -> Response:
     return JsonBody({"email": login.email, "tokens_revoked": killed})
 
 
+async def manager_rights(request: Request) -> Response:
+    """``POST /_sandbox/managers/{uid}/rights`` ``{"list_managers": bool}``: the company gives a
+    manager without admin rights the managers list, or takes it back (admins always have it)."""
+    manager = sandbox_of(request).store.managers.get(request.path_params["uid"])
+    if manager is None:
+        raise AdminInputError(f"unknown manager {request.path_params['uid']!r}")
+    granted = (await _json(request)).get("list_managers")
+    if not isinstance(granted, bool):
+        raise AdminInputError("'list_managers' must be true or false")
+    manager.may_list_managers = granted
+    return JsonBody({"manager_id": manager.id, "list_managers": manager.lists_managers()})
+
+
+async def oauth_rules(request: Request) -> Response:
+    """``GET|POST /_sandbox/oauth`` ``{"spontaneous_deactivation": "dead" | "pair_survives"}``:
+    what a ``token_deactivated`` fault on a refresh leaves behind
+    (:class:`~hhsync.sandbox.hh.oauth.SpontaneousDeactivation`)."""
+    config = sandbox_of(request).config
+    if request.method == "POST":
+        body = await _json(request)
+        for key in body:
+            if key != "spontaneous_deactivation":
+                raise AdminInputError(f"unknown OAuth rule {key!r}")
+        if "spontaneous_deactivation" in body:
+            try:
+                outcome = oauth.SpontaneousDeactivation(body["spontaneous_deactivation"])
+            except ValueError as exc:
+                known = ", ".join(o.value for o in oauth.SpontaneousDeactivation)
+                raise AdminInputError(
+                    f"'spontaneous_deactivation' must be one of: {known}"
+                ) from exc
+            config.spontaneous_deactivation = outcome
+    return JsonBody({"spontaneous_deactivation": config.spontaneous_deactivation.value})
+
+
 async def paid_access(request: Request) -> Response:
     """``POST /_sandbox/employers/{eid}/paid_access`` ``{"enabled": bool}``: switch the employer's
     paid API access; without it negotiations and resumes answer 403 ``action_must_be_payed``."""
@@ -549,6 +584,8 @@ def admin_routes() -> list[Route]:
         ),
         Route("/_sandbox/employers/{eid}/paid_access", admin(paid_access), methods=["POST"]),
         Route("/_sandbox/managers/{uid}/password", admin(user_password), methods=["POST"]),
+        Route("/_sandbox/managers/{uid}/rights", admin(manager_rights), methods=["POST"]),
+        Route("/_sandbox/oauth", admin(oauth_rules), methods=["GET", "POST"]),
         Route("/_sandbox/applicants/{uid}/password", admin(user_password), methods=["POST"]),
         Route("/_sandbox/tokens", admin(issue_tokens), methods=["POST"]),
         Route("/_sandbox/tokens/revoke", admin(revoke_token), methods=["POST"]),

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from hhsync.sandbox.faults import Fault, FaultKind
-from hhsync.sandbox.hh import errors
+from hhsync.sandbox.hh import errors, oauth
 from hhsync.sandbox.hh.errors import ApiError, TokenError
 from hhsync.sandbox.hh.runtime import HhSandbox, new_request_id
 
@@ -77,6 +77,15 @@ def _raw_response(fault: Fault) -> Response:
     return Response(fault.body, status_code=fault.status, media_type=fault.content_type or None)
 
 
+async def _deactivate_spontaneously(sandbox: HhSandbox, request: Request) -> None:
+    """A ``token_deactivated`` fault on a refresh: the pair dies or survives as configured."""
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    oauth.deactivate_spontaneously(sandbox.store, form, sandbox.config.spontaneous_deactivation)
+
+
 def guarded(handler: Handler) -> Handler:
     """Wrap an hh.ru route with the rules every hh.ru request goes through."""
 
@@ -112,6 +121,8 @@ async def _run(
     if fault is not None and fault.kind is FaultKind.ERROR:
         return _fault_response(fault)
     if fault is not None and fault.kind is FaultKind.NAMED and not fault.after_write:
+        if fault.code == "token_deactivated":
+            await _deactivate_spontaneously(sandbox, request)
         return _error_response(errors.named(fault.code), request_id)
     if fault is not None and fault.kind is FaultKind.RAW and not fault.after_write:
         return _raw_response(fault)

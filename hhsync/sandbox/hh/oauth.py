@@ -10,6 +10,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from enum import StrEnum
 
 from hhsync.sandbox.hh import errors
 from hhsync.sandbox.hh.errors import TokenError
@@ -17,6 +18,21 @@ from hhsync.sandbox.hh.site import Login, UserKind
 from hhsync.sandbox.hh.store import AuthCode, HhStore, Manager, TokenPair
 
 MAX_CODES = 1000  # past this, used and expired codes are swept when a new one is issued
+
+
+class SpontaneousDeactivation(StrEnum):
+    """What a refresh answered "token deactivated" without a password change leaves behind.
+
+    hhru/api#869 (2025) and #619 (2022) report ``invalid_grant`` "token deactivated" on a refresh
+    of a pair no password change had killed; hh.ru's only answer was that it means a password
+    change, and nobody said whether the same refresh token works afterwards. The sandbox offers
+    both readings: ``dead`` (the default, the stricter one: the pair stays deactivated, its
+    refresh and access tokens are refused from then on) and ``pair_survives`` (nothing was
+    revoked: the next refresh with the same token succeeds).
+    """
+
+    DEAD = "dead"
+    PAIR_SURVIVES = "pair_survives"
 
 
 @dataclass(frozen=True)
@@ -85,13 +101,27 @@ def manager_login(store: HhStore, manager: Manager) -> Login:
 
 def deactivated(store: HhStore, pair: TokenPair) -> bool:
     """Whether a password change since the pair was issued killed it (its user's or the
-    employer's)."""
+    employer's), or hh.ru deactivated it by itself (:class:`SpontaneousDeactivation`)."""
+    if pair.deactivated:
+        return True
     login = store.site.logins.get(pair.login)
     if login is None or login.generation != pair.login_generation:
         return True
     if pair.employer_id is None:
         return False
     return store.employers[pair.employer_id].password_generation != pair.password_generation
+
+
+def deactivate_spontaneously(
+    store: HhStore, form: dict[str, str], outcome: SpontaneousDeactivation
+) -> None:
+    """A named ``token_deactivated`` fault struck the refresh in ``form``: with the ``dead``
+    outcome the pair it names is deactivated for good; with ``pair_survives`` nothing changes."""
+    if outcome is not SpontaneousDeactivation.DEAD or form.get("grant_type") != "refresh_token":
+        return
+    pair = store.tokens_by_refresh.get(form.get("refresh_token", ""))
+    if pair is not None:
+        pair.deactivated = True
 
 
 def _check_client(rules: OAuthRules, client_id: str, client_secret: str) -> None:

@@ -12,7 +12,7 @@ from hhsync.sandbox.faults import FaultPlan
 from hhsync.sandbox.hh.generator import GeneratorCounts, generate
 from hhsync.sandbox.hh.latency import Latency
 from hhsync.sandbox.hh.limits import RateLimiter
-from hhsync.sandbox.hh.oauth import OAuthRules
+from hhsync.sandbox.hh.oauth import OAuthRules, SpontaneousDeactivation
 from hhsync.sandbox.hh.payloads import true_counters
 from hhsync.sandbox.hh.restricted import restrict_resumes
 from hhsync.sandbox.hh.resume_quota import COMPANY_VIEWS_PER_DAY, ResumeViewQuota
@@ -46,6 +46,9 @@ class HhSandboxConfig:
     login_hints: bool = True
     # Issued by hh.ru as expires_in=1209600 (14 days), per the hh.ru OpenAPI spec.
     access_token_lifetime_s: float = 14 * DAY_S
+    # What a ``token_deactivated`` fault on a refresh leaves behind (hhru/api#869, #619): the
+    # pair deactivated for good (the stricter reading) or a pair that refreshes again.
+    spontaneous_deactivation: SpontaneousDeactivation = SpontaneousDeactivation.DEAD
     # "Short-lived" is all hh.ru says; ten minutes is our choice.
     code_lifetime_s: float = 600.0
     # About 10 requests/s per client IP (hhru/api#74); 0 disables the limit.

@@ -87,6 +87,12 @@ class Manager:
     user_id: str
     area_id: str
     area_name: str
+    may_list_managers: bool = False
+    """A right the company gave this manager without admin rights: the managers list."""
+
+    def lists_managers(self) -> bool:
+        """Whether ``GET /employers/{id}/managers`` answers this manager (admins always)."""
+        return self.is_admin or self.may_list_managers
 
 
 @dataclass
@@ -240,6 +246,7 @@ class TokenPair:
     password_generation: int  # the employer-wide generation (0 for applicants)
     refreshed: bool = False  # the refresh token was used (single use)
     revoked: bool = False  # DELETE /token or admin revoke
+    deactivated: bool = False  # hh.ru deactivated it by itself (``spontaneous_deactivation``)
 
 
 @dataclass

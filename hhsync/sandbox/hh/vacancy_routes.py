@@ -38,9 +38,17 @@ async def me(request: Request) -> Response:
 
 
 async def managers(request: Request) -> Response:
-    """``GET /employers/{id}/managers``: ``vacancies_count`` is null for managers one cannot see."""
+    """``GET /employers/{id}/managers``: ``vacancies_count`` is null for managers one cannot see.
+
+    hh.ru OpenAPI spec, ``get-employer-managers``: 403 "Текущий пользователь не имеет прав на
+    просмотр менеджеров данного работодателя". The spec names no right; the sandbox's reading is
+    that a manager with ``has_admin_rights`` lists them and another only if the company granted
+    it (``POST /_sandbox/managers/{id}/rights``); the others are refused.
+    """
     manager = current_manager(request)
     own_employer(manager, request.path_params["employer_id"])
+    if not manager.lists_managers():
+        raise errors.managers_forbidden()
     sandbox = sandbox_of(request)
     paging = parse_paging(
         request.query_params.get("page"),

@@ -4,7 +4,8 @@ refused to a manager without the right. Real PostgreSQL and both sandboxes over 
 Sources of the sandbox's answers: hh.ru OpenAPI spec ``ErrorsCommonCaptchaError`` (403
 ``captcha_required`` with ``captcha_url``), hhru/api#869 and #619 (a refresh answered
 ``invalid_grant`` "token deactivated" although the pair was valid), hh.ru OpenAPI spec
-``get-employer-managers`` (403 for a manager without the right).
+``get-employer-managers`` (403 for a manager without the right: the sandbox refuses the list to a
+manager without ``has_admin_rights``, no fault needed).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from hhsync.db import accounts
-from hhsync.db.tables import AccountStatus, HhAccount
+from hhsync.db.accounts import AccountLink
+from hhsync.db.tables import AccountStatus, HhAccount, RunStatus
+from hhsync.db.tokens import TokenPair
 from hhsync.errors import NeedsReauth
 from hhsync.hh.budget import Priority
 from hhsync.hh.errors import Forbidden
@@ -126,6 +129,7 @@ async def test_a_spontaneous_token_deactivated_asks_for_a_new_login_and_keeps_th
         before.refresh_token_enc,
     )
     assert account.token_version == before.token_version
+    assert account.reauth_retry_at is not None  # the kept pair is tried again: test_hh_kept_pair
     assert world.entities("lead") == []
 
 
@@ -141,3 +145,58 @@ async def test_a_managers_list_refused_to_a_non_admin_is_a_plain_refusal_not_a_l
     assert (await account_of(world)).status == AccountStatus.ACTIVE
     report = await run_pass(world.ctx, world.portal_id)  # syncing never needs the list
     assert not report.errors
+
+
+async def test_a_non_admins_pass_meets_the_role_based_managers_403_and_never_asks_again(
+    world: World,
+) -> None:
+    """hh.ru OpenAPI spec, ``get-employer-managers``: 403 for a manager without the right; the
+    sandbox answers it by role (``has_admin_rights``), no fault injected."""
+    state = world.hh_admin("GET", "/_sandbox/state")
+    [employer] = [e for e in state["employers"] if e["id"] == world.employer_id]
+    manager = next(m for m in employer["managers"] if not m["is_admin"])
+    pair = world.hh_admin("POST", "/_sandbox/tokens", manager_id=manager["id"])
+    now = world.clock.now()
+    async with world.ctx.database.session() as session:
+        admin = await accounts.get_account(session, world.portal_id, world.account_id)
+        assert admin is not None
+        admin.status = AccountStatus.LOGGED_OUT  # only the manager without admin rights syncs
+        session.add(admin)
+        link = AccountLink(
+            world.employer_id,
+            manager["id"],
+            "",
+            manager["name"],
+            False,
+            TokenPair(
+                pair["access_token"],
+                pair["refresh_token"],
+                now + timedelta(seconds=pair["expires_in"]),
+            ),
+        )
+        account = await accounts.link_account(session, world.ctx.cipher, world.portal_id, link, now)
+    hh = world.ctx.hh_client(account, Priority.INCREMENTAL)
+    with pytest.raises(Forbidden) as refused:
+        await hh.managers(world.employer_id)
+    assert not isinstance(refused.value, NeedsReauth)
+    own = sum(
+        v["negotiations"]
+        for v in state["vacancies"]
+        if v["manager_id"] == manager["id"] and not v["archived"]
+    )
+    assert own > 0
+    world.hh_admin("DELETE", "/_sandbox/requests")
+
+    first = await run_pass(world.ctx, world.portal_id)
+    second = await run_pass(world.ctx, world.portal_id)
+
+    for report in (first, second):
+        assert report.status == RunStatus.OK, report.errors
+    async with world.ctx.database.session() as session:
+        stored = await accounts.get_account(session, world.portal_id, account.id or 0)
+    assert stored is not None
+    assert stored.status == AccountStatus.ACTIVE
+    assert_each_response_once(world, own)  # its own vacancies' responses, once each
+    logged = world.hh_admin("GET", "/_sandbox/requests")["items"]
+    assert not [r for r in logged if r["path"].endswith("/managers")]  # never asked: no loop
+    assert not [r for r in logged if r["status"] == 403]

@@ -121,6 +121,13 @@ async def test_managers_list_hides_colleague_counts_from_non_admins(
     client: httpx.AsyncClient,
     tokens: Any,
 ) -> None:
+    """hh.ru OpenAPI spec, ``EmployerManagersEmployerManagerInfo.vacancies_count``: null "если у
+    пользователя нет прав на просмотр вакансий этого менеджера"; a non-admin lists managers only
+    with the right (``get-employer-managers`` 403 otherwise)."""
+    granted = await client.post(
+        f"/_sandbox/managers/{MANAGER_ID}/rights", json={"list_managers": True}
+    )
+    assert granted.status_code == 200
     listed = await client.get(
         f"/employers/{EMPLOYER_ID}/managers", headers=bearer(await tokens(MANAGER_ID))
     )
