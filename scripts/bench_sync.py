@@ -168,6 +168,11 @@ async def _run(
     )
 
 
+def rate(value: float) -> str:
+    """Responses/s with two decimals, three below one (a slow portal's 0.176)."""
+    return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
+
+
 def bound_lines(achieved: float, bound: ImportBound, hh_per_response: float) -> list[str]:
     """The achieved rate against the nominal bound and against the measured one."""
     lines = []
@@ -177,8 +182,8 @@ def bound_lines(achieved: float, bound: ImportBound, hh_per_response: float) -> 
         per = f"{hh_per_response:.2f}" if measured else "2"
         _, b24 = bound.bitrix_bound
         lines.append(
-            f"import: {achieved:.2f} responses/s vs {name} {value:.2f}/s (hh.ru {hh:.2f} at "
-            f"{per} requests a response, Bitrix24 {b24:.2f}; {side} binds) -> ratio "
+            f"import: {rate(achieved)} responses/s vs {name} {rate(value)}/s (hh.ru {rate(hh)} "
+            f"at {per} requests a response, Bitrix24 {rate(b24)}; {side} binds) -> ratio "
             f"{achieved / value:.2f} (goal >= 0.90)"
         )
     return lines

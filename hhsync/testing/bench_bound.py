@@ -255,5 +255,5 @@ def describe(bound: ImportBound) -> Iterable[str]:
     costs = ", ".join(f"{m} {s:.3f} s" for m, s in bound.method_s.items())
     yield (
         f"bound: per response {costs} (create body {bound.body_kb:.0f} KB); Bitrix24 bounds/s: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in bound.bitrix.items())
+        + ", ".join(f"{k} {v:.3g}" for k, v in bound.bitrix.items())
     )
