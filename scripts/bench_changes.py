@@ -45,6 +45,7 @@ import time
 from typing import Any
 
 from hhsync.log import configure
+from hhsync.testing.bench import add_speed_option
 from hhsync.testing.bench_changes import (
     BackfillConfig,
     CapacityConfig,
@@ -142,7 +143,7 @@ def parser() -> argparse.ArgumentParser:
     capacity.add_argument("--vacancies", type=int, default=10, help="per portal")
     capacity.add_argument("--window-s", type=float, default=600.0)
     for each in (state, incremental, deep, backfill, capacity):
-        each.add_argument("--speed", type=float, default=10.0, help="sandbox s per wall s")
+        add_speed_option(each, 10.0)
     return top
 
 

@@ -13,13 +13,18 @@ hhsync's entities: the import looks each response up by origin before creating i
 
 ``--b24-profile`` picks the portal's method time (:mod:`hhsync.sandbox.bitrix.cost_profiles`):
 ``light`` (the sandbox default, a fast portal) or ``documented`` (the docs' examples: 3.3 s a
-lead). The Bitrix24 bound is recomputed from that profile's costs: the least of the request-rate
-bound (2 req/s x responses per batch, batches sized by time), the operating-time bound of each
-method a response uses (480 s per 600 s / that method's seconds per response, once an import
-needs more than one window) and the portal's own time (its commands run one after another).
+lead before its PDF). The bound (:mod:`hhsync.testing.bench_bound`) prices the create hhsync
+sends for each response of the world (its fields, the Base64 PDF of ``--pdf-bytes``, its
+activity's layout) with the sandbox's own cost function, and is printed twice: the *nominal*
+bound (2 hh.ru requests a response) and the *measured* one (the hh.ru requests a response this
+run spent: listing pages and a negotiation's messages come on top).
+
+``--hh-latency-s`` and ``--pdf-bytes`` default to realistic figures (50 ms, 200,000 bytes),
+which are the sandbox's own assumptions, not documented ones (``hhsync.sandbox.hh.runtime``);
+0 sets either off.
 
     .venv/bin/python scripts/bench_sync.py [--responses 500] [--vacancies 20] [--speed 5]
-        [--hh-latency-s 0.3] [--pdf-bytes 300000]
+        [--hh-latency-s 0.05] [--pdf-bytes 200000]
         [--crm-may-hold] [--b24-profile light|documented]
 """
 
@@ -32,7 +37,6 @@ import time
 
 import httpx
 
-from hhsync.bitrix.batch_time import TARGET_S
 from hhsync.db.crypto import TokenCipher
 from hhsync.db.session import Database
 from hhsync.log import configure
@@ -41,42 +45,16 @@ from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sync.context import SyncContext
 from hhsync.sync.engine import run_pass
 from hhsync.testing.bench import (
-    B24_RATE,
-    HH_RATE,
+    Sandboxes,
+    add_speed_option,
+    add_world_options,
     base_settings,
     bench_database,
     scaled,
     serve_sandboxes,
 )
+from hhsync.testing.bench_bound import Create, ImportBound, describe, import_bound, world_creates
 from hhsync.testing.portal import install_sandbox_portal
-
-B24_BURST = 50  # leaky bucket of an ordinary plan
-B24_OPERATING_S, B24_WINDOW_S = 480.0, 600.0
-HH_REQUESTS_PER_RESPONSE = 2  # resume with contacts + PDF
-CREATES_PER_BATCH = 16
-# A lead create: the lead (its fields and a small resume PDF in fileData, ~4 KB encoded) and its
-# activity (~2 KB of layout). Leads carry no contact of their own.
-RESPONSE_COMMANDS: dict[str, float] = {"crm.lead.add": 4.0, "crm.activity.configurable.add": 2.0}
-
-
-def method_seconds(profile: CostProfile) -> dict[str, float]:
-    """Seconds of each method one response costs on ``profile``."""
-    return {m: profile.cost(m, kb) for m, kb in RESPONSE_COMMANDS.items()}
-
-
-def bitrix_bounds(responses: int, profile: CostProfile) -> dict[str, float]:
-    """Responses/s the portal allows, by limit: the request rate (one batch per as many creates
-    as fit a time-sized batch), the operating time of each method (a per-method budget per 10
-    minutes; it binds only once an import needs more method time than one window grants) and
-    the portal's own time (a pass sends its create batches one after another)."""
-    costs = method_seconds(profile)
-    per_response_s = sum(costs.values())
-    per_batch = max(1, min(CREATES_PER_BATCH, math.floor(TARGET_S / per_response_s)))
-    bounds = {"request rate": B24_RATE * per_batch, "portal time": 1.0 / per_response_s}
-    for method, cost in costs.items():
-        if responses * cost > B24_OPERATING_S:
-            bounds[f"operating {method}"] = B24_OPERATING_S / B24_WINDOW_S / cost
-    return bounds
 
 
 async def bench(
@@ -86,8 +64,8 @@ async def bench(
     *,
     crm_may_hold: bool,
     profile: str,
-    latency_s: float = 0.0,
-    pdf_bytes: int = 0,
+    latency_s: float,
+    pdf_bytes: int,
 ) -> None:
     per_vacancy = math.ceil(responses / vacancies)
     hh_config = HhSandboxConfig(
@@ -103,31 +81,33 @@ async def bench(
         latency_s=latency_s,
         resume_pdf_bytes=pdf_bytes,
     )
+    print(f"world: hh.ru round trip {latency_s:g} s, resume PDF {pdf_bytes} bytes")
     with (
         bench_database() as db_url,
         serve_sandboxes(hh_config, speed=speed, b24_profile=profile) as sandboxes,
     ):
         await _run(
-            sandboxes.hh_url,
-            sandboxes.bitrix_url,
+            sandboxes,
             db_url,
             speed,
             vacancies,
             crm_may_hold=crm_may_hold,
             profile=named_profile(profile),
+            creates=world_creates(sandboxes.hh, pdf_bytes),
         )
 
 
 async def _run(
-    hh_url: str,
-    b24_url: str,
+    sandboxes: Sandboxes,
     db_url: str,
     speed: float,
     vacancies: int,
     *,
     crm_may_hold: bool,
     profile: CostProfile,
+    creates: list[Create],
 ) -> None:
+    hh_url, b24_url = sandboxes.hh_url, sandboxes.bitrix_url
     key = TokenCipher.generate_key()
     settings = scaled(base_settings(hh_url, db_url, key), speed)
     configure("warning")
@@ -158,26 +138,17 @@ async def _run(
     created = imported.writes.created
     sandbox_s = wall * speed
     achieved = created / sandbox_s
-    hh_bound = HH_RATE / HH_REQUESTS_PER_RESPONSE
-    b24_bounds = bitrix_bounds(created, profile)
-    b24_limit, b24_bound = min(b24_bounds.items(), key=lambda item: item[1])
-    bound = min(hh_bound, b24_bound)
-    binding = "hh.ru" if hh_bound <= b24_bound else f"Bitrix24 ({b24_limit})"
-    idle_limit = math.ceil(vacancies / 50) + 1
+    per_response_hh = imported.hh_requests / max(created, 1)
+    per_response_b24 = imported.writes.commands / max(created, 1)
+    bound = import_bound(profile, creates, created, per_response_hh if created else None)
     print(
         f"import: {created}/{expected} responses in {wall:.1f} s wall = {sandbox_s:.0f} sandbox s "
         f"(speed {speed:g}, Bitrix24 profile {profile.name})"
     )
-    costs = ", ".join(f"{m} {s:.3f} s" for m, s in method_seconds(profile).items())
-    shown = ", ".join(f"{k} {v:.2f}" for k, v in b24_bounds.items())
-    print(f"bound: per response {costs}; Bitrix24 bounds/s: {shown}")
-    per_response_hh = imported.hh_requests / max(created, 1)
-    per_response_b24 = imported.writes.commands / max(created, 1)
-    print(
-        f"import: {achieved:.2f} responses/s vs bound {bound:.2f}/s (hh.ru {hh_bound:.2f}, "
-        f"Bitrix24 {b24_bound:.2f}; {binding} binds) -> ratio {achieved / bound:.2f} "
-        "(goal >= 0.90)"
-    )
+    for line in describe(bound):
+        print(line)
+    for line in bound_lines(achieved, bound, per_response_hh):
+        print(line)
     print(
         f"import: hh.ru requests {imported.hh_requests} ({per_response_hh:.2f} per response), "
         f"Bitrix24 requests {imported.bitrix_requests}, commands {imported.writes.commands} "
@@ -186,6 +157,7 @@ async def _run(
     async with httpx.AsyncClient(base_url=b24_url, timeout=30) as admin:
         log = (await admin.get("/_sandbox/portals/bench.bitrix24.ru/requests?limit=5000")).json()
     statuses = [r["status"] for r in log]
+    idle_limit = math.ceil(vacancies / 50) + 1
     print(
         f"import: Bitrix24 answers 504 (60 s cut-off) {statuses.count(504)}, "
         f"429 (operating time) {statuses.count(429)}, 503 (request rate) {statuses.count(503)}"
@@ -196,17 +168,34 @@ async def _run(
     )
 
 
+def rate(value: float) -> str:
+    """Responses/s with two decimals, three below one (a slow portal's 0.176)."""
+    return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
+
+
+def bound_lines(achieved: float, bound: ImportBound, hh_per_response: float) -> list[str]:
+    """The achieved rate against the nominal bound and against the measured one."""
+    lines = []
+    for measured, name in ((False, "nominal bound"), (True, "measured bound")):
+        side, value = bound.bound(measured=measured)
+        hh = bound.hh_measured if measured and bound.hh_measured else bound.hh_nominal
+        per = f"{hh_per_response:.2f}" if measured else "2"
+        _, b24 = bound.bitrix_bound
+        lines.append(
+            f"import: {rate(achieved)} responses/s vs {name} {rate(value)}/s (hh.ru {rate(hh)} "
+            f"at {per} requests a response, Bitrix24 {rate(b24)}; {side} binds) -> ratio "
+            f"{achieved / value:.2f} (goal >= 0.90)"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=500)
     parser.add_argument("--vacancies", type=int, default=20)
-    parser.add_argument("--speed", type=float, default=5.0)
+    add_speed_option(parser, 5.0)
     parser.add_argument("--crm-may-hold", action="store_true")
-    parser.add_argument("--b24-profile", choices=["light", "documented"], default="light")
-    parser.add_argument(
-        "--hh-latency-s", type=float, default=0.0, help="hh.ru round trip, sandbox seconds"
-    )
-    parser.add_argument("--pdf-bytes", type=int, default=0, help="size of each resume PDF")
+    add_world_options(parser)
     args = parser.parse_args()
     asyncio.run(
         bench(

@@ -33,15 +33,26 @@ class SandboxOptions:
     """The installer the portal opens for an administrator until ``installFinish``; None = app."""
     hh_redirect_uri: str = "http://127.0.0.1:8080/oauth/hh/callback"
     """The redirect URI the hh.ru sandbox's demo app has registered: hhsync's OAuth callback."""
+    resume_pdf_bytes: int | None = None
+    """Size of a resume PDF; None: a realistic one (``REALISTIC_RESUME_PDF_BYTES``)."""
+    hh_latency_s: float | None = None
+    """hh.ru's round trip in sandbox seconds; None: a realistic one (``REALISTIC_ROUND_TRIP_S``)."""
 
 
 def build_hh(options: SandboxOptions) -> Starlette:
     """The hh.ru sandbox app for these options."""
     from hhsync.sandbox.hh.app import HhSandboxConfig, create_app
+    from hhsync.sandbox.hh.runtime import REALISTIC_RESUME_PDF_BYTES, REALISTIC_ROUND_TRIP_S
 
+    pdf_bytes = options.resume_pdf_bytes
+    latency_s = options.hh_latency_s
     return create_app(
         HhSandboxConfig(
-            seed=options.seed, speed=options.speed, registered_redirect_uri=options.hh_redirect_uri
+            seed=options.seed,
+            speed=options.speed,
+            registered_redirect_uri=options.hh_redirect_uri,
+            resume_pdf_bytes=REALISTIC_RESUME_PDF_BYTES if pdf_bytes is None else pdf_bytes,
+            latency_s=REALISTIC_ROUND_TRIP_S if latency_s is None else latency_s,
         )
     )
 

@@ -41,6 +41,7 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
+from hhsync.sandbox.hh.runtime import REALISTIC_RESUME_PDF_BYTES, REALISTIC_ROUND_TRIP_S
 from hhsync.sandbox.hh.site import DEMO_PASSWORD
 from hhsync.service.runner import Runner
 from hhsync.service.web_server import EmbeddedServer, bind
@@ -144,8 +145,16 @@ async def run_demo(
     web_port = web_sock.getsockname()[1]
     web_sock.close()  # the runner binds it again; a race for it here would fail loudly there
     public_url = _public_url(options, web_port)
+    # Realistic resume PDFs and hh.ru round trips (the sandbox's own assumptions, runtime.py).
     hh_config = hh_for_door(
-        public_url, HhSandboxConfig(seed=options.seed, employers=2, vacancies_per_employer=4)
+        public_url,
+        HhSandboxConfig(
+            seed=options.seed,
+            employers=2,
+            vacancies_per_employer=4,
+            resume_pdf_bytes=REALISTIC_RESUME_PDF_BYTES,
+            latency_s=REALISTIC_ROUND_TRIP_S,
+        ),
     )
     bitrix_config = bitrix_for_door(public_url, seed=options.seed)
     sandboxes = [

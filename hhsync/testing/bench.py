@@ -7,6 +7,7 @@ limit.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import math
 import os
@@ -31,7 +32,11 @@ from hhsync.sandbox.bitrix.app import BitrixSandboxConfig
 from hhsync.sandbox.bitrix.app import create_app as create_bitrix
 from hhsync.sandbox.hh.app import HhSandboxConfig
 from hhsync.sandbox.hh.app import create_app as create_hh
-from hhsync.sandbox.hh.runtime import HhSandbox
+from hhsync.sandbox.hh.runtime import (
+    REALISTIC_RESUME_PDF_BYTES,
+    REALISTIC_ROUND_TRIP_S,
+    HhSandbox,
+)
 from hhsync.service.runner import Runner, pool_needed
 from hhsync.service.scheduler import tick_interval_s
 from hhsync.testing.server import serve
@@ -204,6 +209,42 @@ async def running_daemon(
 async def sleep_sandbox(sandboxes: Sandboxes, seconds: float) -> None:
     """Sleep ``seconds`` of sandbox time."""
     await asyncio.sleep(seconds / sandboxes.speed)
+
+
+# --- options every benchmark script shares ---------------------------------------------------
+
+
+def add_speed_option(parser: argparse.ArgumentParser, default: float) -> None:
+    """``--speed``: sandbox seconds per wall second."""
+    parser.add_argument(
+        "--speed", type=float, default=default, help=f"sandbox s per wall s (default {default:g})"
+    )
+
+
+def add_world_options(parser: argparse.ArgumentParser) -> None:
+    """``--hh-latency-s``, ``--pdf-bytes`` and ``--b24-profile``. The first two default to the
+    sandbox's realistic figures (``hhsync.sandbox.hh.runtime``): its own assumptions, not
+    documented ones; 0 sets either off (hh.ru answering at once, bare one-page PDFs)."""
+    parser.add_argument(
+        "--hh-latency-s",
+        type=float,
+        default=REALISTIC_ROUND_TRIP_S,
+        help=f"hh.ru round trip, sandbox s (default {REALISTIC_ROUND_TRIP_S:g}: an assumption; "
+        "0 off)",
+    )
+    parser.add_argument(
+        "--pdf-bytes",
+        type=int,
+        default=REALISTIC_RESUME_PDF_BYTES,
+        help=f"size of each resume PDF (default {REALISTIC_RESUME_PDF_BYTES}: an assumption; "
+        "0 a bare page)",
+    )
+    parser.add_argument(
+        "--b24-profile",
+        choices=["light", "documented"],
+        default="light",
+        help="the Bitrix24 portal's method time (hhsync/sandbox/bitrix/cost_profiles.py)",
+    )
 
 
 # --- the hh.ru request log -----------------------------------------------------------------

@@ -89,7 +89,14 @@ def _accepted(response: httpx.Response) -> Any:
 
 
 def small_employer() -> HhSandboxConfig:
-    """A small employer: two managers, three open vacancies and one archived, no rate limit."""
+    """A small employer: two managers, three open vacancies and one archived, no rate limit.
+
+    Its resume PDFs are bare pages and hh.ru answers at once (the sandbox's defaults), unlike the
+    demo's and the benchmarks' realistic ones: every test opens resumes, and a few hundred KB of
+    PDF and tens of ms a request would only slow the suite. The tests about heavy PDFs and
+    round trips set them (``/_sandbox/limits``: ``tests/integration/sync/test_pdf_batches.py``,
+    ``test_hh_round_trips.py``).
+    """
     return HhSandboxConfig(
         seed=7,
         employers=1,

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import Final
 
 from hhsync.clock import Clock
 from hhsync.sandbox.faults import FaultPlan
@@ -18,6 +19,15 @@ from hhsync.sandbox.hh.restricted import restrict_resumes
 from hhsync.sandbox.hh.resume_quota import COMPANY_VIEWS_PER_DAY, ResumeViewQuota
 from hhsync.sandbox.hh.store import HhStore, RequestRecord
 from hhsync.sandbox.timescale import ScaledClock
+
+# Realistic figures for the demo, ``hhsync sandbox`` and the benchmarks. They are this sandbox's
+# own assumptions, not documented figures: hh.ru publishes neither its resume PDFs' size nor its
+# API's round trip. A resume PDF with a photo and embedded fonts typically weighs 100-300 KB;
+# a round trip from a VPS in Russia to api.hh.ru takes tens of milliseconds.
+REALISTIC_RESUME_PDF_BYTES: Final = 200_000
+"""A typical resume PDF: the middle of 100-300 KB (an assumption, not a documented figure)."""
+REALISTIC_ROUND_TRIP_S: Final = 0.05
+"""A typical hh.ru API round trip from a Russian VPS (an assumption, not a documented figure)."""
 
 DAY_S = 24 * 3600.0
 # How deep (page * per_page) a list may be read. hh.ru's spec states 2000 for vacancy and resume
@@ -65,12 +75,15 @@ class HhSandboxConfig:
     resume_views_unique: bool = False
     # Quotas a company set for some of its managers (403 resumes/quota_exceeded beyond).
     resume_view_quotas: dict[str, int] = field(default_factory=dict)
-    # Round trip of every API answer in sandbox seconds, +- jitter (0: answer at once).
+    # Round trip of every API answer in sandbox seconds, +- jitter (0: answer at once). The
+    # tests' default; the demo, `hhsync sandbox` and the benchmarks use REALISTIC_ROUND_TRIP_S.
     latency_s: float = 0.0
     latency_jitter_s: float = 0.0
     # Share of resumes not viewable in full (contact_view_status IPC or NONE, names hidden).
     restricted_resume_share: float = 0.1
     # Size of a resume PDF: real ones weigh hundreds of KB (photo, fonts); 0 gives a bare page.
+    # The tests' default (a bare page keeps the suite fast); the demo, `hhsync sandbox` and the
+    # benchmarks use REALISTIC_RESUME_PDF_BYTES.
     resume_pdf_bytes: int = 0
     employers: int = 2
     managers_per_employer: int = 3
