@@ -25,6 +25,7 @@ from typing import Any
 
 from hhsync.bitrix.batch_time import REQUEST_CUTOFF_S, MethodTimes, seconds_from_time
 from hhsync.clock import Clock, SystemClock
+from hhsync.errors import Retriable
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -180,8 +181,9 @@ def operating_from_time(time_block: Mapping[str, Any] | None) -> tuple[float, fl
     return operating, reset_in
 
 
-class OperatingPaused(Exception):
-    """A request's method is paused for operating time past the instant it had to go by."""
+class OperatingPaused(Retriable):
+    """A request's method is paused for operating time past the instant it had to go by (the
+    client turns it into :class:`~hhsync.bitrix.errors.OperatingTimeHeld`)."""
 
     def __init__(self, method: str, wait_s: float) -> None:
         super().__init__(f"{method} paused for operating time for {wait_s:.0f} s")
