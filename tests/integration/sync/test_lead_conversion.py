@@ -64,6 +64,9 @@ async def _assert_followed(
     assert len(world.entities("deal")) == len(hh_ids)  # nothing created twice
     leads = {lead["ORIGIN_ID"]: lead for lead in world.entities("lead")}
     assert len(leads) == leads_before + len(hh_ids)
+    contacts = [c for c in world.entities("contact") if c.get("ORIGIN_ID") in hh_ids]
+    assert Counter(c["ORIGIN_ID"] for c in contacts) == Counter(dict.fromkeys(hh_ids, 1))
+    contact_of = {c["ORIGIN_ID"]: str(c["ID"]) for c in contacts}
     async with world.ctx.database.session() as session:
         for hh_id in hh_ids:
             row = await state.get_negotiation(session, world.portal_id, hh_id)
@@ -78,7 +81,7 @@ async def _assert_followed(
                 assert deal[mapping.UF_STATUS] == leads[hh_id][mapping.UF_STATUS]
             assert deal[mapping.UF_VACANCY] == leads[hh_id][mapping.UF_VACANCY]
             assert row.crm_contact_id is not None
-            assert str(deal["CONTACT_ID"]) == str(row.crm_contact_id)
+            assert str(deal["CONTACT_ID"]) == str(row.crm_contact_id) == contact_of[hh_id]
             assert row.crm_lead_unchecked is False
 
 
