@@ -108,6 +108,7 @@ class PortalStore:
         row.crm_contact_id = created.contact_id
         row.crm_stage_set = created.stage
         row.hh_status_set = created.hh_status
+        row.crm_lead_unchecked = created.entity_type == EntityType.LEAD
         await self._audit(
             row,
             "entity.adopted" if created.adopted else "entity.created",

@@ -247,6 +247,9 @@ class Negotiation(SQLModel, table=True):
     """The stage hhsync last set; if the CRM shows another, a person moved it and wins."""
     hh_status_set: str | None = Field(default=None, max_length=64)
     """The employer state last written to UF_CRM_HH_STATUS."""
+    crm_lead_unchecked: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
+    """A lead linked since the portal last said it keeps leads: a portal switched to simple CRM
+    meanwhile made a deal of it (``sync/lead_follow.py`` asks and follows)."""
     sync_status: str = Field(default=SyncStatus.PENDING, max_length=16)
     in_flight_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """While in flight: the request carrying it may run at the portal until then; it is looked

@@ -3,7 +3,9 @@
 A classic-CRM answer is trusted for :data:`CLASSIC_TRUSTED_S`; a simple-CRM one never is (a pass
 on such a portal asks again, so the administrator's switch back is seen at the next pass). A
 portal switched to simple CRM within that window may still get leads, which the portal turns into
-deals (b24restdocs ``crm/leads/index.md``): nothing is lost, and the next check stops the writes.
+deals (b24restdocs ``crm/leads/index.md``) that carry none of hhsync's marks: every lead linked
+since the last answer is marked, and :mod:`.lead_follow` asks again right after the writes that
+linked it and follows each such lead to its deal.
 """
 
 from __future__ import annotations

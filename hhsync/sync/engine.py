@@ -9,6 +9,7 @@ others go on; a portal whose Bitrix24 tokens are dead is parked as a whole.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -38,12 +39,13 @@ from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logge
 from hhsync.model import deadlines
 from hhsync.model.backoff import Backoff
 from hhsync.model.snapshot import PlanSettings
-from hhsync.sync.actions import Anomaly
+from hhsync.sync.actions import Action, AddActivity, Anomaly, UpdateEntity
 from hhsync.sync.apply.outcomes import WriteFigures
 from hhsync.sync.apply.sender import Fence
 from hhsync.sync.backfill import enrich_priority
 from hhsync.sync.context import SyncContext, start_counting
 from hhsync.sync.kept_pair import first_retry_at, retry_kept_pairs
+from hhsync.sync.lead_follow import LeadFollow
 from hhsync.sync.mapping import entity_kind
 from hhsync.sync.options import PassOptions
 from hhsync.sync.plan import Plan, plan
@@ -204,7 +206,8 @@ class _Pass:
     progress: PassProgress
     stop: asyncio.Event
     crm_mode: CrmMode | None = None
-    """The portal's CRM mode, asked once per pass before the first lead write."""
+    """The portal's CRM mode, asked once per pass before the first lead write, and again after
+    writes that linked leads (:mod:`.lead_follow`)."""
 
     def stopped(self) -> bool:
         """Whether to end here; says so once in the report (the next pass carries on)."""
@@ -227,11 +230,13 @@ async def _sync_accounts(scope: _Pass, portal: Portal, linked: list[HhAccount]) 
         if not scope.options.dry_run and key not in ctx.prepared_portals:
             await ensure_user_fields(bitrix, entity_kind(scope.settings.entity_type))
             ctx.prepared_portals.add(key)
+        await _follow_leads(scope, portal.id, bitrix)  # what a pass cut short left unchecked
         for account in linked:
             if scope.stopped():
                 break
             with bound(account=account.id):
                 await _sync_account(scope, portal.id, bitrix, account)
+                await _follow_leads(scope, portal.id, bitrix)
     except PortalHold as exc:
         # Blocked by support, a method awaiting confirmation, the wrong kind of auth: calling
         # again now cannot help. What was read stays stored; the portal's health says why once.
@@ -377,8 +382,13 @@ async def _sync_account(
         )
     if options.dry_run or not the_plan.actions:
         return
+    actions: Sequence[Action] = the_plan.actions
     if not await _can_write_entities(scope, bitrix):
-        return  # stored and planned, nothing sent: the responses stay pending
+        # Stored and planned, no lead sent: the responses stay pending. Leads the portal made
+        # deals of (followed, :mod:`.lead_follow`) go on following hh.ru on their deals.
+        actions = _on_deals(actions)
+        if not actions:
+            return
     writer = Writer(
         database=ctx.database,
         bitrix=bitrix,
@@ -404,7 +414,7 @@ async def _sync_account(
         max_batch_bytes=ctx.settings.bitrix.max_batch_bytes,
     )
     try:
-        await writer.apply(the_plan.actions, stopped=scope.stopped)
+        await writer.apply(actions, stopped=scope.stopped)
     except HhError as exc:
         if not isinstance(exc, NeedsReauth):
             raise
@@ -417,9 +427,10 @@ async def _can_write_entities(scope: _Pass, bitrix: BitrixClient) -> bool:
     A portal switched to simple CRM (no leads) after leads were chosen would turn every lead
     into a deal behind hhsync's back (b24restdocs ``crm/leads/index.md``). The pass learns the
     mode once, before its first write (an idle pass asks nothing; a recent «classic» answer is
-    reused, :mod:`.crm_mode_memory`), writes nothing when leads are gone and says why once: in
+    reused, :mod:`.crm_mode_memory`; an answer asked after lead writes, :mod:`.lead_follow`,
+    stands for the rest of the pass), writes no lead when leads are gone and says why once: in
     the run's reason, which ``hhsync status`` and the app show, until an administrator chooses
-    deals.
+    deals. Leads the portal made deals of in the meantime are followed to them.
     """
     if scope.settings.entity_type != EntityType.LEAD:
         return True
@@ -429,10 +440,39 @@ async def _can_write_entities(scope: _Pass, bitrix: BitrixClient) -> bool:
         if scope.crm_mode is None:
             scope.crm_mode = await bitrix.crm_mode()
             memory.remember(portal_id, scope.crm_mode, scope.now)
-        if not scope.crm_mode.has_leads:
-            scope.report.skipped = runs.SKIPPED_LEADS_OFF
-            log.warning("sync.leads_off", reason=runs.SKIPPED_LEADS_OFF)
+    if not scope.crm_mode.has_leads and scope.report.skipped != runs.SKIPPED_LEADS_OFF:
+        scope.report.skipped = runs.SKIPPED_LEADS_OFF
+        log.warning("sync.leads_off", reason=runs.SKIPPED_LEADS_OFF)
     return scope.crm_mode.has_leads
+
+
+def _on_deals(actions: Sequence[Action]) -> list[Action]:
+    """The updates and activities of entities that are deals (on a portal without leads)."""
+    return [
+        a
+        for a in actions
+        if isinstance(a, UpdateEntity | AddActivity) and a.entity_type == EntityType.DEAL
+    ]
+
+
+async def _follow_leads(scope: _Pass, portal_id: int, bitrix: BitrixClient) -> None:
+    """Leads linked since the mode was last asked: ask it now and follow those the portal made
+    deals of (:mod:`.lead_follow`); the answer stands for the rest of the pass."""
+    if scope.options.dry_run or scope.stopped():
+        return
+    ctx = scope.ctx
+    followed = await LeadFollow(
+        ctx.database,
+        bitrix,
+        portal_id,
+        ctx.crm_modes,
+        ctx.clock,
+        Backoff(ctx.settings.sync.retry_base_s, ctx.settings.sync.retry_max_s),
+        scope.report.run_id,
+        ctx.prepared_portals,
+    ).run()
+    if followed is not None:
+        scope.crm_mode = followed.mode
 
 
 def _lease_fence(scope: _Pass, portal_id: int) -> Fence | None:

@@ -5,14 +5,23 @@ parameters, any user, scope ``crm``) answers the integer ``1`` for classic and `
 mode (``crm/auxiliary/enum/crm-enum-settings-mode.md``: ``1`` «Classic CRM», ``2`` «Simple CRM»).
 
 What ``crm.lead.add`` does in simple mode is documented, and it is not a refusal:
-``crm/leads/index.md`` («A lead may not be retained as a lead») and the tutorial
+``crm/leads/index.md`` («Leads in CRM may be absent — this happens if the simple mode of CRM
+operation is activated») and the tutorial
 ``tutorials/crm/how-to-add-crm-objects/how-to-add-objects-with-crm-mode.md`` say the portal
-converts the new lead into a deal at once: the add answers the lead's id, the lead gets the
-status ``CONVERTED``, and a deal with ``LEAD_ID`` = that id appears in the default pipeline. An
+converts the new lead into a deal at once: the add answers the lead's id, ``crm.lead.get`` shows
+the status ``CONVERTED``, and the deal is found by ``crm.deal.list`` filtered by ``LEAD_ID``. An
 integration that keeps writing leads there therefore gets no error at all, only entities that are
 not where it thinks: that is what :func:`convert_new_lead` does, so a client that skips the mode
-check is caught by what it finds afterwards. The tutorial says the conversion happens when the
-lead's first name is filled; the sandbox converts every new lead (stricter: nothing stays a lead).
+check is caught by what it finds afterwards. Where the docs are silent the sandbox is strict:
+
+* the tutorial converts a lead whose first name is filled; the sandbox converts every new lead
+  (nothing stays a lead);
+* which fields the deal takes is not documented: it gets the title, responsible person, source,
+  comment and amount (what any deal starts with), its ``LEAD_ID`` and the default pipeline's
+  first stage, but neither ``ORIGINATOR_ID``/``ORIGIN_ID``, nor any user field, nor the lead's
+  contact: a lookup by origin finds the lead only, never the deal;
+* the lead stays (``CONVERTED``) with everything it had, its timeline included: an activity
+  added to it later stays on the lead.
 The portal's mode is set with the admin API (``POST P/crm-mode {mode: 1|2}``).
 """
 
@@ -54,8 +63,6 @@ def convert_new_lead(ctx: CallContext, lead: CrmEntity) -> None:
     deal.id = deal_id
     deal.fields["ID"] = str(deal_id)
     deal.fields["LEAD_ID"] = str(lead.id)
-    deal.fields["CONTACT_ID"] = lead.fields.get("CONTACT_ID")
-    deal.contact_ids = list(lead.contact_ids)
     portal.entities["deal"][deal_id] = deal
 
 

@@ -7,7 +7,7 @@ pass tries that pair once more (None: it is not tried again), ``reauth_retries``
 were made since it was parked. A refresh that then succeeds brings the account back by itself.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 01:10:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import hhsync.db.tables
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

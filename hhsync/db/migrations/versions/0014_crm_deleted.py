@@ -7,7 +7,7 @@ nor followed, and the app page's log shows it as such. The status's CHECK constr
 new value.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-02 01:30:00.000000
 """
 
