@@ -61,7 +61,13 @@ async def test_import_of_500_responses_is_exact_and_complete(world: World) -> No
 
     async with world.ctx.database.session() as session:
         counts = await state.count_by_status(session, world.portal_id)
-    assert counts == {"pending": 0, "in_flight": 0, "synced": expected, "failed": 0}
+    assert counts == {
+        "pending": 0,
+        "in_flight": 0,
+        "synced": expected,
+        "failed": 0,
+        "crm_deleted": 0,
+    }
     rerun = await run_pass(world.ctx, world.portal_id, PassOptions(force=True))
     assert rerun.writes.created == 0
     assert len(world.entities("lead")) == expected

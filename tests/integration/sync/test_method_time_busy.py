@@ -161,7 +161,13 @@ async def test_a_budget_mostly_spent_by_others_is_waited_out_not_exceeded(world:
     leads = world.entities("lead")
     assert len(leads) == expected
     assert len({lead["ORIGIN_ID"] for lead in leads}) == expected
-    assert await counts(world) == {"pending": 0, "in_flight": 0, "synced": expected, "failed": 0}
+    assert await counts(world) == {
+        "pending": 0,
+        "in_flight": 0,
+        "synced": expected,
+        "failed": 0,
+        "crm_deleted": 0,
+    }
     freed = preloaded_at.timestamp() + WINDOW_S
     early = [t for t in lead_add_times(world) if t.timestamp() < freed]
     assert len(early) == sent

@@ -70,4 +70,10 @@ async def test_a_504_on_a_create_batch_is_adopted_and_the_next_batches_shrink(
     assert batch_statuses(world)[504] == 1  # recovered: no further cut-off
     async with world.ctx.database.session() as session:
         counts = await state.count_by_status(session, world.portal_id)
-    assert counts == {"pending": 0, "in_flight": 0, "synced": expected, "failed": 0}
+    assert counts == {
+        "pending": 0,
+        "in_flight": 0,
+        "synced": expected,
+        "failed": 0,
+        "crm_deleted": 0,
+    }
