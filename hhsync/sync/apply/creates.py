@@ -3,10 +3,12 @@
 Each batch carries, per negotiation, its contact (deals, or ``link_contacts``), the entity and
 its timeline activity, chained by ``$result``; the activity travels with its entity, so an
 adoption later finds both. hh.ru enrichment of the next batch overlaps with sending the current
-one to Bitrix24, and so does the lookup of the batch after it: a first import over a CRM that
-may hold our entities looks every negotiation up, and those lookups would otherwise wait on the
-enrichment (and it on them). Nothing is enriched before its lookup has settled it, so a
-negotiation adopted costs no hh.ru request.
+one to Bitrix24, and while no batch is out two chunks are enriched at once (the second's fetches
+take the room the first's slowest round trips leave), so hh.ru is kept busy; at most two chunks'
+prepared creates (their PDFs) are held. The lookup of the chunk after them runs ahead too: a
+first import over a CRM that may hold our entities looks every negotiation up, and those lookups
+would otherwise wait on the enrichment (and it on them). Nothing is enriched before its lookup
+has settled it, so a negotiation adopted costs no hh.ru request.
 """
 
 from __future__ import annotations
@@ -121,8 +123,14 @@ class Creates:
                     if ready and not self.stop.is_set():
                         sending = asyncio.create_task(self._send(ready), name="b24-creates")
                     continue
-                waiting = {t for t in (sending, preparing[0] if preparing else None) if t}
+                waiting = {*preparing, *((sending,) if sending else ())}
                 await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                for failed in [t for t in preparing if t.done() and not t.cancelled()]:
+                    if failed.exception() is None:
+                        continue
+                    # A preparation's error (a revoked login, a crash) ends the creates now:
+                    # the chunks prepared and not sent stay pending with their kept copies.
+                    await failed
         finally:
             # What stopped the loop (a stop, an error, a crash) starts no further fetch; the
             # fetches under way finish and keep their copies, and their negotiations stay
