@@ -3,16 +3,19 @@
 Each batch carries, per negotiation, its contact (deals, or ``link_contacts``), the entity and
 its timeline activity, chained by ``$result``; the activity travels with its entity, so an
 adoption later finds both. hh.ru enrichment of the next batch overlaps with sending the current
-one to Bitrix24, and so does the lookup of the batch after it: a first import over a CRM that
-may hold our entities looks every negotiation up, and those lookups would otherwise wait on the
-enrichment (and it on them). Nothing is enriched before its lookup has settled it, so a
-negotiation adopted costs no hh.ru request.
+one to Bitrix24, and while no batch is out two chunks are enriched at once (the second's fetches
+take the room the first's slowest round trips leave), so hh.ru is kept busy; at most two chunks'
+prepared creates (their PDFs) are held. The lookup of the chunk after them runs ahead too: a
+first import over a CRM that may hold our entities looks every negotiation up, and those lookups
+would otherwise wait on the enrichment (and it on them). Nothing is enriched before its lookup
+has settled it, so a negotiation adopted costs no hh.ru request.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Final
@@ -36,6 +39,17 @@ from hhsync.sync.apply.sender import Sender
 # (hhsync.bitrix.batch_time).
 CREATES_PER_BATCH: Final = 16
 
+_CHUNKS_HELD: Final = 2
+"""Chunks whose prepared creates (PDFs included) are held at once: sending or being enriched."""
+
+
+@dataclass(frozen=True)
+class _LookedUp:
+    """A chunk and its lookup of what the CRM already holds (None: nothing to look up)."""
+
+    chunk: Sequence[CreateEntity]
+    task: asyncio.Task[set[str]] | None
+
 
 @dataclass
 class Creates:
@@ -56,42 +70,97 @@ class Creates:
         """Create entities (adopting earlier ones first where an outcome was unknown).
 
         Enrichment runs a few hh.ru requests at once; the process-wide hh.ru budget still sets
-        the pace.
+        the pace. Two chunks at most hold prepared creates (their PDFs) at once: the one being
+        sent and the next being enriched, or, while no batch is out, two being enriched; the
+        second's fetches queue behind the first's, so hh.ru is not left idle while a chunk's
+        slowest round trips finish. Each chunk is looked up before its enrichment starts, the
+        lookups running one chunk ahead of the enrichment.
         """
         chunks = self.sender.sized(creates, self._methods, CREATES_PER_BATCH)
-        chunk: Sequence[CreateEntity] = next(chunks, [])
+        halted = False
+        lookups: deque[_LookedUp] = deque()
+        preparing: deque[asyncio.Task[list[Prepared]]] = deque()
         sending: asyncio.Task[None] | None = None
-        ahead: asyncio.Task[set[str]] | None = None
+
+        def look_up_next() -> None:
+            chunk = next(chunks, None)
+            if chunk:
+                previous = lookups[-1].task if lookups else None
+                task = None
+                if any(a.adopt_first for a in chunk):
+                    task = asyncio.create_task(
+                        self._adopt_after(previous, chunk), name="b24-adoptions"
+                    )
+                lookups.append(_LookedUp(chunk, task))
+
+        def stopping() -> bool:
+            return halted or self.stop.is_set()
+
         try:
-            while chunk:
-                if self.stop.is_set():
-                    break  # the rest stay pending in the database for the next pass
-                looked_up, ahead = ahead, None
-                settled = await (looked_up or self._adopt(chunk))
-                # The next chunk is chosen by the sizing known now and looked up while this one
-                # is enriched; only its send is sized again, once the batches before answered.
-                following = next(chunks, [])
-                if any(a.adopt_first for a in following) and not self.stop.is_set():
-                    ahead = asyncio.create_task(self._adopt(following), name="b24-adoptions")
-                ready = await self.enricher.prepare_all(
-                    [a for a in chunk if a.hh_id not in settled]
-                )
-                if sending is not None:
-                    await sending
-                    sending = None
-                if ready and not self.stop.is_set():
-                    sending = asyncio.create_task(self._send(ready), name="b24-creates")
-                chunk = following
+            look_up_next()
+            while True:
+                if sending is not None and sending.done():
+                    done, sending = sending, None
+                    await done  # its error (a portal hold, a lost lease) ends the creates
+                while (
+                    lookups
+                    and len(preparing) + (sending is not None) < _CHUNKS_HELD
+                    and not self.stop.is_set()
+                ):
+                    # The next chunk is chosen by the sizing known now; only its send is sized
+                    # again, once the batches before answered.
+                    looked_up = lookups.popleft()
+                    look_up_next()
+                    preparing.append(
+                        asyncio.create_task(
+                            self._prepare(looked_up, stopping), name="hh-enrichment"
+                        )
+                    )
+                if not preparing and sending is None:
+                    break
+                if preparing and preparing[0].done() and sending is None:
+                    ready = await preparing.popleft()
+                    if ready and not self.stop.is_set():
+                        sending = asyncio.create_task(self._send(ready), name="b24-creates")
+                    continue
+                waiting = {*preparing, *((sending,) if sending else ())}
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                for failed in [t for t in preparing if t.done() and not t.cancelled()]:
+                    if failed.exception() is None:
+                        continue
+                    # A preparation's error (a revoked login, a crash) ends the creates now:
+                    # the chunks prepared and not sent stay pending with their kept copies.
+                    await failed
         finally:
-            if ahead is not None:
-                # A lookup run ahead for a chunk the loop did not reach: what it adopted is
-                # recorded; its own error gives way to whatever ended the loop (a stop, an error),
-                # and the chunk's negotiations are looked up again next pass.
-                await asyncio.wait({ahead})
-                if not ahead.cancelled():
-                    ahead.exception()
+            # What stopped the loop (a stop, an error, a crash) starts no further fetch; the
+            # fetches under way finish and keep their copies, and their negotiations stay
+            # pending for the next pass. A lookup run ahead for a chunk the loop did not reach
+            # keeps what it adopted; its own error gives way to whatever ended the loop.
+            halted = True
+            left = [*preparing, *(x.task for x in lookups if x.task is not None)]
+            if left:
+                await asyncio.wait(left)
+                for task in left:
+                    if not task.cancelled():
+                        task.exception()
             if sending is not None:
                 await sending  # its outcomes must be recorded whatever stopped the preparation
+
+    async def _adopt_after(
+        self, previous: asyncio.Task[set[str]] | None, chunk: Sequence[CreateEntity]
+    ) -> set[str]:
+        """The chunk's lookup, once the chunk before it was looked up (one lookup at a time)."""
+        if previous is not None:
+            await asyncio.wait({previous})
+        return await self._adopt(chunk)
+
+    async def _prepare(self, looked_up: _LookedUp, stopping: Callable[[], bool]) -> list[Prepared]:
+        """The chunk's creates prepared, once its lookup settled what the CRM already holds:
+        a negotiation adopted costs no hh.ru request."""
+        settled = await looked_up.task if looked_up.task is not None else set()
+        return await self.enricher.prepare_all(
+            [a for a in looked_up.chunk if a.hh_id not in settled], stopping
+        )
 
     def _methods(self, action: CreateEntity) -> list[str]:
         deal = action.entity_type == EntityType.DEAL
