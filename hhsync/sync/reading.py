@@ -17,7 +17,7 @@ from typing import Any, Final
 from hhsync.db import state
 from hhsync.db.session import Database
 from hhsync.db.tables import HhAccount, NegotiationKind, Vacancy
-from hhsync.errors import NeedsReauth
+from hhsync.errors import NeedsReauth, first_of_group
 from hhsync.hh.client import HhClient
 from hhsync.hh.errors import (
     AppCredentialsRejected,
@@ -36,6 +36,9 @@ from hhsync.sync.listing_reads import VacancyListing
 from hhsync.sync.progress import PassProgress
 
 INTERNSHIP_MARKERS = ("стаж", "intern", "практик")
+KIND_READS_AT_ONCE: Final = 4
+"""Conversation reads in flight while a pass tells kinds: enough to cover a long round trip, few
+enough to leave the budget's other waiters (listings, other portals) their turn."""
 EVENT_KIND_GUESSED: Final = "sync.kind_guessed_from_state"
 EVENT_KIND_DEFERRED: Final = "sync.kind_deferred"
 EVENT_VACANCY_WATCHED: Final = "sync.vacancy_watched"
@@ -88,44 +91,65 @@ async def kinds_of(
     """The kind of each listed negotiation, by how it started (:mod:`hhsync.sync.negotiation_kind`).
 
     Only a negotiation not stored yet whose kind its listing does not tell costs a request (its
-    conversation's first page). If hh.ru refuses that read for good (forbidden, gone), the
+    conversation's first page); up to :data:`KIND_READS_AT_ONCE` of them are in flight, so a long
+    round trip to hh.ru does not make a first import wait for them one by one (the process's
+    request budget still paces them). If hh.ru refuses that read for good (forbidden, gone), the
     state-based guess is taken and logged. If the read failed only for now (rate limit, server or
     network error, a captcha), the negotiation is left out of the result: a guess would be stored
     for good, while leaving it out costs nothing, as it is listed and asked again next pass.
     """
     kinds: dict[str, NegotiationKind] = {}
+    to_ask: list[Negotiation] = []
     for negotiation in negotiations:
         known = negotiation_kind.known_kind(negotiation, stored.get(negotiation.id))
-        if known is not None:
+        if known is None:
+            to_ask.append(negotiation)
+        else:
             kinds[negotiation.id] = known
-            continue
-        try:
-            opener = await hh.first_message_author(negotiation.id)
-        except (NeedsReauth, TokenPersistFailed, AppCredentialsRejected):
-            raise  # the account's access itself is gone: the pass must stop, not guess
-        except (RetriableHhError, CaptchaRequired) as exc:
-            log.warning(
-                EVENT_KIND_DEFERRED,
-                negotiation=negotiation.id,
-                state=negotiation.state.id,
-                error=type(exc).__name__,
-                reason=str(exc),
-            )
-            continue
-        except HhError as exc:
-            guess = negotiation_kind.guess_from_state(negotiation)
-            log.warning(
-                EVENT_KIND_GUESSED,
-                negotiation=negotiation.id,
-                state=negotiation.state.id,
-                kind=guess.value,
-                error=type(exc).__name__,
-                reason=str(exc),
-            )
-            kinds[negotiation.id] = guess
-            continue
-        kinds[negotiation.id] = negotiation_kind.kind_from_opener(opener)
-    return kinds
+    gate = asyncio.Semaphore(KIND_READS_AT_ONCE)
+
+    async def ask(negotiation: Negotiation) -> None:
+        async with gate:
+            kind = await _kind_from_conversation(hh, negotiation)
+        if kind is not None:
+            kinds[negotiation.id] = kind
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for negotiation in to_ask:
+                group.create_task(ask(negotiation))
+    except BaseExceptionGroup as failed:
+        raise first_of_group(failed) from failed
+    return {n.id: kinds[n.id] for n in negotiations if n.id in kinds}
+
+
+async def _kind_from_conversation(hh: HhClient, negotiation: Negotiation) -> NegotiationKind | None:
+    """One negotiation's kind from its conversation's opener; None when the read must wait."""
+    try:
+        opener = await hh.first_message_author(negotiation.id)
+    except (NeedsReauth, TokenPersistFailed, AppCredentialsRejected):
+        raise  # the account's access itself is gone: the pass must stop, not guess
+    except (RetriableHhError, CaptchaRequired) as exc:
+        log.warning(
+            EVENT_KIND_DEFERRED,
+            negotiation=negotiation.id,
+            state=negotiation.state.id,
+            error=type(exc).__name__,
+            reason=str(exc),
+        )
+        return None
+    except HhError as exc:
+        guess = negotiation_kind.guess_from_state(negotiation)
+        log.warning(
+            EVENT_KIND_GUESSED,
+            negotiation=negotiation.id,
+            state=negotiation.state.id,
+            kind=guess.value,
+            error=type(exc).__name__,
+            reason=str(exc),
+        )
+        return guess
+    return negotiation_kind.kind_from_opener(opener)
 
 
 def _counters(vacancy: HhVacancy) -> dict[str, int | None]:

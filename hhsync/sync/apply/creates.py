@@ -123,8 +123,11 @@ class Creates:
                     if ready and not self.stop.is_set():
                         sending = asyncio.create_task(self._send(ready), name="b24-creates")
                     continue
-                waiting = {*preparing, *((sending,) if sending else ())}
-                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                # Only what is still running: a chunk already prepared waits for the send, and
+                # a finished task in the set would make the wait return at once, every turn.
+                waiting = {t for t in (*preparing, sending) if t is not None and not t.done()}
+                if waiting:
+                    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                 for failed in [t for t in preparing if t.done() and not t.cancelled()]:
                     if failed.exception() is None:
                         continue

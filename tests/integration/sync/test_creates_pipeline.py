@@ -12,15 +12,21 @@ crm.lead.add: ORIGINATOR_ID/ORIGIN_ID identify an external source's item).
 
 from __future__ import annotations
 
+import asyncio
+import math
 import re
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import col, select
 
 from hhsync.db.tables import Negotiation, ResumeCopy, RunStatus
+from hhsync.sync.apply import creates
+from hhsync.sync.apply.creates import CREATES_PER_BATCH
 from hhsync.sync.engine import run_pass
 from hhsync.testing.world import World
 
@@ -187,3 +193,37 @@ async def test_a_crash_while_the_next_chunk_is_enriched_loses_and_duplicates_not
     assert not reopened, "a resume kept before the crash is read from its copy, not opened again"
     activities = world.entities("activity")
     assert len(activities) == expected
+
+
+async def test_the_create_loop_sleeps_while_a_batch_is_out(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a create batch is out and the next chunk is already prepared, the loop has nothing
+    to do but wait for the batch: it must not turn over and over (a finished task left in its
+    wait set makes every wait return at once, a core spent for the whole send). The batch is
+    held back by a request hook; the loop's waits are counted, not timed."""
+    waits = 0
+    real_wait = asyncio.wait
+
+    async def counted_wait(*args: Any, **kwargs: Any) -> Any:
+        nonlocal waits
+        waits += 1
+        return await real_wait(*args, **kwargs)
+
+    patched = types.SimpleNamespace(**{**vars(asyncio), "wait": counted_wait})
+    monkeypatch.setattr(creates, "asyncio", patched)
+
+    async def slow_create_batch(request: httpx.Request) -> None:
+        if "/rest/batch" in request.url.path and b"crm.lead.add" in request.content:
+            await real_wait({asyncio.ensure_future(asyncio.sleep(0.3))})
+
+    world.ctx.bitrix_http.event_hooks["request"].append(slow_create_batch)
+    expected = world.hh_negotiations()
+
+    report = await run_pass(world.ctx, world.portal_id)
+
+    assert report.status == RunStatus.OK, report.errors
+    assert report.writes.created == expected
+    chunks = math.ceil(expected / CREATES_PER_BATCH)
+    # a few waits per chunk (its preparation, its send, the lookups' end), never one per turn
+    assert waits <= 6 * (chunks + 1), waits

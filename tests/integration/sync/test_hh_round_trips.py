@@ -12,6 +12,8 @@ import math
 from hhsync.db.tables import RunStatus
 from hhsync.sync.context import HH_BUDGET_HEADROOM, SyncContext
 from hhsync.sync.engine import run_pass
+from hhsync.sync.options import PassOptions
+from hhsync.sync.reading import KIND_READS_AT_ONCE
 from hhsync.sync.writing import ENRICH_CONCURRENCY
 from hhsync.testing.world import World
 
@@ -39,3 +41,21 @@ async def test_an_import_keeps_rate_times_round_trip_requests_in_flight(world: W
     assert report.writes.created == world.hh_negotiations()
     peak = world.hh_admin("GET", "/_sandbox/limits")["in_flight_peak"]
     assert needed <= peak <= ENRICH_CONCURRENCY
+
+
+async def test_kinds_are_told_with_several_conversation_reads_in_flight(world: World) -> None:
+    """A first import asks the conversation of every negotiation first seen outside state
+    ``response`` (how it started tells a response from an invitation); one at a time, each would
+    wait a whole round trip. A dry run reads and plans only, so what the sandbox had open at once
+    is the listing's and the kind reads' alone."""
+    world.hh_admin("POST", "/_sandbox/limits", latency_s=ROUND_TRIP_S)
+    world.hh_admin("DELETE", "/_sandbox/requests")
+
+    report = await run_pass(world.ctx, world.portal_id, PassOptions(dry_run=True))
+
+    assert report.status == RunStatus.OK, report.errors
+    logged = world.hh_admin("GET", "/_sandbox/requests")["items"]
+    kind_reads = [r for r in logged if r["path"].endswith("/messages")]
+    assert len(kind_reads) > KIND_READS_AT_ONCE  # the world has enough of them to overlap
+    peak = world.hh_admin("GET", "/_sandbox/limits")["in_flight_peak"]
+    assert KIND_READS_AT_ONCE <= peak <= KIND_READS_AT_ONCE + 1
