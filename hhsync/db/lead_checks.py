@@ -12,11 +12,14 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hhsync.db.tables import EntityType, Negotiation
+from hhsync.db.tables import EntityType, Negotiation, SyncStatus
 
 
 async def unchecked_leads(session: AsyncSession, portal_id: int) -> list[Negotiation]:
-    """This portal's rows linked to a lead not yet checked, oldest first."""
+    """This portal's rows linked to a lead not yet checked, oldest first.
+
+    Not a row in flight (a write to its lead may still land: it is followed once its outcome is
+    recorded) nor one whose entity a person deleted in the CRM (final: nothing follows it)."""
     result = await session.exec(
         select(Negotiation)
         .where(
@@ -24,6 +27,7 @@ async def unchecked_leads(session: AsyncSession, portal_id: int) -> list[Negotia
             col(Negotiation.crm_lead_unchecked).is_(True),
             col(Negotiation.crm_entity_type) == EntityType.LEAD.value,
             col(Negotiation.crm_entity_id).is_not(None),
+            col(Negotiation.sync_status).not_in([SyncStatus.IN_FLIGHT, SyncStatus.CRM_DELETED]),
         )
         .order_by(col(Negotiation.id))
     )

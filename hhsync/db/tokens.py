@@ -180,8 +180,10 @@ async def note_kept_pair_refused(
     retries: int,
     retry_at: datetime | None,
     now: datetime,
+    reason: str | None = None,
 ) -> bool:
-    """hh.ru refused the kept pair again: count the try, and when to try next (None: never)."""
+    """hh.ru refused the kept pair again: count the try, when to try next (None: never), and
+    hh.ru's latest words when given (the account's reason shows why it waits for a login)."""
     result = await session.exec(
         update(HhAccount)
         .where(
@@ -189,7 +191,12 @@ async def note_kept_pair_refused(
             col(HhAccount.portal_id) == portal_id,
             col(HhAccount.status) == AccountStatus.NEEDS_REAUTH,
         )
-        .values(reauth_retries=retries, reauth_retry_at=retry_at, updated_at=now)
+        .values(
+            reauth_retries=retries,
+            reauth_retry_at=retry_at,
+            updated_at=now,
+            **({} if reason is None else {"status_reason": reason}),
+        )
     )
     return bool(result.rowcount)
 

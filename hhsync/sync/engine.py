@@ -32,7 +32,7 @@ from hhsync.db.tables import (
     SyncRun,
 )
 from hhsync.db.tokens import mark_account_needs_reauth, park_portal
-from hhsync.errors import NeedsReauth
+from hhsync.errors import NeedsReauth, Retriable
 from hhsync.hh.budget import Priority
 from hhsync.hh.errors import CaptchaRequired, HhError
 from hhsync.log import EVENT_PASS_FINISHED, EVENT_PASS_STARTED, bound, get_logger
@@ -461,16 +461,25 @@ async def _follow_leads(scope: _Pass, portal_id: int, bitrix: BitrixClient) -> N
     if scope.options.dry_run or scope.stopped():
         return
     ctx = scope.ctx
-    followed = await LeadFollow(
-        ctx.database,
-        bitrix,
-        portal_id,
-        ctx.crm_modes,
-        ctx.clock,
-        Backoff(ctx.settings.sync.retry_base_s, ctx.settings.sync.retry_max_s),
-        scope.report.run_id,
-        ctx.prepared_portals,
-    ).run()
+    try:
+        followed = await LeadFollow(
+            ctx.database,
+            bitrix,
+            portal_id,
+            ctx.crm_modes,
+            ctx.clock,
+            Backoff(ctx.settings.sync.retry_base_s, ctx.settings.sync.retry_max_s),
+            scope.report.run_id,
+            ctx.prepared_portals,
+        ).run()
+    except BitrixError as exc:
+        if isinstance(exc, PortalHold) or not isinstance(exc, Retriable):
+            raise  # the portal itself refuses (a hold, a lost install): the pass must stop
+        # A passing failure: the marks stay and the next pass follows them; hh.ru is read and
+        # the rest of the pass goes on meanwhile.
+        log.warning("sync.lead_follow_deferred", error=type(exc).__name__, reason=str(exc))
+        scope.report.errors.append(f"following converted leads: {exc}")
+        return
     if followed is not None:
         scope.crm_mode = followed.mode
 

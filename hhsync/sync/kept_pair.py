@@ -52,6 +52,12 @@ def next_retry_at(retries: int, now: datetime) -> datetime | None:
     return now + RETRY_SPACING[retries] if retries < len(RETRY_SPACING) else None
 
 
+def retry_after_refusal(error: NeedsReauth, retries: int, now: datetime) -> datetime | None:
+    """When to try again after the kept pair's ``retries``-th refused try, for ``error``: only
+    another "token deactivated" may still be spurious; a spent or revoked pair is dead for good."""
+    return next_retry_at(retries, now) if isinstance(error, PasswordChanged) else None
+
+
 async def retry_kept_pairs(
     ctx: SyncContext, portal_id: int, now: datetime, run_id: int | None
 ) -> list[HhAccount]:
@@ -85,7 +91,7 @@ async def _try(ctx: SyncContext, account: HhAccount, now: datetime, run_id: int 
             log.debug("sync.kept_pair_not_tried", account=account_id, error=str(exc))
             return False
         retries = account.reauth_retries + 1
-        retry_at = next_retry_at(retries, now)
+        retry_at = retry_after_refusal(exc, retries, now)
         async with ctx.database.session() as session:
             await note_kept_pair_refused(
                 session,
@@ -94,6 +100,7 @@ async def _try(ctx: SyncContext, account: HhAccount, now: datetime, run_id: int 
                 retries=retries,
                 retry_at=retry_at,
                 now=now,
+                reason=str(exc),
             )
         if retry_at is None:
             log.info("sync.kept_pair_dead", account=account_id, tries=retries, reason=str(exc))

@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hhsync.hh.errors import PasswordChanged, RefreshTokenReused, TokenRevoked
-from hhsync.sync.kept_pair import RETRY_SPACING, first_retry_at, next_retry_at
+from hhsync.sync.kept_pair import (
+    RETRY_SPACING,
+    first_retry_at,
+    next_retry_at,
+    retry_after_refusal,
+)
 
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 
@@ -25,3 +30,12 @@ def test_the_tries_grow_apart_and_end() -> None:
     ]
     assert len(RETRY_SPACING) == 3
     assert list(RETRY_SPACING) == sorted(RETRY_SPACING)
+
+
+def test_a_try_refused_for_another_reason_ends_the_tries() -> None:
+    """A kept pair that, tried again, is spent or revoked is dead: no further try."""
+    assert retry_after_refusal(PasswordChanged("token deactivated"), 1, NOW) == next_retry_at(
+        1, NOW
+    )
+    assert retry_after_refusal(TokenRevoked("token revoked"), 1, NOW) is None
+    assert retry_after_refusal(RefreshTokenReused("already refreshed"), 1, NOW) is None
