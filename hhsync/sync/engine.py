@@ -471,6 +471,11 @@ async def _follow_leads(scope: _Pass, portal_id: int, bitrix: BitrixClient) -> N
             Backoff(ctx.settings.sync.retry_base_s, ctx.settings.sync.retry_max_s),
             scope.report.run_id,
             ctx.prepared_portals,
+            fence=_lease_fence(scope, portal_id),
+            in_flight_hold_s=deadlines.in_flight_hold_s(
+                ctx.settings.bitrix.request_timeout_s, ctx.settings.bitrix.request_cutoff_s
+            ),
+            figures=scope.report.writes,
         ).run()
     except BitrixError as exc:
         if isinstance(exc, PortalHold) or not isinstance(exc, Retriable):

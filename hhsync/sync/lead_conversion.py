@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Final
 
 from hhsync.sync import mapping
@@ -75,9 +76,24 @@ class NotYet:
     """Nothing to go on now (converted with no deal found yet, or a lookup failed): asked again."""
 
     reason: str
+    lasting: bool = False
+    """Nothing fails: the portal shows a converted lead (or none) and no deal of it, which may
+    stay so for good (a person deleted the deal): given up after :data:`GIVE_UP_AFTER`."""
 
 
-Decision = Follow | StaysLead | NotYet
+@dataclass(frozen=True)
+class Gone:
+    """The portal answered «Not found» for the lead and lists no deal made from it: a person
+    deleted it; the negotiation is deleted in the CRM (final)."""
+
+    reason: str
+
+
+Decision = Follow | StaysLead | NotYet | Gone
+
+GIVE_UP_AFTER: Final = timedelta(hours=24)
+"""How long a converted lead with no deal is looked for (every pass) before the follow gives up
+on it: the row stays as it is, checked, with an audit line."""
 
 
 def decide(
@@ -86,22 +102,27 @@ def decide(
     deals: Sequence[Mapping[str, Any]] | None,
     contact_id: int | None,
     contacts: Sequence[Mapping[str, Any]] | None = (),
+    *,
+    lead_gone: bool = False,
 ) -> Decision:
     """Where the negotiation's lead went.
 
     ``lead`` is ``crm.lead.get``'s answer (None when the portal did not return it), ``deals``
     the deals whose ``LEAD_ID`` is the lead's (None when that lookup failed), ``contact_id`` the
     contact hhsync recorded for the negotiation, ``contacts`` the portal's contacts of this
-    origin (None when that lookup failed). A deal already carrying this negotiation's
+    origin (None when that lookup failed), ``lead_gone`` whether the portal answered «Not
+    found» for the lead. A deal already carrying this negotiation's
     origin (given it by an earlier follow cut short) is taken first, then the oldest.
     """
     if deals is None:
         return NotYet("the deals made from the lead could not be listed")
     if not deals:
+        if lead_gone:
+            return Gone("the lead is not found on the portal and no deal was made of it")
         if lead is None:
             return NotYet("the lead could not be read")
         if str(lead.get("STATUS_ID") or "") == CONVERTED:
-            return NotYet("the lead is converted, its deal not listed yet")
+            return NotYet("the lead is converted, its deal not listed yet", lasting=True)
         return StaysLead()
     deal = min(deals, key=lambda d: (not _ours(d, hh_id), _int(d.get("ID")) or 0))
     deal_id = _int(deal.get("ID"))

@@ -14,22 +14,31 @@ the deal; a pass cut short anywhere in between creates nothing twice.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from hhsync.bitrix.crm_mode import CrmMode
-from hhsync.db import state
+from hhsync.bitrix.rest import RetryPolicy
+from hhsync.db import lead_checks, leases, state
 from hhsync.db.tables import EntityType, RunStatus, SyncStatus
 from hhsync.sync import mapping
 from hhsync.sync.engine import run_pass
+from hhsync.sync.options import PassOptions
 from hhsync.testing.world import World
-from tests.integration.sync.test_activity_once import crash_after_batch_with, in_flight
+from tests.integration.sync.test_activity_once import (
+    SimulatedCrash,
+    crash_after_batch_with,
+    in_flight,
+)
 from tests.integration.sync.test_engine import first_vacancy
 
 pytestmark = pytest.mark.postgres
 
 DEAL_OWNER = "2"  # crm.enum.ownertype: a deal
+MODE_GET = "crm.settings.mode.get"
 
 
 def _switch_to_simple_within_the_window(world: World) -> set[str]:
@@ -142,13 +151,16 @@ async def test_a_pass_cut_short_after_the_deals_were_written_follows_them_once(
     leads_before = len(world.entities("lead"))
     new_ids = _switch_to_simple_within_the_window(world)
 
-    # The deals get the origin, then the pass dies before the rows are relinked.
+    # The deals get the origin, then the pass dies before the rows are relinked: they were
+    # committed in flight before the write went, and wait until it can no longer run.
     await crash_after_batch_with(world, "crm.deal.update")
     _deals_of(world, new_ids)
     async with world.ctx.database.session() as session:
         rows = [await state.get_negotiation(session, world.portal_id, h) for h in new_ids]
     assert {row.crm_entity_type for row in rows if row is not None} == {EntityType.LEAD}
+    assert sorted(await in_flight(world)) == sorted(new_ids)
 
+    world.wait_out_in_flight()
     again = await run_pass(world.ctx, world.portal_id)
     assert again.status == RunStatus.OK, again.errors
     assert again.writes.created == 0
@@ -174,3 +186,125 @@ async def test_a_pass_cut_short_before_the_mode_was_asked_follows_the_leads_next
     assert again.status == RunStatus.OK, again.errors
     assert again.writes.created == 0  # adopted by origin (the lead), then followed
     await _assert_followed(world, new_ids, leads_before)
+
+
+async def test_an_answer_lost_after_the_follow_wrote_makes_one_contact_and_deal_per_origin(
+    world: World,
+) -> None:
+    """The follow's write (the contact made from the lead, the deal's update) is marked in flight
+    before it goes; the portal writes it and answers 504 (b24restdocs «Limits»: a request runs
+    on at the portal after its client is gone). A pass at once neither looks the leads up nor
+    writes for them; after the in-flight hold the contact is found by its origin and the deal by
+    ``LEAD_ID`` (ours first): one of each per negotiation."""
+    first = await run_pass(world.ctx, world.portal_id)
+    assert first.status == RunStatus.OK, first.errors
+    leads_before = len(world.entities("lead"))
+    new_ids = _switch_to_simple_within_the_window(world)
+    world.bitrix_admin(
+        "POST",
+        f"/_sandbox/portals/{world.domain}/faults",
+        fault={"kind": "error_after_write", "status": 504, "path_contains": "crm.contact.add"},
+    )
+
+    lost = await run_pass(world.ctx, world.portal_id)
+    assert lost.writes.outcome_unknown == len(new_ids)
+    assert sorted(await in_flight(world)) == sorted(new_ids)
+    made = [c for c in world.entities("contact") if c.get("ORIGIN_ID") in new_ids]
+    assert len(made) == len(new_ids)  # the portal did write them
+
+    at_once = await run_pass(world.ctx, world.portal_id)
+    assert at_once.status == RunStatus.OK, at_once.errors
+    assert at_once.bitrix_requests == 0  # neither looked up nor written while it may still run
+    assert sorted(await in_flight(world)) == sorted(new_ids)
+
+    world.wait_out_in_flight()
+    settled = await run_pass(world.ctx, world.portal_id)
+    assert settled.status == RunStatus.OK, settled.errors
+    assert settled.writes.created == 0
+    await _assert_followed(world, new_ids, leads_before)
+
+
+async def test_a_follow_whose_lease_ended_writes_nothing_and_the_new_holder_follows(
+    world: World,
+) -> None:
+    """The follow's write passes the lease fence in the transaction that marks it in flight: a
+    pass whose lease another instance holds now sends nothing; the holder follows the leads."""
+    first = await run_pass(world.ctx, world.portal_id)
+    assert first.status == RunStatus.OK, first.errors
+    leads_before = len(world.entities("lead"))
+    new_ids = _switch_to_simple_within_the_window(world)
+    await crash_when_the_mode_is_asked(world)  # the leads are written, none followed
+    assert {c.get("ORIGIN_ID") for c in world.entities("contact")}.isdisjoint(new_ids)
+
+    async with world.ctx.database.session() as session:
+        assert await leases.claim_portal(session, "beta", world.portal_id, world.clock.now(), 60)
+    stale = await run_pass(world.ctx, world.portal_id, PassOptions(lease_owner="alpha"))
+    assert stale.status == RunStatus.FAILED
+    assert any("lease" in e for e in stale.errors), stale.errors
+    assert {c.get("ORIGIN_ID") for c in world.entities("contact")}.isdisjoint(new_ids)
+    assert not await in_flight(world)  # the marking was rolled back with the fence
+
+    held = await run_pass(world.ctx, world.portal_id, PassOptions(lease_owner="beta"))
+    assert held.status == RunStatus.OK, held.errors
+    await _assert_followed(world, new_ids, leads_before)
+
+
+async def crash_when_the_mode_is_asked(world: World) -> None:
+    """Run a pass that dies when it asks the portal's CRM mode (after its lead writes)."""
+
+    async def crash(request: httpx.Request) -> None:
+        if MODE_GET in request.url.path:
+            raise SimulatedCrash
+
+    hooks: list[Callable[[httpx.Request], Awaitable[None]]] = world.ctx.bitrix_http.event_hooks[
+        "request"
+    ]
+    hooks.append(crash)
+    try:
+        with pytest.raises(SimulatedCrash):
+            await run_pass(world.ctx, world.portal_id)
+    finally:
+        hooks.remove(crash)
+
+
+async def test_a_passing_failure_of_the_mode_defers_the_follow_and_the_pass_goes_on(
+    world: World,
+) -> None:
+    """``crm.settings.mode.get`` answers 500 (to every try the client makes of that read):
+    the follow is deferred, the pass reads hh.ru, stores and writes the new responses; the next
+    pass follows every lead (b24restdocs ``crm/crm-settings-mode-get.md``; a 5xx is a passing
+    failure, b24restdocs «Errors»)."""
+    first = await run_pass(world.ctx, world.portal_id)
+    assert first.status == RunStatus.OK, first.errors
+    leads_before = len(world.entities("lead"))
+    earlier = _switch_to_simple_within_the_window(world)
+    await crash_when_the_mode_is_asked(world)  # unchecked lead rows are left
+    async with world.ctx.database.session() as session:
+        unchecked = await lead_checks.unchecked_leads(session, world.portal_id, world.clock.now())
+    assert {r.hh_negotiation_id for r in unchecked} == earlier
+
+    vacancy = first_vacancy(world)
+    later = {
+        str(world.hh_admin("POST", "/_sandbox/negotiations", vacancy_id=vacancy)["id"])
+        for _ in range(2)
+    }
+    # Both asks of this pass (before and after the account's writes) fail.
+    world.bitrix_admin(
+        "POST",
+        f"/_sandbox/portals/{world.domain}/faults",
+        fault={"kind": "error", "status": 500, "path_contains": MODE_GET},
+        times=2 * RetryPolicy().attempts,
+    )
+    deferred = await run_pass(world.ctx, world.portal_id)
+    assert deferred.status == RunStatus.PARTIAL, deferred.errors  # said, not stopped
+    assert [e for e in deferred.errors if e.startswith("following converted leads")]
+    assert deferred.writes.created == len(later)  # stored and written as leads meanwhile
+    async with world.ctx.database.session() as session:
+        for hh_id in earlier | later:
+            row = await state.get_negotiation(session, world.portal_id, hh_id)
+            assert row is not None
+            assert (row.crm_entity_type, row.crm_lead_unchecked) == (EntityType.LEAD, True)
+
+    followed = await run_pass(world.ctx, world.portal_id)
+    assert followed.status == RunStatus.OK, followed.errors
+    await _assert_followed(world, earlier | later, leads_before)
