@@ -26,6 +26,7 @@ from hhsync.db import lead_checks, leases, state
 from hhsync.db.tables import EntityType, RunStatus, SyncStatus
 from hhsync.sync import mapping
 from hhsync.sync.engine import run_pass
+from hhsync.sync.lead_conversion import GIVE_UP_AFTER
 from hhsync.sync.options import PassOptions
 from hhsync.testing.world import World
 from tests.integration.sync.test_activity_once import (
@@ -33,6 +34,7 @@ from tests.integration.sync.test_activity_once import (
     crash_after_batch_with,
     in_flight,
 )
+from tests.integration.sync.test_crm_deleted import delete_in_crm, row_of, trail_of
 from tests.integration.sync.test_engine import first_vacancy
 
 pytestmark = pytest.mark.postgres
@@ -308,3 +310,46 @@ async def test_a_passing_failure_of_the_mode_defers_the_follow_and_the_pass_goes
     followed = await run_pass(world.ctx, world.portal_id)
     assert followed.status == RunStatus.OK, followed.errors
     await _assert_followed(world, earlier | later, leads_before)
+
+
+async def test_a_lead_deleted_ends_the_row_and_a_deal_that_never_shows_is_given_up(
+    world: World,
+) -> None:
+    """A person deletes a converted lead and its deal: ``crm.lead.get`` answers «Not found»
+    and ``crm.deal.list`` by ``LEAD_ID`` nothing (b24restdocs ``crm/leads/crm-lead-get.md``,
+    ``crm/deals/crm-deal-delete.md``), so the row is deleted in the CRM, final. A person deletes
+    only the deal of another: its lead shows ``CONVERTED`` with no deal, which the follow looks
+    for each pass until a day has gone by, then gives up with an audit line, the row as it was."""
+    first = await run_pass(world.ctx, world.portal_id)
+    assert first.status == RunStatus.OK, first.errors
+    new_ids = _switch_to_simple_within_the_window(world)
+    await crash_when_the_mode_is_asked(world)
+    gone, dealless, *rest = sorted(new_ids)
+    leads = {lead["ORIGIN_ID"]: lead for lead in world.entities("lead")}
+    deal_of = {str(d["LEAD_ID"]): d for d in world.entities("deal")}
+    delete_in_crm(world, "deal", deal_of[str(leads[gone]["ID"])]["ID"])
+    delete_in_crm(world, "lead", leads[gone]["ID"])
+    delete_in_crm(world, "deal", deal_of[str(leads[dealless]["ID"])]["ID"])
+
+    followed = await run_pass(world.ctx, world.portal_id)
+    assert followed.status == RunStatus.OK, followed.errors
+    assert (await row_of(world, gone)).sync_status == SyncStatus.CRM_DELETED
+    waiting = await row_of(world, dealless)
+    assert (waiting.crm_entity_type, waiting.crm_lead_unchecked) == (EntityType.LEAD, True)
+    for hh_id in rest:
+        assert (await row_of(world, hh_id)).crm_entity_type == EntityType.DEAL
+
+    world.clock.advance(GIVE_UP_AFTER.total_seconds())
+    given_up = await run_pass(world.ctx, world.portal_id)
+    assert given_up.status == RunStatus.OK, given_up.errors
+    row = await row_of(world, dealless)
+    assert (row.crm_entity_type, row.crm_entity_id, row.sync_status) == (
+        waiting.crm_entity_type,
+        waiting.crm_entity_id,
+        waiting.sync_status,
+    )
+    assert row.crm_lead_unchecked is False
+    events = [event for event, _ in await trail_of(world, row)]
+    assert "lead.follow_given_up" in events
+    async with world.ctx.database.session() as session:
+        assert not await lead_checks.unchecked_leads(session, world.portal_id, world.clock.now())

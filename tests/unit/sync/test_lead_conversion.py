@@ -72,3 +72,18 @@ def test_no_deal_means_wait_when_converted_and_nothing_to_follow_otherwise() -> 
     assert isinstance(conversion.decide("n-1", LEAD, None, 4), conversion.NotYet)
     kept = {**LEAD, "STATUS_ID": "NEW"}
     assert isinstance(conversion.decide("n-1", kept, [], 4), conversion.StaysLead)
+
+
+def test_a_converted_lead_without_a_deal_waits_lastingly_and_a_lead_not_found_is_gone() -> None:
+    converted = conversion.decide("n-1", LEAD, [], 4)
+    assert isinstance(converted, conversion.NotYet)
+    assert converted.lasting  # may stay so for good: given up after a while
+    unread = conversion.decide("n-1", None, [], 4)
+    assert isinstance(unread, conversion.NotYet)
+    assert not unread.lasting  # a lookup that failed: asked again
+    gone = conversion.decide("n-1", None, [], 4, lead_gone=True)
+    assert isinstance(gone, conversion.Gone)
+    # a deal made of it is still followed, whatever became of the lead
+    kept = conversion.decide("n-1", None, [{"ID": "5", "LEAD_ID": "7"}], 4, lead_gone=True)
+    assert isinstance(kept, conversion.Follow)
+    assert kept.deal_id == 5
