@@ -30,7 +30,7 @@ async def unchecked_leads(
         select(Negotiation)
         .where(
             col(Negotiation.portal_id) == portal_id,
-            col(Negotiation.crm_lead_unchecked).is_(True),
+            col(Negotiation.crm_lead_unchecked),  # as the partial index says it (migration 0015)
             col(Negotiation.crm_entity_type) == EntityType.LEAD.value,
             col(Negotiation.crm_entity_id).is_not(None),
             col(Negotiation.sync_status) != SyncStatus.CRM_DELETED,

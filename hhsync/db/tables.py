@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -213,6 +213,13 @@ class Negotiation(SQLModel, table=True):
         Index("negotiation_outcome_idx", "portal_id", "outcome_at", "id"),
         Index("negotiation_resume_idx", "portal_id", "hh_resume_id"),
         Index("negotiation_listing_idx", "vacancy_id", "hh_listing"),
+        # the few lead rows waiting for a CRM-mode check, asked for twice a pass (migration 0015)
+        Index(
+            "negotiation_lead_unchecked_idx",
+            "portal_id",
+            postgresql_where=text("crm_lead_unchecked"),
+            sqlite_where=text("crm_lead_unchecked"),
+        ),
         _checked("kind", NegotiationKind),
         _checked("sync_status", SyncStatus),
         CheckConstraint(
